@@ -1,0 +1,149 @@
+/**
+ * One error family for everything the gateway says went wrong. Only `renderError` writes the
+ * `{"error":{message,type,param,code}}` body; everything else throws a subclass of `GatewayError`.
+ *
+ * `type` for errors the gateway makes itself always starts with `gateway_` or is one of OpenAI's own types
+ * (`invalid_request_error`, `authentication_error`, `permission_error`, `rate_limit_error`), so a client can tell
+ * a gateway-made error from an upstream one. Upstream errors keep the provider's status and OpenAI-shaped body.
+ */
+export interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export interface GatewayErrorOptions {
+  param?: string | null;
+  code?: string | null;
+  cause?: unknown;
+  headers?: Record<string, string>;
+}
+
+export class GatewayError extends Error {
+  readonly statusCode: number;
+  readonly errorType: string;
+  readonly param: string | null;
+  readonly code: string | null;
+  readonly headers: Record<string, string>;
+  /** 4xx messages reach the client; 5xx messages are replaced unless `expose` is set by a subclass. */
+  readonly expose: boolean;
+
+  constructor(statusCode: number, errorType: string, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.statusCode = statusCode;
+    this.errorType = errorType;
+    this.param = options.param ?? null;
+    this.code = options.code ?? null;
+    this.headers = options.headers ?? {};
+    this.expose = statusCode < 500;
+  }
+
+  toBody(): ErrorBody {
+    return { error: { message: this.message, type: this.errorType, param: this.param, code: this.code } };
+  }
+}
+
+export class BadRequestError extends GatewayError {
+  constructor(message: string, options: GatewayErrorOptions = {}) {
+    super(400, "invalid_request_error", message, options);
+  }
+}
+
+export class AuthenticationError extends GatewayError {
+  constructor(message = "Missing or invalid API key.", options: GatewayErrorOptions = {}) {
+    super(401, "authentication_error", message, { code: "invalid_api_key", ...options });
+  }
+}
+
+export class PermissionError extends GatewayError {
+  constructor(message: string, options: GatewayErrorOptions = {}) {
+    super(403, "permission_error", message, { code: "forbidden", ...options });
+  }
+}
+
+export class NotFoundError extends GatewayError {
+  constructor(message: string, options: GatewayErrorOptions = {}) {
+    super(404, "invalid_request_error", message, { code: "not_found", ...options });
+  }
+}
+
+export class MethodNotAllowedError extends GatewayError {
+  constructor(method: string, path: string) {
+    super(405, "invalid_request_error", `Method ${method} is not allowed on ${path}.`, {
+      code: "method_not_allowed",
+    });
+  }
+}
+
+export class ConflictError extends GatewayError {
+  constructor(message: string, options: GatewayErrorOptions = {}) {
+    super(409, "invalid_request_error", message, { code: "conflict", ...options });
+  }
+}
+
+export class PayloadTooLargeError extends GatewayError {
+  constructor(limitBytes: number) {
+    super(413, "invalid_request_error", `Request body exceeds ${limitBytes} bytes.`, { code: "payload_too_large" });
+  }
+}
+
+export class RateLimitError extends GatewayError {
+  constructor(message: string, options: GatewayErrorOptions = {}) {
+    super(429, "rate_limit_error", message, { code: "rate_limit_exceeded", ...options });
+  }
+}
+
+/** The gateway could not reach the upstream at all (DNS, connect refused, reset before a response). */
+export class UpstreamUnavailableError extends GatewayError {
+  constructor(message: string, options: GatewayErrorOptions = {}) {
+    super(502, "gateway_upstream_error", message, { code: "upstream_unavailable", ...options });
+    (this as { expose: boolean }).expose = true;
+  }
+}
+
+export class UpstreamTimeoutError extends GatewayError {
+  constructor(timeoutMs: number, options: GatewayErrorOptions = {}) {
+    super(504, "gateway_timeout", `Upstream did not answer within ${timeoutMs} ms.`, {
+      code: "upstream_timeout",
+      ...options,
+    });
+    (this as { expose: boolean }).expose = true;
+  }
+}
+
+/** An upstream answered with an error: keeps its status; the body is already OpenAI-shaped by the provider. */
+export class UpstreamError extends GatewayError {
+  readonly upstreamBody: ErrorBody;
+  constructor(statusCode: number, body: ErrorBody, options: GatewayErrorOptions = {}) {
+    super(statusCode, body.error.type, body.error.message, {
+      param: body.error.param,
+      code: body.error.code,
+      ...options,
+    });
+    this.upstreamBody = body;
+    (this as { expose: boolean }).expose = true;
+  }
+
+  override toBody(): ErrorBody {
+    return this.upstreamBody;
+  }
+}
+
+export class InternalError extends GatewayError {
+  constructor(message = "The gateway hit an internal error.", options: GatewayErrorOptions = {}) {
+    super(500, "gateway_internal_error", message, { code: "internal_error", ...options });
+  }
+}
+
+const GENERIC_5XX = "The gateway hit an internal error.";
+
+/** Turns anything thrown into (status, headers, body). Unknown errors become a generic 500 with no internals. */
+export function renderError(err: unknown): { status: number; headers: Record<string, string>; body: string } {
+  const gatewayError = err instanceof GatewayError ? err : new InternalError(GENERIC_5XX, { cause: err });
+  const body = gatewayError.toBody();
+  if (!gatewayError.expose) body.error.message = GENERIC_5XX;
+  return {
+    status: gatewayError.statusCode,
+    headers: { "content-type": "application/json", ...gatewayError.headers },
+    body: JSON.stringify(body),
+  };
+}

@@ -1,0 +1,23 @@
+import type { CoreRequest } from "../http/types";
+
+/** What an authenticated caller is allowed to touch. Every core receives one per request. */
+export type Scope = "completions" | "admin" | "analytics" | "logs";
+
+export interface Principal {
+  /** The workspace every object the caller reads or writes must belong to. */
+  readonly workspaceId: string;
+  /** Id (never the secret) of the gateway API key used; "root" for the root admin key. */
+  readonly apiKeyId: string;
+  readonly scopes: ReadonlySet<Scope>;
+  /** The root admin key may act across workspaces (admin API only). */
+  readonly isRoot: boolean;
+  /** Saved config id applied when a request names none. */
+  readonly defaultConfigId?: string;
+  /** Metadata merged under the request's `x-portkey-metadata`. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** Port: turns request headers into a principal or throws `AuthenticationError` (401) / `PermissionError` (403). */
+export interface Authenticator {
+  authenticate(req: CoreRequest, requiredScope: Scope): Promise<Principal>;
+}

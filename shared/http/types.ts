@@ -1,0 +1,37 @@
+import type { Readable } from "node:stream";
+
+/**
+ * The runtime-neutral HTTP shapes every function core speaks. Adapters (Lambda event processors, the local
+ * Node server, tests) turn their own inputs into a `CoreRequest` and write a `CoreResponse` back.
+ */
+export interface CoreRequest {
+  /** Upper-case HTTP method. */
+  readonly method: string;
+  /** Path without the query string, e.g. `/v1/chat/completions`. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** Header names are lower-case; repeated headers are joined with ", ". */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  /** Aborted when the client goes away; cores pass it to upstream calls. */
+  readonly signal: AbortSignal;
+  /** Client address, when the adapter knows it. */
+  readonly sourceIp?: string;
+}
+
+/** A body is sent whole (string/Buffer) or streamed (Readable); streams are never buffered by adapters. */
+export type CoreBody = string | Buffer | Readable;
+
+export interface CoreResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: CoreBody;
+}
+
+export type CoreHandler = (req: CoreRequest) => Promise<CoreResponse>;
+
+export const JSON_HEADERS = Object.freeze({ "content-type": "application/json" });
+
+export function jsonResponse(status: number, value: unknown, headers?: Record<string, string>): CoreResponse {
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(value) };
+}
