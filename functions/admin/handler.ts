@@ -1,2 +1,8 @@
-// Placeholder: the real admin handler lands with the walking skeleton (issue 2). Entry point contract: export `handler`.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({ statusCode: 503, body: "" });
+import { Logger } from "@aws-lambda-powertools/logger";
+import { createHealthCore } from "../../shared/http/health-core";
+import { bufferedLambda } from "../../shared/lambda/buffered-handler";
+
+const logger = new Logger({ serviceName: "admin" });
+const core = createHealthCore("admin", "/v1/admin/health");
+
+export const handler = bufferedLambda(core, { logger });

@@ -1,2 +1,8 @@
-// Placeholder: the real analytics handler lands with the walking skeleton (issue 2). Entry point contract: export `handler`.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({ statusCode: 503, body: "" });
+import { Logger } from "@aws-lambda-powertools/logger";
+import { createHealthCore } from "../../shared/http/health-core";
+import { bufferedLambda } from "../../shared/lambda/buffered-handler";
+
+const logger = new Logger({ serviceName: "analytics" });
+const core = createHealthCore("analytics", "/v1/analytics/health");
+
+export const handler = bufferedLambda(core, { logger });

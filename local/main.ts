@@ -1,0 +1,22 @@
+import { resolve } from "node:path";
+import { startLocalRuntime } from "./runtime";
+
+/** `npm start`: the whole gateway on one local port. PORT, HOST and GATEWAY_DATA_DIR configure it. */
+const port = Number(process.env.PORT ?? "8787");
+const host = process.env.HOST ?? "127.0.0.1";
+const dataDir = resolve(process.env.GATEWAY_DATA_DIR ?? ".gateway-data");
+
+const runtime = await startLocalRuntime({
+  host,
+  port,
+  dataDir,
+  customHostAllowlist: process.env.CUSTOM_HOST_ALLOWLIST,
+});
+console.log(`AI gateway listening on ${runtime.url} (data: ${dataDir})`);
+console.log(`OpenAI-compatible base URL: ${runtime.url}/v1`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void runtime.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,158 @@
+import type { Readable } from "node:stream";
+import { UpstreamError, UpstreamUnavailableError } from "../core/errors";
+import { AttemptTimeout, translateTransportError, type UpstreamTransport } from "../http/upstream";
+import type { ProviderAdapter, StreamTranslator, TransformContext, TranslatedResponse } from "../providers/types";
+import { type StreamEnd, TranslatedStream } from "./translated-stream";
+
+/** Upstream response headers worth passing on to the client (rate-limit state, request ids). */
+const PASSED_HEADER = /^(x-request-id|openai-|x-ratelimit-|anthropic-ratelimit-|request-id|retry-after)/;
+
+export interface AttemptInput {
+  readonly adapter: ProviderAdapter;
+  readonly ctx: TransformContext;
+  readonly transport: UpstreamTransport;
+  /** The client's signal: aborting it aborts the upstream call. */
+  readonly clientSignal: AbortSignal;
+  /** Per-attempt limit until the answer (non-stream) or the first streamed chunk. */
+  readonly timeoutMs?: number;
+  readonly streamIdleTimeoutMs: number;
+  readonly onStreamEnd: (end: StreamEnd, stream: StreamAttempt) => void;
+}
+
+export interface JsonAttempt {
+  readonly kind: "json";
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly response: TranslatedResponse;
+  readonly latencyMs: number;
+}
+
+export interface StreamAttempt {
+  readonly kind: "stream";
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly stream: TranslatedStream;
+  readonly translator: StreamTranslator;
+  /** Time from attempt start to the first upstream chunk. */
+  readonly ttftMs: number;
+}
+
+export type AttemptResult = JsonAttempt | StreamAttempt;
+
+function passedHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in headers) {
+    if (!PASSED_HEADER.test(name)) continue;
+    const v = headers[name];
+    if (v !== undefined) out[name] = Array.isArray(v) ? v.join(", ") : v;
+  }
+  return out;
+}
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+/** Waits for the first chunk of a stream, so failures before the first byte can still be retried or failed over. */
+function firstChunk(body: Readable): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      cleanup();
+      body.pause();
+      resolve(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(null);
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    function cleanup(): void {
+      body.off("data", onData);
+      body.off("end", onEnd);
+      body.off("error", onError);
+    }
+    body.on("data", onData);
+    body.once("end", onEnd);
+    body.once("error", onError);
+  });
+}
+
+/**
+ * One call to one upstream. Resolves with a translated answer or a stream that has produced its first chunk;
+ * throws a `GatewayError` (UpstreamError keeps the provider's status) so the caller can retry or fall back.
+ */
+export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
+  const { adapter, ctx, transport } = input;
+  const started = performance.now();
+  const controller = new AbortController();
+  const onClientAbort = (): void => controller.abort(input.clientSignal.reason);
+  if (input.clientSignal.aborted) onClientAbort();
+  input.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  const timer =
+    input.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(new AttemptTimeout(input.timeoutMs as number)), input.timeoutMs);
+  const release = (): void => {
+    clearTimeout(timer);
+    input.clientSignal.removeEventListener("abort", onClientAbort);
+  };
+
+  try {
+    let upstreamReq = adapter.toRequest(ctx);
+    if (adapter.sign) upstreamReq = await adapter.sign(upstreamReq, ctx);
+    const res = await transport.send(upstreamReq, controller.signal);
+    const headers = passedHeaders(res.headers);
+    if (res.status < 200 || res.status >= 300) {
+      const raw = await readAll(res.body);
+      throw new UpstreamError(res.status, adapter.mapError(res.status, raw, ctx), { headers });
+    }
+    if (!adapter.isStreaming(ctx)) {
+      const raw = await readAll(res.body);
+      release();
+      const response = adapter.fromResponse(res.status, raw, ctx);
+      return { kind: "json", status: res.status, headers, response, latencyMs: performance.now() - started };
+    }
+    const translator = adapter.createStreamTranslator(ctx);
+    let head: Buffer | string = Buffer.alloc(0);
+    // Read until the translator produces output (or the upstream ends): only then is the stream committed.
+    while (head.length === 0) {
+      const chunk = await firstChunk(res.body);
+      if (chunk === null) {
+        // Ended before producing a single event: a failure before the first byte, so it may be retried.
+        throw new UpstreamUnavailableError("The upstream closed the stream before sending any event.", {
+          code: "empty_stream",
+        });
+      }
+      head = translator.push(chunk);
+    }
+    const ttftMs = performance.now() - started;
+    release();
+    const attempt: { -readonly [K in keyof StreamAttempt]: StreamAttempt[K] } = {
+      kind: "stream",
+      status: res.status,
+      headers,
+      translator,
+      ttftMs,
+      stream: undefined as unknown as TranslatedStream,
+    };
+    attempt.stream = new TranslatedStream({
+      upstream: res.body,
+      translator,
+      head,
+      abortUpstream: (reason) => controller.abort(reason),
+      idleTimeoutMs: input.streamIdleTimeoutMs,
+      onEnd: (end) => input.onStreamEnd(end, attempt),
+    });
+    return attempt;
+  } catch (err) {
+    release();
+    const translated = translateTransportError(err, controller.signal);
+    if (!controller.signal.aborted) controller.abort(translated);
+    throw translated;
+  }
+}

@@ -1,0 +1,38 @@
+import type { ErrorBody } from "../core/errors";
+import type { Endpoint, Usage } from "../providers/types";
+
+/** One attempt as the log record lists it. */
+export interface AttemptSummary {
+  readonly provider: string;
+  readonly status: number;
+  readonly latencyMs: number;
+  readonly error?: string;
+}
+
+/** Everything the gateway knows about one client request when it is over (stream ended, or answered). */
+export interface RequestSummary {
+  readonly traceId: string;
+  readonly startedAt: number;
+  readonly endpoint: Endpoint | "unknown";
+  readonly workspaceId?: string;
+  readonly apiKeyId?: string;
+  readonly provider?: string;
+  readonly modelRequested?: string;
+  readonly modelServed?: string;
+  readonly stream: boolean;
+  readonly status: number;
+  readonly error?: ErrorBody;
+  readonly attempts: readonly AttemptSummary[];
+  readonly usage?: Usage;
+  readonly latencyMs: number;
+  readonly ttftMs?: number;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly clientAborted: boolean;
+  readonly requestBody?: Buffer;
+  readonly responseBody?: Buffer | string;
+}
+
+/** Port: told exactly once per client request. Must not throw and must not block. */
+export interface RequestObserver {
+  finish(summary: RequestSummary): void;
+}

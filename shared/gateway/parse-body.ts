@@ -1,0 +1,25 @@
+import { BadRequestError } from "../core/errors";
+
+/** Parses a JSON request body that must be an object. Bad input is a 400 with a clear message, never a 500. */
+export function parseJsonObject(raw: Buffer, contentType: string | undefined): Record<string, unknown> {
+  if (raw.length === 0) {
+    throw new BadRequestError("The request body is empty; a JSON object is required.", { code: "invalid_json" });
+  }
+  if (contentType && !contentType.toLowerCase().includes("json")) {
+    throw new BadRequestError(`Expected a JSON body (content-type application/json), got "${contentType}".`, {
+      code: "invalid_content_type",
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString("utf8"));
+  } catch (err) {
+    throw new BadRequestError(`The request body is not valid JSON: ${(err as Error).message}`, {
+      code: "invalid_json",
+    });
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw new BadRequestError("The request body must be a JSON object.", { code: "invalid_json" });
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from "node:crypto";
+import { BadRequestError } from "../core/errors";
+
+/** The `x-portkey-*` request headers, read once per request. */
+export interface PortkeyHeaders {
+  readonly traceId: string;
+  readonly provider?: string;
+  readonly customHost?: string;
+  readonly config?: string;
+  readonly virtualKey?: string;
+  readonly requestTimeoutMs?: number;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Header values the client asked to forward upstream (names from `x-portkey-forward-headers`). */
+  readonly forwardHeaders?: Readonly<Record<string, string>>;
+  readonly cacheForceRefresh: boolean;
+  readonly cacheNamespace?: string;
+  /** Provider credential from `Authorization: Bearer ...` (when it is not a gateway key). */
+  readonly bearer?: string;
+}
+
+const MAX_TRACE_ID = 256;
+/** Headers that are never forwarded, whatever the client asks: hop-by-hop and the gateway's own credentials. */
+const NEVER_FORWARD = new Set([
+  "host",
+  "connection",
+  "content-length",
+  "transfer-encoding",
+  "x-portkey-api-key",
+  "x-portkey-config",
+  "x-portkey-virtual-key",
+]);
+
+export function readPortkeyHeaders(headers: Readonly<Record<string, string>>): PortkeyHeaders {
+  const traceHeader = headers["x-portkey-trace-id"];
+  if (traceHeader !== undefined && (traceHeader.length === 0 || traceHeader.length > MAX_TRACE_ID)) {
+    throw new BadRequestError(`x-portkey-trace-id must be 1 to ${MAX_TRACE_ID} characters.`, {
+      param: "x-portkey-trace-id",
+    });
+  }
+  return {
+    traceId: traceHeader ?? randomUUID(),
+    provider: headers["x-portkey-provider"] || undefined,
+    customHost: headers["x-portkey-custom-host"] || undefined,
+    config: headers["x-portkey-config"] || undefined,
+    virtualKey: headers["x-portkey-virtual-key"] || undefined,
+    requestTimeoutMs: readTimeout(headers["x-portkey-request-timeout"]),
+    metadata: readMetadata(headers["x-portkey-metadata"]),
+    forwardHeaders: readForwardHeaders(headers),
+    cacheForceRefresh: headers["x-portkey-cache-force-refresh"] === "true",
+    cacheNamespace: headers["x-portkey-cache-namespace"] || undefined,
+    bearer: readBearer(headers.authorization),
+  };
+}
+
+function readBearer(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const match = /^Bearer\s+(.+)$/i.exec(value);
+  return match?.[1]?.trim() || undefined;
+}
+
+function readTimeout(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms <= 0 || ms > 3_600_000) {
+    throw new BadRequestError("x-portkey-request-timeout must be a whole number of milliseconds (1..3600000).", {
+      param: "x-portkey-request-timeout",
+    });
+  }
+  return ms;
+}
+
+function readMetadata(value: string | undefined): Record<string, string> {
+  if (value === undefined || value === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new BadRequestError("x-portkey-metadata must be a JSON object.", { param: "x-portkey-metadata" });
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new BadRequestError("x-portkey-metadata must be a JSON object.", { param: "x-portkey-metadata" });
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (v === null || v === undefined) continue;
+    out[k] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+function readForwardHeaders(headers: Readonly<Record<string, string>>): Record<string, string> | undefined {
+  const list = headers["x-portkey-forward-headers"];
+  if (!list) return undefined;
+  const out: Record<string, string> = {};
+  for (const raw of list.split(",")) {
+    const name = raw.trim().toLowerCase();
+    if (!name || NEVER_FORWARD.has(name)) continue;
+    const value = headers[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}

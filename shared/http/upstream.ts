@@ -1,0 +1,84 @@
+import type { Readable } from "node:stream";
+import { Agent, request, errors as undiciErrors } from "undici";
+import { GatewayError, UpstreamTimeoutError, UpstreamUnavailableError } from "../core/errors";
+import type { UpstreamRequest } from "../providers/types";
+import type { HostGuard } from "./host-guard";
+
+/** A response whose body has not been read yet. The caller must consume or destroy `body`. */
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Readable;
+}
+
+/** Port: the one place upstream HTTP happens. */
+export interface UpstreamTransport {
+  send(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse>;
+  close(): Promise<void>;
+}
+
+export interface UndiciTransportOptions {
+  /** Resolver used for every connection: the host guard's lookup refuses private addresses after DNS. */
+  readonly guard?: HostGuard;
+  readonly connections?: number;
+  readonly keepAliveTimeoutMs?: number;
+}
+
+/** Marks an abort caused by our own per-attempt timer, so it is told apart from a client disconnect. */
+export class AttemptTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`attempt timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** One pooled keep-alive client (undici Agent: a pool per origin), created once per process. */
+export function createUndiciTransport(options: UndiciTransportOptions = {}): UpstreamTransport {
+  const agent = new Agent({
+    connections: options.connections ?? 128,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+    keepAliveMaxTimeout: 600_000,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    connect: options.guard ? { lookup: options.guard.lookup } : undefined,
+  });
+
+  async function send(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+    try {
+      const res = await request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        signal,
+        dispatcher: agent,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (err) {
+      throw translateTransportError(err, signal);
+    }
+  }
+
+  return { send, close: () => agent.close() };
+}
+
+/** Maps a transport failure to the gateway error a client should see. Client aborts pass through unchanged. */
+export function translateTransportError(err: unknown, signal: AbortSignal): unknown {
+  if (err instanceof GatewayError) return err;
+  if (signal.aborted) {
+    const reason: unknown = signal.reason;
+    if (reason instanceof AttemptTimeout) return new UpstreamTimeoutError(reason.timeoutMs, { cause: err });
+    return reason ?? err;
+  }
+  if (err instanceof undiciErrors.UndiciError || (err instanceof Error && "code" in err)) {
+    const code = (err as { code?: string }).code ?? "";
+    if (code === "ECUSTOMHOSTFORBIDDEN") {
+      return new UpstreamUnavailableError("The upstream host resolves to an address this deployment does not allow.", {
+        cause: err,
+        code: "custom_host_forbidden",
+      });
+    }
+    return new UpstreamUnavailableError(`Could not reach the upstream (${code || (err as Error).name}).`, {
+      cause: err,
+    });
+  }
+  return err;
+}

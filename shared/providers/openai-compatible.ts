@@ -1,0 +1,110 @@
+import { AuthenticationError, BadRequestError } from "../core/errors";
+import { toOpenAIErrorBody } from "./openai-errors";
+import { readOpenAIUsage, SsePassThrough } from "./sse-usage-scanner";
+import type {
+  Endpoint,
+  ProviderAdapter,
+  StreamTranslator,
+  TransformContext,
+  TranslatedResponse,
+  UpstreamRequest,
+} from "./types";
+
+/** Path of each endpoint below an OpenAI-style base URL (`.../v1`). */
+export const OPENAI_PATHS: Readonly<Record<Endpoint, string>> = {
+  chat: "/chat/completions",
+  completions: "/completions",
+  embeddings: "/embeddings",
+  images: "/images/generations",
+  speech: "/audio/speech",
+  transcriptions: "/audio/transcriptions",
+  moderations: "/moderations",
+  models: "/models",
+};
+
+const ALL_ENDPOINTS: readonly Endpoint[] = Object.keys(OPENAI_PATHS) as Endpoint[];
+
+export interface OpenAICompatibleOptions {
+  readonly id: string;
+  /** Base URL including the version segment, e.g. `https://api.groq.com/openai/v1`. Omit when a host is required. */
+  readonly baseUrl?: string;
+  readonly endpoints?: readonly Endpoint[];
+  /** Whether a call without a key should be refused before it leaves the gateway. */
+  readonly requiresKey?: boolean;
+  /** Appended to a custom host that lacks it (Ollama hosts are given as `http://host:11434`). */
+  readonly customHostSuffix?: string;
+  /** Extra static headers the provider wants. */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
+}
+
+function trimSlash(url: string): string {
+  return url.endsWith("/") ? url.slice(0, -1) : url;
+}
+
+/** Builds a provider whose wire format is OpenAI's: bodies go through unchanged, answers come back unchanged. */
+export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdapter {
+  const endpoints = new Set(options.endpoints ?? ALL_ENDPOINTS);
+  const requiresKey = options.requiresKey ?? true;
+  const suffix = options.customHostSuffix;
+
+  function baseUrlFor(ctx: TransformContext): string {
+    const custom = ctx.target.customHost;
+    if (custom) {
+      const trimmed = trimSlash(custom);
+      return suffix && !trimmed.endsWith(suffix) ? trimmed + suffix : trimmed;
+    }
+    if (!options.baseUrl) {
+      throw new BadRequestError(`Provider ${options.id} needs a custom host (x-portkey-custom-host or custom_host).`, {
+        param: "custom_host",
+        code: "custom_host_required",
+      });
+    }
+    return options.baseUrl;
+  }
+
+  function toRequest(ctx: TransformContext): UpstreamRequest {
+    const headers: Record<string, string> = { ...options.extraHeaders, ...ctx.target.forwardHeaders };
+    const key = ctx.target.apiKey;
+    if (key) headers.authorization = `Bearer ${key}`;
+    else if (requiresKey && !ctx.target.customHost) {
+      throw new AuthenticationError(
+        `No API key for provider ${options.id}: send it as "Authorization: Bearer ..." or use a virtual key.`,
+        { code: "missing_provider_key" },
+      );
+    }
+    const url = baseUrlFor(ctx) + OPENAI_PATHS[ctx.endpoint];
+    if (ctx.endpoint === "models") return { url, method: "GET", headers };
+    if (ctx.endpoint === "transcriptions") {
+      if (ctx.contentType) headers["content-type"] = ctx.contentType;
+      return { url, method: "POST", headers, body: ctx.rawBody };
+    }
+    headers["content-type"] = "application/json";
+    const body = ctx.bodyChanged ? JSON.stringify(ctx.body) : ctx.rawBody;
+    return { url, method: "POST", headers, body };
+  }
+
+  function fromResponse(_status: number, body: Buffer, ctx: TransformContext): TranslatedResponse {
+    if (ctx.endpoint === "speech") return { body, contentType: "application/octet-stream" };
+    let usage: TranslatedResponse["usage"];
+    let model: string | undefined;
+    try {
+      const parsed = JSON.parse(body.toString("utf8")) as { usage?: unknown; model?: unknown };
+      usage = readOpenAIUsage(parsed.usage);
+      model = typeof parsed.model === "string" ? parsed.model : undefined;
+    } catch {
+      // not JSON (e.g. text transcription formats): forwarded unchanged
+    }
+    return { body, contentType: "application/json", usage, model };
+  }
+
+  return {
+    id: options.id,
+    endpoints,
+    defaultBaseUrl: options.baseUrl,
+    toRequest,
+    fromResponse,
+    createStreamTranslator: (): StreamTranslator => new SsePassThrough(),
+    mapError: (status, body) => toOpenAIErrorBody(status, body, options.id),
+    isStreaming: (ctx) => ctx.body.stream === true,
+  };
+}

@@ -1,0 +1,16 @@
+import { openAICompatible } from "./openai-compatible";
+import type { ProviderAdapter } from "./types";
+
+/** OpenAI and the providers that speak its wire format. Base URLs from each provider's API reference. */
+export const OPENAI_FAMILY: readonly ProviderAdapter[] = [
+  openAICompatible({ id: "openai", baseUrl: "https://api.openai.com/v1" }),
+  openAICompatible({ id: "groq", baseUrl: "https://api.groq.com/openai/v1" }),
+  openAICompatible({ id: "together-ai", baseUrl: "https://api.together.xyz/v1" }),
+  openAICompatible({ id: "fireworks-ai", baseUrl: "https://api.fireworks.ai/inference/v1" }),
+  openAICompatible({ id: "deepseek", baseUrl: "https://api.deepseek.com/v1" }),
+  openAICompatible({ id: "openrouter", baseUrl: "https://openrouter.ai/api/v1" }),
+  openAICompatible({ id: "perplexity-ai", baseUrl: "https://api.perplexity.ai", endpoints: ["chat"] }),
+  openAICompatible({ id: "mistral-ai", baseUrl: "https://api.mistral.ai/v1" }),
+  openAICompatible({ id: "x-ai", baseUrl: "https://api.x.ai/v1" }),
+  openAICompatible({ id: "ollama", requiresKey: false, customHostSuffix: "/v1" }),
+];

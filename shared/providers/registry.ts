@@ -1,0 +1,35 @@
+import { BadRequestError } from "../core/errors";
+import { OPENAI_FAMILY } from "./openai-family";
+import type { ProviderAdapter } from "./types";
+
+/** Provider id -> adapter. Built once at module load; lookups are a Map get. */
+export class ProviderRegistry {
+  private readonly byId = new Map<string, ProviderAdapter>();
+
+  constructor(adapters: readonly ProviderAdapter[]) {
+    for (const adapter of adapters) this.byId.set(adapter.id, adapter);
+  }
+
+  get(id: string): ProviderAdapter {
+    const adapter = this.byId.get(id);
+    if (!adapter) {
+      throw new BadRequestError(`Unknown provider "${id}". Known providers: ${[...this.byId.keys()].join(", ")}.`, {
+        param: "provider",
+        code: "unknown_provider",
+      });
+    }
+    return adapter;
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  ids(): string[] {
+    return [...this.byId.keys()];
+  }
+}
+
+export function defaultProviderRegistry(): ProviderRegistry {
+  return new ProviderRegistry(OPENAI_FAMILY);
+}

@@ -1,0 +1,94 @@
+import type { StreamTranslator, Usage } from "./types";
+
+/** Reads OpenAI's `usage` object (incl. cached and reasoning token details) into our `Usage`. */
+export function readOpenAIUsage(value: unknown): Usage | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  const u = value as Record<string, unknown>;
+  const prompt = num(u.prompt_tokens) ?? num(u.input_tokens) ?? 0;
+  const completion = num(u.completion_tokens) ?? num(u.output_tokens) ?? 0;
+  const usage: Usage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: num(u.total_tokens) ?? prompt + completion,
+  };
+  const cached = num(detail(u.prompt_tokens_details, "cached_tokens"));
+  if (cached !== undefined) usage.cached_tokens = cached;
+  const reasoning = num(detail(u.completion_tokens_details, "reasoning_tokens"));
+  if (reasoning !== undefined) usage.reasoning_tokens = reasoning;
+  return usage;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+function detail(obj: unknown, key: string): unknown {
+  return obj && typeof obj === "object" ? (obj as Record<string, unknown>)[key] : undefined;
+}
+
+const EMPTY = Buffer.alloc(0);
+const LF_LF = Buffer.from("\n\n");
+const CRLF_CRLF = Buffer.from("\r\n\r\n");
+const USAGE = Buffer.from('"usage":');
+const DONE = Buffer.from("data: [DONE]");
+const MODEL_RE = /"model"\s*:\s*"([^"]*)"/;
+
+/** Index just past the last complete SSE event (blank-line terminated) in `buf`, or 0 when there is none. */
+export function lastEventBoundary(buf: Buffer): number {
+  const lf = buf.lastIndexOf(LF_LF);
+  const crlf = buf.lastIndexOf(CRLF_CRLF);
+  return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4);
+}
+
+/**
+ * Pass-through translator for OpenAI-format SSE. Bytes are forwarded unchanged but only in whole events, so
+ * that a failure mid-stream can be reported with a clean SSE error event instead of a half-written one. On the
+ * side it reads the `model`, the `usage` (final chunk) and notices `data: [DONE]`; only events that mention
+ * usage are JSON-parsed.
+ */
+export class SsePassThrough implements StreamTranslator {
+  usage: Usage | undefined;
+  model: string | undefined;
+  finished = false;
+  private carry: Buffer = EMPTY;
+
+  push(chunk: Buffer): Buffer {
+    const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    const boundary = lastEventBoundary(buf);
+    if (boundary === 0) {
+      this.carry = buf;
+      return EMPTY;
+    }
+    this.carry = boundary === buf.length ? EMPTY : buf.subarray(boundary);
+    const events = boundary === buf.length ? buf : buf.subarray(0, boundary);
+    this.scan(events);
+    return events;
+  }
+
+  /** The upstream ended: forward whatever is left (a final event without its blank line). */
+  end(): Buffer {
+    const rest = this.carry;
+    this.carry = EMPTY;
+    if (rest.length) this.scan(rest);
+    return rest;
+  }
+
+  private scan(events: Buffer): void {
+    if (this.model === undefined) {
+      const m = MODEL_RE.exec(events.toString("utf8", 0, Math.min(events.length, 2048)));
+      if (m) this.model = m[1];
+    }
+    if (!this.finished && events.includes(DONE)) this.finished = true;
+    if (!events.includes(USAGE)) return;
+    for (const line of events.toString("utf8").split("\n")) {
+      if (!line.startsWith("data:") || !line.includes('"usage"')) continue;
+      try {
+        const event = JSON.parse(line.slice(5)) as { usage?: unknown };
+        const usage = readOpenAIUsage(event.usage);
+        if (usage) this.usage = usage;
+      } catch {
+        // not a JSON event: forwarded as is, nothing to read
+      }
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import type { ErrorBody } from "../core/errors";
+
+/**
+ * A provider is pure transforms: no I/O happens in here. The shared transport (`shared/http/upstream.ts`) does
+ * the HTTP, the gateway core does retries and streaming. Shared types never import a provider.
+ */
+export type Endpoint =
+  | "chat"
+  | "completions"
+  | "embeddings"
+  | "images"
+  | "speech"
+  | "transcriptions"
+  | "moderations"
+  | "models";
+
+/** Token usage in OpenAI's terms, as far as the provider reports it. */
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cached_tokens?: number;
+  cache_creation_tokens?: number;
+  reasoning_tokens?: number;
+}
+
+/** Everything an attempt knows about where it goes: resolved from headers, a config target or a virtual key. */
+export interface ProviderTarget {
+  readonly provider: string;
+  /** The provider credential. Never logged, never echoed. */
+  readonly apiKey?: string;
+  /** Base URL override (`x-portkey-custom-host` / `custom_host`), already checked against the SSRF guard. */
+  readonly customHost?: string;
+  /** Provider-specific settings (Azure resource/deployment/api version, Bedrock region and credentials, ...). */
+  readonly options?: Readonly<Record<string, string | undefined>>;
+  /** Extra headers the client asked to forward (`x-portkey-forward-headers`). */
+  readonly forwardHeaders?: Readonly<Record<string, string>>;
+}
+
+/** What the transport sends. `body` is the serialised native request. */
+export interface UpstreamRequest {
+  readonly url: string;
+  readonly method: "GET" | "POST" | "DELETE";
+  readonly headers: Record<string, string>;
+  readonly body?: string | Buffer;
+}
+
+/** Per-call context handed to transforms (the endpoint and the OpenAI request as the client sent it). */
+export interface TransformContext {
+  readonly endpoint: Endpoint;
+  readonly target: ProviderTarget;
+  /** The parsed OpenAI-shaped request body (after override_params); `{}` for GET endpoints. */
+  readonly body: Readonly<Record<string, unknown>>;
+  /** The raw bytes of the client's body, for pass-through providers and multipart endpoints. */
+  readonly rawBody: Buffer;
+  /** The client's content-type, for multipart pass-through. */
+  readonly contentType?: string;
+  /** True when `body` differs from `rawBody` (e.g. override_params applied) and must be re-serialised. */
+  readonly bodyChanged: boolean;
+}
+
+/** A translated non-streaming answer: the OpenAI-shaped body to send, and the usage found in it. */
+export interface TranslatedResponse {
+  readonly body: string | Buffer;
+  readonly contentType: string;
+  readonly usage?: Usage;
+  /** The model that actually answered, when the provider says. */
+  readonly model?: string;
+}
+
+/**
+ * Turns a provider's stream into OpenAI `chat.completion.chunk` SSE bytes, incrementally. `push` may be called
+ * with the stream split at any byte; output is whatever is complete so far.
+ */
+export interface StreamTranslator {
+  push(chunk: Buffer): string | Buffer;
+  /** The upstream ended normally: flush the rest (including `data: [DONE]` when the client expects it). */
+  end(): string | Buffer;
+  /** Usage seen in the stream so far (the final chunk usually carries it). */
+  readonly usage: Usage | undefined;
+  readonly model: string | undefined;
+  /** True once the provider signalled a clean end (e.g. `[DONE]`, `message_stop`). */
+  readonly finished: boolean;
+}
+
+export interface ProviderAdapter {
+  readonly id: string;
+  readonly endpoints: ReadonlySet<Endpoint>;
+  /** Default base URL when the target has no custom host; undefined when it must be configured. */
+  readonly defaultBaseUrl?: string;
+  toRequest(ctx: TransformContext): UpstreamRequest;
+  /** Optional async step after `toRequest` (e.g. SigV4 signing). No network I/O. */
+  sign?(req: UpstreamRequest, ctx: TransformContext): Promise<UpstreamRequest>;
+  fromResponse(status: number, body: Buffer, ctx: TransformContext): TranslatedResponse;
+  createStreamTranslator(ctx: TransformContext): StreamTranslator;
+  /** Native error body -> OpenAI error body (status kept by the caller). */
+  mapError(status: number, body: Buffer, ctx: TransformContext): ErrorBody;
+  /** True when the request asks for a stream (`stream: true` for OpenAI shapes). */
+  isStreaming(ctx: TransformContext): boolean;
+}
