@@ -1,0 +1,117 @@
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
+import { lambdaContext, restApiEvent } from "../support/api-gateway-event";
+import { ResponseSink } from "../support/response-sink";
+
+type StreamingHandler = (event: APIGatewayProxyEvent, stream: ResponseSink, context: Context) => Promise<void>;
+
+describe("gateway Lambda handler (response streaming through middy)", () => {
+  let fake: OpenAIFake;
+  let handler: StreamingHandler;
+
+  beforeAll(async () => {
+    fake = await startOpenAIFake({ apiKey: "sk-live-1", chunkDelayMs: 20 });
+    process.env.CUSTOM_HOST_ALLOWLIST = "loopback";
+    process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+    ({ handler } = (await import("../../functions/gateway/handler")) as unknown as { handler: StreamingHandler });
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  const headers = () => ({
+    Authorization: "Bearer sk-live-1",
+    "x-portkey-provider": "openai",
+    "x-portkey-custom-host": fake.baseUrl,
+  });
+
+  it("streams every SSE event to the response stream as it arrives, with status and headers in the prelude", async () => {
+    // Prepare
+    const sink = new ResponseSink();
+    const event = restApiEvent({
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: { ...headers(), "X-Portkey-Trace-Id": "lambda-trace-1" },
+      body: JSON.stringify({
+        model: "gpt-4o-mini",
+        stream: true,
+        messages: [{ role: "user", content: "a b c d e f" }],
+      }),
+    });
+
+    // Act
+    await handler(event, sink, lambdaContext());
+
+    // Assess
+    expect(sink.prelude?.statusCode).toBe(200);
+    expect(sink.prelude?.headers?.["content-type"]).toContain("text/event-stream");
+    expect(sink.prelude?.headers?.["x-portkey-trace-id"]).toBe("lambda-trace-1");
+    const events = sink
+      .text()
+      .split("\n\n")
+      .filter(Boolean)
+      .map((e) => e.replace(/^data: /, ""));
+    expect(events.at(-1)).toBe("[DONE]");
+    const content = events
+      .slice(0, -1)
+      .map((e) => (JSON.parse(e) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? "")
+      .join("");
+    expect(content).toBe("You said: a b c d e f");
+    // 10 upstream events 20 ms apart must reach the stream as separate writes spread over time
+    expect(sink.chunks.length).toBeGreaterThanOrEqual(9);
+    const spread = (sink.chunks.at(-1)?.at ?? 0) - (sink.chunks[0]?.at ?? 0);
+    expect(spread).toBeGreaterThan(120);
+  });
+
+  it("answers a non-streaming request with the upstream JSON", async () => {
+    const sink = new ResponseSink();
+    const event = restApiEvent({
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: headers(),
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "ping" }] }),
+    });
+    await handler(event, sink, lambdaContext());
+    expect(sink.prelude?.statusCode).toBe(200);
+    const body = JSON.parse(sink.text()) as { object: string; choices: { message: { content: string } }[] };
+    expect(body.object).toBe("chat.completion");
+    expect(body.choices[0]?.message.content).toBe("You said: ping");
+  });
+
+  it("renders bad input as an OpenAI-style 400, never a 500", async () => {
+    const sink = new ResponseSink();
+    const event = restApiEvent({ method: "POST", path: "/v1/chat/completions", headers: headers(), body: "{not json" });
+    await handler(event, sink, lambdaContext());
+    expect(sink.prelude?.statusCode).toBe(400);
+    const body = JSON.parse(sink.text()) as { error: { type: string; code: string; message: string } };
+    expect(body.error).toMatchObject({ type: "invalid_request_error", code: "invalid_json" });
+  });
+
+  it("refuses a custom host pointing at the metadata service", async () => {
+    const sink = new ResponseSink();
+    const event = restApiEvent({
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: { ...headers(), "x-portkey-custom-host": "http://169.254.169.254/latest" },
+      body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }] }),
+    });
+    await handler(event, sink, lambdaContext());
+    expect(sink.prelude?.statusCode).toBe(400);
+    expect(sink.text()).toContain("custom_host_forbidden");
+  });
+});
+
+describe("admin and analytics Lambda handlers", () => {
+  it.each([
+    ["admin", "/v1/admin/health"],
+    ["analytics", "/v1/analytics/health"],
+  ])("%s answers its health route", async (name, path) => {
+    const mod = (await import(`../../functions/${name}/handler.ts`)) as {
+      handler: (e: APIGatewayProxyEvent, c: Context) => Promise<{ statusCode: number; body: string }>;
+    };
+    const res = await mod.handler(restApiEvent({ method: "GET", path }), lambdaContext(name));
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ status: "ok", service: name });
+  });
+});
