@@ -32,7 +32,6 @@ for (const [net, prefix] of [
   ["fc00::", 7],
   ["fe80::", 10],
   ["ff00::", 8],
-  ["::ffff:0:0", 96],
   ["fd00:ec2::254", 128],
 ] as const) {
   BLOCKED.addSubnet(net, prefix, "ipv6");
@@ -80,7 +79,10 @@ export function createHostGuard(allowlistSpec: string | undefined): HostGuard {
     }
   }
 
-  function addressAllowed(address: string): boolean {
+  function addressAllowed(raw: string): boolean {
+    // IPv4-mapped IPv6 (::ffff:127.0.0.1) is judged as the IPv4 address it carries.
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(raw);
+    const address = mapped?.[1] ?? raw;
     const family = isIP(address) === 6 ? "ipv6" : "ipv4";
     return !BLOCKED.check(address, family) || allowed.check(address, family);
   }

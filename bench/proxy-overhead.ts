@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { type LoadResult, runLoad } from "./load";
+
+/**
+ * Issue 2's benchmark: the same fast upstream reached directly, through a bare Node pass-through proxy (our
+ * floor) and through the gateway, at fixed concurrency. Rounds are interleaved so drift hits every scenario alike;
+ * the median round is reported. Loopback only; bounded by request count.
+ */
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+async function startChild(
+  file: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", "tsx", file], {
+    env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: "SILENT" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const [line] = (await Promise.race([
+    once(child.stdout as NodeJS.ReadableStream, "data"),
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`${file} did not start`)), 15_000)),
+  ])) as [Buffer];
+  return { url: (JSON.parse(line.toString().split("\n")[0] ?? "{}") as { url: string }).url, child };
+}
+
+type Scenario = "direct" | "bare proxy" | "gateway";
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+export interface OverheadRow {
+  readonly mode: "json" | "stream";
+  readonly scenario: Scenario;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly ttfbP50: number;
+  readonly ttfbP99: number;
+}
+
+export async function runProxyOverheadBench(
+  opts: { requests?: number; rounds?: number; concurrency?: number } = {},
+): Promise<OverheadRow[]> {
+  const requests = opts.requests ?? 3000;
+  const rounds = opts.rounds ?? 3;
+  const concurrency = opts.concurrency ?? 8;
+  const upstream = await startChild(here("./servers/upstream.ts"));
+  const proxy = await startChild(here("./servers/bare-proxy.ts"), { UPSTREAM_URL: upstream.url });
+  const gateway = await startChild(here("./servers/gateway.ts"));
+  const targets: Record<Scenario, { origin: string; path: string; headers: Record<string, string> }> = {
+    direct: { origin: upstream.url, path: "/v1/chat/completions", headers: {} },
+    "bare proxy": { origin: proxy.url, path: "/v1/chat/completions", headers: {} },
+    gateway: {
+      origin: gateway.url,
+      path: "/v1/chat/completions",
+      headers: { "x-portkey-provider": "openai", "x-portkey-custom-host": `${upstream.url}/v1` },
+    },
+  };
+  const rows: OverheadRow[] = [];
+  try {
+    for (const mode of ["json", "stream"] as const) {
+      const body = JSON.stringify({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "Say hello to the benchmark." }],
+        ...(mode === "stream" ? { stream: true } : {}),
+      });
+      const results: Record<Scenario, LoadResult[]> = { direct: [], "bare proxy": [], gateway: [] };
+      for (let round = 0; round < rounds; round++) {
+        for (const scenario of Object.keys(targets) as Scenario[]) {
+          const t = targets[scenario];
+          const res = await runLoad({
+            origin: t.origin,
+            path: t.path,
+            headers: { "content-type": "application/json", authorization: "Bearer sk-bench", ...t.headers },
+            body,
+            concurrency,
+            requests,
+            warmup: round === 0 ? 500 : 100,
+          });
+          if (res.errors > 0) throw new Error(`${scenario} ${mode}: ${res.errors} failed requests`);
+          results[scenario].push(res);
+        }
+      }
+      for (const scenario of Object.keys(results) as Scenario[]) {
+        const r = results[scenario];
+        rows.push({
+          mode,
+          scenario,
+          rps: median(r.map((x) => x.rps)),
+          p50: median(r.map((x) => x.p50)),
+          p99: median(r.map((x) => x.p99)),
+          ttfbP50: median(r.map((x) => x.ttfbP50)),
+          ttfbP99: median(r.map((x) => x.ttfbP99)),
+        });
+      }
+    }
+  } finally {
+    for (const c of [upstream, proxy, gateway]) c.child.kill();
+  }
+  return rows;
+}
+
+export function printOverhead(rows: readonly OverheadRow[], concurrency: number): void {
+  const f = (n: number) => n.toFixed(3);
+  console.log(`\n## Proxy overhead (concurrency ${concurrency}, loopback, median of rounds)`);
+  console.log("| mode | scenario | req/s | p50 ms | p99 ms | TTFB p50 ms | TTFB p99 ms |");
+  console.log("|---|---|---:|---:|---:|---:|---:|");
+  for (const r of rows) {
+    console.log(
+      `| ${r.mode} | ${r.scenario} | ${r.rps.toFixed(0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ttfbP50)} | ${f(r.ttfbP99)} |`,
+    );
+  }
+  for (const mode of ["json", "stream"] as const) {
+    const get = (s: Scenario) => rows.find((r) => r.mode === mode && r.scenario === s) as OverheadRow;
+    const direct = get("direct");
+    const proxy = get("bare proxy");
+    const gw = get("gateway");
+    const proxyAdded = proxy.p50 - direct.p50;
+    const gwAdded = gw.p50 - direct.p50;
+    console.log(
+      `${mode}: gateway adds p50 ${f(gwAdded)} ms, p99 ${f(gw.p99 - direct.p99)} ms; bare proxy adds p50 ${f(proxyAdded)} ms; ` +
+        `gateway/bare-proxy overhead ratio ${(gwAdded / proxyAdded).toFixed(2)}x` +
+        (mode === "stream"
+          ? `; added TTFB p50 ${f(gw.ttfbP50 - direct.ttfbP50)} ms (bare proxy ${f(proxy.ttfbP50 - direct.ttfbP50)} ms)`
+          : ""),
+    );
+  }
+}

@@ -1,0 +1,40 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * The benchmark's upstream: answers like OpenAI as fast as it can (no recording, no parsing beyond what it must),
+ * so differences between scenarios are the proxies' own cost. Prints `{"url": ...}` on its first line.
+ */
+const completion = JSON.stringify({
+  id: "chatcmpl-bench",
+  object: "chat.completion",
+  created: 1,
+  model: "gpt-4o-mini",
+  choices: [
+    { index: 0, message: { role: "assistant", content: "Hello from the bench upstream." }, finish_reason: "stop" },
+  ],
+  usage: { prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 },
+});
+const chunk = (content: string) =>
+  `data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+const STREAM_EVENTS = Array.from({ length: 20 }, (_, i) => chunk(`tok${i} `));
+
+const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+  const parts: Buffer[] = [];
+  req.on("data", (d: Buffer) => parts.push(d));
+  req.on("end", () => {
+    const stream = Buffer.concat(parts).includes('"stream":true');
+    if (!stream) {
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(completion) });
+      res.end(completion);
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    for (const e of STREAM_EVENTS) res.write(e);
+    res.end("data: [DONE]\n\n");
+  });
+});
+server.listen(0, "127.0.0.1", () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
+});

@@ -1,0 +1,73 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { SsePassThrough } from "../../shared/providers/sse-usage-scanner";
+
+function openAIStream(words: string[], withUsage: boolean): string {
+  const base = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini" };
+  const events = words.map((w) => ({ ...base, choices: [{ index: 0, delta: { content: w }, finish_reason: null }] }));
+  if (withUsage) {
+    events.push({
+      ...base,
+      choices: [],
+      usage: { prompt_tokens: 3, completion_tokens: words.length, total_tokens: 3 + words.length },
+    } as never);
+  }
+  return `${events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("")}data: [DONE]\n\n`;
+}
+
+function feed(translator: SsePassThrough, bytes: Buffer, cuts: number[]): Buffer {
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    out.push(Buffer.from(translator.push(bytes.subarray(from, cut))));
+    from = cut;
+  }
+  out.push(Buffer.from(translator.end()));
+  return Buffer.concat(out);
+}
+
+describe("SsePassThrough", () => {
+  it("forwards the stream byte for byte and reads usage, model and [DONE] wherever it is split", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (words, withUsage, rawCuts) => {
+          // Prepare
+          const bytes = Buffer.from(openAIStream(words, withUsage));
+          const cuts = [...new Set(rawCuts.map((c) => c % bytes.length))].sort((a, b) => a - b);
+          const translator = new SsePassThrough();
+          // Act
+          const out = feed(translator, bytes, cuts);
+          // Assess
+          expect(out.equals(bytes)).toBe(true);
+          expect(translator.finished).toBe(true);
+          expect(translator.model).toBe("gpt-4o-mini");
+          expect(translator.usage?.completion_tokens).toBe(withUsage ? words.length : undefined);
+        },
+      ),
+    );
+  });
+
+  it("only ever emits whole events, so an error event can follow cleanly", () => {
+    const translator = new SsePassThrough();
+    const first = translator.push(Buffer.from('data: {"a":1}\n\ndata: {"b":'));
+    expect(first.toString()).toBe('data: {"a":1}\n\n');
+    expect(translator.push(Buffer.from("2}\n")).length).toBe(0);
+    expect(translator.push(Buffer.from("\n")).toString()).toBe('data: {"b":2}\n\n');
+  });
+
+  it("handles CRLF event separators", () => {
+    const translator = new SsePassThrough();
+    expect(translator.push(Buffer.from('data: {"a":1}\r\n\r\ndata: [DONE]\r\n\r\n')).toString()).toContain("[DONE]");
+    expect(translator.finished).toBe(true);
+  });
+
+  it("is not finished when the stream lacks [DONE]", () => {
+    const translator = new SsePassThrough();
+    translator.push(Buffer.from('data: {"a":1}\n\n'));
+    translator.end();
+    expect(translator.finished).toBe(false);
+  });
+});
