@@ -64,6 +64,34 @@ describe("gateway Lambda handler (response streaming through middy)", () => {
     expect(spread).toBeGreaterThan(120);
   });
 
+  it("aborts the upstream call when the response stream breaks (client gone)", async () => {
+    // Prepare: a response stream that fails on its third write, as Lambda's does when the client disconnects
+    fake.reset();
+    const sink = new ResponseSink();
+    let writes = 0;
+    const original = sink._write.bind(sink);
+    sink._write = (chunk, enc, cb) => {
+      writes += 1;
+      if (writes === 3) return cb(new Error("client disconnected"));
+      original(chunk, enc, cb);
+    };
+    const words = Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ");
+    const event = restApiEvent({
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: headers(),
+      body: JSON.stringify({ model: "gpt-4o-mini", stream: true, messages: [{ role: "user", content: words }] }),
+    });
+
+    // Act
+    await handler(event, sink, lambdaContext()).catch(() => undefined);
+
+    // Assess: the upstream's 30 x 20 ms stream is cut off, not read to the end
+    const deadline = Date.now() + 500;
+    while (fake.abortedResponses === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(fake.abortedResponses).toBe(1);
+  });
+
   it("answers a non-streaming request with the upstream JSON", async () => {
     const sink = new ResponseSink();
     const event = restApiEvent({
