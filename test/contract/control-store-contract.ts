@@ -140,7 +140,7 @@ export function runControlStoreContract(options: ControlStoreContractOptions): v
       // Prepare
       const ws = await store.createWorkspace(workspaceFixture());
       const other = await store.createWorkspace(workspaceFixture());
-      const created = [];
+      const created: ApiKeyRecord[] = [];
       for (let i = 0; i < 5; i++) created.push(await store.createApiKey(apiKeyFixture(ws.id, { createdAt: T0 + i })));
       await store.createApiKey(apiKeyFixture(other.id));
       // Act
@@ -254,7 +254,7 @@ export function runControlStoreContract(options: ControlStoreContractOptions): v
 
     it("lists workspaces in creation order across pages", async () => {
       // Prepare: other tests created workspaces too; only check relative order of ours
-      const mine = [];
+      const mine: Workspace[] = [];
       for (let i = 0; i < 3; i++)
         mine.push(await store.createWorkspace(workspaceFixture({ createdAt: T0 + 1000 + i })));
       // Act
