@@ -1,0 +1,49 @@
+import type { KeyHasher } from "../auth/gateway-key";
+import type { Authenticator, Principal } from "../core/principal";
+import type { SecretCipher } from "../crypto/secret-cipher";
+import type { CoreRequest, CoreResponse } from "../http/types";
+import type { ControlStore } from "../store/control-store";
+
+/** Injected config validation (the routing schema lives elsewhere); `path` is a JSON path inside the config. */
+export type ConfigValidationResult = { ok: true } | { ok: false; message: string; path: string };
+export type ConfigValidator = (value: unknown) => ConfigValidationResult;
+
+/** Minimal default: a config must be a JSON object. The routing module supplies the real schema. */
+export function validateConfigIsObject(value: unknown): ConfigValidationResult {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) return { ok: true };
+  return { ok: false, message: "config must be a JSON object.", path: "" };
+}
+
+/** Called after a successful write so in-process caches (authenticator, resolvers) drop stale entries at once. */
+export interface ChangeListener {
+  apiKeyChanged?(apiKeyId: string): void;
+  virtualKeyChanged?(workspaceId: string, slug: string): void;
+  configChanged?(workspaceId: string, slug: string): void;
+}
+
+export interface AdminLogger {
+  error(message: string, details: Record<string, unknown>): void;
+}
+
+export interface AdminCoreDeps {
+  readonly store: ControlStore;
+  readonly cipher: SecretCipher;
+  readonly authenticator: Authenticator;
+  readonly keyHasher: () => Promise<KeyHasher>;
+  readonly validateConfig: ConfigValidator;
+  readonly now?: () => number;
+  readonly onChange?: ChangeListener;
+  readonly logger?: AdminLogger;
+}
+
+/** What a route handler receives. */
+export interface RouteContext {
+  readonly req: CoreRequest;
+  readonly principal: Principal;
+  /** Path parameters in order of the route's capture groups. */
+  readonly params: readonly string[];
+  readonly deps: AdminCoreDeps;
+  readonly now: () => number;
+}
+
+export type RouteHandler = (ctx: RouteContext) => Promise<CoreResponse>;

@@ -1,0 +1,77 @@
+import { GatewayAuthenticator } from "../auth/gateway-authenticator";
+import type { KeyHasher } from "../auth/gateway-key";
+import { lazyKeyHasher } from "../auth/key-pepper";
+import { RootKeyMatcher, type RootKeySource } from "../auth/root-key";
+import type { SecretCipher } from "../crypto/secret-cipher";
+import type { CoreHandler } from "../http/types";
+import { ConfigResolver } from "../store/config-resolver";
+import type { ControlStore } from "../store/control-store";
+import { VirtualKeyResolver } from "../store/virtual-key-resolver";
+import { createAdminCore } from "./admin-core";
+import { type AdminLogger, type ConfigValidator, validateConfigIsObject } from "./admin-types";
+
+/** Everything the functions need from the control plane, built once per process (cold start). */
+export interface ControlPlane {
+  readonly store: ControlStore;
+  readonly cipher: SecretCipher;
+  readonly authenticator: GatewayAuthenticator;
+  readonly virtualKeys: VirtualKeyResolver;
+  readonly configs: ConfigResolver;
+  readonly adminCore: CoreHandler;
+  readonly keyHasher: () => Promise<KeyHasher>;
+}
+
+/** Tunables shared by the AWS and local factories. TTLs: see docs/control-plane.md. */
+export interface ControlPlaneOptions {
+  /** Real routing-config validation (the default only checks for a JSON object). */
+  readonly validateConfig?: ConfigValidator;
+  readonly logger?: AdminLogger;
+  readonly principalTtlMs?: number;
+  readonly virtualKeyTtlMs?: number;
+  readonly configTtlMs?: number;
+  readonly now?: () => number;
+}
+
+export function assembleControlPlane(
+  store: ControlStore,
+  cipher: SecretCipher,
+  rootKey: RootKeySource | undefined,
+  options: ControlPlaneOptions,
+): ControlPlane {
+  const now = options.now ?? Date.now;
+  const keyHasher = lazyKeyHasher(store, cipher);
+  const authenticator = new GatewayAuthenticator({
+    store,
+    keyHasher,
+    ...(rootKey === undefined ? {} : { rootKey: new RootKeyMatcher(rootKey) }),
+    ...(options.principalTtlMs === undefined ? {} : { principalTtlMs: options.principalTtlMs }),
+    now,
+  });
+  const virtualKeys = new VirtualKeyResolver({
+    store,
+    cipher,
+    ...(options.virtualKeyTtlMs === undefined ? {} : { ttlMs: options.virtualKeyTtlMs }),
+    now,
+  });
+  const configs = new ConfigResolver({
+    store,
+    ...(options.configTtlMs === undefined ? {} : { ttlMs: options.configTtlMs }),
+    now,
+  });
+  const adminCore = createAdminCore({
+    store,
+    cipher,
+    authenticator,
+    keyHasher,
+    validateConfig: options.validateConfig ?? validateConfigIsObject,
+    now,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    // Same-process caches forget changed objects at once; other processes within their TTLs.
+    onChange: {
+      apiKeyChanged: (id) => authenticator.forgetApiKey(id),
+      virtualKeyChanged: (ws, slug) => virtualKeys.forget(ws, slug),
+      configChanged: (ws, slug) => configs.forget(ws, slug),
+    },
+  });
+  return { store, cipher, authenticator, virtualKeys, configs, adminCore, keyHasher };
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { ConflictError } from "../core/errors";
+import { type CoreResponse, jsonResponse } from "../http/types";
+import type { Workspace } from "../store/types";
+import type { RouteContext } from "./admin-types";
+import {
+  checkVersion,
+  expectedVersion,
+  iso,
+  listResponse,
+  parseBody,
+  parsePage,
+  requireRoot,
+  slugify,
+  workspaceNotFound,
+} from "./request-helpers";
+
+const createSchema = z.object({
+  name: z.string().min(1).max(100),
+  description: z.string().max(1000).optional(),
+  defaults: z.record(z.string(), z.unknown()).optional(),
+});
+
+const updateSchema = z.object({
+  name: z.string().min(1).max(100).optional(),
+  description: z.string().max(1000).nullable().optional(),
+  defaults: z.record(z.string(), z.unknown()).nullable().optional(),
+  expected_version: z.number().int().min(1).optional(),
+});
+
+export function presentWorkspace(ws: Workspace): Record<string, unknown> {
+  return {
+    id: ws.id,
+    slug: ws.id,
+    name: ws.name,
+    description: ws.description ?? null,
+    defaults: ws.defaults ?? null,
+    default_config_id: ws.defaultConfigSlug ?? null,
+    created_at: iso(ws.createdAt),
+    last_updated_at: iso(ws.updatedAt),
+    version: ws.version,
+    object: "workspace",
+  };
+}
+
+/** A workspace the caller may see: its own, or any for the root key. Others are "not found". */
+async function visibleWorkspace(ctx: RouteContext, id: string): Promise<Workspace> {
+  if (!ctx.principal.isRoot && id !== ctx.principal.workspaceId) throw workspaceNotFound();
+  const ws = await ctx.deps.store.getWorkspace(id);
+  if (ws === undefined) throw workspaceNotFound();
+  return ws;
+}
+
+export async function createWorkspace(ctx: RouteContext): Promise<CoreResponse> {
+  requireRoot(ctx.principal, "create workspaces");
+  const body = parseBody(ctx.req, createSchema);
+  const now = ctx.now();
+  const ws: Workspace = {
+    id: `ws-${slugify(body.name)}-${randomBytes(3).toString("hex")}`,
+    name: body.name,
+    ...(body.description === undefined ? {} : { description: body.description }),
+    ...(body.defaults === undefined ? {} : { defaults: body.defaults }),
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  return jsonResponse(200, presentWorkspace(await ctx.deps.store.createWorkspace(ws)));
+}
+
+export async function listWorkspaces(ctx: RouteContext): Promise<CoreResponse> {
+  const page = parsePage(ctx.req.query);
+  if (!ctx.principal.isRoot) {
+    const own = await ctx.deps.store.getWorkspace(ctx.principal.workspaceId);
+    return jsonResponse(200, listResponse(own === undefined ? [] : [presentWorkspace(own)], undefined));
+  }
+  const result = await ctx.deps.store.listWorkspaces(page);
+  return jsonResponse(200, listResponse(result.items.map(presentWorkspace), result.nextCursor));
+}
+
+export async function getWorkspace(ctx: RouteContext): Promise<CoreResponse> {
+  return jsonResponse(200, presentWorkspace(await visibleWorkspace(ctx, ctx.params[0] ?? "")));
+}
+
+export async function updateWorkspace(ctx: RouteContext): Promise<CoreResponse> {
+  const body = parseBody(ctx.req, updateSchema);
+  const current = await visibleWorkspace(ctx, ctx.params[0] ?? "");
+  const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Workspace");
+  const { description: _d, defaults: _f, ...rest } = current;
+  const next: Workspace = {
+    ...rest,
+    name: body.name ?? current.name,
+    ...(body.description === null ? {} : { description: body.description ?? current.description }),
+    ...(body.defaults === null ? {} : { defaults: body.defaults ?? current.defaults }),
+  };
+  return jsonResponse(200, presentWorkspace(await ctx.deps.store.replaceWorkspace(next, version)));
+}
+
+export async function deleteWorkspace(ctx: RouteContext): Promise<CoreResponse> {
+  requireRoot(ctx.principal, "delete workspaces");
+  const ws = await visibleWorkspace(ctx, ctx.params[0] ?? "");
+  if (await ctx.deps.store.workspaceHasChildren(ws.id)) {
+    throw new ConflictError("Workspace still has API keys, virtual keys or configs; delete them first.", {
+      code: "workspace_not_empty",
+    });
+  }
+  await ctx.deps.store.deleteWorkspace(ws.id);
+  return jsonResponse(200, { id: ws.id, object: "workspace", deleted: true });
+}

@@ -1,0 +1,127 @@
+import { AuthenticationError, PermissionError } from "../core/errors";
+import type { Authenticator, Principal, Scope } from "../core/principal";
+import type { CoreRequest } from "../http/types";
+import type { ControlStore } from "../store/control-store";
+import { TtlCache } from "../store/ttl-cache";
+import { type KeyHasher, looksLikeGatewayCredential, parseGatewayKey } from "./gateway-key";
+import type { RootKeyMatcher } from "./root-key";
+
+/** Workspace id carried by the root principal: it belongs to no workspace and names one per request. */
+export const ROOT_WORKSPACE_ID = "*";
+const ROOT_SCOPES: ReadonlySet<Scope> = new Set<Scope>(["admin", "analytics", "logs"]);
+
+export interface GatewayAuthenticatorOptions {
+  readonly store: Pick<ControlStore, "getApiKey" | "getWorkspace">;
+  readonly keyHasher: () => Promise<KeyHasher>;
+  /** Absent: the root admin key is not accepted here (e.g. the gateway function, which has no use for it). */
+  readonly rootKey?: RootKeyMatcher;
+  /** How long a valid key's principal is reused; also the worst-case revocation latency. Default 30 000. */
+  readonly principalTtlMs?: number;
+  /** How long an unknown/invalid key is remembered as such. Default 5 000. */
+  readonly negativeTtlMs?: number;
+  readonly maxEntries?: number;
+  readonly now?: () => number;
+}
+
+interface CachedPrincipal {
+  readonly principal: Principal;
+  /** Key expiry in epoch ms, checked on every request even while cached. */
+  readonly expiresAtMs?: number;
+}
+type CacheEntry = CachedPrincipal | { readonly principal: undefined };
+
+/** The credential a request carries: `x-portkey-api-key`, else a Bearer token that is a gateway/root key. */
+export async function extractCredential(
+  headers: Readonly<Record<string, string>>,
+  rootKey: RootKeyMatcher | undefined,
+): Promise<string | undefined> {
+  const explicit = headers["x-portkey-api-key"]?.trim();
+  if (explicit) return explicit;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? "")?.[1];
+  if (bearer === undefined) return undefined;
+  if (looksLikeGatewayCredential(bearer) || (rootKey !== undefined && (await rootKey.matches(bearer)))) return bearer;
+  return undefined;
+}
+
+/**
+ * `Authenticator` for gateway API keys and the root admin key. Principals are cached in memory keyed by the key's
+ * HMAC (never the key) for `principalTtlMs`; a revoked key therefore stops working within that TTL (immediately in
+ * the process that revoked it, via `forgetApiKey`).
+ */
+export class GatewayAuthenticator implements Authenticator {
+  private readonly cache: TtlCache<string, CacheEntry>;
+  private readonly principalTtlMs: number;
+  private readonly negativeTtlMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: GatewayAuthenticatorOptions) {
+    this.now = options.now ?? Date.now;
+    this.principalTtlMs = options.principalTtlMs ?? 30_000;
+    this.negativeTtlMs = options.negativeTtlMs ?? 5_000;
+    this.cache = new TtlCache({ maxEntries: options.maxEntries ?? 10_000, now: this.now });
+  }
+
+  async authenticate(req: CoreRequest, requiredScope: Scope): Promise<Principal> {
+    const principal = await this.identify(req.headers);
+    if (!principal.scopes.has(requiredScope)) {
+      throw new PermissionError(`This API key does not have the '${requiredScope}' scope.`, { code: "missing_scope" });
+    }
+    return principal;
+  }
+
+  /** Who the caller is, without a scope check. */
+  async identify(headers: Readonly<Record<string, string>>): Promise<Principal> {
+    const credential = await extractCredential(headers, this.options.rootKey);
+    if (credential === undefined) {
+      throw new AuthenticationError("Missing API key: send it in the x-portkey-api-key header.", {
+        code: "missing_api_key",
+      });
+    }
+    const parsed = parseGatewayKey(credential);
+    if (parsed === undefined) {
+      if (this.options.rootKey !== undefined && (await this.options.rootKey.matches(credential)))
+        return rootPrincipal();
+      throw new AuthenticationError("Invalid API key.");
+    }
+    const hasher = await this.options.keyHasher();
+    const hash = hasher.hash(credential);
+    const entry = await this.cache.getOrLoad(
+      hash,
+      () => this.load(parsed.id, credential, hasher),
+      (loaded) => (loaded.principal === undefined ? this.negativeTtlMs : this.principalTtlMs),
+    );
+    if (entry.principal === undefined) throw new AuthenticationError("Invalid API key.");
+    if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= this.now()) {
+      throw new AuthenticationError("This API key has expired.", { code: "expired_api_key" });
+    }
+    return entry.principal;
+  }
+
+  /** Drops cached principals of one key (call after revoking/updating it in this process). */
+  forgetApiKey(apiKeyId: string): void {
+    this.cache.deleteWhere((entry) => entry.principal?.apiKeyId === apiKeyId);
+  }
+
+  private async load(id: string, credential: string, hasher: KeyHasher): Promise<CacheEntry> {
+    const record = await this.options.store.getApiKey(id);
+    if (record === undefined || record.status !== "active" || !hasher.matches(credential, record.secretHash)) {
+      return { principal: undefined };
+    }
+    const workspace = await this.options.store.getWorkspace(record.workspaceId);
+    if (workspace === undefined) return { principal: undefined };
+    const defaultConfigId = record.defaults?.configId ?? workspace.defaultConfigSlug;
+    const principal: Principal = {
+      workspaceId: record.workspaceId,
+      apiKeyId: record.id,
+      scopes: new Set(record.scopes),
+      isRoot: false,
+      ...(defaultConfigId === undefined ? {} : { defaultConfigId }),
+      ...(record.defaults?.metadata === undefined ? {} : { metadata: record.defaults.metadata }),
+    };
+    return record.expiresAt === undefined ? { principal } : { principal, expiresAtMs: record.expiresAt * 1000 };
+  }
+}
+
+function rootPrincipal(): Principal {
+  return { workspaceId: ROOT_WORKSPACE_ID, apiKeyId: "root", scopes: ROOT_SCOPES, isRoot: true };
+}

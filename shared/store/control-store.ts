@@ -1,0 +1,62 @@
+import type {
+  ApiKeyRecord,
+  Page,
+  PageRequest,
+  SavedConfig,
+  SavedConfigVersion,
+  SlugKind,
+  VirtualKeyRecord,
+  Workspace,
+} from "./types";
+
+/**
+ * Port: the control plane's repository. Implementations use single-item conditional writes only.
+ *
+ * Contract (checked by test/contract/control-store-contract.ts against every adapter):
+ * - `create*` throws `ConflictError` when the id/slug is taken.
+ * - `replace*` writes `next` only if the stored item has `version === expectedVersion`; the stored version becomes
+ *   `expectedVersion + 1` (the adapter sets it and `updatedAt`). Missing item -> `NotFoundError`; another version ->
+ *   `ConflictError`. Concurrent replaces with the same expected version: exactly one wins.
+ * - `get*` returns `undefined` for missing items and for items whose `expiresAt` has passed (TTL is lazy).
+ * - lists are ordered (workspaces and API keys by creation, virtual keys and configs by slug) and paginated with an
+ *   opaque cursor; a cursor from another list is a `BadRequestError`.
+ */
+export interface ControlStore {
+  createWorkspace(workspace: Workspace): Promise<Workspace>;
+  getWorkspace(id: string): Promise<Workspace | undefined>;
+  listWorkspaces(page: PageRequest): Promise<Page<Workspace>>;
+  replaceWorkspace(next: Workspace, expectedVersion: number): Promise<Workspace>;
+  deleteWorkspace(id: string): Promise<void>;
+  /** True when the workspace still owns API keys, virtual keys or configs. */
+  workspaceHasChildren(id: string): Promise<boolean>;
+
+  createApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord>;
+  getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(workspaceId: string, page: PageRequest): Promise<Page<ApiKeyRecord>>;
+  replaceApiKey(next: ApiKeyRecord, expectedVersion: number): Promise<ApiKeyRecord>;
+  deleteApiKey(id: string): Promise<void>;
+
+  createVirtualKey(key: VirtualKeyRecord): Promise<VirtualKeyRecord>;
+  getVirtualKey(workspaceId: string, slug: string): Promise<VirtualKeyRecord | undefined>;
+  listVirtualKeys(workspaceId: string, page: PageRequest): Promise<Page<VirtualKeyRecord>>;
+  replaceVirtualKey(next: VirtualKeyRecord, expectedVersion: number): Promise<VirtualKeyRecord>;
+  deleteVirtualKey(workspaceId: string, slug: string): Promise<void>;
+
+  /** Writes the head (version 1) and its first immutable version item. */
+  createConfig(config: SavedConfig): Promise<SavedConfig>;
+  getConfig(workspaceId: string, slug: string): Promise<SavedConfig | undefined>;
+  getConfigVersion(workspaceId: string, slug: string, version: number): Promise<SavedConfigVersion | undefined>;
+  listConfigs(workspaceId: string, page: PageRequest): Promise<Page<SavedConfig>>;
+  /** Conditional head update, then the new immutable version item (history may miss a version after a crash). */
+  replaceConfig(next: SavedConfig, expectedVersion: number): Promise<SavedConfig>;
+  deleteConfig(workspaceId: string, slug: string): Promise<void>;
+
+  /** Workspaces holding an object with this slug (for the root key, which addresses objects without a workspace). */
+  findSlugOwners(kind: SlugKind, slug: string): Promise<readonly string[]>;
+
+  /**
+   * A small system value (e.g. the encrypted API-key pepper), created once with `create` if absent. Concurrent
+   * creators converge on the first value written.
+   */
+  getOrCreateSystemValue(name: string, create: () => Promise<string>): Promise<string>;
+}

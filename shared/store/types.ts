@@ -1,0 +1,125 @@
+import type { Scope } from "../core/principal";
+
+/**
+ * Control-plane entities in core terms. No storage types leak from here: the DynamoDB adapter maps these to items
+ * (see docs/data-model.md). Every mutable entity carries `version`, bumped by one on each successful write; updates
+ * name the version they expect and lose with a `ConflictError` (409) when someone else wrote first.
+ * Times are epoch milliseconds; `expiresAt` (when present) is epoch seconds, as DynamoDB TTL wants it.
+ */
+export interface Versioned {
+  readonly version: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface Workspace extends Versioned {
+  readonly id: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly defaults?: Readonly<Record<string, unknown>>;
+  /** Slug of the saved config applied when neither the request nor its key names one. */
+  readonly defaultConfigSlug?: string;
+}
+
+export type ApiKeyStatus = "active" | "revoked";
+
+export interface ApiKeyDefaults {
+  readonly configId?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+export interface ApiKeyRecord extends Versioned {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly description?: string;
+  /** Portkey's `type`/`sub-type` path segments, kept for display. */
+  readonly type: string;
+  readonly subType: string;
+  readonly scopes: readonly Scope[];
+  readonly status: ApiKeyStatus;
+  /** HMAC-SHA256(pepper, full key), hex. The key itself is never stored. */
+  readonly secretHash: string;
+  /** Non-secret display prefix, e.g. `pk-gw-3f9c2a71d0b84e55.Ab3d`. */
+  readonly displayPrefix: string;
+  readonly defaults?: ApiKeyDefaults;
+  readonly rateLimits?: readonly Readonly<Record<string, unknown>>[];
+  readonly usageLimits?: Readonly<Record<string, unknown>>;
+  /** Epoch seconds; the key stops authenticating at this instant and DynamoDB TTL removes it later. */
+  readonly expiresAt?: number;
+}
+
+/** Non-secret, provider-specific fields of a virtual key. */
+export interface ProviderOptions {
+  readonly resourceName?: string;
+  readonly deploymentId?: string;
+  readonly apiVersion?: string;
+  readonly awsRegion?: string;
+  readonly customHost?: string;
+}
+
+/** The secret part of a virtual key; only ever stored encrypted (one ciphertext for the whole bundle). */
+export interface VirtualKeySecret {
+  readonly apiKey?: string;
+  readonly awsAccessKeyId?: string;
+  readonly awsSecretAccessKey?: string;
+  readonly awsSessionToken?: string;
+}
+
+export type VirtualKeyStatus = "active" | "exhausted" | "disabled";
+
+export interface VirtualKeyRecord extends Versioned {
+  readonly id: string;
+  readonly workspaceId: string;
+  /** Unique per workspace; never contains `/` so it can appear in `model: "@slug/model"`. */
+  readonly slug: string;
+  readonly name: string;
+  readonly provider: string;
+  readonly note?: string;
+  readonly status: VirtualKeyStatus;
+  readonly providerOptions: ProviderOptions;
+  /** Output of `SecretCipher.encrypt(JSON.stringify(VirtualKeySecret), {workspace, virtualKey: slug})`. */
+  readonly encryptedSecret: string;
+  /** Display form of the main secret, e.g. `****wxyz`. */
+  readonly maskedSecret: string;
+  readonly usageLimits?: Readonly<Record<string, unknown>>;
+  readonly rateLimits?: readonly Readonly<Record<string, unknown>>[];
+}
+
+export type ConfigStatus = "active" | "archived";
+
+/** Head of a saved config: the current version's content plus metadata. */
+export interface SavedConfig extends Versioned {
+  readonly workspaceId: string;
+  /** The config's id and slug (one value), e.g. `pc-prod-routing-4kd9a2`. */
+  readonly slug: string;
+  readonly name: string;
+  readonly status: ConfigStatus;
+  /** The config object as JSON text, exactly as validated. */
+  readonly configJson: string;
+}
+
+/** An immutable snapshot written for each version of a saved config. */
+export interface SavedConfigVersion {
+  readonly workspaceId: string;
+  readonly slug: string;
+  readonly version: number;
+  readonly name: string;
+  readonly configJson: string;
+  readonly createdAt: number;
+}
+
+export interface PageRequest {
+  /** 1..100. */
+  readonly limit: number;
+  /** Opaque cursor returned by the previous page. */
+  readonly cursor?: string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Present when more items may follow. */
+  readonly nextCursor?: string;
+}
+
+export type SlugKind = "virtual-key" | "config";
