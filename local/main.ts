@@ -14,6 +14,9 @@ const runtime = await startLocalRuntime({
 });
 console.log(`AI gateway listening on ${runtime.url} (data: ${dataDir})`);
 console.log(`OpenAI-compatible base URL: ${runtime.url}/v1`);
+if (runtime.adminKey.created) {
+  console.log(`\nRoot admin key (shown once; also stored under ${dataDir}):\n  ${runtime.adminKey.key}\n`);
+}
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

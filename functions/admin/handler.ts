@@ -1,8 +1,11 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { createHealthCore } from "../../shared/http/health-core";
+import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { bufferedLambda } from "../../shared/lambda/buffered-handler";
 
+// Built once per cold start: clients, caches and the admin core.
 const logger = new Logger({ serviceName: "admin" });
-const core = createHealthCore("admin", "/v1/admin/health");
+const plane = createAwsControlPlane(process.env, {
+  logger: { error: (message, details) => logger.error(message, { details }) },
+});
 
-export const handler = bufferedLambda(core, { logger });
+export const handler = bufferedLambda(plane.adminCore, { logger });

@@ -71,6 +71,13 @@ function match(path: string): { route: Route; params: string[] } | undefined {
 export function createAdminCore(deps: AdminCoreDeps): CoreHandler {
   const now = deps.now ?? Date.now;
   return async function adminCore(req: CoreRequest): Promise<CoreResponse> {
+    if (req.method === "GET" && req.path === "/v1/admin/health") {
+      return {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: '{"status":"ok","service":"admin"}',
+      };
+    }
     try {
       const principal = await deps.authenticator.authenticate(req, "admin");
       const found = match(req.path);

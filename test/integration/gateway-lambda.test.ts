@@ -135,6 +135,10 @@ describe("admin and analytics Lambda handlers", () => {
     ["admin", "/v1/admin/health"],
     ["analytics", "/v1/analytics/health"],
   ])("%s answers its health route", async (name, path) => {
+    process.env.TABLE_NAME = "gateway";
+    process.env.KMS_KEY_ID = "alias/gateway";
+    process.env.ADMIN_KEY_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:admin";
+    process.env.AWS_REGION = "us-east-1";
     const mod = (await import(`../../functions/${name}/handler.ts`)) as {
       handler: (e: APIGatewayProxyEvent, c: Context) => Promise<{ statusCode: number; body: string }>;
     };
