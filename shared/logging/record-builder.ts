@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { type CostInput, computeCost } from "../pricing/cost";
+import { uuidV7 } from "./ids";
 import type { LogSink } from "./log-sink";
 import {
   type AttemptRecord,
@@ -44,7 +44,7 @@ export interface RequestLogInit {
   virtualKey?: string | null;
   strategy?: string | null;
   requestBody?: Buffer | string | null;
-  /** Row id; default a random UUID. */
+  /** Row id; default a UUIDv7 (time-ordered; log detail derives the partition from it). */
   id?: string;
 }
 
@@ -117,7 +117,7 @@ export class RequestLog {
   constructor(init: RequestLogInit, options: Required<RequestLoggerOptions>) {
     this.init = init;
     this.options = options;
-    this.id = init.id ?? randomUUID();
+    this.id = init.id ?? uuidV7(options.now());
     this.traceId = init.traceId;
     this.startedAtIso = new Date(options.now()).toISOString();
     this.startedMono = options.monotonic();
