@@ -120,6 +120,7 @@ export type GroupDimension =
   | "config"
   | "virtual_key"
   | "status_code"
+  | "workspace"
   | "metadata";
 
 const GROUP_KEY: Record<Exclude<GroupDimension, "metadata">, string> = {
@@ -130,6 +131,7 @@ const GROUP_KEY: Record<Exclude<GroupDimension, "metadata">, string> = {
   config: "config_id",
   virtual_key: "virtual_key",
   status_code: "CAST(status AS VARCHAR)",
+  workspace: "workspace_id",
 };
 
 export interface Page {
@@ -192,99 +194,27 @@ OFFSET ${offset} LIMIT ${size}`;
   return { sql, params: where.params };
 }
 
-/** Columns of a log list entry (bodies and nested arrays are left to the detail view). */
-function listColumns(dialect: SqlDialect): string {
-  return [
-    "id",
-    "trace_id",
-    "ts",
-    "api_key_id",
-    "method",
-    "endpoint",
-    "provider",
-    "model_requested",
-    "model_served",
-    "virtual_key",
-    "config_id",
-    "strategy",
-    "status",
-    "error_type",
-    "retry_count",
-    "latency_ms",
-    "ttft_ms",
-    "prompt_tokens",
-    "completion_tokens",
-    "cached_tokens",
-    "reasoning_tokens",
-    "total_tokens",
-    "cost_usd",
-    "cache_status",
-    "user",
-    "stream",
-    `${dialect.toJson("metadata")} AS metadata_json`,
-  ].join(", ");
-}
-
-export interface LogCursor {
-  ts: string;
-  id: string;
-}
-
-/**
- * Newest first, keyset-paginated on (ts, id): stable under concurrent inserts, no OFFSET scans. Fetches `limit + 1`
- * rows so the caller knows whether another page exists.
- */
-export function logSearchQuery(
+/** Feedback count and mean value / weighted value per bucket (feedback rows, not requests). */
+export function feedbackSeriesQuery(
   dialect: SqlDialect,
   scope: QueryScope,
   filters: AnalyticsFilters,
-  limit: number,
-  cursor?: LogCursor,
+  granularity: Granularity,
 ): SqlQuery {
-  const where = requestConditions(dialect, scope, filters);
-  if (cursor) where.add("(ts < ? OR (ts = ? AND id < ?))", cursor.ts, cursor.ts, cursor.id);
-  const sql = `SELECT ${listColumns(dialect)}
-FROM ${dialect.source}
-WHERE ${where.toSql()}
-ORDER BY ts DESC, id DESC
-LIMIT ${checkedInt("limit", limit, 1, 500) + 1}`;
-  return { sql, params: where.params };
-}
-
-/** One request row with everything; `around` (epoch ms, e.g. from a UUIDv7 id) narrows the partitions read. */
-export function logDetailQuery(dialect: SqlDialect, scope: QueryScope, id: string, around?: number): SqlQuery {
-  const where = new Conditions().add("workspace_id = ?", scope.workspaceId).add("kind = 'request'").add("id = ?", id);
-  if (around !== undefined) {
-    const iso = new Date(around).toISOString();
-    const [dtFrom, dtTo] = partitionRange(iso, iso);
-    where.add("dt BETWEEN ? AND ?", dtFrom, dtTo);
-  }
-  const sql = `SELECT ${listColumns(dialect)}, error_message, upstream_latency_ms, budget_reserved_usd,
-  last_used_option_index, client_disconnected, request_body, response_body, request_body_truncated,
-  response_body_truncated, ${dialect.toJson("attempts")} AS attempts_json, ${dialect.toJson("guardrails")} AS guardrails_json
-FROM ${dialect.source}
-WHERE ${where.toSql()}
-ORDER BY ts DESC
-LIMIT 1`;
-  return { sql, params: where.params };
-}
-
-/** Feedback rows of one trace, newest first; `sinceIso` (the request's ts) prunes partitions before it. */
-export function feedbackForTraceQuery(
-  dialect: SqlDialect,
-  scope: QueryScope,
-  traceId: string,
-  sinceIso?: string,
-): SqlQuery {
+  const [dtFrom, dtTo] = partitionRange(filters.from, filters.to);
   const where = new Conditions()
     .add("workspace_id = ?", scope.workspaceId)
     .add("kind = 'feedback'")
-    .add("trace_id = ?", traceId);
-  if (sinceIso !== undefined) where.add("dt >= ?", sinceIso.slice(0, 10));
-  const sql = `SELECT id, ts, feedback_value, feedback_weight, ${dialect.toJson("metadata")} AS metadata_json
+    .add("dt BETWEEN ? AND ?", dtFrom, dtTo)
+    .add("ts >= ?", filters.from)
+    .add("ts <= ?", filters.to);
+  const sql = `SELECT substr(ts, 1, ${BUCKET_WIDTH[granularity]}) AS bucket,
+  count(*) AS feedbacks,
+  avg(feedback_value) AS avg_value,
+  avg(feedback_value * feedback_weight) AS avg_weighted_value
 FROM ${dialect.source}
 WHERE ${where.toSql()}
-ORDER BY ts DESC, id DESC
-LIMIT 100`;
+GROUP BY 1
+ORDER BY 1`;
   return { sql, params: where.params };
 }
