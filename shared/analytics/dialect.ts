@@ -12,12 +12,20 @@ export interface SqlDialect {
   percentile(expr: string, fraction: number): string;
   /** Value of one metadata key; consumes ONE `?` parameter (the key). */
   metadataValueByParam(): string;
-  /** `FROM <source> <join>` fragment exposing `<alias>_key` / `<alias>_value` for each metadata entry. */
-  unnestMetadata(alias: string): { join: string; key: string; value: string };
+  /**
+   * How to group by one metadata key. `param`: the value expression takes the key as a `?` in the SELECT list
+   * (DuckDB; fast map lookup). `unnest`: Athena allows `?` only in WHERE, so entries are unnested and the key is
+   * matched in WHERE.
+   */
+  metadataGroup(alias: string): MetadataGroup;
   arrayLength(expr: string): string;
   /** A column as JSON text (maps, arrays of structs) so both engines return the same string. */
   toJson(expr: string): string;
 }
+
+export type MetadataGroup =
+  | { readonly kind: "param"; readonly value: string }
+  | { readonly kind: "unnest"; readonly join: string; readonly key: string; readonly value: string };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -32,7 +40,8 @@ export function athenaDialect(options: { database: string; table: string }): Sql
     source: `${quoteIdentifier(options.database)}.${quoteIdentifier(options.table)}`,
     percentile: (expr, fraction) => `approx_percentile(${expr}, ${fraction})`,
     metadataValueByParam: () => "element_at(metadata, ?)",
-    unnestMetadata: (alias) => ({
+    metadataGroup: (alias) => ({
+      kind: "unnest",
       join: `CROSS JOIN UNNEST(metadata) AS ${alias}(${alias}_key, ${alias}_value)`,
       key: `${alias}_key`,
       value: `${alias}_value`,
@@ -91,11 +100,7 @@ export function duckDbDialect(source: string): SqlDialect {
     source,
     percentile: (expr, fraction) => `quantile_cont(${expr}, ${fraction})`,
     metadataValueByParam: () => "metadata[?]",
-    unnestMetadata: (alias) => ({
-      join: `, unnest(map_entries(metadata)) AS ${alias}_t(${alias})`,
-      key: `${alias}.key`,
-      value: `${alias}.value`,
-    }),
+    metadataGroup: () => ({ kind: "param", value: "metadata[?]" }),
     arrayLength: (expr) => `len(${expr})`,
     toJson: (expr) => `CAST(to_json(${expr}) AS VARCHAR)`,
   };

@@ -160,12 +160,19 @@ export function groupQuery(
   const where = requestConditions(dialect, scope, filters);
   let key: string;
   let join = "";
+  const selectParams: string[] = [];
   if (dimension === "metadata") {
     if (metadataKey === undefined) throw new RangeError("metadata grouping needs a key");
-    const unnest = dialect.unnestMetadata("m");
-    join = ` ${unnest.join}`;
-    key = unnest.value;
-    where.add(`${unnest.key} = ?`, metadataKey);
+    const group = dialect.metadataGroup("m");
+    if (group.kind === "param") {
+      key = group.value;
+      selectParams.push(metadataKey);
+      where.add(`${group.value} IS NOT NULL`, metadataKey);
+    } else {
+      join = ` ${group.join}`;
+      key = group.value;
+      where.add(`${group.key} = ?`, metadataKey);
+    }
   } else {
     key = GROUP_KEY[dimension];
   }
@@ -191,7 +198,7 @@ WHERE ${where.toSql()}
 GROUP BY 1
 ORDER BY requests DESC, group_key
 OFFSET ${offset} LIMIT ${size}`;
-  return { sql, params: where.params };
+  return { sql, params: [...selectParams, ...where.params] };
 }
 
 /** Feedback count and mean value / weighted value per bucket (feedback rows, not requests). */

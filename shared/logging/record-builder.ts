@@ -73,15 +73,30 @@ function capBody(
   secrets: string[],
 ): CappedBody {
   if (raw === null) return { text: null, truncated: false };
-  const buf = typeof raw === "string" ? Buffer.from(raw) : raw;
-  const kept = buf.length > limit + REDACTION_SLACK_BYTES ? buf.subarray(0, limit + REDACTION_SLACK_BYTES) : buf;
-  let text = redact(kept.toString("utf8"), secrets);
-  let truncated = overflowed || buf.length > limit;
+  let source: string;
+  let truncated = overflowed;
+  // Fast path: a short string cannot exceed the byte cap (UTF-8 is at most 3 bytes per UTF-16 unit).
+  if (typeof raw === "string" && raw.length * 3 <= limit) {
+    source = raw;
+  } else {
+    const buf = typeof raw === "string" ? Buffer.from(raw) : raw;
+    const keep = limit + REDACTION_SLACK_BYTES;
+    source = (buf.length > keep ? buf.subarray(0, keep) : buf).toString("utf8");
+    truncated ||= buf.length > limit;
+  }
+  let text = redact(source, secrets);
   if (text.length > limit) {
     text = text.slice(0, limit);
     truncated = true;
   }
   return { text, truncated };
+}
+
+function joinChunks(chunks: (Buffer | string)[]): Buffer | string | null {
+  if (chunks.length === 0) return null;
+  if (chunks.length === 1) return chunks[0] as Buffer | string;
+  if (chunks.every((c) => typeof c === "string")) return chunks.join("");
+  return Buffer.concat(chunks.map((c) => (typeof c === "string" ? Buffer.from(c) : c)));
 }
 
 /** Builds exactly one record for one client request; `end()` enqueues it once and ignores later calls. */
@@ -109,7 +124,7 @@ export class RequestLog {
   private errorMessage: string | null = null;
   private disconnected = false;
   private readonly secrets: string[] = [];
-  private responseChunks: Buffer[] = [];
+  private responseChunks: (Buffer | string)[] = [];
   private responseBytes = 0;
   private responseOverflow = false;
   private ended = false;
@@ -185,9 +200,8 @@ export class RequestLog {
       this.responseOverflow = true;
       return;
     }
-    const buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    this.responseChunks.push(buf);
-    this.responseBytes += buf.length;
+    this.responseChunks.push(chunk);
+    this.responseBytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
   }
 
   fail(errorType: string, message: string): void {
@@ -228,7 +242,7 @@ export class RequestLog {
     const requestBody = logBodies
       ? capBody(this.init.requestBody ?? null, false, bodyLimitBytes, redact, this.secrets)
       : { text: null, truncated: false };
-    const responseRaw = logBodies && this.responseChunks.length > 0 ? Buffer.concat(this.responseChunks) : null;
+    const responseRaw = logBodies ? joinChunks(this.responseChunks) : null;
     const responseBody = capBody(responseRaw, this.responseOverflow, bodyLimitBytes, redact, this.secrets);
     const finalStatus = this.disconnected ? 499 : status;
     return {

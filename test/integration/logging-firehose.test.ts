@@ -88,7 +88,14 @@ describe("Firehose sink against moto", () => {
   it("reports rows for a stream that does not exist instead of dropping them", async () => {
     const built = createMemorySink();
     createRequestLogger({ sink: built })
-      .start({ traceId: "t", workspaceId: "ws", apiKeyId: null, method: "GET", endpoint: "/v1/models", logBodies: false })
+      .start({
+        traceId: "t",
+        workspaceId: "ws",
+        apiKeyId: null,
+        method: "GET",
+        endpoint: "/v1/models",
+        logBodies: false,
+      })
       .end(200);
     const undelivered: UndeliveredRows[] = [];
     const sink = createFirehoseSink({

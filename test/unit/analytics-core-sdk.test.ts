@@ -16,7 +16,10 @@ import type { RequestLogRecord } from "../../shared/logging/record";
 import { generateLogRecords, writeLogFiles } from "./analytics-log-generator";
 
 const START = Date.parse("2026-10-01T00:00:00.000Z");
-const RANGE = { time_of_generation_min: "2026-10-01T00:00:00.000Z", time_of_generation_max: "2026-10-02T23:59:59.999Z" };
+const RANGE = {
+  time_of_generation_min: "2026-10-01T00:00:00.000Z",
+  time_of_generation_max: "2026-10-02T23:59:59.999Z",
+};
 const records: RequestLogRecord[] = [
   ...generateLogRecords({ count: 800, seed: 3, startMs: START, spanMs: 2 * 86_400_000, workspaces: ["ws-a", "ws-b"] }),
 ];
@@ -78,7 +81,7 @@ afterAll(async () => {
 describe("analytics core through the portkey-ai SDK", () => {
   it("returns the requests graph for the caller's workspace", async () => {
     // Act
-    const res = (await portkey.analytics.graphs.requests(RANGE)) as Record<string, unknown>;
+    const res = (await portkey.analytics.graphs.requests(RANGE)) as unknown as Record<string, unknown>;
     // Assess
     expect(res.object).toBe("analytics-graph");
     expect(res.summary).toEqual({ total: mine.length });
@@ -91,25 +94,27 @@ describe("analytics core through the portkey-ai SDK", () => {
   });
 
   it("returns cost, error rate and cache hit rate summaries that match the records", async () => {
-    const cost = (await portkey.analytics.graphs.cost(RANGE)) as { summary: { total: number } };
+    const cost = (await portkey.analytics.graphs.cost(RANGE)) as unknown as { summary: { total: number } };
     expect(cost.summary.total).toBeCloseTo(
       mine.reduce((a, r) => a + (r.cost_usd ?? 0), 0),
       9,
     );
-    const errors = (await portkey.analytics.graphs.errors_rate(RANGE)) as { summary: { total: number } };
+    const errors = (await portkey.analytics.graphs.errors_rate(RANGE)) as unknown as { summary: { total: number } };
     expect(errors.summary.total).toBeCloseTo((100 * mine.filter((r) => r.status >= 400).length) / mine.length, 9);
-    const cache = (await portkey.analytics.summary.cache(RANGE)) as { summary: { hits: number } };
-    expect(cache.summary.hits).toBe(mine.filter((r) => r.cache_status === "hit" || r.cache_status === "semantic_hit").length);
+    const cache = (await portkey.analytics.summary.cache(RANGE)) as unknown as { summary: { hits: number } };
+    expect(cache.summary.hits).toBe(
+      mine.filter((r) => r.cache_status === "hit" || r.cache_status === "semantic_hit").length,
+    );
   });
 
   it("groups by AI model and by metadata key", async () => {
-    const models = (await portkey.analytics.groups.aiModels({ ...RANGE, page_size: 50 })) as {
+    const models = (await portkey.analytics.groups.aiModels({ ...RANGE, page_size: 50 })) as unknown as {
       total: number;
       data: Array<{ model: string; requests: number }>;
     };
     expect(models.total).toBe(new Set(mine.map((r) => r.model_served)).size);
     expect(models.data.reduce((a, g) => a + g.requests, 0)).toBe(mine.length);
-    const env = (await portkey.analytics.groups.metadata("env", RANGE)) as { data: Array<{ env: string }> };
+    const env = (await portkey.analytics.groups.metadata("env", RANGE)) as unknown as { data: Array<{ env: string }> };
     expect(env.data.map((g) => g.env).sort()).toEqual(["dev", "prod"]);
   });
 
@@ -131,7 +136,9 @@ describe("analytics core through the portkey-ai SDK", () => {
     await sink.flush();
     const updated = await portkey.feedback.update({ feedbackID: created.feedback_id[0], value: -3 });
     await sink.flush();
-    const detail = (await (await fetch(`${baseURL}/logs/${target.id}`, { headers: { "x-portkey-api-key": "key-a" } })).json()) as {
+    const detail = (await (
+      await fetch(`${baseURL}/logs/${target.id}`, { headers: { "x-portkey-api-key": "key-a" } })
+    ).json()) as {
       id: string;
       feedback: Array<{ id: string; feedback_value: number; feedback_weight: number }>;
     };
@@ -148,7 +155,9 @@ describe("analytics core through the portkey-ai SDK", () => {
     do {
       const params = new URLSearchParams({ ...RANGE, limit: "120" });
       if (after) params.set("after", after);
-      const page = (await (await fetch(`${baseURL}/logs?${params}`, { headers: { "x-portkey-api-key": "key-a" } })).json()) as {
+      const page = (await (
+        await fetch(`${baseURL}/logs?${params}`, { headers: { "x-portkey-api-key": "key-a" } })
+      ).json()) as {
         data: Array<{ id: string }>;
         next_cursor: string | null;
       };

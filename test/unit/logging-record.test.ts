@@ -34,7 +34,14 @@ describe("request log builder", () => {
     const { sink, logger, advance } = setup();
     const log = logger.start({ ...init, requestBody: '{"messages":[]}', metadata: { env: "prod" }, user: "u1" });
     // Act
-    log.addAttempt({ provider: "openai", model: "gpt-4o", status: 503, latency_ms: 5, error: "unavailable", target: null });
+    log.addAttempt({
+      provider: "openai",
+      model: "gpt-4o",
+      status: 503,
+      latency_ms: 5,
+      error: "unavailable",
+      target: null,
+    });
     log.setTarget({ provider: "openai", model: "gpt-4o-2024-08-06" });
     advance(40);
     log.markFirstToken();
@@ -118,9 +125,7 @@ describe("redaction", () => {
       "gsk_abcdefghijklmnopqrstuvwx",
     ].join(" ");
     const out = redactSecrets(text);
-    expect(out).toBe(
-      `Authorization: Bearer ${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED}`,
-    );
+    expect(out).toBe(`Authorization: Bearer ${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED}`);
   });
 
   it("leaves ordinary text alone", () => {

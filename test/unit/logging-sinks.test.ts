@@ -59,7 +59,9 @@ describe("Firehose sink", () => {
 
   it("sends newline-terminated JSON and retries only the failed entries", async () => {
     // Prepare: on the first call, records 1 and 3 fail.
-    const fake = fakePort((call, index) => (call === 1 && (index === 1 || index === 3) ? "ServiceUnavailableException" : null));
+    const fake = fakePort((call, index) =>
+      call === 1 && (index === 1 || index === 3) ? "ServiceUnavailableException" : null,
+    );
     const undelivered: UndeliveredRows[] = [];
     const sink = createFirehoseSink({ port: fake.port, onUndelivered: (u) => undelivered.push(u), sleep: noSleep });
     const input = rows(5);
@@ -76,7 +78,12 @@ describe("Firehose sink", () => {
   it("hands rows to onUndelivered after bounded retries, never throwing from flush", async () => {
     const fake = fakePort((call, index) => (index === 0 ? "InternalFailure" : null), [2]);
     const undelivered: UndeliveredRows[] = [];
-    const sink = createFirehoseSink({ port: fake.port, onUndelivered: (u) => undelivered.push(u), maxRetries: 2, sleep: noSleep });
+    const sink = createFirehoseSink({
+      port: fake.port,
+      onUndelivered: (u) => undelivered.push(u),
+      maxRetries: 2,
+      sleep: noSleep,
+    });
     const input = rows(3);
     for (const row of input) sink.enqueue(row);
     await expect(sink.flush()).resolves.toBeUndefined();
@@ -94,7 +101,11 @@ describe("Firehose sink", () => {
     };
     const undelivered: UndeliveredRows[] = [];
     let sleeps = 0;
-    const sink = createFirehoseSink({ port, onUndelivered: (u) => undelivered.push(u), sleep: async () => void sleeps++ });
+    const sink = createFirehoseSink({
+      port,
+      onUndelivered: (u) => undelivered.push(u),
+      sleep: async () => void sleeps++,
+    });
     sink.enqueue(rows(1)[0] as RequestLogRecord);
     await sink.flush();
     expect(sleeps).toBe(0);

@@ -23,12 +23,20 @@ describe("computeCost", () => {
   });
 
   it("bills cached tokens as input when the model has no cached rate", () => {
-    const cost = computeCost({ provider: "mistral", model: "mistral-small", prompt_tokens: 1e6, completion_tokens: 0, cached_tokens: 5e5 });
+    const cost = computeCost({
+      provider: "mistral",
+      model: "mistral-small",
+      prompt_tokens: 1e6,
+      completion_tokens: 0,
+      cached_tokens: 5e5,
+    });
     expect(cost).toBeCloseTo(0.1, 12);
   });
 
   it("returns null, not 0, for unknown providers and models", () => {
-    expect(computeCost({ provider: "openai", model: "gpt-4o-audio-preview-x", prompt_tokens: 1, completion_tokens: 1 })).toBeNull();
+    expect(
+      computeCost({ provider: "openai", model: "gpt-4o-audio-preview-x", prompt_tokens: 1, completion_tokens: 1 }),
+    ).toBeNull();
     expect(computeCost({ provider: "nobody", model: "gpt-4o", prompt_tokens: 1, completion_tokens: 1 })).toBeNull();
     expect(maxCost("nobody", "x", 1, 1)).toBeNull();
   });
