@@ -76,7 +76,7 @@ describe("Firehose sink", () => {
   });
 
   it("hands rows to onUndelivered after bounded retries, never throwing from flush", async () => {
-    const fake = fakePort((call, index) => (index === 0 ? "InternalFailure" : null), [2]);
+    const fake = fakePort((_call, index) => (index === 0 ? "InternalFailure" : null), [2]);
     const undelivered: UndeliveredRows[] = [];
     const sink = createFirehoseSink({
       port: fake.port,
