@@ -1,0 +1,89 @@
+import { MODEL_PRICES, PROVIDER_PRICE_ALIASES, type PriceTriple } from "./prices";
+
+export interface CostInput {
+  provider: string;
+  model: string;
+  /** OpenAI semantics: prompt_tokens INCLUDES cached_tokens (providers normalise to this before logging). */
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens?: number;
+}
+
+const PER_MILLION = 1_000_000;
+
+/** Version/date suffixes providers append to a base model id; stripped one at a time, longest first. */
+const SUFFIX_PATTERNS: readonly RegExp[] = [
+  /-\d{4}-\d{2}-\d{2}$/, // gpt-4o-2024-08-06
+  /-\d{8}$/, // claude-3-5-sonnet-20241022
+  /-\d{2}-\d{4}$/, // command-r-08-2024
+  /-\d{4}$/, // mistral-large-2411
+  /-(?:latest|preview|exp|v\d+(?:\.\d+)?)$/, // mistral-small-latest, ...-preview
+  /@\d+$/, // vertex: gemini-1.5-pro@002
+  /-\d{3}$/, // gemini-1.5-pro-002
+];
+
+/** Bedrock cross-region inference profiles prefix the model id with a geography. */
+const BEDROCK_PROFILE_PREFIX = /^(?:us|eu|apac|jp|au|ca|global|us-gov)\./;
+
+const resolved = new Map<string, PriceTriple | null>();
+
+function tableFor(provider: string): Readonly<Record<string, PriceTriple>> | undefined {
+  const key = provider.toLowerCase();
+  return MODEL_PRICES[PROVIDER_PRICE_ALIASES[key] ?? key];
+}
+
+function lookup(table: Readonly<Record<string, PriceTriple>>, model: string): PriceTriple | null {
+  let candidate = model.toLowerCase().replace(BEDROCK_PROFILE_PREFIX, "");
+  const exact = table[candidate];
+  if (exact) return exact;
+  // Strip suffixes repeatedly (e.g. `-2024-08-06`, then nothing) until a listed id or no change.
+  for (let round = 0; round < 3; round++) {
+    let changed = false;
+    for (const pattern of SUFFIX_PATTERNS) {
+      const stripped = candidate.replace(pattern, "");
+      if (stripped !== candidate && stripped.length > 0) {
+        candidate = stripped;
+        changed = true;
+        const hit = table[candidate];
+        if (hit) return hit;
+        break;
+      }
+    }
+    if (!changed) break;
+  }
+  return null;
+}
+
+/** The price triple for a provider/model, or null when unknown. Memoised per (provider, model). */
+export function priceFor(provider: string, model: string): PriceTriple | null {
+  const key = `${provider}\u0000${model}`;
+  const cached = resolved.get(key);
+  if (cached !== undefined) return cached;
+  const table = tableFor(provider);
+  const price = table ? lookup(table, model) : null;
+  if (resolved.size < 10_000) resolved.set(key, price);
+  return price;
+}
+
+/**
+ * Cost in USD of one request, or `null` when the model has no known price (unknown is not free: analytics show it
+ * as missing, budgets treat it per their own policy). Cached tokens bill at the cached-input rate when the model
+ * has one, else as ordinary input.
+ */
+export function computeCost(input: CostInput): number | null {
+  const price = priceFor(input.provider, input.model);
+  if (!price) return null;
+  const [inputRate, outputRate, cachedRate] = price;
+  const cached = Math.min(Math.max(input.cached_tokens ?? 0, 0), input.prompt_tokens);
+  const uncached = input.prompt_tokens - cached;
+  const scaled =
+    uncached * inputRate + cached * (cachedRate ?? inputRate) + Math.max(input.completion_tokens, 0) * outputRate;
+  return scaled / PER_MILLION;
+}
+
+/** Upper bound for a budget reservation: every prompt token uncached, `maxOutputTokens` generated. */
+export function maxCost(provider: string, model: string, promptTokens: number, maxOutputTokens: number): number | null {
+  const price = priceFor(provider, model);
+  if (!price) return null;
+  return (promptTokens * price[0] + maxOutputTokens * price[1]) / PER_MILLION;
+}
