@@ -1,9 +1,11 @@
+import { createAnalyticsCore } from "../shared/analytics/analytics-core";
+import { createDuckDbEngine } from "../shared/analytics/duckdb-engine";
 import { createLocalControlPlane, type LocalControlPlane } from "../shared/aws/local-control-plane";
 import { createGatewayCore } from "../shared/gateway/core";
-import { createHealthCore } from "../shared/http/health-core";
 import { createHostGuard } from "../shared/http/host-guard";
 import type { CoreHandler } from "../shared/http/types";
 import { createUndiciTransport } from "../shared/http/upstream";
+import { createNdjsonFileSink } from "../shared/logging/ndjson-file-sink";
 import { defaultProviderRegistry } from "../shared/providers/registry";
 import { functionForPath } from "../shared/routes";
 import { startLocalDynamo } from "../shared/store/local-dynamo";
@@ -37,6 +39,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     dynamoEndpoint: dynamo.endpoint,
     ...(options.adminKey === undefined ? {} : { adminKey: options.adminKey }),
   });
+  const logSink = createNdjsonFileSink({
+    dataDir: options.dataDir,
+    onUndelivered: (failure) => process.emitWarning(`${failure.rows.length} log rows not written: ${failure.reason}`),
+  });
+  const engine = await createDuckDbEngine({ dataDir: options.dataDir });
   const cores = {
     gateway: createGatewayCore({
       providers: defaultProviderRegistry(),
@@ -45,7 +52,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 120_000,
     }),
     admin: controlPlane.adminCore,
-    analytics: createHealthCore("analytics", "/v1/analytics/health"),
+    analytics: createAnalyticsCore({ authenticator: controlPlane.authenticator, engine, feedbackSink: logSink }),
   };
   const server = await startNodeServer({
     host: options.host,
@@ -61,6 +68,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await server.close();
       await transport.close();
       controlPlane.close();
+      await logSink.close();
+      await engine.close();
       await dynamo.close();
     },
   };

@@ -1,8 +1,32 @@
+import { AthenaClient } from "@aws-sdk/client-athena";
+import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { createHealthCore } from "../../shared/http/health-core";
+import { createAnalyticsCore } from "../../shared/analytics/analytics-core";
+import { createAthenaEngine } from "../../shared/aws/athena-engine";
+import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
+import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
+import { ENV, requireEnv } from "../../shared/env";
 import { bufferedLambda } from "../../shared/lambda/buffered-handler";
 
+// Built once per cold start: clients, the authenticator (with its caches) and the analytics core.
 const logger = new Logger({ serviceName: "analytics" });
-const core = createHealthCore("analytics", "/v1/analytics/health");
+const plane = createAwsControlPlane(process.env, {
+  logger: { error: (message, details) => logger.error(message, { details }) },
+});
+const feedbackSink = createFirehoseSink({
+  port: firehosePort(new FirehoseClient({}), requireEnv(ENV.logStreamName)),
+  onUndelivered: (failure) =>
+    logger.error("feedback rows not delivered to Firehose", { reason: failure.reason, rows: failure.rows.length }),
+});
+const core = createAnalyticsCore({
+  authenticator: plane.authenticator,
+  engine: createAthenaEngine({
+    client: new AthenaClient({}),
+    workGroup: requireEnv(ENV.athenaWorkgroup),
+    database: requireEnv(ENV.glueDatabase),
+    table: requireEnv(ENV.glueTable),
+  }),
+  feedbackSink,
+});
 
-export const handler = bufferedLambda(core, { logger });
+export const handler = bufferedLambda(core, { logger, afterResponse: () => feedbackSink.flush() });

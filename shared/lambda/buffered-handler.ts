@@ -6,9 +6,12 @@ import type { CoreHandler } from "../http/types";
 import { fromApiGatewayEvent } from "./api-gateway-event";
 
 /** Wraps a core whose answers are small JSON/HTML documents (admin, analytics) in a plain proxy handler. */
-export function bufferedLambda(core: CoreHandler, options: { readonly logger: Logger }) {
+export function bufferedLambda(
+  core: CoreHandler,
+  options: { readonly logger: Logger; readonly afterResponse?: () => Promise<void> },
+) {
   const { logger } = options;
-  return middy(async function invokeCore(
+  const handler = middy(async function invokeCore(
     event: APIGatewayProxyEvent,
     context: Context,
   ): Promise<APIGatewayProxyResult> {
@@ -33,4 +36,13 @@ export function bufferedLambda(core: CoreHandler, options: { readonly logger: Lo
       return { statusCode: rendered.status, headers: rendered.headers, body: rendered.body };
     }
   });
+  if (options.afterResponse) {
+    const afterResponse = options.afterResponse;
+    handler.use({
+      after: async function flushAfterResponse() {
+        await afterResponse();
+      },
+    });
+  }
+  return handler;
 }
