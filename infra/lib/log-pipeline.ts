@@ -1,0 +1,72 @@
+import { Duration, Size, Validations } from "aws-cdk-lib";
+import * as firehose from "aws-cdk-lib/aws-kinesisfirehose";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import { Construct } from "constructs";
+import { createSecureBucket } from "./secure-bucket";
+
+/** S3 layout of the request log (Glue partition projection and the local NDJSON layout follow it). */
+export const LOG_PREFIX = "logs/";
+export const LOG_DATA_OUTPUT_PREFIX = "logs/dt=!{timestamp:yyyy-MM-dd}/";
+export const LOG_ERROR_OUTPUT_PREFIX = "errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/";
+
+export interface LogPipelineProps {
+  readonly logRetention: logs.RetentionDays;
+  readonly transitionToIaAfter: Duration;
+  readonly expireAfter: Duration;
+}
+
+/**
+ * Request records -> Firehose (60 s / 5 MiB buffers, GZIP) -> S3 `logs/dt=YYYY-MM-DD/`. GZIP because Athena reads
+ * gzipped JSON natively (by the `.gz` suffix Firehose appends) and it cuts both storage and bytes scanned ~10x.
+ * Producers must end each record with "\n": Firehose concatenates records and the JSON SerDe reads one per line.
+ */
+export class LogPipeline extends Construct {
+  readonly accessLogBucket: s3.Bucket;
+  readonly logBucket: s3.Bucket;
+  readonly deliveryStream: firehose.DeliveryStream;
+
+  constructor(scope: Construct, id: string, props: LogPipelineProps) {
+    super(scope, id);
+
+    this.accessLogBucket = createSecureBucket(this, "AccessLogBucket", {
+      serverAccessLogsBucket: undefined,
+      versioned: false,
+      lifecycleRules: [{ id: "expire-access-logs", expiration: props.expireAfter }],
+    });
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: "AwsSolutions-S1",
+      reason: "This bucket is the server-access-log destination; logging it to itself would recurse.",
+    });
+
+    this.logBucket = createSecureBucket(this, "LogBucket", {
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: "log-bucket/",
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: "age-out-request-logs",
+          transitions: [
+            { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: props.transitionToIaAfter },
+          ],
+          expiration: props.expireAfter,
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
+
+    const deliveryLogGroup = new logs.LogGroup(this, "DeliveryLogGroup", { retention: props.logRetention });
+    this.deliveryStream = new firehose.DeliveryStream(this, "DeliveryStream", {
+      encryption: firehose.StreamEncryption.awsOwnedKey(),
+      destination: new firehose.S3Bucket(this.logBucket, {
+        dataOutputPrefix: LOG_DATA_OUTPUT_PREFIX,
+        errorOutputPrefix: LOG_ERROR_OUTPUT_PREFIX,
+        bufferingInterval: Duration.seconds(60),
+        bufferingSize: Size.mebibytes(5),
+        compression: firehose.Compression.GZIP,
+        loggingConfig: new firehose.EnableLogging(deliveryLogGroup),
+      }),
+    });
+  }
+}
