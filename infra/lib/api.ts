@@ -1,4 +1,4 @@
-import { type Duration, Validations } from "aws-cdk-lib";
+import { type Duration, Stack, Validations } from "aws-cdk-lib";
 import * as apigateway from "aws-cdk-lib/aws-apigateway";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -35,6 +35,8 @@ export class GatewayApi extends Construct {
 
     this.accessLogGroup = new logs.LogGroup(this, "AccessLogGroup", { retention: props.logRetention });
     this.api = new apigateway.RestApi(this, "RestApi", {
+      // Also the `ApiName` dimension of the API's CloudWatch metrics: unique per stack.
+      restApiName: Stack.of(this).stackName,
       description: "OpenAI- and Portkey-compatible AI gateway",
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       binaryMediaTypes: BINARY_MEDIA_TYPES,

@@ -78,7 +78,11 @@ export class Monitoring extends Construct {
     this.createDashboard(props, api5xxRate, deliverySuccess);
   }
 
-  private addAlarm(id: string, metric: cloudwatch.IMetric, options: Omit<cloudwatch.AlarmProps, "metric" | "evaluationPeriods">): void {
+  private addAlarm(
+    id: string,
+    metric: cloudwatch.IMetric,
+    options: Omit<cloudwatch.AlarmProps, "metric" | "evaluationPeriods">,
+  ): void {
     this.alarms.push(
       new cloudwatch.Alarm(this, id, {
         metric,
