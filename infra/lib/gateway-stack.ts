@@ -33,6 +33,7 @@ export class GatewayStack extends Stack {
 
     const state = new GatewayState(this, "State");
     const pipeline = new LogPipeline(this, "LogPipeline", {
+      streamName: `${this.stackName}-request-logs`,
       logRetention,
       transitionToIaAfter: Duration.days(options.logTransitionToIaDays),
       expireAfter: Duration.days(options.logExpirationDays),
@@ -53,7 +54,7 @@ export class GatewayStack extends Stack {
       environment: {
         [ENV.tableName]: state.table.tableName,
         [ENV.kmsKeyId]: state.virtualKeyKey.keyArn,
-        [ENV.logStreamName]: pipeline.deliveryStream.deliveryStreamName,
+        [ENV.logStreamName]: pipeline.streamName,
         [LOG_BODIES_ENV]: String(options.logBodies),
         ...(allowlist === undefined ? {} : { [ENV.customHostAllowlist]: allowlist }),
       },
@@ -78,7 +79,7 @@ export class GatewayStack extends Stack {
       logRetention,
       environment: {
         [ENV.tableName]: state.table.tableName,
-        [ENV.logStreamName]: pipeline.deliveryStream.deliveryStreamName,
+        [ENV.logStreamName]: pipeline.streamName,
         [ENV.athenaWorkgroup]: analytics.workgroupName,
         [ENV.glueDatabase]: analytics.databaseName,
         [ENV.glueTable]: analytics.tableName,
@@ -92,9 +93,9 @@ export class GatewayStack extends Stack {
     state.table.grantReadData(analyticsFn.role);
     gateway.role.addToPrincipalPolicy(virtualKeyStatement("kms:Decrypt", state.virtualKeyKey.keyArn));
     admin.role.addToPrincipalPolicy(virtualKeyStatement("kms:Encrypt", state.virtualKeyKey.keyArn));
-    state.adminKeySecret.grantRead(admin.role);
-    pipeline.deliveryStream.grantPutRecords(gateway.role);
-    pipeline.deliveryStream.grantPutRecords(analyticsFn.role);
+    state.grantReadAdminKey(admin.role);
+    pipeline.grantPutRecords(gateway.role);
+    pipeline.grantPutRecords(analyticsFn.role);
     analytics.grantQuery(analyticsFn.role);
 
     const gatewayApi = new GatewayApi(this, "Api", {
@@ -108,7 +109,7 @@ export class GatewayStack extends Stack {
     new Monitoring(this, "Monitoring", {
       api: gatewayApi.api,
       functions: { gateway: gateway.fn, admin: admin.fn, analytics: analyticsFn.fn },
-      deliveryStream: pipeline.deliveryStream,
+      logPipeline: pipeline,
       alarmEmail: options.alarmEmail,
     });
 

@@ -46,8 +46,10 @@ export const DEFAULT_STACK_NAME = "AiGateway";
 export function readStackName(scope: Construct): string {
   const value = scope.node.tryGetContext("stackName");
   if (value === undefined) return DEFAULT_STACK_NAME;
-  if (typeof value !== "string" || !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(value)) {
-    throw new Error(`Context "stackName" must be a CloudFormation stack name, got ${JSON.stringify(value)}.`);
+  if (typeof value !== "string" || !/^[A-Za-z][A-Za-z0-9-]{0,50}$/.test(value)) {
+    throw new Error(
+      `Context "stackName" must be a CloudFormation stack name of at most 51 characters (resource names derive from it), got ${JSON.stringify(value)}.`,
+    );
   }
   return value;
 }

@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
@@ -25,6 +26,8 @@ export class GatewayState extends Construct {
   readonly table: dynamodb.Table;
   readonly virtualKeyKey: kms.Key;
   readonly adminKeySecret: secretsmanager.Secret;
+  /** `<stack>/root-admin-key`: what an operator types into `aws secretsmanager get-secret-value`. */
+  readonly adminKeySecretName: string;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -53,7 +56,9 @@ export class GatewayState extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    this.adminKeySecretName = `${Stack.of(this).stackName}/root-admin-key`;
     this.adminKeySecret = new secretsmanager.Secret(this, "AdminKeySecret", {
+      secretName: this.adminKeySecretName,
       description: "Root admin key of the AI gateway control plane",
       generateSecretString: { excludePunctuation: true, passwordLength: 48 },
       removalPolicy: RemovalPolicy.RETAIN,
@@ -64,5 +69,25 @@ export class GatewayState extends Construct {
         "The root admin key is a bearer token used by operators, not a database credential: there is no rotation " +
         "Lambda to call. Rotate by `aws secretsmanager put-secret-value`; the admin function re-reads it on cold start.",
     });
+  }
+
+  /**
+   * Read access to the root admin key. The policy names the secret by its name plus Secrets Manager's six-character
+   * suffix rather than by Ref, so it holds on emulators without Secrets Manager CloudFormation support (moto).
+   */
+  grantReadAdminKey(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        resources: [
+          Stack.of(this).formatArn({
+            service: "secretsmanager",
+            resource: "secret",
+            resourceName: `${this.adminKeySecretName}-??????`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
   }
 }

@@ -116,14 +116,27 @@ describe("root admin key secret", () => {
     });
   });
 
-  it("is readable by the admin function and by no other principal in the stack", () => {
+  it("is named after the stack, readable by the admin function and by no other principal in the stack", () => {
+    const secretArnPattern = ":secret:TestGateway/root-admin-key-??????";
     const policies = Object.values(template.findResources("AWS::IAM::Policy")) as CfnResource[];
-    const mentioning = policies.filter((p) => references(p.Properties.PolicyDocument, secretId));
+    const mentioning = policies.filter((p) => {
+      const document = JSON.stringify(p.Properties.PolicyDocument);
+      return (
+        document.includes("secretsmanager:") ||
+        document.includes("root-admin-key") ||
+        references(p.Properties.PolicyDocument, secretId)
+      );
+    });
+    const adminOnSecret = statements.admin.filter((s) => JSON.stringify(s.Resource).includes(secretArnPattern));
 
-    expect(actionsOn("admin", secretId)).toContain("secretsmanager:GetSecretValue");
+    expect(template.toJSON().Resources[secretId]).toMatchObject({ Properties: { Name: "TestGateway/root-admin-key" } });
+    expect(adminOnSecret.flatMap(actionsOf).sort()).toEqual([
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:GetSecretValue",
+    ]);
     expect(mentioning).toHaveLength(1);
-    expect(actionsOn("gateway", secretId)).toEqual([]);
-    expect(actionsOn("analytics", secretId)).toEqual([]);
+    expect(statements.gateway.flatMap(actionsOf).filter((a) => a.startsWith("secretsmanager:"))).toEqual([]);
+    expect(statements.analytics.flatMap(actionsOf).filter((a) => a.startsWith("secretsmanager:"))).toEqual([]);
   });
 
   it("reaches the admin function as an ARN, and the stack outputs the ARN, never the value", () => {
@@ -136,10 +149,27 @@ describe("root admin key secret", () => {
 });
 
 describe("request-log delivery stream", () => {
+  const streamName = "TestGateway-request-logs";
+  const onStream = (role: Role) =>
+    statements[role]
+      .filter((s) => JSON.stringify(s.Resource).includes(`:deliverystream/${streamName}`))
+      .flatMap(actionsOf);
+
+  it("is named after the stack, and that name is what the functions are given", () => {
+    const functions = Object.values(template.findResources("AWS::Lambda::Function")) as CfnResource[];
+    const given = functions.map((f) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
+
+    expect(template.toJSON().Resources[streamId]).toMatchObject({ Properties: { DeliveryStreamName: streamName } });
+    expect(given.filter((v) => v.LOG_STREAM_NAME !== undefined).map((v) => v.LOG_STREAM_NAME)).toEqual([
+      streamName,
+      streamName,
+    ]);
+  });
+
   it("accepts records from gateway and analytics but not admin", () => {
-    expect(actionsOn("gateway", streamId).sort()).toEqual(["firehose:PutRecord", "firehose:PutRecordBatch"]);
-    expect(actionsOn("analytics", streamId).sort()).toEqual(["firehose:PutRecord", "firehose:PutRecordBatch"]);
-    expect(actionsOn("admin", streamId)).toEqual([]);
+    expect(onStream("gateway").sort()).toEqual(["firehose:PutRecord", "firehose:PutRecordBatch"]);
+    expect(onStream("analytics").sort()).toEqual(["firehose:PutRecord", "firehose:PutRecordBatch"]);
+    expect(statements.admin.flatMap(actionsOf).filter((a) => a.startsWith("firehose:"))).toEqual([]);
   });
 });
 
