@@ -1,0 +1,3 @@
+import { buildGatewayApp } from "../lib/gateway-app";
+
+buildGatewayApp().app.synth();

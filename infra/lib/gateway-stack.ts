@@ -1,0 +1,147 @@
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import { ENV } from "../../shared/env";
+import { GatewayApi, STAGE_NAME } from "./api";
+import { LogAnalytics } from "./log-analytics";
+import { LogPipeline } from "./log-pipeline";
+import { Monitoring } from "./monitoring";
+import { acknowledgeStackFindings } from "./nag-acknowledgements";
+import { type FunctionName, NodeFunction } from "./node-function";
+import { type GatewayStackOptions, validateStackOptions } from "./stack-options";
+import { GatewayState, VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS } from "./state";
+
+/** Gateway env var for `logBodies`; not yet in shared/env.ts (see docs/deploy.md). */
+export const LOG_BODIES_ENV = "LOG_BODIES";
+
+export interface GatewayStackProps extends StackProps {
+  readonly options: GatewayStackOptions;
+}
+
+/** The whole deployment: API, three functions, state, request-log pipeline, analytics and monitoring. */
+export class GatewayStack extends Stack {
+  readonly functions: Readonly<Record<FunctionName, NodeFunction>>;
+
+  constructor(scope: Construct, id: string, props: GatewayStackProps) {
+    super(scope, id, props);
+    // Grant S3 log delivery through a bucket policy, not the legacy LogDeliveryWrite ACL (ACLs stay disabled).
+    this.node.setContext("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", true);
+    const { options } = props;
+    validateStackOptions(options);
+    const logRetention = options.logRetentionDays as logs.RetentionDays;
+
+    const state = new GatewayState(this, "State");
+    const pipeline = new LogPipeline(this, "LogPipeline", {
+      streamName: `${this.stackName}-request-logs`,
+      logRetention,
+      transitionToIaAfter: Duration.days(options.logTransitionToIaDays),
+      expireAfter: Duration.days(options.logExpirationDays),
+    });
+    const analytics = new LogAnalytics(this, "LogAnalytics", {
+      logBucket: pipeline.logBucket,
+      accessLogBucket: pipeline.accessLogBucket,
+      bytesScannedCutoffPerQuery: options.athenaBytesScannedCutoff,
+    });
+
+    const allowlist = options.customHostAllowlist.length > 0 ? options.customHostAllowlist.join(",") : undefined;
+    const gateway = new NodeFunction(this, "Gateway", {
+      name: "gateway",
+      description: "AI gateway data plane (OpenAI-compatible API, streaming)",
+      memorySize: 1024,
+      timeout: Duration.seconds(300),
+      logRetention,
+      environment: {
+        [ENV.tableName]: state.table.tableName,
+        [ENV.kmsKeyId]: state.virtualKeyKey.keyArn,
+        [ENV.logStreamName]: pipeline.streamName,
+        [LOG_BODIES_ENV]: String(options.logBodies),
+        ...(allowlist === undefined ? {} : { [ENV.customHostAllowlist]: allowlist }),
+      },
+    });
+    const admin = new NodeFunction(this, "Admin", {
+      name: "admin",
+      description: "AI gateway control plane (workspaces, keys, virtual keys, configs, prompts, guardrails)",
+      memorySize: 512,
+      timeout: Duration.seconds(30),
+      logRetention,
+      environment: {
+        [ENV.tableName]: state.table.tableName,
+        [ENV.kmsKeyId]: state.virtualKeyKey.keyArn,
+        [ENV.adminKeySecretArn]: state.adminKeySecret.secretArn,
+      },
+    });
+    const analyticsFn = new NodeFunction(this, "Analytics", {
+      name: "analytics",
+      description: "AI gateway logs, analytics, feedback and dashboard",
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      logRetention,
+      environment: {
+        [ENV.tableName]: state.table.tableName,
+        [ENV.logStreamName]: pipeline.streamName,
+        [ENV.athenaWorkgroup]: analytics.workgroupName,
+        [ENV.glueDatabase]: analytics.databaseName,
+        [ENV.glueTable]: analytics.tableName,
+      },
+    });
+    this.functions = { gateway, admin, analytics: analyticsFn };
+
+    // Grants: each function gets what its handlers do and nothing more.
+    state.table.grantReadWriteData(gateway.role);
+    state.table.grantReadWriteData(admin.role);
+    state.table.grantReadData(analyticsFn.role);
+    gateway.role.addToPrincipalPolicy(virtualKeyStatement("kms:Decrypt", state.virtualKeyKey.keyArn));
+    admin.role.addToPrincipalPolicy(virtualKeyStatement("kms:Encrypt", state.virtualKeyKey.keyArn));
+    state.grantReadAdminKey(admin.role);
+    pipeline.grantPutRecords(gateway.role);
+    pipeline.grantPutRecords(analyticsFn.role);
+    analytics.grantQuery(analyticsFn.role);
+
+    const gatewayApi = new GatewayApi(this, "Api", {
+      functions: { gateway: gateway.fn, admin: admin.fn, analytics: analyticsFn.fn },
+      gatewayIntegrationTimeout: Duration.seconds(300),
+      logRetention,
+      throttleRateLimit: options.apiThrottleRateLimit,
+      throttleBurstLimit: options.apiThrottleBurstLimit,
+    });
+
+    new Monitoring(this, "Monitoring", {
+      api: gatewayApi.api,
+      functions: { gateway: gateway.fn, admin: admin.fn, analytics: analyticsFn.fn },
+      logPipeline: pipeline,
+      alarmEmail: options.alarmEmail,
+    });
+
+    new CfnOutput(this, "ApiUrl", { value: gatewayApi.api.url, description: `API root (stage ${STAGE_NAME})` });
+    new CfnOutput(this, "OpenAiBaseUrl", {
+      value: `${gatewayApi.api.url}v1`,
+      description: "baseURL for the openai / portkey-ai SDKs",
+    });
+    new CfnOutput(this, "TableName", { value: state.table.tableName });
+    new CfnOutput(this, "AdminKeySecretArn", {
+      value: state.adminKeySecret.secretArn,
+      description: "aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text",
+    });
+    new CfnOutput(this, "LogBucketName", { value: pipeline.logBucket.bucketName });
+    new CfnOutput(this, "AthenaWorkgroup", { value: analytics.workgroupName });
+
+    acknowledgeStackFindings({ stack: this, table: state.table, functions: this.functions, pipeline, analytics });
+  }
+}
+
+/**
+ * One KMS action on the virtual-key key, usable only with the encryption context the virtual-key store writes:
+ * exactly the keys `workspace` and `virtualKey`, both present.
+ */
+function virtualKeyStatement(action: "kms:Encrypt" | "kms:Decrypt", keyArn: string): iam.PolicyStatement {
+  const [workspaceKey, virtualKeyKey] = VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS;
+  return new iam.PolicyStatement({
+    actions: [action],
+    resources: [keyArn],
+    conditions: {
+      "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": [...VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS] },
+      Null: { [`kms:EncryptionContext:${workspaceKey}`]: "false", [`kms:EncryptionContext:${virtualKeyKey}`]: "false" },
+    },
+  });
+}

@@ -1,0 +1,76 @@
+import { fileURLToPath } from "node:url";
+import type { Duration } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+
+export type FunctionName = "gateway" | "admin" | "analytics";
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** ESM bundles still meet CommonJS dependencies that call `require`; this gives them one. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+export interface NodeFunctionProps {
+  readonly name: FunctionName;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly logRetention: logs.RetentionDays;
+  /** Exactly the variables this function reads; nothing is added behind the caller's back except runtime ones. */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/**
+ * One of the three Lambda functions: `functions/<name>/handler.ts` (export `handler`), Node 22 on arm64, bundled
+ * by the local esbuild (no Docker) to minified ESM with source maps, its own role (no managed policies) and its
+ * own log group with retention.
+ */
+export class NodeFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: NodeFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, "LogGroup", { retention: props.logRetention });
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `Execution role of the ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, "Function", {
+      description: props.description,
+      entry: `${REPO_ROOT}functions/${props.name}/handler.ts`,
+      handler: "handler",
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: `ai-gateway-${props.name}`,
+        NODE_OPTIONS: "--enable-source-maps",
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: "node22",
+        minify: true,
+        sourceMap: true,
+        mainFields: ["module", "main"],
+        banner: ESM_REQUIRE_BANNER,
+      },
+    });
+  }
+}

@@ -1,0 +1,217 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type CfnResource, logicalIdOf, type Synthesized, synthGatewayStack } from "./support/synth-stack";
+
+type Target = "gateway" | "admin" | "analytics";
+
+/** Which function answers which API path: the contract clients and the other functions rely on. */
+const EXPECTED_ROUTES: Record<string, Target> = {
+  "/health": "gateway",
+  "/v1/{proxy+}": "gateway",
+  "/v1/prompts/{id}/completions": "gateway",
+  "/v1/prompts/{id}/render": "gateway",
+  "/v1/admin/{proxy+}": "admin",
+  "/v1/virtual-keys": "admin",
+  "/v1/virtual-keys/{proxy+}": "admin",
+  "/v1/configs": "admin",
+  "/v1/configs/{proxy+}": "admin",
+  "/v1/prompts": "admin",
+  "/v1/prompts/{id}": "admin",
+  "/v1/prompts/{id}/{proxy+}": "admin",
+  "/v1/api-keys": "admin",
+  "/v1/api-keys/{proxy+}": "admin",
+  "/v1/guardrails": "admin",
+  "/v1/guardrails/{proxy+}": "admin",
+  "/v1/usage": "admin",
+  "/v1/usage/{proxy+}": "admin",
+  "/v1/logs": "analytics",
+  "/v1/logs/{proxy+}": "analytics",
+  "/v1/analytics/{proxy+}": "analytics",
+  "/v1/feedback": "analytics",
+  "/v1/feedback/{proxy+}": "analytics",
+  "/dashboard": "analytics",
+  "/dashboard/{proxy+}": "analytics",
+};
+
+interface MethodInfo {
+  readonly path: string;
+  readonly httpMethod: string;
+  readonly authorizationType: string;
+  readonly target: Target;
+  readonly transferMode: string | undefined;
+  readonly uri: string;
+}
+
+let synth: Synthesized;
+let template: Template;
+let functionIds: Record<Target, string>;
+let methods: MethodInfo[];
+
+beforeAll(() => {
+  synth = synthGatewayStack({ bundle: true });
+  template = synth.template;
+  functionIds = {
+    gateway: logicalIdOf(template, "AWS::Lambda::Function", "GatewayFunction"),
+    admin: logicalIdOf(template, "AWS::Lambda::Function", "AdminFunction"),
+    analytics: logicalIdOf(template, "AWS::Lambda::Function", "AnalyticsFunction"),
+  };
+  methods = readMethods(template, functionIds);
+});
+
+describe("REST API routes", () => {
+  it("sends every documented path to the function that owns it, and nothing else is routed", () => {
+    // Act
+    const routed = Object.fromEntries(methods.map((m) => [m.path, m.target]));
+
+    // Assess
+    expect(routed).toEqual(EXPECTED_ROUTES);
+  });
+
+  it("accepts any HTTP method without API Gateway auth (the functions authenticate keys themselves)", () => {
+    expect(methods.every((m) => m.httpMethod === "ANY" && m.authorizationType === "NONE")).toBe(true);
+  });
+
+  it("streams gateway responses through the response-streaming Lambda invocation", () => {
+    const gatewayMethods = methods.filter((m) => m.target === "gateway");
+
+    expect(gatewayMethods.length).toBeGreaterThan(0);
+    for (const method of gatewayMethods) {
+      expect(method.transferMode).toBe("STREAM");
+      expect(method.uri).toMatch(/:lambda:path\/2021-11-15\/functions\/.*\/response-streaming-invocations$/);
+    }
+  });
+
+  it("answers admin and analytics routes with ordinary buffered proxy integrations", () => {
+    const others = methods.filter((m) => m.target !== "gateway");
+
+    for (const method of others) {
+      expect(method.transferMode).toBeUndefined();
+      expect(method.uri).toMatch(/\/2015-03-31\/functions\/.*\/invocations$/);
+    }
+  });
+
+  it("is regional, accepts binary audio uploads and throttles and access-logs its stage", () => {
+    template.hasResourceProperties("AWS::ApiGateway::RestApi", {
+      EndpointConfiguration: { Types: ["REGIONAL"] },
+      BinaryMediaTypes: Match.arrayWith(["multipart/form-data", "audio/*"]),
+    });
+    template.hasResourceProperties("AWS::ApiGateway::Stage", {
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000, LoggingLevel: "ERROR" }),
+      ]),
+    });
+  });
+
+  it("lets API Gateway invoke each function through one API-scoped permission", () => {
+    const permissions = Object.values(template.findResources("AWS::Lambda::Permission")) as CfnResource[];
+
+    expect(permissions).toHaveLength(3);
+    for (const id of Object.values(functionIds)) {
+      expect(permissions.filter((p) => JSON.stringify(p.Properties.FunctionName).includes(id))).toHaveLength(1);
+    }
+  });
+});
+
+describe("Lambda functions", () => {
+  it.each([
+    ["gateway", 1024, 300],
+    ["admin", 512, 30],
+    ["analytics", 512, 60],
+  ] as const)("runs %s on nodejs22.x, arm64, with %i MB and a %i s timeout", (name, memory, timeout) => {
+    const fn = template.toJSON().Resources[functionIds[name]] as CfnResource;
+
+    expect(fn.Properties).toMatchObject({
+      Runtime: "nodejs22.x",
+      Architectures: ["arm64"],
+      Handler: "index.handler",
+      MemorySize: memory,
+      Timeout: timeout,
+    });
+  });
+
+  it.each([
+    ["gateway", ["TABLE_NAME", "KMS_KEY_ID", "LOG_STREAM_NAME", "LOG_BODIES"]],
+    ["admin", ["TABLE_NAME", "KMS_KEY_ID", "ADMIN_KEY_SECRET_ARN"]],
+    ["analytics", ["TABLE_NAME", "LOG_STREAM_NAME", "ATHENA_WORKGROUP", "GLUE_DATABASE", "GLUE_TABLE"]],
+  ] as const)("gives %s only the environment it reads", (name, own) => {
+    const fn = template.toJSON().Resources[functionIds[name]] as CfnResource;
+    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    expect(Object.keys(variables).sort()).toEqual([...own, "NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME"].sort());
+    expect(variables.NODE_OPTIONS).toBe("--enable-source-maps");
+  });
+
+  it("passes the custom-host allowlist to the gateway only when one is configured", () => {
+    const configured = synthGatewayStack({ bundle: false, context: { customHostAllowlist: "10.0.0.0/8, llm.local" } });
+    const gatewayId = logicalIdOf(configured.template, "AWS::Lambda::Function", "GatewayFunction");
+    const fn = configured.template.toJSON().Resources[gatewayId] as CfnResource;
+
+    expect(fn.Properties).toMatchObject({
+      Environment: { Variables: { CUSTOM_HOST_ALLOWLIST: "10.0.0.0/8,llm.local", LOG_BODIES: "false" } },
+    });
+  });
+
+  it("bundles each handler with the local esbuild into minified ESM with a require shim and a source map", () => {
+    const outdir = synth.app.outdir;
+    for (const id of Object.values(functionIds)) {
+      const fn = template.toJSON().Resources[id] as CfnResource;
+      const s3Key = (fn.Properties.Code as { S3Key: string }).S3Key;
+      const assetDir = join(outdir, `asset.${s3Key.replace(/\.zip$/, "")}`);
+
+      const code = readFileSync(join(assetDir, "index.mjs"), "utf8");
+      expect(code.startsWith("import { createRequire } from 'module';")).toBe(true);
+      expect(code).toMatch(/export\s*\{\s*\w+ as handler\s*\}/);
+      expect(readFileSync(join(assetDir, "index.mjs.map"), "utf8")).toContain('"mappings"');
+    }
+  });
+
+  it("writes each function's logs to its own log group with retention", () => {
+    for (const id of Object.values(functionIds)) {
+      const fn = template.toJSON().Resources[id] as CfnResource;
+      const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+
+      expect(template.toJSON().Resources[logGroupId]).toMatchObject({ Properties: { RetentionInDays: 30 } });
+    }
+  });
+});
+
+function readMethods(template: Template, fnIds: Record<Target, string>): MethodInfo[] {
+  const json = template.toJSON() as { Resources: Record<string, CfnResource> };
+  const apiResources = template.findResources("AWS::ApiGateway::Resource") as Record<string, CfnResource>;
+  const pathOf = (ref: unknown): string => {
+    const id = (ref as { Ref?: string }).Ref;
+    const resource = id === undefined ? undefined : apiResources[id];
+    if (resource === undefined) return ""; // the API root (Fn::GetAtt RootResourceId)
+    return `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart as string}`;
+  };
+  const targetOf = (uri: string): Target => {
+    const found = (Object.entries(fnIds) as [Target, string][]).find(([, id]) => uri.includes(`"${id}"`));
+    if (found === undefined) throw new Error(`Integration URI names no known function: ${uri}`);
+    return found[0];
+  };
+  return Object.values(json.Resources)
+    .filter((r) => r.Type === "AWS::ApiGateway::Method")
+    .map((r) => {
+      const props = r.Properties as Record<string, unknown>;
+      const integration = props.Integration as { Uri: unknown; ResponseTransferMode?: string };
+      const uriJson = JSON.stringify(integration.Uri);
+      return {
+        path: pathOf(props.ResourceId),
+        httpMethod: props.HttpMethod as string,
+        authorizationType: props.AuthorizationType as string,
+        target: targetOf(uriJson),
+        transferMode: integration.ResponseTransferMode,
+        uri: flattenJoin(integration.Uri),
+      };
+    });
+}
+
+/** Renders an Fn::Join of strings and references as text (references as `<ref>`). */
+function flattenJoin(value: unknown): string {
+  const join = (value as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"];
+  if (join === undefined) return typeof value === "string" ? value : "<ref>";
+  return join[1].map((part) => (typeof part === "string" ? part : "<ref>")).join(join[0]);
+}
