@@ -17,6 +17,8 @@ export const ENV = {
   glueTable: "GLUE_TABLE",
   /** Comma-separated host/CIDR allowlist for custom hosts that would otherwise be refused (SSRF guard). */
   customHostAllowlist: "CUSTOM_HOST_ALLOWLIST",
+  /** "true" | "false": whether request/response bodies go into the request logs by default (gateway). */
+  logBodies: "LOG_BODIES",
 } as const;
 
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {

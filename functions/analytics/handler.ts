@@ -1,6 +1,6 @@
+import { Logger } from "@aws-lambda-powertools/logger";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { FirehoseClient } from "@aws-sdk/client-firehose";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { createAnalyticsCore } from "../../shared/analytics/analytics-core";
 import { createAthenaEngine } from "../../shared/aws/athena-engine";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
