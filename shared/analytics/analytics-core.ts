@@ -190,6 +190,13 @@ async function route(deps: AnalyticsCoreDeps, req: CoreRequest): Promise<CoreRes
  */
 export function createAnalyticsCore(deps: AnalyticsCoreDeps): CoreHandler {
   return async function analyticsCore(req) {
+    if (req.method === "GET" && req.path === "/v1/analytics/health") {
+      return {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: '{"status":"ok","service":"analytics"}',
+      };
+    }
     try {
       return await route(deps, req);
     } catch (err) {

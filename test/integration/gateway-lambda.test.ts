@@ -139,6 +139,10 @@ describe("admin and analytics Lambda handlers", () => {
     process.env.KMS_KEY_ID = "alias/gateway";
     process.env.ADMIN_KEY_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:admin";
     process.env.AWS_REGION = "us-east-1";
+    process.env.LOG_STREAM_NAME = "gateway-request-logs";
+    process.env.ATHENA_WORKGROUP = "gateway-analytics";
+    process.env.GLUE_DATABASE = "gateway_logs";
+    process.env.GLUE_TABLE = "request_logs";
     const mod = (await import(`../../functions/${name}/handler.ts`)) as {
       handler: (e: APIGatewayProxyEvent, c: Context) => Promise<{ statusCode: number; body: string }>;
     };
