@@ -1,18 +1,42 @@
 import { mkdir, writeFile } from "node:fs/promises";
+import { runAnalyticsBench } from "./analytics";
 import { printOverhead, runProxyOverheadBench } from "./proxy-overhead";
 
 /**
  * `npm run bench`: bounded, loopback-only benchmarks. Prints markdown tables and writes the raw figures to
- * bench-results/latest.json (not committed). BENCH_QUICK=1 runs a smaller pass.
+ * bench-results/latest.json (not committed).
+ *   BENCH_QUICK=1            smaller proxy pass
+ *   BENCH_ONLY=proxy,analytics  run only these sections
+ *   BENCH_CONCURRENCY=1,8    closed-loop concurrency levels for the proxy section
  */
 const quick = process.env.BENCH_QUICK === "1";
+const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
+const wanted = (name: string) => !only || only.includes(name);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,8").split(",").map(Number);
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 
-for (const concurrency of concurrencies) {
-  const overhead = await runProxyOverheadBench({ requests: quick ? 1000 : 3000, rounds: quick ? 1 : 3, concurrency });
-  printOverhead(overhead, concurrency);
-  results[`proxyOverhead_c${concurrency}`] = overhead;
+function printTable(title: string, figures: Record<string, number>): void {
+  console.log(`\n## ${title}`);
+  console.log("| measure | value |\n|---|---:|");
+  for (const [name, value] of Object.entries(figures)) console.log(`| ${name} | ${value.toFixed(3)} |`);
+}
+
+if (wanted("proxy")) {
+  for (const concurrency of concurrencies) {
+    const overhead = await runProxyOverheadBench({ requests: quick ? 1000 : 3000, rounds: quick ? 1 : 3, concurrency });
+    printOverhead(overhead, concurrency);
+    results[`proxyOverhead_c${concurrency}`] = overhead;
+  }
+}
+
+const sections: [string, string, () => Promise<Record<string, number>>][] = [
+  ["analytics", "Logging hot path and analytics queries (1M records, DuckDB)", runAnalyticsBench],
+];
+for (const [name, title, run] of sections) {
+  if (!wanted(name)) continue;
+  const figures = await run();
+  printTable(title, figures);
+  results[name] = figures;
 }
 
 await mkdir("bench-results", { recursive: true });
