@@ -3,6 +3,12 @@ import { GatewayError } from "../../shared/core/errors";
 import { compileConfig } from "../../shared/routing/compile";
 import type { LeafNode, StrategyNode } from "../../shared/routing/plan";
 
+/** A `strategy.conditions` entry. */
+function branch(query: Record<string, unknown>, target: string): Record<string, unknown> {
+  // biome-ignore lint/suspicious/noThenProperty: Portkey's config key
+  return { query, then: target };
+}
+
 function compileError(raw: unknown): GatewayError {
   try {
     compileConfig(raw);
@@ -46,21 +52,21 @@ describe("Gateway Config validation", () => {
     ],
     [
       {
-        strategy: { mode: "conditional", conditions: [{ query: { "metadata.tier": "pro" }, then: "fast" }] },
+        strategy: { mode: "conditional", conditions: [branch({ "metadata.tier": "pro" }, "fast")] },
         targets: [{ name: "slow", provider: "openai" }],
       },
       'config.strategy.conditions[0].then: no target named "fast"',
     ],
     [
       {
-        strategy: { mode: "conditional", conditions: [{ query: { "user.tier": "pro" }, then: "a" }] },
+        strategy: { mode: "conditional", conditions: [branch({ "user.tier": "pro" }, "a")] },
         targets: [{ name: "a", provider: "openai" }],
       },
       "must start with metadata. or params.",
     ],
     [
       {
-        strategy: { mode: "conditional", conditions: [{ query: { "params.model": { $like: "gpt" } }, then: "a" }] },
+        strategy: { mode: "conditional", conditions: [branch({ "params.model": { $like: "gpt" } }, "a")] },
         targets: [{ name: "a", provider: "openai" }],
       },
       'config.strategy.conditions[0].query.params.model.$like: unsupported operator "$like"',

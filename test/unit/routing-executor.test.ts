@@ -10,6 +10,12 @@ import { compileConfig } from "../../shared/routing/compile";
 import { executePlan, type RouteOutcome } from "../../shared/routing/executor";
 import type { LeafNode } from "../../shared/routing/plan";
 
+/** A `strategy.conditions` entry. */
+function branch(query: Record<string, unknown>, target: string): Record<string, unknown> {
+  // biome-ignore lint/suspicious/noThenProperty: Portkey's config key
+  return { query, then: target };
+}
+
 type Step = "ok" | number | "timeout" | "down" | "bad" | { status: number; headers: Record<string, string> };
 
 function upstream(status: number, headers: Record<string, string> = {}): UpstreamError {
@@ -171,7 +177,7 @@ describe("plan executor", () => {
     const raw = (withDefault: boolean) => ({
       strategy: {
         mode: "conditional",
-        conditions: [{ query: { "metadata.tier": "pro" }, then: "fast" }],
+        conditions: [branch({ "metadata.tier": "pro" }, "fast")],
         ...(withDefault ? { default: "cheap" } : {}),
       },
       targets: [
