@@ -252,6 +252,26 @@ describe("loadbalance and request shaping", () => {
     expect(pro.headers.get("x-portkey-last-used-option-index")).toBe("config.targets[1]");
   });
 
+  it("uses x-portkey-request-timeout per attempt and forwards the headers named by config and header", async () => {
+    a.enqueueFaults({ kind: "slow", delayMs: 1500 });
+    const res = await chat(
+      { ...fallbackConfig(), forward_headers: ["x-tenant"] },
+      {
+        headers: {
+          "x-portkey-request-timeout": "200",
+          "x-portkey-forward-headers": "x-request-tag, x-portkey-api-key",
+          "x-tenant": "acme",
+          "x-request-tag": "t1",
+          "x-portkey-api-key": "pk-secret",
+        },
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text).choices[0].message.content).toBe("from B");
+    expect(b.requests[0]?.headers).toMatchObject({ "x-tenant": "acme", "x-request-tag": "t1" });
+    expect(b.requests[0]?.headers["x-portkey-api-key"]).toBeUndefined();
+  });
+
   it("rejects an invalid config with a 400 naming the field, before any upstream call", async () => {
     const res = await chat({ strategy: { mode: "fallback" }, targets: [target(a, KEY_A, { weight: -2 })] });
     expect(res.status).toBe(400);
