@@ -55,6 +55,18 @@ async function readAll(body: Readable): Promise<Buffer> {
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
+/**
+ * A JSON answer whose last non-blank byte is not `}` or `]` was cut off (connection closed cleanly mid-body).
+ * O(1) instead of a second parse; the provider's own parse catches the rarer cuts right after a nested brace.
+ */
+function looksTruncated(contentType: string | string[] | undefined, raw: Buffer): boolean {
+  const type = Array.isArray(contentType) ? contentType[0] : contentType;
+  if (!type?.includes("json")) return false;
+  let i = raw.length - 1;
+  while (i >= 0 && (raw[i] === 0x20 || raw[i] === 0x0a || raw[i] === 0x0d || raw[i] === 0x09)) i--;
+  return i < 0 || (raw[i] !== 0x7d && raw[i] !== 0x5d);
+}
+
 /** Waits for the first chunk of a stream, so failures before the first byte can still be retried or failed over. */
 function firstChunk(body: Readable): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
@@ -113,6 +125,11 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     }
     if (!adapter.isStreaming(ctx)) {
       const raw = await readAll(res.body);
+      if (looksTruncated(res.headers["content-type"], raw)) {
+        throw new UpstreamUnavailableError("The upstream sent an incomplete JSON body.", {
+          code: "upstream_incomplete_body",
+        });
+      }
       release();
       const response = adapter.fromResponse(res.status, raw, ctx);
       return { kind: "json", status: res.status, headers, response, latencyMs: performance.now() - started };

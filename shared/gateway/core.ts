@@ -11,11 +11,16 @@ import type { CoreHandler, CoreRequest, CoreResponse } from "../http/types";
 import type { UpstreamTransport } from "../http/upstream";
 import type { ProviderRegistry } from "../providers/registry";
 import type { ProviderTarget, TransformContext } from "../providers/types";
+import { executePlan, type RouteOutcome } from "../routing/executor";
+import { HEADER_ONLY_PLAN, type LeafNode } from "../routing/plan";
+import { type ConfigSource, PlanResolver } from "../routing/plan-resolver";
 import { type AttemptResult, runAttempt, type StreamAttempt } from "./attempt";
 import { DATA_PLANE_ROUTES, type EndpointRoute } from "./endpoints";
+import { targetForLeaf, type VirtualKeyResolver } from "./leaf-target";
 import type { AttemptSummary, RequestObserver, RequestSummary } from "./observer";
 import { parseJsonObject } from "./parse-body";
 import { type PortkeyHeaders, readPortkeyHeaders } from "./portkey-headers";
+import { DEFAULT_ROUTING_OPTIONS, type RoutingOptions, routingHeaders } from "./routing-options";
 
 export interface GatewayDeps {
   readonly providers: ProviderRegistry;
@@ -24,6 +29,12 @@ export interface GatewayDeps {
   readonly observer?: RequestObserver;
   /** Milliseconds without a streamed chunk before a stream is failed with an SSE error event. */
   readonly streamIdleTimeoutMs: number;
+  /** Saved configs (`x-portkey-config: pc-...`). Without it only inline configs are accepted. */
+  readonly configSource?: ConfigSource;
+  /** Virtual keys named by config targets. Without it such targets answer 400 `virtual_key_unavailable`. */
+  readonly virtualKeys?: VirtualKeyResolver;
+  /** Retry timing, randomness and plan cache size; see DEFAULT_ROUTING_OPTIONS. */
+  readonly routing?: Partial<RoutingOptions>;
 }
 
 const SSE_HEADERS = Object.freeze({
@@ -32,9 +43,17 @@ const SSE_HEADERS = Object.freeze({
   "x-accel-buffering": "no",
 });
 
-/** The data plane: OpenAI-compatible endpoints in, one provider call out (routing configs build on this). */
+/** The data plane: OpenAI-compatible endpoints in; a routing plan (config or headers) decides the upstream calls. */
 export function createGatewayCore(deps: GatewayDeps): CoreHandler {
   const observer = deps.observer;
+  const routing: RoutingOptions = { ...DEFAULT_ROUTING_OPTIONS, ...deps.routing };
+  const plans = new PlanResolver({
+    configSource: deps.configSource,
+    capacity: routing.planCacheSize,
+    checkPlan: (plan) => {
+      for (const host of plan.customHosts) deps.hostGuard.checkUrl(host);
+    },
+  });
 
   return async function handleGatewayRequest(req: CoreRequest): Promise<CoreResponse> {
     const startedAt = Date.now();
@@ -45,6 +64,8 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
     let target: ProviderTarget | undefined;
     let body: Record<string, unknown> = {};
     let headers: PortkeyHeaders | undefined;
+    let outcome: RouteOutcome<AttemptResult> | undefined;
+    let fromConfig = false;
 
     function summary(fields: Partial<RequestSummary> & Pick<RequestSummary, "status">): RequestSummary {
       return {
@@ -63,6 +84,68 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
       };
     }
 
+    async function runLeaf(leaf: LeafNode): Promise<AttemptResult> {
+      const h = headers as PortkeyHeaders;
+      target =
+        leaf.fromHeaders && !fromConfig
+          ? resolveTarget(h, deps.hostGuard)
+          : await targetForLeaf(leaf, h, req.headers, () => resolveTarget(h, deps.hostGuard), deps.virtualKeys);
+      const attemptTarget = target;
+      const adapter = deps.providers.get(attemptTarget.provider);
+      if (!adapter.endpoints.has((route as EndpointRoute).endpoint)) {
+        throw new BadRequestError(`Provider ${adapter.id} does not support ${req.path}.`, {
+          code: "unsupported_endpoint",
+        });
+      }
+      const overrides = leaf.overrideParams;
+      const ctx: TransformContext = {
+        endpoint: (route as EndpointRoute).endpoint,
+        target: attemptTarget,
+        body: overrides ? { ...body, ...overrides } : body,
+        rawBody: req.body,
+        contentType: req.headers["content-type"],
+        bodyChanged: overrides !== undefined,
+      };
+      const attemptStart = performance.now();
+      try {
+        const result = await runAttempt({
+          adapter,
+          ctx,
+          transport: deps.transport,
+          clientSignal: req.signal,
+          timeoutMs: leaf.requestTimeoutMs ?? h.requestTimeoutMs,
+          streamIdleTimeoutMs: deps.streamIdleTimeoutMs,
+          onStreamEnd: (end, attempt) => {
+            observer?.finish(
+              summary({
+                provider: attemptTarget.provider,
+                status: end.reason === "complete" ? attempt.status : end.reason === "client_abort" ? 499 : 502,
+                error: end.error,
+                usage: attempt.translator.usage,
+                modelServed: attempt.translator.model,
+                ttftMs: attempt.ttftMs,
+                clientAborted: end.reason === "client_abort",
+              }),
+            );
+          },
+        });
+        attempts.push({
+          provider: attemptTarget.provider,
+          status: result.status,
+          latencyMs: performance.now() - attemptStart,
+        });
+        return result;
+      } catch (err) {
+        const latencyMs = performance.now() - attemptStart;
+        attempts.push(
+          req.signal.aborted
+            ? { provider: attemptTarget.provider, status: 499, latencyMs, error: "client_abort" }
+            : attemptFailure(attemptTarget.provider, err, latencyMs),
+        );
+        throw err;
+      }
+    }
+
     try {
       if (req.path === "/health" && req.method === "GET") {
         return { status: 200, headers: { "content-type": "application/json" }, body: '{"status":"ok"}' };
@@ -74,54 +157,26 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
       traceId = headers.traceId;
       if (route.json) body = parseJsonObject(req.body, req.headers["content-type"]);
 
-      target = resolveTarget(headers, deps.hostGuard);
-      const adapter = deps.providers.get(target.provider);
-      if (!adapter.endpoints.has(route.endpoint)) {
-        throw new BadRequestError(`Provider ${adapter.id} does not support ${req.path}.`, {
-          code: "unsupported_endpoint",
-        });
-      }
-      const ctx: TransformContext = {
-        endpoint: route.endpoint,
-        target,
-        body,
-        rawBody: req.body,
-        contentType: req.headers["content-type"],
-        bodyChanged: false,
-      };
-      const attemptStart = performance.now();
-      let result: AttemptResult;
-      try {
-        result = await runAttempt({
-          adapter,
-          ctx,
-          transport: deps.transport,
-          clientSignal: req.signal,
-          timeoutMs: headers.requestTimeoutMs,
-          streamIdleTimeoutMs: deps.streamIdleTimeoutMs,
-          onStreamEnd: (end, attempt) => {
-            observer?.finish(
-              summary({
-                status: end.reason === "complete" ? attempt.status : end.reason === "client_abort" ? 499 : 502,
-                error: end.error,
-                usage: attempt.translator.usage,
-                modelServed: attempt.translator.model,
-                ttftMs: attempt.ttftMs,
-                clientAborted: end.reason === "client_abort",
-              }),
-            );
-          },
-        });
-      } catch (err) {
-        attempts.push(attemptFailure(target.provider, err, performance.now() - attemptStart));
-        throw err;
-      }
-      attempts.push({ provider: target.provider, status: result.status, latencyMs: performance.now() - attemptStart });
+      const configHeader = headers.config;
+      const plan = configHeader
+        ? (plans.cachedInline(configHeader) ?? (await plans.resolve(configHeader)))
+        : HEADER_ONLY_PLAN;
+      fromConfig = plan.fromConfig;
+      outcome = await executePlan(plan, {
+        runLeaf,
+        route: { metadata: headers.metadata, params: body },
+        signal: req.signal,
+        timing: routing.timing,
+        random: routing.random,
+        sleep: routing.sleep,
+      });
+      if (!outcome.ok) throw outcome.error;
+      const result = outcome.value;
       const responseHeaders = {
         ...result.headers,
         "x-portkey-trace-id": traceId,
-        "x-portkey-provider": target.provider,
-        "x-portkey-retry-attempt-count": "0",
+        "x-portkey-provider": (target as ProviderTarget).provider,
+        ...routingHeaders(outcome, fromConfig),
       };
       if (result.kind === "stream") return streamResponse(result, responseHeaders);
       observer?.finish(
@@ -140,9 +195,17 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
     } catch (err) {
       const rendered = renderError(err);
       if (!traceId) traceId = headers?.traceId ?? "";
-      observer?.finish(summary({ status: rendered.status, error: JSON.parse(rendered.body) as ErrorBody }));
+      const clientAborted = req.signal.aborted;
+      observer?.finish(
+        summary({
+          status: clientAborted ? 499 : rendered.status,
+          error: JSON.parse(rendered.body) as ErrorBody,
+          clientAborted,
+        }),
+      );
       const out: Record<string, string> = { ...rendered.headers };
       if (traceId) out["x-portkey-trace-id"] = traceId;
+      if (outcome) Object.assign(out, routingHeaders(outcome, fromConfig));
       if (target) out["x-portkey-provider"] = target.provider;
       return { status: rendered.status, headers: out, body: rendered.body };
     }

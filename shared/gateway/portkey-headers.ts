@@ -91,8 +91,16 @@ function readMetadata(value: string | undefined): Record<string, string> {
 function readForwardHeaders(headers: Readonly<Record<string, string>>): Record<string, string> | undefined {
   const list = headers["x-portkey-forward-headers"];
   if (!list) return undefined;
+  return pickForwardHeaders(list.split(","), headers);
+}
+
+/** The values of the named request headers that may be forwarded upstream (never hop-by-hop or gateway ones). */
+export function pickForwardHeaders(
+  names: readonly string[],
+  headers: Readonly<Record<string, string>>,
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const raw of list.split(",")) {
+  for (const raw of names) {
     const name = raw.trim().toLowerCase();
     if (!name || NEVER_FORWARD.has(name)) continue;
     const value = headers[name];

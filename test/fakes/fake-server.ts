@@ -11,8 +11,10 @@ export type Fault =
   | { kind: "reset" }
   /** Wait before the first response byte. */
   | { kind: "slow"; delayMs: number }
-  /** Send a 200 JSON body cut in the middle. */
+  /** Send a 200 JSON body cut in the middle (the response ends cleanly: only the JSON is broken). */
   | { kind: "truncate" }
+  /** Send the status line, headers and half the body, then destroy the socket (reset mid-body). */
+  | { kind: "reset-body" }
   /** Streams: destroy the socket after N events. */
   | { kind: "drop-stream"; afterEvents: number }
   /** Streams: stop sending (but keep the socket open) after N events. */
@@ -141,4 +143,13 @@ export function defaultErrorBody(status: number): string {
           ? ["invalid_request_error", null, "Bad request."]
           : ["server_error", null, "The server had an error while processing your request. Sorry about that!"];
   return JSON.stringify({ error: { message, type, param: null, code } });
+}
+
+/** A loopback URL nobody listens on (connect refused): bind a port, then release it. */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return `http://127.0.0.1:${port}/v1`;
 }

@@ -58,6 +58,11 @@ function usageOf(prompt: number, completion: number) {
 function sendJson(res: ServerResponse, status: number, value: unknown, fault: Fault | undefined): void {
   const text = JSON.stringify(value);
   res.writeHead(status, { "content-type": "application/json", "x-request-id": `req_${Date.now()}` });
+  if (fault?.kind === "reset-body") {
+    res.write(text.slice(0, Math.floor(text.length / 2)));
+    setTimeout(() => res.socket?.destroy(), 5);
+    return;
+  }
   res.end(fault?.kind === "truncate" ? text.slice(0, Math.floor(text.length / 2)) : text);
 }
 

@@ -1,0 +1,202 @@
+import { compileQuery } from "./conditions";
+import { InvalidConfigError, parseConfig, type RawConfigNode } from "./config-schema";
+import {
+  type CacheSettings,
+  type CompiledPlan,
+  type ConditionBranch,
+  DEFAULT_RETRY_STATUS_CODES,
+  type LeafNode,
+  type PlanNode,
+  type RetryPolicy,
+  type StrategyNode,
+} from "./plan";
+
+const MAX_DEPTH = 10;
+const MAX_NODES = 200;
+
+/** Keys with a meaning of their own: never handed to the provider as options. */
+const KNOWN_KEYS = new Set([
+  "strategy",
+  "targets",
+  "provider",
+  "api_key",
+  "virtual_key",
+  "custom_host",
+  "name",
+  "weight",
+  "override_params",
+  "retry",
+  "request_timeout",
+  "cache",
+  "before_request_hooks",
+  "after_request_hooks",
+  "forward_headers",
+  // Portkey keys accepted and not acted on here (guardrails arrive later; circuit breakers are not offered)
+  "input_guardrails",
+  "output_guardrails",
+  "input_mutators",
+  "output_mutators",
+  "default_input_guardrails",
+  "default_output_guardrails",
+  "strict_open_ai_compliance",
+  "on_status_codes",
+  "cb_config",
+  "id",
+]);
+
+/** Settings a node passes down to its targets unless a target sets its own (override_params are merged). */
+interface Inherited {
+  readonly overrideParams?: Readonly<Record<string, unknown>>;
+  readonly retry: RetryPolicy;
+  readonly cache?: CacheSettings;
+  readonly requestTimeoutMs?: number;
+  readonly customHost?: string;
+  readonly beforeRequestHooks?: readonly unknown[];
+  readonly afterRequestHooks?: readonly unknown[];
+  readonly forwardHeaders?: readonly string[];
+}
+
+interface CompileState {
+  nodes: number;
+  readonly leaves: LeafNode[];
+  readonly customHosts: Set<string>;
+}
+
+const ROOT_INHERITED: Inherited = {
+  retry: { attempts: 0, onStatusCodes: new Set(DEFAULT_RETRY_STATUS_CODES) },
+};
+
+function inherit(node: RawConfigNode, parent: Inherited): Inherited {
+  const overrides = node.override_params
+    ? { ...parent.overrideParams, ...node.override_params }
+    : parent.overrideParams;
+  return {
+    overrideParams: overrides && Object.keys(overrides).length > 0 ? Object.freeze(overrides) : undefined,
+    retry: node.retry
+      ? {
+          attempts: node.retry.attempts,
+          onStatusCodes: new Set(node.retry.on_status_codes ?? DEFAULT_RETRY_STATUS_CODES),
+        }
+      : parent.retry,
+    cache: node.cache ? { mode: node.cache.mode, maxAgeSeconds: node.cache.max_age } : parent.cache,
+    requestTimeoutMs: node.request_timeout ?? parent.requestTimeoutMs,
+    customHost: node.custom_host ?? parent.customHost,
+    beforeRequestHooks: node.before_request_hooks ?? parent.beforeRequestHooks,
+    afterRequestHooks: node.after_request_hooks ?? parent.afterRequestHooks,
+    forwardHeaders: node.forward_headers?.map((h) => h.trim().toLowerCase()) ?? parent.forwardHeaders,
+  };
+}
+
+function providerOptions(node: RawConfigNode): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const key in node) {
+    if (KNOWN_KEYS.has(key)) continue;
+    const value = node[key];
+    if (value === undefined || value === null) continue;
+    options[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return Object.freeze(options);
+}
+
+function compileLeaf(node: RawConfigNode, path: string, settings: Inherited, isRoot: boolean, state: CompileState) {
+  if (!isRoot && !node.provider && !node.virtual_key) {
+    throw new InvalidConfigError(`${path}: a target needs "provider" or "virtual_key" (or "targets")`, path);
+  }
+  if (settings.customHost) state.customHosts.add(settings.customHost);
+  const leaf: LeafNode = Object.freeze({
+    kind: "leaf",
+    path,
+    name: node.name,
+    provider: node.provider,
+    apiKey: node.api_key,
+    virtualKey: node.virtual_key,
+    customHost: settings.customHost,
+    fromHeaders: isRoot && !node.provider && !node.virtual_key,
+    options: providerOptions(node),
+    overrideParams: settings.overrideParams,
+    retry: settings.retry,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    cache: settings.cache,
+    beforeRequestHooks: settings.beforeRequestHooks,
+    afterRequestHooks: settings.afterRequestHooks,
+    forwardHeaders: settings.forwardHeaders,
+  });
+  state.leaves.push(leaf);
+  return leaf;
+}
+
+function findTarget(targets: readonly RawConfigNode[], name: string, path: string): number {
+  const index = targets.findIndex((t) => t.name === name);
+  if (index === -1) throw new InvalidConfigError(`${path}: no target named "${name}" in this targets list`, path);
+  return index;
+}
+
+function compileNode(
+  node: RawConfigNode,
+  path: string,
+  parent: Inherited,
+  depth: number,
+  state: CompileState,
+): PlanNode {
+  state.nodes += 1;
+  if (state.nodes > MAX_NODES) throw new InvalidConfigError(`config: more than ${MAX_NODES} targets in total`);
+  if (depth > MAX_DEPTH) throw new InvalidConfigError(`${path}: targets nested deeper than ${MAX_DEPTH} levels`, path);
+  const settings = inherit(node, parent);
+  const { strategy, targets } = node;
+  if (!strategy && !targets) return compileLeaf(node, path, settings, depth === 0, state);
+  if (!strategy) throw new InvalidConfigError(`${path}.strategy: required when "targets" is given`, `${path}.strategy`);
+  if (!targets || targets.length === 0) {
+    throw new InvalidConfigError(`${path}.targets: a strategy needs at least one target`, `${path}.targets`);
+  }
+  const children = targets.map((t, i) => compileNode(t, `${path}.targets[${i}]`, settings, depth + 1, state));
+
+  const cumulativeWeights = new Float64Array(targets.length);
+  let total = 0;
+  targets.forEach((t, i) => {
+    total += t.weight ?? 1;
+    cumulativeWeights[i] = total;
+  });
+  if (strategy.mode === "loadbalance" && total <= 0) {
+    throw new InvalidConfigError(`${path}.targets: loadbalance needs a target with weight > 0`, `${path}.targets`);
+  }
+
+  const conditions: ConditionBranch[] = [];
+  let defaultIndex: number | undefined;
+  if (strategy.mode === "conditional") {
+    const at = `${path}.strategy.conditions`;
+    if (!strategy.conditions || strategy.conditions.length === 0) {
+      throw new InvalidConfigError(`${at}: conditional mode needs at least one condition`, at);
+    }
+    strategy.conditions.forEach((c, i) => {
+      const predicate = compileQuery(c.query, `${at}[${i}].query`);
+      conditions.push({ predicate, childIndex: findTarget(targets, c.then, `${at}[${i}].then`) });
+    });
+    if (strategy.default !== undefined) {
+      defaultIndex = findTarget(targets, strategy.default, `${path}.strategy.default`);
+    }
+  }
+
+  const result: StrategyNode = {
+    kind: "strategy",
+    path,
+    mode: strategy.mode,
+    children,
+    onStatusCodes: strategy.on_status_codes ? new Set(strategy.on_status_codes) : undefined,
+    cumulativeWeights,
+    totalWeight: total,
+    conditions,
+    defaultIndex,
+  };
+  return Object.freeze(result);
+}
+
+/**
+ * Validates a Gateway Config and compiles it into a routing plan. Throws `InvalidConfigError` (400,
+ * `invalid_config`) naming the path of the first bad fields. Pure: call once per distinct config and cache.
+ */
+export function compileConfig(raw: unknown): CompiledPlan {
+  const config = parseConfig(raw);
+  const state: CompileState = { nodes: 0, leaves: [], customHosts: new Set() };
+  const root = compileNode(config, "config", ROOT_INHERITED, 0, state);
+  return Object.freeze({ root, leaves: state.leaves, customHosts: [...state.customHosts], fromConfig: true });
+}

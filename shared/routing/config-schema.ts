@@ -1,0 +1,123 @@
+import { z } from "zod";
+import { BadRequestError } from "../core/errors";
+
+/**
+ * The Gateway Config object as clients send it (Portkey's snake_case keys). Validated once per distinct config;
+ * `compileConfig` turns the result into a routing plan. Unknown keys on a target are provider settings
+ * (`resource_name`, `deployment_id`, `api_version`, `aws_region`, ...) and travel to the provider as options.
+ */
+export const STRATEGY_MODES = ["single", "fallback", "loadbalance", "conditional"] as const;
+export type StrategyMode = (typeof STRATEGY_MODES)[number];
+
+/** Portkey caps retries at 5; so do we. */
+export const MAX_RETRY_ATTEMPTS = 5;
+const MAX_TIMEOUT_MS = 3_600_000;
+
+const statusCode = z
+  .number({ error: "must be an HTTP status code (a number)" })
+  .int("must be a whole number")
+  .min(100, "must be an HTTP status code (100..599)")
+  .max(599, "must be an HTTP status code (100..599)");
+const statusCodes = z.array(statusCode, { error: "must be an array of HTTP status codes" });
+const hooks = z.array(z.record(z.string(), z.unknown()), { error: "must be an array of hook objects" });
+
+const conditionSchema = z.strictObject({
+  query: z.record(z.string(), z.unknown(), { error: "must be an object" }),
+  // biome-ignore lint/suspicious/noThenProperty: Portkey's config names the chosen target `then`
+  then: z.string({ error: "must be the name of a target" }).min(1, "must be the name of a target"),
+});
+
+const strategySchema = z.strictObject({
+  mode: z.enum(STRATEGY_MODES, { error: `must be one of: ${STRATEGY_MODES.join(", ")}` }),
+  on_status_codes: statusCodes.optional(),
+  conditions: z.array(conditionSchema, { error: "must be an array of {query, then}" }).optional(),
+  default: z.string({ error: "must be the name of a target" }).optional(),
+});
+
+const retrySchema = z.strictObject({
+  attempts: z
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(0, "must be >= 0")
+    .max(MAX_RETRY_ATTEMPTS, `must be <= ${MAX_RETRY_ATTEMPTS}`),
+  on_status_codes: statusCodes.optional(),
+  /** Portkey's switch for honouring Retry-After; we always honour it, so the flag is accepted and ignored. */
+  use_retry_after_header: z.boolean({ error: "must be a boolean" }).optional(),
+});
+
+const cacheSchema = z.strictObject({
+  mode: z.enum(["simple", "semantic"], { error: "must be one of: simple, semantic" }),
+  max_age: z.number({ error: "must be a number" }).int("must be a whole number").positive("must be > 0").optional(),
+});
+
+const nonEmpty = (what: string) => z.string({ error: `must be a string (${what})` }).min(1, "must not be empty");
+
+/** One node of a config: the root, or any entry of `targets[]` (which may nest its own strategy and targets). */
+const nodeShape = {
+  strategy: strategySchema.optional(),
+  provider: nonEmpty("a provider id").optional(),
+  api_key: nonEmpty("the provider's API key").optional(),
+  virtual_key: nonEmpty("a virtual key slug").optional(),
+  custom_host: nonEmpty("a base URL").optional(),
+  name: nonEmpty("a target name").optional(),
+  weight: z.number({ error: "must be a number" }).min(0, "must be >= 0").optional(),
+  override_params: z.record(z.string(), z.unknown(), { error: "must be an object" }).optional(),
+  retry: retrySchema.optional(),
+  request_timeout: z
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .positive("must be > 0")
+    .max(MAX_TIMEOUT_MS, `must be <= ${MAX_TIMEOUT_MS}`)
+    .optional(),
+  cache: cacheSchema.optional(),
+  before_request_hooks: hooks.optional(),
+  after_request_hooks: hooks.optional(),
+  forward_headers: z.array(z.string({ error: "must be a header name" })).optional(),
+};
+
+export interface RawConfigNode extends z.infer<z.ZodObject<typeof nodeShape>> {
+  targets?: RawConfigNode[];
+  [extra: string]: unknown;
+}
+
+export const configNodeSchema: z.ZodType<RawConfigNode> = z
+  .object({
+    ...nodeShape,
+    get targets() {
+      return z.array(configNodeSchema, { error: "must be an array of targets" }).optional();
+    },
+  })
+  .catchall(z.unknown());
+
+/** Renders a path the way users read their config: `config.targets[1].weight`. */
+export function configPath(path: readonly PropertyKey[]): string {
+  let out = "config";
+  for (const part of path) out += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
+  return out;
+}
+
+export class InvalidConfigError extends BadRequestError {
+  constructor(message: string, path = "config") {
+    super(`Invalid config: ${message}`, { code: "invalid_config", param: path });
+  }
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return `unknown key(s): ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) return `must be ${issue.expected}`;
+  if (issue.code === "invalid_union") return "has an unexpected shape";
+  return issue.message;
+}
+
+/** Validates a raw config; throws a 400 `invalid_config` naming every bad field with its path. */
+export function parseConfig(raw: unknown): RawConfigNode {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new InvalidConfigError("config: must be a JSON object");
+  }
+  const result = configNodeSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issues = result.error.issues.slice(0, 5);
+  const first = issues[0];
+  const text = issues.map((i) => `${configPath(i.path)}: ${issueMessage(i)}`).join("; ");
+  throw new InvalidConfigError(text, first ? configPath(first.path) : "config");
+}
