@@ -6,6 +6,7 @@ import {
   NotFoundError,
   renderError,
 } from "../core/errors";
+import type { Authenticator, Principal } from "../core/principal";
 import type { HostGuard } from "../http/host-guard";
 import type { CoreHandler, CoreRequest, CoreResponse } from "../http/types";
 import type { UpstreamTransport } from "../http/upstream";
@@ -21,6 +22,13 @@ import type { AttemptSummary, RequestObserver, RequestSummary } from "./observer
 import { parseJsonObject } from "./parse-body";
 import { type PortkeyHeaders, readPortkeyHeaders } from "./portkey-headers";
 import { DEFAULT_ROUTING_OPTIONS, type RoutingOptions, routingHeaders } from "./routing-options";
+import {
+  configSourceFor,
+  headerTarget,
+  splitVirtualKeyModel,
+  type WorkspaceLookups,
+  workspaceVirtualKeys,
+} from "./workspace-resolution";
 
 export interface GatewayDeps {
   readonly providers: ProviderRegistry;
@@ -29,10 +37,15 @@ export interface GatewayDeps {
   readonly observer?: RequestObserver;
   /** Milliseconds without a streamed chunk before a stream is failed with an SSE error event. */
   readonly streamIdleTimeoutMs: number;
-  /** Saved configs (`x-portkey-config: pc-...`). Without it only inline configs are accepted. */
+  /**
+   * Authenticates every request (gateway key with the `completions` scope). Absent only in tests and benches
+   * that exercise routing alone; then requests run in the workspace "anonymous" without virtual keys.
+   */
+  readonly authenticator?: Authenticator;
+  /** Virtual keys and saved configs of the caller's workspace (control plane). */
+  readonly lookups?: WorkspaceLookups;
+  /** Saved configs without a control plane (tests); `lookups` provides them otherwise. */
   readonly configSource?: ConfigSource;
-  /** Virtual keys named by config targets. Without it such targets answer 400 `virtual_key_unavailable`. */
-  readonly virtualKeys?: VirtualKeyResolver;
   /** Retry timing, randomness and plan cache size; see DEFAULT_ROUTING_OPTIONS. */
   readonly routing?: Partial<RoutingOptions>;
 }
@@ -48,7 +61,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
   const observer = deps.observer;
   const routing: RoutingOptions = { ...DEFAULT_ROUTING_OPTIONS, ...deps.routing };
   const plans = new PlanResolver({
-    configSource: deps.configSource,
+    configSource: deps.lookups ? configSourceFor(deps.lookups) : deps.configSource,
     capacity: routing.planCacheSize,
     checkPlan: (plan) => {
       for (const host of plan.customHosts) deps.hostGuard.checkUrl(host);
@@ -66,12 +79,21 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
     let headers: PortkeyHeaders | undefined;
     let outcome: RouteOutcome<AttemptResult> | undefined;
     let fromConfig = false;
+    let principal: Principal | undefined;
+    let virtualKeys: VirtualKeyResolver | undefined;
+    let modelSlug: string | undefined;
+    let modelRewritten = false;
+    let configId: string | undefined;
 
     function summary(fields: Partial<RequestSummary> & Pick<RequestSummary, "status">): RequestSummary {
       return {
         traceId,
         startedAt,
         endpoint: route?.endpoint ?? "unknown",
+        workspaceId: principal?.workspaceId,
+        apiKeyId: principal?.apiKeyId,
+        configId,
+        virtualKey: headers?.virtualKey ?? modelSlug,
         provider: target?.provider,
         modelRequested: typeof body.model === "string" ? body.model : undefined,
         stream: body.stream === true,
@@ -86,10 +108,11 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
 
     async function runLeaf(leaf: LeafNode): Promise<AttemptResult> {
       const h = headers as PortkeyHeaders;
+      const fromHeaders = () => headerTarget(h, deps.hostGuard, virtualKeys, modelSlug);
       target =
         leaf.fromHeaders && !fromConfig
-          ? resolveTarget(h, deps.hostGuard)
-          : await targetForLeaf(leaf, h, req.headers, () => resolveTarget(h, deps.hostGuard), deps.virtualKeys);
+          ? await fromHeaders()
+          : await targetForLeaf(leaf, h, req.headers, fromHeaders, virtualKeys);
       const attemptTarget = target;
       const adapter = deps.providers.get(attemptTarget.provider);
       if (!adapter.endpoints.has((route as EndpointRoute).endpoint)) {
@@ -104,7 +127,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
         body: overrides ? { ...body, ...overrides } : body,
         rawBody: req.body,
         contentType: req.headers["content-type"],
-        bodyChanged: overrides !== undefined,
+        bodyChanged: overrides !== undefined || modelRewritten,
       };
       const attemptStart = performance.now();
       try {
@@ -153,13 +176,27 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
       route = DATA_PLANE_ROUTES.get(req.path);
       if (!route) throw new NotFoundError(`No route for ${req.method} ${req.path}.`, { code: "unknown_route" });
       if (route.method !== req.method) throw new MethodNotAllowedError(req.method, req.path);
+      if (deps.authenticator) principal = await deps.authenticator.authenticate(req, "completions");
       headers = readPortkeyHeaders(req.headers);
       traceId = headers.traceId;
       if (route.json) body = parseJsonObject(req.body, req.headers["content-type"]);
+      const workspaceId = principal?.workspaceId ?? "anonymous";
+      if (deps.lookups) virtualKeys = workspaceVirtualKeys(deps.lookups, workspaceId, deps.hostGuard);
+      const split = splitVirtualKeyModel(body.model);
+      if (split) {
+        modelSlug = split.slug;
+        body = { ...body, model: split.model };
+        modelRewritten = true;
+      }
 
-      const configHeader = headers.config;
+      // Precedence (DESIGN.md 2.3): x-portkey-config, else the key's default config, else headers / @slug model.
+      const configHeader = headers.config ?? principal?.defaultConfigId;
+      configId =
+        configHeader && !configHeader.trimStart().startsWith("{") && configHeader.length <= 128
+          ? configHeader
+          : undefined;
       const plan = configHeader
-        ? (plans.cachedInline(configHeader) ?? (await plans.resolve(configHeader)))
+        ? (plans.cachedInline(configHeader) ?? (await plans.resolve(configHeader, workspaceId)))
         : HEADER_ONLY_PLAN;
       fromConfig = plan.fromConfig;
       outcome = await executePlan(plan, {
@@ -221,21 +258,4 @@ function attemptFailure(provider: string, err: unknown, latencyMs: number): Atte
     return { provider, status: err.statusCode, latencyMs, error: err.code ?? err.errorType };
   }
   return { provider, status: 500, latencyMs, error: "internal_error" };
-}
-
-/** The target named by headers: `x-portkey-provider`, the Bearer key, `x-portkey-custom-host`. */
-function resolveTarget(headers: PortkeyHeaders, guard: HostGuard): ProviderTarget {
-  if (!headers.provider) {
-    throw new BadRequestError(
-      "No provider: send x-portkey-provider (with the provider key as Authorization: Bearer), x-portkey-virtual-key, or x-portkey-config.",
-      { param: "x-portkey-provider", code: "missing_provider" },
-    );
-  }
-  if (headers.customHost) guard.checkUrl(headers.customHost);
-  return {
-    provider: headers.provider,
-    apiKey: headers.bearer,
-    customHost: headers.customHost,
-    forwardHeaders: headers.forwardHeaders,
-  };
 }

@@ -26,12 +26,12 @@ export async function targetForLeaf(
   leaf: LeafNode,
   headers: PortkeyHeaders,
   requestHeaders: Readonly<Record<string, string>>,
-  fromHeaders: () => ProviderTarget,
+  fromHeaders: () => Promise<ProviderTarget>,
   virtualKeys: VirtualKeyResolver | undefined,
 ): Promise<ProviderTarget> {
   const forwardHeaders = forwardHeadersFor(leaf, headers, requestHeaders);
   if (leaf.fromHeaders) {
-    const base = fromHeaders();
+    const base = await fromHeaders();
     const hasOptions = Object.keys(leaf.options).length > 0;
     return {
       ...base,

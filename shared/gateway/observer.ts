@@ -16,6 +16,10 @@ export interface RequestSummary {
   readonly endpoint: Endpoint | "unknown";
   readonly workspaceId?: string;
   readonly apiKeyId?: string;
+  /** Saved config id (or slug) the request ran under, when it named one or the key has a default. */
+  readonly configId?: string;
+  /** Virtual key slug from `x-portkey-virtual-key` or `@slug/model`. */
+  readonly virtualKey?: string;
   readonly provider?: string;
   readonly modelRequested?: string;
   readonly modelServed?: string;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { looksLikeGatewayCredential } from "../auth/gateway-key";
 import { BadRequestError } from "../core/errors";
 
 /** The `x-portkey-*` request headers, read once per request. */
@@ -55,7 +56,10 @@ export function readPortkeyHeaders(headers: Readonly<Record<string, string>>): P
 function readBearer(value: string | undefined): string | undefined {
   if (!value) return undefined;
   const match = /^Bearer\s+(.+)$/i.exec(value);
-  return match?.[1]?.trim() || undefined;
+  const token = match?.[1]?.trim();
+  // A gateway key in Authorization authenticates the caller; it is never a provider key and never goes upstream.
+  if (!token || looksLikeGatewayCredential(token)) return undefined;
+  return token;
 }
 
 function readTimeout(value: string | undefined): number | undefined {

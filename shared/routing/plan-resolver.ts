@@ -11,7 +11,8 @@ import { LruCache } from "./plan-cache";
  * never re-validated.
  */
 export interface ConfigSource {
-  get(id: string): Promise<{ readonly version: string; readonly raw: unknown }>;
+  /** `workspaceId` scopes the lookup: a config id only ever resolves inside the caller's workspace. */
+  get(id: string, workspaceId: string): Promise<{ readonly version: string; readonly raw: unknown }>;
 }
 
 export interface PlanResolverOptions {
@@ -54,7 +55,7 @@ export class PlanResolver {
     return this.inline.get(header);
   }
 
-  async resolve(header: string): Promise<CompiledPlan> {
+  async resolve(header: string, workspaceId: string): Promise<CompiledPlan> {
     const cached = this.inline.get(header);
     if (cached) return cached;
     const text = header.trim();
@@ -63,7 +64,7 @@ export class PlanResolver {
       const decoded = Buffer.from(text, "base64").toString("utf8").trim();
       if (decoded.startsWith("{")) return this.compileInline(header, parseInline(decoded));
     }
-    if (CONFIG_ID.test(text)) return this.resolveSaved(text);
+    if (CONFIG_ID.test(text)) return this.resolveSaved(text, workspaceId);
     throw new InvalidConfigError("x-portkey-config must be a JSON object or a saved config id", "x-portkey-config");
   }
 
@@ -73,7 +74,7 @@ export class PlanResolver {
     return plan;
   }
 
-  private async resolveSaved(id: string): Promise<CompiledPlan> {
+  private async resolveSaved(id: string, workspaceId: string): Promise<CompiledPlan> {
     const source = this.options.configSource;
     if (!source) {
       throw new BadRequestError(
@@ -86,12 +87,12 @@ export class PlanResolver {
     }
     let saved: { readonly version: string; readonly raw: unknown };
     try {
-      saved = await source.get(id);
+      saved = await source.get(id, workspaceId);
     } catch (err) {
       if (err instanceof GatewayError) throw err;
       throw new InternalError("Could not load the saved config.", { cause: err });
     }
-    const key = `${id}\u0000${saved.version}`;
+    const key = `${workspaceId}\u0000${id}\u0000${saved.version}`;
     const cached = this.saved.get(key);
     if (cached) return cached;
     const plan = this.compile(saved.raw);

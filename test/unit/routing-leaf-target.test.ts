@@ -11,7 +11,11 @@ const requestHeaders = {
   "x-portkey-custom-host": "https://header-host.example.com/v1",
 };
 const headers = readPortkeyHeaders(requestHeaders);
-const fromHeaders = () => ({ provider: "openai", apiKey: "sk-client-openai-key", customHost: headers.customHost });
+const fromHeaders = async () => ({
+  provider: "openai",
+  apiKey: "sk-client-openai-key",
+  customHost: headers.customHost,
+});
 
 function leafOf(raw: unknown, index = 0): LeafNode {
   return compileConfig(raw).leaves[index] as LeafNode;

@@ -35,24 +35,42 @@ async function rejection(p: Promise<unknown>): Promise<GatewayError> {
 }
 
 describe("plan resolver", () => {
+  it("keeps saved configs of different workspaces apart, even with the same id and version", async () => {
+    // Prepare: two workspaces each have a config "pc-same" at version 1, with different targets
+    const byWorkspace: Record<string, unknown> = {
+      "ws-a": { provider: "openai", api_key: "a" },
+      "ws-b": { provider: "groq", api_key: "b" },
+    };
+    const source: ConfigSource = { get: async (_id, ws) => ({ version: "1", raw: byWorkspace[ws] }) };
+    const resolver = new PlanResolver({ capacity: 4, configSource: source });
+
+    // Act
+    const a = await resolver.resolve("pc-same", "ws-a");
+    const b = await resolver.resolve("pc-same", "ws-b");
+
+    // Assess
+    expect(a.leaves[0]?.provider).toBe("openai");
+    expect(b.leaves[0]?.provider).toBe("groq");
+  });
+
   it("compiles a repeated inline config once (same header -> same plan object)", async () => {
     // Prepare
     const resolver = new PlanResolver({ capacity: 4 });
     const header = JSON.stringify(CONFIG);
 
     // Act
-    const first = await resolver.resolve(header);
+    const first = await resolver.resolve(header, "ws-1");
     const second = resolver.cachedInline(header);
 
     // Assess
     expect(second).toBe(first);
-    expect(await resolver.resolve(header)).toBe(first);
+    expect(await resolver.resolve(header, "ws-1")).toBe(first);
     expect(first.leaves.map((l) => l.provider)).toEqual(["openai", "groq"]);
   });
 
   it("accepts a base64-encoded JSON config", async () => {
     const resolver = new PlanResolver({ capacity: 4 });
-    const plan = await resolver.resolve(Buffer.from(JSON.stringify(CONFIG)).toString("base64"));
+    const plan = await resolver.resolve(Buffer.from(JSON.stringify(CONFIG)).toString("base64"), "ws-1");
     expect(plan.leaves).toHaveLength(2);
   });
 
@@ -63,24 +81,24 @@ describe("plan resolver", () => {
     const resolver = new PlanResolver({ capacity: 4, configSource: source });
 
     // Act
-    const v1 = await resolver.resolve("pc-abc");
-    const v1again = await resolver.resolve("pc-abc");
+    const v1 = await resolver.resolve("pc-abc", "ws-1");
+    const v1again = await resolver.resolve("pc-abc", "ws-1");
     store["pc-abc"] = { version: "2", raw: { provider: "openai", api_key: "x" } };
-    const v2 = await resolver.resolve("pc-abc");
+    const v2 = await resolver.resolve("pc-abc", "ws-1");
 
     // Assess
     expect(calls).toEqual(["pc-abc", "pc-abc", "pc-abc"]);
     expect(v1again).toBe(v1);
     expect(v2).not.toBe(v1);
     expect(v2.leaves).toHaveLength(1);
-    expect((await rejection(resolver.resolve("pc-missing"))).statusCode).toBe(404);
+    expect((await rejection(resolver.resolve("pc-missing", "ws-1"))).statusCode).toBe(404);
   });
 
   it("refuses saved config ids when no ConfigSource is wired, and junk headers as invalid_config", async () => {
     const resolver = new PlanResolver({ capacity: 4 });
-    expect((await rejection(resolver.resolve("pc-abc"))).code).toBe("config_source_unavailable");
-    expect((await rejection(resolver.resolve("{not json"))).code).toBe("invalid_config");
-    expect((await rejection(resolver.resolve("a b c"))).code).toBe("invalid_config");
+    expect((await rejection(resolver.resolve("pc-abc", "ws-1"))).code).toBe("config_source_unavailable");
+    expect((await rejection(resolver.resolve("{not json", "ws-1"))).code).toBe("invalid_config");
+    expect((await rejection(resolver.resolve("a b c", "ws-1"))).code).toBe("invalid_config");
   });
 
   it("runs the plan check once per compiled plan and does not cache a rejected plan", async () => {
@@ -94,10 +112,10 @@ describe("plan resolver", () => {
     });
     const ok = JSON.stringify(CONFIG);
     const bad = JSON.stringify({ provider: "openai", custom_host: "http://169.254.169.254" });
-    await resolver.resolve(ok);
-    await resolver.resolve(ok);
-    await rejection(resolver.resolve(bad));
-    await rejection(resolver.resolve(bad));
+    await resolver.resolve(ok, "ws-1");
+    await resolver.resolve(ok, "ws-1");
+    await rejection(resolver.resolve(bad, "ws-1"));
+    await rejection(resolver.resolve(bad, "ws-1"));
     expect(checks).toBe(3);
   });
 });

@@ -1,0 +1,98 @@
+import { BadRequestError } from "../core/errors";
+import type { HostGuard } from "../http/host-guard";
+import type { ProviderTarget } from "../providers/types";
+import type { ConfigSource } from "../routing/plan-resolver";
+import type { VirtualKeyResolver } from "./leaf-target";
+import type { PortkeyHeaders } from "./portkey-headers";
+
+/** A decrypted virtual key as the control plane resolves it (shape of `shared/store/virtual-key-resolver.ts`). */
+export interface ResolvedKey {
+  readonly provider: string;
+  readonly secret: Readonly<Record<string, string | undefined>>;
+  readonly options: Readonly<Record<string, string | undefined>>;
+}
+
+/** Port: the control plane's gateway-side lookups, scoped by workspace and cached in memory by the plane. */
+export interface WorkspaceLookups {
+  readonly virtualKeys: { resolve(workspaceId: string, slug: string): Promise<ResolvedKey> };
+  readonly configs: { get(workspaceId: string, idOrSlug: string): Promise<{ version: number; config: unknown }> };
+}
+
+/** A virtual key as a provider target: its credential, provider fields and custom host (SSRF-checked). */
+export function virtualKeyTarget(key: ResolvedKey, guard: HostGuard): Omit<ProviderTarget, "forwardHeaders"> {
+  const { customHost, ...options } = key.options;
+  if (customHost) guard.checkUrl(customHost);
+  const { apiKey, ...credentials } = key.secret;
+  return {
+    provider: key.provider,
+    apiKey,
+    customHost,
+    options: { ...options, ...credentials },
+  };
+}
+
+/** The per-request virtual key resolver for routing: bound to the caller's workspace. */
+export function workspaceVirtualKeys(
+  lookups: WorkspaceLookups,
+  workspaceId: string,
+  guard: HostGuard,
+): VirtualKeyResolver {
+  return {
+    resolve: async (slug) => virtualKeyTarget(await lookups.virtualKeys.resolve(workspaceId, slug), guard),
+  };
+}
+
+/** Saved configs for the plan resolver, read through the control plane (cached there with a short TTL). */
+export function configSourceFor(lookups: WorkspaceLookups): ConfigSource {
+  return {
+    get: async (id, workspaceId) => {
+      const saved = await lookups.configs.get(workspaceId, id);
+      return { version: String(saved.version), raw: saved.config };
+    },
+  };
+}
+
+/** `model: "@<virtual-key-slug>/<model>"`: the slug and the model to send upstream, or undefined. */
+export function splitVirtualKeyModel(model: unknown): { slug: string; model: string } | undefined {
+  if (typeof model !== "string" || !model.startsWith("@")) return undefined;
+  const slash = model.indexOf("/");
+  if (slash <= 1 || slash === model.length - 1) {
+    throw new BadRequestError(`model "${model}" must look like "@<virtual-key>/<model>".`, {
+      param: "model",
+      code: "invalid_model",
+    });
+  }
+  return { slug: model.slice(1, slash), model: model.slice(slash + 1) };
+}
+
+/** The target named by headers alone: `x-portkey-virtual-key`, else `x-portkey-provider` + Bearer key. */
+export async function headerTarget(
+  headers: PortkeyHeaders,
+  guard: HostGuard,
+  virtualKeys: VirtualKeyResolver | undefined,
+  modelSlug: string | undefined,
+): Promise<ProviderTarget> {
+  const slug = headers.virtualKey ?? modelSlug;
+  if (slug && virtualKeys) {
+    const resolved = await virtualKeys.resolve(slug);
+    if (headers.customHost) guard.checkUrl(headers.customHost);
+    return {
+      ...resolved,
+      customHost: headers.customHost ?? resolved.customHost,
+      forwardHeaders: headers.forwardHeaders,
+    };
+  }
+  if (!headers.provider) {
+    throw new BadRequestError(
+      "No provider: send x-portkey-provider (with the provider key as Authorization: Bearer), x-portkey-virtual-key, x-portkey-config, or a model like @<virtual-key>/<model>.",
+      { param: "x-portkey-provider", code: "missing_provider" },
+    );
+  }
+  if (headers.customHost) guard.checkUrl(headers.customHost);
+  return {
+    provider: headers.provider,
+    apiKey: headers.bearer,
+    customHost: headers.customHost,
+    forwardHeaders: headers.forwardHeaders,
+  };
+}
