@@ -1,19 +1,36 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { ENV, optionalEnv } from "../../shared/env";
+import { FirehoseClient } from "@aws-sdk/client-firehose";
+import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
+import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
+import { ENV, optionalEnv, requireEnv } from "../../shared/env";
 import { createGatewayCore } from "../../shared/gateway/core";
+import { createLoggingObserver } from "../../shared/gateway/log-observer";
 import { createHostGuard } from "../../shared/http/host-guard";
 import { createUndiciTransport } from "../../shared/http/upstream";
 import { streamingLambda } from "../../shared/lambda/streaming-handler";
+import { createRequestLogger } from "../../shared/logging/record-builder";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 
-// Built once per cold start: logger, provider registry, SSRF guard and the pooled upstream client.
+// Built once per cold start: logger, control-plane lookups (with their caches), the log sink, the provider
+// registry, the SSRF guard and the pooled upstream client. Nothing here is rebuilt per request.
 const logger = new Logger({ serviceName: "gateway" });
 const hostGuard = createHostGuard(optionalEnv(ENV.customHostAllowlist));
+const plane = createAwsControlPlane(process.env, { rootKey: "disabled" });
+const logSink = createFirehoseSink({
+  port: firehosePort(new FirehoseClient({}), requireEnv(ENV.logStreamName)),
+  onUndelivered: (failure) =>
+    logger.error("request log rows not delivered to Firehose", { reason: failure.reason, rows: failure.rows.length }),
+});
 const core = createGatewayCore({
   providers: defaultProviderRegistry(),
   transport: createUndiciTransport({ guard: hostGuard }),
   hostGuard,
+  authenticator: plane.authenticator,
+  lookups: plane,
+  logBodies: optionalEnv(ENV.logBodies) !== "false",
+  observer: createLoggingObserver(createRequestLogger({ sink: logSink })),
   streamIdleTimeoutMs: 120_000,
 });
 
-export const handler = streamingLambda(core, { logger });
+// The invocation's log rows go to Firehose after the response stream has been fully sent.
+export const handler = streamingLambda(core, { logger, afterResponse: () => logSink.flush() });

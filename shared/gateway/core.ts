@@ -10,6 +10,7 @@ import type { Authenticator, Principal } from "../core/principal";
 import type { HostGuard } from "../http/host-guard";
 import type { CoreHandler, CoreRequest, CoreResponse } from "../http/types";
 import type { UpstreamTransport } from "../http/upstream";
+import { bodyLoggingEnabled } from "../logging/record-builder";
 import type { ProviderRegistry } from "../providers/registry";
 import type { ProviderTarget, TransformContext } from "../providers/types";
 import { executePlan, type RouteOutcome } from "../routing/executor";
@@ -44,6 +45,8 @@ export interface GatewayDeps {
   readonly authenticator?: Authenticator;
   /** Virtual keys and saved configs of the caller's workspace (control plane). */
   readonly lookups?: WorkspaceLookups;
+  /** Default for body logging (`LOG_BODIES`); `x-portkey-debug: false` turns it off per request. */
+  readonly logBodies?: boolean;
   /** Saved configs without a control plane (tests); `lookups` provides them otherwise. */
   readonly configSource?: ConfigSource;
   /** Retry timing, randomness and plan cache size; see DEFAULT_ROUTING_OPTIONS. */
@@ -93,7 +96,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
         workspaceId: principal?.workspaceId,
         apiKeyId: principal?.apiKeyId,
         configId,
-        virtualKey: headers?.virtualKey ?? modelSlug,
+        virtualKey: headers?.virtualKey ?? modelSlug ?? outcome?.leaf?.virtualKey,
         provider: target?.provider,
         modelRequested: typeof body.model === "string" ? body.model : undefined,
         stream: body.stream === true,
@@ -101,6 +104,10 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
         latencyMs: performance.now() - started,
         metadata: headers?.metadata ?? {},
         clientAborted: false,
+        logBodies: bodyLoggingEnabled(req.headers, deps.logBodies),
+        user: typeof body.user === "string" ? body.user : undefined,
+        retryCount: outcome?.retryCount,
+        lastUsedOptionIndex: fromConfig ? outcome?.leaf?.path : undefined,
         requestBody: req.body,
         ...fields,
       };

@@ -32,6 +32,13 @@ export interface RequestSummary {
   readonly ttftMs?: number;
   readonly metadata: Readonly<Record<string, string>>;
   readonly clientAborted: boolean;
+  /** Whether bodies may be logged (workspace setting and `x-portkey-debug`). */
+  readonly logBodies: boolean;
+  /** The OpenAI `user` field, when sent. */
+  readonly user?: string;
+  readonly retryCount?: number;
+  /** The config target that answered, e.g. `config.targets[1]` (config requests only). */
+  readonly lastUsedOptionIndex?: string;
   readonly requestBody?: Buffer;
   readonly responseBody?: Buffer | string;
 }

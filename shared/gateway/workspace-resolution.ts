@@ -2,15 +2,12 @@ import { BadRequestError } from "../core/errors";
 import type { HostGuard } from "../http/host-guard";
 import type { ProviderTarget } from "../providers/types";
 import type { ConfigSource } from "../routing/plan-resolver";
+import type { ResolvedVirtualKey } from "../store/virtual-key-resolver";
 import type { VirtualKeyResolver } from "./leaf-target";
 import type { PortkeyHeaders } from "./portkey-headers";
 
-/** A decrypted virtual key as the control plane resolves it (shape of `shared/store/virtual-key-resolver.ts`). */
-export interface ResolvedKey {
-  readonly provider: string;
-  readonly secret: Readonly<Record<string, string | undefined>>;
-  readonly options: Readonly<Record<string, string | undefined>>;
-}
+/** A decrypted virtual key as the control plane resolves it. */
+export type ResolvedKey = Pick<ResolvedVirtualKey, "provider" | "secret" | "options">;
 
 /** Port: the control plane's gateway-side lookups, scoped by workspace and cached in memory by the plane. */
 export interface WorkspaceLookups {
@@ -27,7 +24,7 @@ export function virtualKeyTarget(key: ResolvedKey, guard: HostGuard): Omit<Provi
     provider: key.provider,
     apiKey,
     customHost,
-    options: { ...options, ...credentials },
+    options: { ...options, ...credentials } as Readonly<Record<string, string | undefined>>,
   };
 }
 

@@ -46,6 +46,9 @@ export interface RequestLogInit {
   requestBody?: Buffer | string | null;
   /** Row id; default a UUIDv7 (time-ordered; log detail derives the partition from it). */
   id?: string;
+  /** When the request started (epoch ms and monotonic ms), for records built after the fact. Default: now. */
+  startedAtMs?: number;
+  startedMono?: number;
 }
 
 export interface Usage {
@@ -132,10 +135,11 @@ export class RequestLog {
   constructor(init: RequestLogInit, options: Required<RequestLoggerOptions>) {
     this.init = init;
     this.options = options;
-    this.id = init.id ?? uuidV7(options.now());
+    const startedAt = init.startedAtMs ?? options.now();
+    this.id = init.id ?? uuidV7(startedAt);
     this.traceId = init.traceId;
-    this.startedAtIso = new Date(options.now()).toISOString();
-    this.startedMono = options.monotonic();
+    this.startedAtIso = new Date(startedAt).toISOString();
+    this.startedMono = init.startedMono ?? options.monotonic();
     this.virtualKey = init.virtualKey ?? null;
     this.configId = init.configId ?? null;
     this.strategy = init.strategy ?? null;
@@ -181,6 +185,11 @@ export class RequestLog {
   /** Call when the first byte/chunk of the answer goes to the client. Only the first call counts. */
   markFirstToken(): void {
     if (this.ttftMs === null) this.ttftMs = this.options.monotonic() - this.startedMono;
+  }
+
+  /** Time to first token measured elsewhere (ms since the request started). */
+  setTtft(ms: number): void {
+    this.ttftMs = ms;
   }
 
   setUpstreamLatency(ms: number): void {

@@ -17,7 +17,11 @@ describe("openai SDK through the local gateway (OpenAI pass-through)", () => {
       apiKey: PROVIDER_KEY,
       baseURL: `${gateway.url}/v1`,
       maxRetries: 0,
-      defaultHeaders: { "x-portkey-provider": "openai", "x-portkey-custom-host": fake.baseUrl },
+      defaultHeaders: {
+        "x-portkey-api-key": gateway.apiKey,
+        "x-portkey-provider": "openai",
+        "x-portkey-custom-host": fake.baseUrl,
+      },
     });
   });
   afterAll(async () => {
@@ -134,7 +138,12 @@ describe("openai SDK through the local gateway (OpenAI pass-through)", () => {
   });
 
   it("rejects a request without a provider with a gateway-made 400", async () => {
-    const bare = new OpenAI({ apiKey: PROVIDER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const bare = new OpenAI({
+      apiKey: PROVIDER_KEY,
+      baseURL: `${gateway.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: { "x-portkey-api-key": gateway.apiKey },
+    });
     const err = await bare.chat.completions
       .create({ model: "m", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);

@@ -59,7 +59,7 @@ beforeEach(() => {
 
 describe("portkey-ai SDK with a config object", () => {
   function client(config: Record<string, unknown>): Portkey {
-    return new Portkey({ apiKey: "pk-local-test", baseURL: `${gateway.url}/v1`, config });
+    return new Portkey({ apiKey: gateway.apiKey, baseURL: `${gateway.url}/v1`, config });
   }
 
   it("runs the docs' fallback example: the primary fails, the secondary answers with override_params", async () => {
@@ -133,7 +133,7 @@ describe("openai SDK with x-portkey-config in default headers", () => {
       apiKey: "unused-by-config-targets",
       baseURL: `${gateway.url}/v1`,
       maxRetries: 0,
-      defaultHeaders: { "x-portkey-config": JSON.stringify(config) },
+      defaultHeaders: { "x-portkey-config": JSON.stringify(config), "x-portkey-api-key": gateway.apiKey },
     });
   }
 

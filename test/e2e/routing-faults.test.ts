@@ -32,7 +32,12 @@ interface ChatOptions {
 async function chat(config: unknown, options: ChatOptions = {}) {
   const res = await fetch(`${gateway.url}/v1/chat/completions`, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-portkey-config": JSON.stringify(config), ...options.headers },
+    headers: {
+      "content-type": "application/json",
+      "x-portkey-api-key": gateway.apiKey,
+      "x-portkey-config": JSON.stringify(config),
+      ...options.headers,
+    },
     body: JSON.stringify({
       model: "gpt-4o-mini",
       messages: [{ role: "user", content: "hello" }],
@@ -262,7 +267,6 @@ describe("loadbalance and request shaping", () => {
           "x-portkey-forward-headers": "x-request-tag, x-portkey-api-key",
           "x-tenant": "acme",
           "x-request-tag": "t1",
-          "x-portkey-api-key": "pk-secret",
         },
       },
     );

@@ -1,0 +1,53 @@
+import type { RequestLogger } from "../logging/record-builder";
+import type { RequestObserver, RequestSummary } from "./observer";
+
+/**
+ * Turns the core's one-per-request summary into one log record (shared/logging): the record is built after the
+ * fact from the summary's own timings, so the hot path pays for nothing until the request is over.
+ */
+export function createLoggingObserver(logger: RequestLogger, options: { onRecord?: () => void } = {}): RequestObserver {
+  return {
+    finish(summary: RequestSummary): void {
+      const log = logger.start({
+        traceId: summary.traceId,
+        workspaceId: summary.workspaceId ?? "anonymous",
+        apiKeyId: summary.apiKeyId ?? null,
+        method: "POST",
+        endpoint: summary.endpoint,
+        logBodies: summary.logBodies,
+        modelRequested: summary.modelRequested ?? null,
+        stream: summary.stream,
+        user: summary.user ?? null,
+        metadata: summary.metadata,
+        configId: summary.configId ?? null,
+        virtualKey: summary.virtualKey ?? null,
+        requestBody: summary.requestBody ?? null,
+        startedAtMs: summary.startedAt,
+        startedMono: performance.now() - summary.latencyMs,
+      });
+      if (summary.provider) log.setTarget({ provider: summary.provider, model: summary.modelServed ?? null });
+      for (const a of summary.attempts) {
+        log.addAttempt({
+          provider: a.provider,
+          model: null,
+          status: a.status,
+          latency_ms: a.latencyMs,
+          error: a.error ?? null,
+          target: null,
+        });
+      }
+      const last = summary.attempts.at(-1);
+      if (last) log.setUpstreamLatency(last.latencyMs);
+      if (summary.usage) log.setUsage(summary.usage);
+      if (summary.ttftMs !== undefined) log.setTtft(summary.ttftMs);
+      if (summary.error) log.fail(summary.error.error.type, summary.error.error.message);
+      if (summary.clientAborted) log.clientDisconnected();
+      if (summary.responseBody !== undefined) log.captureResponse(summary.responseBody);
+      log.end(summary.status, {
+        retryCount: summary.retryCount,
+        lastUsedOptionIndex: summary.lastUsedOptionIndex ?? null,
+      });
+      options.onRecord?.();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { compileConfig } from "./compile";
+import { InvalidConfigError } from "./config-schema";
+
+/** The admin API's config validator: a saved config must compile exactly as the gateway would compile it. */
+export function validateRoutingConfig(value: unknown): { ok: true } | { ok: false; message: string; path: string } {
+  try {
+    compileConfig(value);
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof InvalidConfigError) return { ok: false, message: err.message, path: err.param ?? "config" };
+    throw err;
+  }
+}
