@@ -9,6 +9,7 @@ import {
 import type { HostGuard } from "../http/host-guard";
 import type { CoreHandler, CoreRequest, CoreResponse } from "../http/types";
 import type { UpstreamTransport } from "../http/upstream";
+import { readProviderOptions } from "../providers/provider-options";
 import type { ProviderRegistry } from "../providers/registry";
 import type { ProviderTarget, TransformContext } from "../providers/types";
 import { type AttemptResult, runAttempt, type StreamAttempt } from "./attempt";
@@ -74,7 +75,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
       traceId = headers.traceId;
       if (route.json) body = parseJsonObject(req.body, req.headers["content-type"]);
 
-      target = resolveTarget(headers, deps.hostGuard);
+      target = resolveTarget(headers, deps.hostGuard, req.headers);
       const adapter = deps.providers.get(target.provider);
       if (!adapter.endpoints.has(route.endpoint)) {
         throw new BadRequestError(`Provider ${adapter.id} does not support ${req.path}.`, {
@@ -161,7 +162,11 @@ function attemptFailure(provider: string, err: unknown, latencyMs: number): Atte
 }
 
 /** The target named by headers: `x-portkey-provider`, the Bearer key, `x-portkey-custom-host`. */
-function resolveTarget(headers: PortkeyHeaders, guard: HostGuard): ProviderTarget {
+function resolveTarget(
+  headers: PortkeyHeaders,
+  guard: HostGuard,
+  raw: Readonly<Record<string, string>>,
+): ProviderTarget {
   if (!headers.provider) {
     throw new BadRequestError(
       "No provider: send x-portkey-provider (with the provider key as Authorization: Bearer), x-portkey-virtual-key, or x-portkey-config.",
@@ -174,5 +179,6 @@ function resolveTarget(headers: PortkeyHeaders, guard: HostGuard): ProviderTarge
     apiKey: headers.bearer,
     customHost: headers.customHost,
     forwardHeaders: headers.forwardHeaders,
+    options: readProviderOptions(raw),
   };
 }

@@ -1,4 +1,5 @@
 import { BadRequestError } from "../core/errors";
+import { anthropicAdapter } from "./anthropic";
 import { OPENAI_FAMILY } from "./openai-family";
 import type { ProviderAdapter } from "./types";
 
@@ -30,6 +31,9 @@ export class ProviderRegistry {
   }
 }
 
+/** Providers whose wire format differs from OpenAI's: translated by pure transforms. */
+export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [anthropicAdapter];
+
 export function defaultProviderRegistry(): ProviderRegistry {
-  return new ProviderRegistry(OPENAI_FAMILY);
+  return new ProviderRegistry([...OPENAI_FAMILY, ...TRANSLATED_PROVIDERS]);
 }
