@@ -1,5 +1,6 @@
 import { anthropicErrorBody, startAnthropicFake } from "../fakes/anthropic-fake";
 import type { FakeServer, Fault } from "../fakes/fake-server";
+import { googleErrorBody, startGoogleFake } from "../fakes/google-fake";
 
 /**
  * The conformance matrix: every translated provider, how to start its fake, and what it supports. The suite in
@@ -70,6 +71,23 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         headers: {},
         apiKey,
         errorFault: (status) => jsonFault(status, anthropicErrorBody(status)),
+      };
+    },
+  },
+  {
+    id: "google",
+    model: "gemini-2.0-flash",
+    supports: ALL,
+    badKeyStatus: 400,
+    async start() {
+      const apiKey = "AIza-fake-key";
+      const fake = await startGoogleFake({ apiKey, chunkDelayMs: 2 });
+      return {
+        fake,
+        customHost: fake.baseUrl,
+        headers: {},
+        apiKey,
+        errorFault: (status) => jsonFault(status, googleErrorBody(status)),
       };
     },
   },
