@@ -1,5 +1,6 @@
 import { BadRequestError } from "../core/errors";
 import { anthropicAdapter } from "./anthropic";
+import { bedrockAdapter } from "./bedrock";
 import { googleAdapter } from "./google";
 import { OPENAI_FAMILY } from "./openai-family";
 import type { ProviderAdapter } from "./types";
@@ -33,7 +34,7 @@ export class ProviderRegistry {
 }
 
 /** Providers whose wire format differs from OpenAI's: translated by pure transforms. */
-export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [anthropicAdapter, googleAdapter];
+export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [anthropicAdapter, googleAdapter, bedrockAdapter];
 
 export function defaultProviderRegistry(): ProviderRegistry {
   return new ProviderRegistry([...OPENAI_FAMILY, ...TRANSLATED_PROVIDERS]);

@@ -227,9 +227,9 @@ describe.each(PROVIDER_CASES.map((c) => [c.id, c] as const))("conformance: %s", 
   );
 
   it("a wrong credential is the upstream's auth error, typed by the SDK", async () => {
-    const err = await client
-      .withOptions({ apiKey: "definitely-wrong" })
-      .chat.completions.create({ model, messages: [user("hi")] })
+    const headers = running.badCredentialHeaders ?? { authorization: "Bearer definitely-wrong" };
+    const err = await client.chat.completions
+      .create({ model, messages: [user("hi")] }, { headers })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(c.badKeyStatus);

@@ -1,4 +1,5 @@
 import { anthropicErrorBody, startAnthropicFake } from "../fakes/anthropic-fake";
+import { bedrockErrorBody, bedrockErrorType, startBedrockFake } from "../fakes/bedrock-fake";
 import type { FakeServer, Fault } from "../fakes/fake-server";
 import { googleErrorBody, startGoogleFake } from "../fakes/google-fake";
 
@@ -28,6 +29,8 @@ export interface RunningFake {
   readonly apiKey: string;
   /** The fault that makes the fake answer `status` with its native error body. */
   errorFault(status: number): Fault;
+  /** Request headers that carry a wrong credential (default: a wrong Bearer key). */
+  readonly badCredentialHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface ProviderCase {
@@ -71,6 +74,35 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         headers: {},
         apiKey,
         errorFault: (status) => jsonFault(status, anthropicErrorBody(status)),
+      };
+    },
+  },
+  {
+    id: "bedrock",
+    model: "anthropic.claude-3-haiku-20240307-v1:0",
+    supports: { ...ALL, imageUrl: "Converse takes image bytes or S3 locations, not URLs (refused with 400)" },
+    badKeyStatus: 403,
+    async start() {
+      const creds = {
+        accessKeyId: "AKIAFAKEFAKEFAKE",
+        secretAccessKey: "fake/secret/key",
+        sessionToken: "fake-session-token",
+      };
+      const region = "eu-west-1";
+      const fake = await startBedrockFake({ ...creds, region, chunkDelayMs: 2 });
+      return {
+        fake,
+        customHost: fake.origin,
+        headers: {
+          "x-portkey-aws-region": region,
+          "x-portkey-aws-access-key-id": creds.accessKeyId,
+          "x-portkey-aws-secret-access-key": creds.secretAccessKey,
+          "x-portkey-aws-session-token": creds.sessionToken,
+        },
+        apiKey: "unused-bearer",
+        errorFault: (status) =>
+          jsonFault(status, bedrockErrorBody(status), { "x-amzn-errortype": bedrockErrorType(status) }),
+        badCredentialHeaders: { "x-portkey-aws-secret-access-key": "wrong/secret" },
       };
     },
   },
