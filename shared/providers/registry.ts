@@ -1,7 +1,9 @@
 import { BadRequestError } from "../core/errors";
 import { anthropicAdapter } from "./anthropic";
+import { azureOpenAIAdapter } from "./azure-openai";
 import { bedrockAdapter } from "./bedrock";
 import { googleAdapter } from "./google";
+import { mistralAdapter } from "./mistral-ai";
 import { OPENAI_FAMILY } from "./openai-family";
 import type { ProviderAdapter } from "./types";
 
@@ -34,7 +36,13 @@ export class ProviderRegistry {
 }
 
 /** Providers whose wire format differs from OpenAI's: translated by pure transforms. */
-export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [anthropicAdapter, googleAdapter, bedrockAdapter];
+export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [
+  anthropicAdapter,
+  googleAdapter,
+  bedrockAdapter,
+  azureOpenAIAdapter,
+  mistralAdapter,
+];
 
 export function defaultProviderRegistry(): ProviderRegistry {
   return new ProviderRegistry([...OPENAI_FAMILY, ...TRANSLATED_PROVIDERS]);

@@ -1,7 +1,10 @@
 import { anthropicErrorBody, startAnthropicFake } from "../fakes/anthropic-fake";
+import { azureErrorBody, startAzureOpenAIFake } from "../fakes/azure-openai-fake";
 import { bedrockErrorBody, bedrockErrorType, startBedrockFake } from "../fakes/bedrock-fake";
 import type { FakeServer, Fault } from "../fakes/fake-server";
 import { googleErrorBody, startGoogleFake } from "../fakes/google-fake";
+import { mistralErrorBody, startMistralFake } from "../fakes/mistral-fake";
+import { openAIErrorBody, startOpenAIChatFake } from "../fakes/openai-wire-fake";
 
 /**
  * The conformance matrix: every translated provider, how to start its fake, and what it supports. The suite in
@@ -60,6 +63,63 @@ function jsonFault(status: number, body: string, headers?: Record<string, string
 }
 
 export const PROVIDER_CASES: readonly ProviderCase[] = [
+  {
+    id: "openai",
+    model: "gpt-4o-mini",
+    supports: ALL,
+    badKeyStatus: 401,
+    async start() {
+      const apiKey = "sk-openai-fake";
+      const fake = await startOpenAIChatFake(apiKey);
+      return {
+        fake,
+        customHost: `${fake.origin}/v1`,
+        headers: {},
+        apiKey,
+        errorFault: (status) => jsonFault(status, openAIErrorBody(status, `fake openai error ${status}`)),
+      };
+    },
+  },
+  {
+    id: "azure-openai",
+    model: "gpt-4o-mini",
+    supports: ALL,
+    badKeyStatus: 401,
+    async start() {
+      const apiKey = "azure-fake-key";
+      const deployment = "my-gpt4o";
+      const apiVersion = "2024-10-21";
+      const fake = await startAzureOpenAIFake({ apiKey, deployment, apiVersion });
+      return {
+        fake,
+        customHost: `${fake.origin}/openai`,
+        headers: {
+          "x-portkey-azure-resource-name": "fake-resource",
+          "x-portkey-azure-deployment-id": deployment,
+          "x-portkey-azure-api-version": apiVersion,
+        },
+        apiKey,
+        errorFault: (status) => jsonFault(status, azureErrorBody(status)),
+      };
+    },
+  },
+  {
+    id: "mistral-ai",
+    model: "mistral-small-latest",
+    supports: ALL,
+    badKeyStatus: 401,
+    async start() {
+      const apiKey = "mistral-fake-key";
+      const fake = await startMistralFake(apiKey);
+      return {
+        fake,
+        customHost: `${fake.origin}/v1`,
+        headers: {},
+        apiKey,
+        errorFault: (status) => jsonFault(status, mistralErrorBody(status)),
+      };
+    },
+  },
   {
     id: "anthropic",
     model: "claude-3-5-haiku-20241022",
