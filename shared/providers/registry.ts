@@ -2,6 +2,7 @@ import { BadRequestError } from "../core/errors";
 import { anthropicAdapter } from "./anthropic";
 import { azureOpenAIAdapter } from "./azure-openai";
 import { bedrockAdapter } from "./bedrock";
+import { cohereAdapter } from "./cohere";
 import { googleAdapter } from "./google";
 import { mistralAdapter } from "./mistral-ai";
 import { OPENAI_FAMILY } from "./openai-family";
@@ -42,6 +43,7 @@ export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [
   bedrockAdapter,
   azureOpenAIAdapter,
   mistralAdapter,
+  cohereAdapter,
 ];
 
 export function defaultProviderRegistry(): ProviderRegistry {

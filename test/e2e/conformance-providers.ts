@@ -1,6 +1,7 @@
 import { anthropicErrorBody, startAnthropicFake } from "../fakes/anthropic-fake";
 import { azureErrorBody, startAzureOpenAIFake } from "../fakes/azure-openai-fake";
 import { bedrockErrorBody, bedrockErrorType, startBedrockFake } from "../fakes/bedrock-fake";
+import { cohereErrorBody, startCohereFake } from "../fakes/cohere-fake";
 import type { FakeServer, Fault } from "../fakes/fake-server";
 import { googleErrorBody, startGoogleFake } from "../fakes/google-fake";
 import { mistralErrorBody, startMistralFake } from "../fakes/mistral-fake";
@@ -163,6 +164,23 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         errorFault: (status) =>
           jsonFault(status, bedrockErrorBody(status), { "x-amzn-errortype": bedrockErrorType(status) }),
         badCredentialHeaders: { "x-portkey-aws-secret-access-key": "wrong/secret" },
+      };
+    },
+  },
+  {
+    id: "cohere",
+    model: "command-a-03-2025",
+    supports: ALL,
+    badKeyStatus: 401,
+    async start() {
+      const apiKey = "cohere-fake-key";
+      const fake = await startCohereFake({ apiKey, chunkDelayMs: 2 });
+      return {
+        fake,
+        customHost: fake.baseUrl,
+        headers: {},
+        apiKey,
+        errorFault: (status) => jsonFault(status, cohereErrorBody(status)),
       };
     },
   },
