@@ -46,6 +46,23 @@ export interface OpenAICompatibleOptions {
   readonly rewriteBody?: (ctx: TransformContext) => { body: Record<string, unknown>; dropped: readonly string[] };
 }
 
+/** The audio type of `/audio/speech` answers by `response_format` (OpenAI's default is mp3). */
+const SPEECH_TYPES: Readonly<Record<string, string>> = {
+  mp3: "audio/mpeg",
+  opus: "audio/opus",
+  aac: "audio/aac",
+  flac: "audio/flac",
+  wav: "audio/wav",
+  pcm: "audio/pcm",
+};
+
+function speechContentType(format: unknown): string {
+  return (
+    (typeof format === "string" && SPEECH_TYPES[format]) ||
+    (format === undefined ? "audio/mpeg" : "application/octet-stream")
+  );
+}
+
 function trimSlash(url: string): string {
   return url.endsWith("/") ? url.slice(0, -1) : url;
 }
@@ -99,7 +116,7 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
   }
 
   function fromResponse(_status: number, body: Buffer, ctx: TransformContext): TranslatedResponse {
-    if (ctx.endpoint === "speech") return { body, contentType: "application/octet-stream" };
+    if (ctx.endpoint === "speech") return { body, contentType: speechContentType(ctx.body.response_format) };
     let usage: TranslatedResponse["usage"];
     let model: string | undefined;
     try {
@@ -107,7 +124,8 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
       usage = readOpenAIUsage(parsed.usage);
       model = typeof parsed.model === "string" ? parsed.model : undefined;
     } catch {
-      // not JSON (e.g. text transcription formats): forwarded unchanged
+      // not JSON (text, srt or vtt transcriptions): forwarded unchanged as text
+      return { body, contentType: "text/plain; charset=utf-8" };
     }
     return { body, contentType: "application/json", usage, model };
   }

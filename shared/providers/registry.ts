@@ -6,6 +6,7 @@ import { cohereAdapter } from "./cohere";
 import { googleAdapter } from "./google";
 import { mistralAdapter } from "./mistral-ai";
 import { OPENAI_FAMILY } from "./openai-family";
+import { stabilityAdapter } from "./stability-ai";
 import type { ProviderAdapter } from "./types";
 
 /** Provider id -> adapter. Built once at module load; lookups are a Map get. */
@@ -44,6 +45,7 @@ export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [
   azureOpenAIAdapter,
   mistralAdapter,
   cohereAdapter,
+  stabilityAdapter,
 ];
 
 export function defaultProviderRegistry(): ProviderRegistry {

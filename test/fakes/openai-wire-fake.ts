@@ -1,13 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
-import {
-  type Conversation,
-  fragments,
-  promptTokens,
-  type ScriptedReply,
-  scriptReply,
-  textDeltas,
-} from "./scripted-reply";
+import { type Conversation, fragments, promptTokens, scriptReply, textDeltas } from "./scripted-reply";
 
 /**
  * A chat fake speaking OpenAI's wire format with the shared scripted behaviour, configurable for the providers
