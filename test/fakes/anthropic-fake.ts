@@ -131,7 +131,12 @@ export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs
     const inputTokens = promptTokens(conversation);
     if (body.stream === true) {
       res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "request-id": `req_${seq}` });
-      await writeFrames(res, streamFrames(id, String(body.model), reply, inputTokens), fault, options.chunkDelayMs);
+      await writeFrames(
+        res,
+        anthropicStreamFrames(id, String(body.model), reply, inputTokens),
+        fault,
+        options.chunkDelayMs,
+      );
       return;
     }
     const content: Block[] =
@@ -174,7 +179,8 @@ function outputTokens(reply: ScriptedReply): number {
   return reply.kind === "text" ? reply.words.length : countWords(reply.preamble) + 5;
 }
 
-function streamFrames(id: string, model: string, reply: ScriptedReply, inputTokens: number): string[] {
+/** The SSE events Anthropic sends for a reply (exported for stream property tests). */
+export function anthropicStreamFrames(id: string, model: string, reply: ScriptedReply, inputTokens: number): string[] {
   const frames = [
     sse("message_start", {
       type: "message_start",

@@ -100,6 +100,45 @@ function sse(type: string, data: Json): string {
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 }
 
+/** The SSE events Cohere sends for a reply (exported for stream property tests). */
+export function cohereStreamFrames(
+  id: string,
+  reply: ScriptedReply,
+  prompt: number,
+  completion: number,
+  call: Json | undefined,
+): string[] {
+  const frames = [
+    sse("message-start", {
+      id,
+      delta: { message: { role: "assistant", content: [], tool_plan: "", tool_calls: [], citations: [] } },
+    }),
+  ];
+  if (reply.kind === "text") {
+    frames.push(sse("content-start", { index: 0, delta: { message: { content: { type: "text", text: "" } } } }));
+    for (const text of textDeltas(reply.words))
+      frames.push(sse("content-delta", { index: 0, delta: { message: { content: { text } } } }));
+    frames.push(sse("content-end", { index: 0 }));
+  } else if (call) {
+    for (const tool_plan of textDeltas(reply.preamble.split(" ")))
+      frames.push(sse("tool-plan-delta", { delta: { message: { tool_plan } } }));
+    frames.push(
+      sse("tool-call-start", {
+        index: 0,
+        delta: { message: { tool_calls: { ...call, function: { name: reply.name, arguments: "" } } } },
+      }),
+    );
+    for (const args of fragments(JSON.stringify(reply.args))) {
+      frames.push(
+        sse("tool-call-delta", { index: 0, delta: { message: { tool_calls: { function: { arguments: args } } } } }),
+      );
+    }
+    frames.push(sse("tool-call-end", { index: 0 }));
+  }
+  frames.push(sse("message-end", { delta: { finish_reason: finishOf(reply), usage: usage(prompt, completion) } }));
+  return frames;
+}
+
 export async function startCohereFake(options: { apiKey: string; chunkDelayMs?: number }): Promise<CohereFake> {
   let seq = 0;
 
@@ -151,34 +190,7 @@ export async function startCohereFake(options: { apiKey: string; chunkDelayMs?: 
       res.end(JSON.stringify({ id, finish_reason: finishOf(reply), message, usage: usage(prompt, completion) }));
       return;
     }
-    const frames = [
-      sse("message-start", {
-        id,
-        delta: { message: { role: "assistant", content: [], tool_plan: "", tool_calls: [], citations: [] } },
-      }),
-    ];
-    if (reply.kind === "text") {
-      frames.push(sse("content-start", { index: 0, delta: { message: { content: { type: "text", text: "" } } } }));
-      for (const text of textDeltas(reply.words))
-        frames.push(sse("content-delta", { index: 0, delta: { message: { content: { text } } } }));
-      frames.push(sse("content-end", { index: 0 }));
-    } else if (call) {
-      for (const tool_plan of textDeltas(reply.preamble.split(" ")))
-        frames.push(sse("tool-plan-delta", { delta: { message: { tool_plan } } }));
-      frames.push(
-        sse("tool-call-start", {
-          index: 0,
-          delta: { message: { tool_calls: { ...call, function: { name: reply.name, arguments: "" } } } },
-        }),
-      );
-      for (const args of fragments(JSON.stringify(reply.args))) {
-        frames.push(
-          sse("tool-call-delta", { index: 0, delta: { message: { tool_calls: { function: { arguments: args } } } } }),
-        );
-      }
-      frames.push(sse("tool-call-end", { index: 0 }));
-    }
-    frames.push(sse("message-end", { delta: { finish_reason: finishOf(reply), usage: usage(prompt, completion) } }));
+    const frames = cohereStreamFrames(id, reply, prompt, completion, call);
     res.writeHead(200, { "content-type": "text/event-stream" });
     await writeFrames(res, frames, fault, options.chunkDelayMs);
   }

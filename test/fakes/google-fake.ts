@@ -120,6 +120,36 @@ function completionTokens(reply: ScriptedReply): number {
   return reply.kind === "text" ? reply.words.length : 5;
 }
 
+/** The SSE events Gemini sends for a reply (exported for stream property tests). */
+export function googleStreamFrames(reply: ScriptedReply, prompt: number, model: string, responseId: string): string[] {
+  const frames: string[] = [];
+  const event = (value: Json): string =>
+    `data: ${JSON.stringify({ ...value, modelVersion: model, responseId })}\r\n\r\n`;
+  if (reply.kind === "text") {
+    const deltas = textDeltas(reply.words);
+    deltas.forEach((text, i) => {
+      const last = i === deltas.length - 1;
+      frames.push(
+        event({
+          candidates: [candidate([{ text }], last ? finishOf(reply) : undefined)],
+          usageMetadata: last ? usageMetadata(prompt, reply.words.length) : { promptTokenCount: prompt },
+        }),
+      );
+    });
+  } else {
+    frames.push(
+      event({ candidates: [candidate([{ text: reply.preamble }])], usageMetadata: { promptTokenCount: prompt } }),
+    );
+    frames.push(
+      event({
+        candidates: [candidate([{ functionCall: { name: reply.name, args: reply.args } }], "STOP")],
+        usageMetadata: usageMetadata(prompt, 5),
+      }),
+    );
+  }
+  return frames;
+}
+
 export async function startGoogleFake(options: { apiKey: string; chunkDelayMs?: number }): Promise<GoogleFake> {
   let seq = 0;
 
@@ -153,31 +183,7 @@ export async function startGoogleFake(options: { apiKey: string; chunkDelayMs?: 
     const responseId = `fakeResp${seq}`;
     if (method === "streamGenerateContent") {
       if (url.searchParams.get("alt") !== "sse") return fail(res, 400, "this fake only streams with alt=sse");
-      const frames: string[] = [];
-      const event = (value: Json): string =>
-        `data: ${JSON.stringify({ ...value, modelVersion: model, responseId })}\r\n\r\n`;
-      if (reply.kind === "text") {
-        const deltas = textDeltas(reply.words);
-        deltas.forEach((text, i) => {
-          const last = i === deltas.length - 1;
-          frames.push(
-            event({
-              candidates: [candidate([{ text }], last ? finishOf(reply) : undefined)],
-              usageMetadata: last ? usageMetadata(prompt, reply.words.length) : { promptTokenCount: prompt },
-            }),
-          );
-        });
-      } else {
-        frames.push(
-          event({ candidates: [candidate([{ text: reply.preamble }])], usageMetadata: { promptTokenCount: prompt } }),
-        );
-        frames.push(
-          event({
-            candidates: [candidate([{ functionCall: { name: reply.name, args: reply.args } }], "STOP")],
-            usageMetadata: usageMetadata(prompt, 5),
-          }),
-        );
-      }
+      const frames = googleStreamFrames(reply, prompt, String(model), responseId);
       res.writeHead(200, { "content-type": "text/event-stream" });
       await writeFrames(res, frames, fault, options.chunkDelayMs);
       return;
