@@ -222,7 +222,8 @@ describe("mistral-ai", () => {
       { role: "tool", tool_call_id: "call_abcdefghijklmnop", content: "r" },
     ];
     const sent = bodyOf(mistralAdapter.toRequest(ctx({ model: "m", messages }))).messages as Record<string, unknown>[];
-    const id = (sent[1]?.tool_calls as { id: string }[])[0]?.id;
+    const calls = (sent[1]?.tool_calls ?? []) as { id: string }[];
+    const id = calls[0]?.id;
     expect(id).toMatch(/^[a-zA-Z0-9]{9}$/);
     expect(sent[2]?.tool_call_id).toBe(id);
     expect(mistralToolCallId("abc123XYZ")).toBe("abc123XYZ");
