@@ -119,6 +119,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     if (adapter.sign) upstreamReq = await adapter.sign(upstreamReq, ctx);
     const res = await transport.send(upstreamReq, controller.signal);
     const headers = passedHeaders(res.headers);
+    const dropped = upstreamReq.droppedParams;
+    if (dropped?.length) headers["x-portkey-dropped-params"] = dropped.join(", ");
     if (res.status < 200 || res.status >= 300) {
       const raw = await readAll(res.body);
       throw new UpstreamError(res.status, adapter.mapError(res.status, raw, ctx), { headers });
@@ -146,6 +148,12 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         });
       }
       head = translator.push(chunk);
+    }
+    // An error as the stream's first event (e.g. Anthropic "overloaded", a Bedrock throttling frame) is a failure
+    // before the first byte reached the client: retry and fallback may still handle it.
+    if (translator.error) {
+      res.body.destroy();
+      throw new UpstreamError(502, translator.error, { headers });
     }
     const ttftMs = performance.now() - started;
     release();

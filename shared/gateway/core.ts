@@ -115,7 +115,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
 
     async function runLeaf(leaf: LeafNode): Promise<AttemptResult> {
       const h = headers as PortkeyHeaders;
-      const fromHeaders = () => headerTarget(h, deps.hostGuard, virtualKeys, modelSlug);
+      const fromHeaders = () => headerTarget(h, req.headers, deps.hostGuard, virtualKeys, modelSlug);
       target =
         leaf.fromHeaders && !fromConfig
           ? await fromHeaders()
@@ -149,8 +149,13 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
             observer?.finish(
               summary({
                 provider: attemptTarget.provider,
-                status: end.reason === "complete" ? attempt.status : end.reason === "client_abort" ? 499 : 502,
-                error: end.error,
+                status:
+                  end.reason === "client_abort"
+                    ? 499
+                    : end.reason === "error" || attempt.translator.error
+                      ? 502
+                      : attempt.status,
+                error: end.error ?? attempt.translator.error,
                 usage: attempt.translator.usage,
                 modelServed: attempt.translator.model,
                 ttftMs: attempt.ttftMs,

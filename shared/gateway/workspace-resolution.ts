@@ -1,5 +1,6 @@
 import { BadRequestError } from "../core/errors";
 import type { HostGuard } from "../http/host-guard";
+import { readProviderOptions } from "../providers/provider-options";
 import type { ProviderTarget } from "../providers/types";
 import type { ConfigSource } from "../routing/plan-resolver";
 import type { ResolvedVirtualKey } from "../store/virtual-key-resolver";
@@ -65,6 +66,7 @@ export function splitVirtualKeyModel(model: unknown): { slug: string; model: str
 /** The target named by headers alone: `x-portkey-virtual-key`, else `x-portkey-provider` + Bearer key. */
 export async function headerTarget(
   headers: PortkeyHeaders,
+  rawHeaders: Readonly<Record<string, string>>,
   guard: HostGuard,
   virtualKeys: VirtualKeyResolver | undefined,
   modelSlug: string | undefined,
@@ -90,6 +92,7 @@ export async function headerTarget(
     provider: headers.provider,
     apiKey: headers.bearer,
     customHost: headers.customHost,
+    options: readProviderOptions(rawHeaders),
     forwardHeaders: headers.forwardHeaders,
   };
 }

@@ -35,6 +35,32 @@ export interface OpenAICompatibleOptions {
   readonly customHostSuffix?: string;
   /** Extra static headers the provider wants. */
   readonly extraHeaders?: Readonly<Record<string, string>>;
+  /** Builds the full URL of an endpoint (Azure puts deployment and api-version in it); default base + path. */
+  readonly urlFor?: (ctx: TransformContext, path: string) => string;
+  /** The credential header(s) for a key; default `Authorization: Bearer <key>`. */
+  readonly authHeaders?: (key: string) => Record<string, string>;
+  /**
+   * Rewrites a JSON body for a provider that differs slightly from OpenAI (Mistral); returns the new body and the
+   * parameters it dropped. The raw bytes are forwarded unchanged when there is no rewrite.
+   */
+  readonly rewriteBody?: (ctx: TransformContext) => { body: Record<string, unknown>; dropped: readonly string[] };
+}
+
+/** The audio type of `/audio/speech` answers by `response_format` (OpenAI's default is mp3). */
+const SPEECH_TYPES: Readonly<Record<string, string>> = {
+  mp3: "audio/mpeg",
+  opus: "audio/opus",
+  aac: "audio/aac",
+  flac: "audio/flac",
+  wav: "audio/wav",
+  pcm: "audio/pcm",
+};
+
+function speechContentType(format: unknown): string {
+  return (
+    (typeof format === "string" && SPEECH_TYPES[format]) ||
+    (format === undefined ? "audio/mpeg" : "application/octet-stream")
+  );
 }
 
 function trimSlash(url: string): string {
@@ -65,26 +91,32 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
   function toRequest(ctx: TransformContext): UpstreamRequest {
     const headers: Record<string, string> = { ...options.extraHeaders, ...ctx.target.forwardHeaders };
     const key = ctx.target.apiKey;
-    if (key) headers.authorization = `Bearer ${key}`;
+    if (key)
+      Object.assign(headers, options.authHeaders ? options.authHeaders(key) : { authorization: `Bearer ${key}` });
     else if (requiresKey && !ctx.target.customHost) {
       throw new AuthenticationError(
         `No API key for provider ${options.id}: send it as "Authorization: Bearer ..." or use a virtual key.`,
         { code: "missing_provider_key" },
       );
     }
-    const url = baseUrlFor(ctx) + OPENAI_PATHS[ctx.endpoint];
+    const path = OPENAI_PATHS[ctx.endpoint];
+    const url = options.urlFor ? options.urlFor(ctx, path) : baseUrlFor(ctx) + path;
     if (ctx.endpoint === "models") return { url, method: "GET", headers };
     if (ctx.endpoint === "transcriptions") {
       if (ctx.contentType) headers["content-type"] = ctx.contentType;
       return { url, method: "POST", headers, body: ctx.rawBody };
     }
     headers["content-type"] = "application/json";
+    if (options.rewriteBody) {
+      const { body, dropped } = options.rewriteBody(ctx);
+      return { url, method: "POST", headers, body: JSON.stringify(body), droppedParams: dropped };
+    }
     const body = ctx.bodyChanged ? JSON.stringify(ctx.body) : ctx.rawBody;
     return { url, method: "POST", headers, body };
   }
 
   function fromResponse(_status: number, body: Buffer, ctx: TransformContext): TranslatedResponse {
-    if (ctx.endpoint === "speech") return { body, contentType: "application/octet-stream" };
+    if (ctx.endpoint === "speech") return { body, contentType: speechContentType(ctx.body.response_format) };
     let usage: TranslatedResponse["usage"];
     let model: string | undefined;
     try {
@@ -92,7 +124,8 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
       usage = readOpenAIUsage(parsed.usage);
       model = typeof parsed.model === "string" ? parsed.model : undefined;
     } catch {
-      // not JSON (e.g. text transcription formats): forwarded unchanged
+      // not JSON (text, srt or vtt transcriptions): forwarded unchanged as text
+      return { body, contentType: "text/plain; charset=utf-8" };
     }
     return { body, contentType: "application/json", usage, model };
   }

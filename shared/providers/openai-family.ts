@@ -1,7 +1,10 @@
 import { openAICompatible } from "./openai-compatible";
 import type { ProviderAdapter } from "./types";
 
-/** OpenAI and the providers that speak its wire format. Base URLs from each provider's API reference. */
+/**
+ * OpenAI and the providers that speak its wire format. Base URLs from each provider's API reference. Mistral and
+ * Azure OpenAI differ in details and have their own files (mistral-ai.ts, azure-openai.ts).
+ */
 export const OPENAI_FAMILY: readonly ProviderAdapter[] = [
   openAICompatible({ id: "openai", baseUrl: "https://api.openai.com/v1" }),
   openAICompatible({ id: "groq", baseUrl: "https://api.groq.com/openai/v1" }),
@@ -10,7 +13,6 @@ export const OPENAI_FAMILY: readonly ProviderAdapter[] = [
   openAICompatible({ id: "deepseek", baseUrl: "https://api.deepseek.com/v1" }),
   openAICompatible({ id: "openrouter", baseUrl: "https://openrouter.ai/api/v1" }),
   openAICompatible({ id: "perplexity-ai", baseUrl: "https://api.perplexity.ai", endpoints: ["chat"] }),
-  openAICompatible({ id: "mistral-ai", baseUrl: "https://api.mistral.ai/v1" }),
   openAICompatible({ id: "x-ai", baseUrl: "https://api.x.ai/v1" }),
   openAICompatible({ id: "ollama", requiresKey: false, customHostSuffix: "/v1" }),
 ];

@@ -1,5 +1,12 @@
 import { BadRequestError } from "../core/errors";
+import { anthropicAdapter } from "./anthropic";
+import { azureOpenAIAdapter } from "./azure-openai";
+import { bedrockAdapter } from "./bedrock";
+import { cohereAdapter } from "./cohere";
+import { googleAdapter } from "./google";
+import { mistralAdapter } from "./mistral-ai";
 import { OPENAI_FAMILY } from "./openai-family";
+import { stabilityAdapter } from "./stability-ai";
 import type { ProviderAdapter } from "./types";
 
 /** Provider id -> adapter. Built once at module load; lookups are a Map get. */
@@ -30,6 +37,17 @@ export class ProviderRegistry {
   }
 }
 
+/** Providers whose wire format differs from OpenAI's: translated by pure transforms. */
+export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [
+  anthropicAdapter,
+  googleAdapter,
+  bedrockAdapter,
+  azureOpenAIAdapter,
+  mistralAdapter,
+  cohereAdapter,
+  stabilityAdapter,
+];
+
 export function defaultProviderRegistry(): ProviderRegistry {
-  return new ProviderRegistry(OPENAI_FAMILY);
+  return new ProviderRegistry([...OPENAI_FAMILY, ...TRANSLATED_PROVIDERS]);
 }

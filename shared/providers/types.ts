@@ -43,6 +43,11 @@ export interface UpstreamRequest {
   readonly method: "GET" | "POST" | "DELETE";
   readonly headers: Record<string, string>;
   readonly body?: string | Buffer;
+  /**
+   * Request parameters the provider cannot honour and the adapter left out (see `param-policy.ts`). The gateway
+   * lists them in the `x-portkey-dropped-params` response header.
+   */
+  readonly droppedParams?: readonly string[];
 }
 
 /** Per-call context handed to transforms (the endpoint and the OpenAI request as the client sent it). */
@@ -81,6 +86,12 @@ export interface StreamTranslator {
   readonly model: string | undefined;
   /** True once the provider signalled a clean end (e.g. `[DONE]`, `message_stop`). */
   readonly finished: boolean;
+  /**
+   * Set when the provider reported an error inside the stream (Anthropic `event: error`, a Bedrock exception
+   * frame). The translator has already written it as an SSE error event and ended the stream (`finished` is
+   * true); the gateway should log the request as failed with this body.
+   */
+  readonly error?: ErrorBody;
 }
 
 export interface ProviderAdapter {

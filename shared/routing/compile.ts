@@ -87,13 +87,18 @@ function inherit(node: RawConfigNode, parent: Inherited): Inherited {
   };
 }
 
+/** Portkey spells provider fields in snake_case in configs (`resource_name`); adapters read camelCase. */
+function camelCase(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
 function providerOptions(node: RawConfigNode): Record<string, string> {
   const options: Record<string, string> = {};
   for (const key in node) {
     if (KNOWN_KEYS.has(key)) continue;
     const value = node[key];
     if (value === undefined || value === null) continue;
-    options[key] = typeof value === "string" ? value : JSON.stringify(value);
+    options[camelCase(key)] = typeof value === "string" ? value : JSON.stringify(value);
   }
   return Object.freeze(options);
 }

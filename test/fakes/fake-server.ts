@@ -153,3 +153,29 @@ export async function closedPortUrl(): Promise<string> {
   await new Promise<void>((r) => server.close(() => r()));
   return `http://127.0.0.1:${port}/v1`;
 }
+
+/**
+ * Writes a stream's frames (SSE events or binary event-stream messages) honouring the stream faults:
+ * `drop-stream` destroys the socket after N frames, `stall` stops sending after N frames but keeps it open.
+ * The caller has written the status line and headers.
+ */
+export async function writeFrames(
+  res: import("node:http").ServerResponse,
+  frames: readonly (string | Buffer)[],
+  fault: Fault | undefined,
+  delayMs = 0,
+): Promise<void> {
+  for (let i = 0; i < frames.length; i++) {
+    if (fault?.kind === "drop-stream" && i === fault.afterEvents) {
+      res.socket?.destroy();
+      return;
+    }
+    if (fault?.kind === "stall" && i === fault.afterEvents) {
+      await new Promise<void>((r) => res.once("close", () => r()));
+      return;
+    }
+    res.write(frames[i]);
+    if (delayMs) await sleep(delayMs);
+  }
+  res.end();
+}

@@ -135,7 +135,7 @@ describe("Gateway Config compilation", () => {
     expect([...second.retry.onStatusCodes]).toEqual([500]);
     expect(second.requestTimeoutMs).toBe(100);
     expect(third.customHost).toBe("https://other.example.com/v1");
-    expect(third.options).toEqual({ api_version: "2024" });
+    expect(third.options).toEqual({ apiVersion: "2024" });
     expect(plan.customHosts).toEqual(["https://llm.example.com/v1", "https://other.example.com/v1"]);
     const root = plan.root as StrategyNode;
     expect([...(root.onStatusCodes ?? [])]).toEqual([429, 503]);

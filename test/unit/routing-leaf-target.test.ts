@@ -39,7 +39,7 @@ describe("config leaf -> provider target", () => {
       provider: "openai",
       apiKey: "sk-client-openai-key",
       customHost: "https://config-host.example.com/v1",
-      options: { api_version: "v2" },
+      options: { apiVersion: "v2" },
     });
   });
 

@@ -1,0 +1,56 @@
+import { anthropicFinish, chatCompletion, nowSeconds, type OpenAIToolCall } from "./openai-chunks";
+import type { Usage } from "./types";
+
+function num(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+}
+
+/**
+ * Anthropic usage -> ours. Anthropic's `input_tokens` excludes cached input, OpenAI's `prompt_tokens` includes
+ * it, so prompt = input + cache read + cache creation; `cached_tokens` = cache reads.
+ */
+export function anthropicUsage(u: Record<string, unknown>): Usage {
+  const cacheRead = num(u.cache_read_input_tokens);
+  const cacheCreation = num(u.cache_creation_input_tokens);
+  const prompt = num(u.input_tokens) + cacheRead + cacheCreation;
+  const completion = num(u.output_tokens);
+  const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  if (typeof u.cache_read_input_tokens === "number") usage.cached_tokens = cacheRead;
+  if (typeof u.cache_creation_input_tokens === "number") usage.cache_creation_tokens = cacheCreation;
+  return usage;
+}
+
+/** Anthropic Messages response -> OpenAI `chat.completion`. */
+export function fromAnthropicMessage(message: Record<string, unknown>, requestedModel: string) {
+  let text = "";
+  let hasText = false;
+  const toolCalls: OpenAIToolCall[] = [];
+  for (const block of Array.isArray(message.content) ? message.content : []) {
+    const b = block as Record<string, unknown>;
+    if (b.type === "text" && typeof b.text === "string") {
+      text += b.text;
+      hasText = true;
+    } else if (b.type === "tool_use") {
+      toolCalls.push({
+        id: String(b.id),
+        type: "function",
+        function: { name: String(b.name), arguments: JSON.stringify(b.input ?? {}) },
+      });
+    }
+  }
+  const usage =
+    message.usage && typeof message.usage === "object"
+      ? anthropicUsage(message.usage as Record<string, unknown>)
+      : undefined;
+  const model = typeof message.model === "string" ? message.model : requestedModel;
+  const body = chatCompletion({
+    id: typeof message.id === "string" ? message.id : "msg_unknown",
+    model,
+    created: nowSeconds(),
+    text: hasText || toolCalls.length === 0 ? text : null,
+    toolCalls,
+    finishReason: anthropicFinish(message.stop_reason),
+    usage,
+  });
+  return { body, usage, model };
+}

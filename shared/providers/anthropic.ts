@@ -1,0 +1,49 @@
+import { baseUrl, parseUpstreamJson, requestedModel, requireKey, wantsUsage } from "./adapter-kit";
+import { ANTHROPIC_PARAMS, toAnthropicBody } from "./anthropic-request";
+import { fromAnthropicMessage } from "./anthropic-response";
+import { AnthropicStreamTranslator } from "./anthropic-stream";
+import { readChatRequest } from "./chat-request";
+import { toOpenAIErrorBody } from "./openai-errors";
+import { applyParamPolicy } from "./param-policy";
+import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
+
+const BASE_URL = "https://api.anthropic.com/v1";
+const ANTHROPIC_VERSION = "2023-06-01";
+
+function toRequest(ctx: TransformContext): UpstreamRequest {
+  const dropped = applyParamPolicy(ctx.body, ANTHROPIC_PARAMS, "anthropic");
+  const body = toAnthropicBody(readChatRequest(ctx.body));
+  const options = ctx.target.options ?? {};
+  const headers: Record<string, string> = {
+    ...ctx.target.forwardHeaders,
+    "content-type": "application/json",
+    "x-api-key": requireKey(ctx, "anthropic"),
+    "anthropic-version": options.anthropicVersion ?? ANTHROPIC_VERSION,
+  };
+  if (options.anthropicBeta) headers["anthropic-beta"] = options.anthropicBeta;
+  return {
+    url: `${baseUrl(ctx, BASE_URL)}/messages`,
+    method: "POST",
+    headers,
+    body: JSON.stringify(body),
+    droppedParams: dropped,
+  };
+}
+
+function fromResponse(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
+  const message = parseUpstreamJson(raw, "anthropic");
+  const { body, usage, model } = fromAnthropicMessage(message, requestedModel(ctx.body));
+  return { body: JSON.stringify(body), contentType: "application/json", usage, model };
+}
+
+/** Anthropic Messages API (`POST /v1/messages`, `x-api-key`, `anthropic-version: 2023-06-01`). */
+export const anthropicAdapter: ProviderAdapter = {
+  id: "anthropic",
+  endpoints: new Set(["chat"]),
+  defaultBaseUrl: BASE_URL,
+  toRequest,
+  fromResponse,
+  createStreamTranslator: (ctx) => new AnthropicStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body)),
+  mapError: (status, body) => toOpenAIErrorBody(status, body, "anthropic"),
+  isStreaming: (ctx) => ctx.body.stream === true,
+};

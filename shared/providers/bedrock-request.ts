@@ -1,0 +1,140 @@
+import { BadRequestError } from "../core/errors";
+import { type ChatMessage, type ChatRequest, type ContentPart, parseArguments } from "./chat-request";
+import { embeddingInputs } from "./embeddings";
+import { COMMON_CHAT_MAPPED, type ParamPolicy } from "./param-policy";
+
+export const BEDROCK_PARAMS: ParamPolicy = {
+  ...COMMON_CHAT_MAPPED,
+  response_format: "map",
+  top_k: "drop",
+  seed: "drop",
+  presence_penalty: "drop",
+  frequency_penalty: "drop",
+  parallel_tool_calls: "drop",
+  user: "drop",
+};
+
+type Block = Record<string, unknown>;
+interface ConverseMessage {
+  role: "user" | "assistant";
+  content: Block[];
+}
+
+const IMAGE_FORMATS: Readonly<Record<string, string>> = {
+  "image/png": "png",
+  "image/jpeg": "jpeg",
+  "image/jpg": "jpeg",
+  "image/gif": "gif",
+  "image/webp": "webp",
+};
+
+function unsupported(message: string, param: string): never {
+  throw new BadRequestError(message, { param, code: "unsupported_parameter" });
+}
+
+function partBlock(part: ContentPart, param: string): Block {
+  if (part.type === "text") return { text: part.text };
+  if (!part.data) unsupported("Provider bedrock (Converse) takes images as data URLs only, not http(s) URLs.", param);
+  const format = IMAGE_FORMATS[part.data.mediaType];
+  if (!format) unsupported(`Provider bedrock does not take images of type ${part.data.mediaType}.`, param);
+  return { image: { format, source: { bytes: part.data.base64 } } };
+}
+
+function blocksOf(m: Exclude<ChatMessage, { role: "system" }>, i: number): Block[] {
+  if (m.role === "user") {
+    return m.parts
+      .filter((p) => p.type !== "text" || p.text !== "")
+      .map((p, j) => partBlock(p, `messages[${i}].content[${j}]`));
+  }
+  if (m.role === "tool") return [{ toolResult: { toolUseId: m.toolCallId, content: [{ text: m.text }] } }];
+  const blocks: Block[] = m.text ? [{ text: m.text }] : [];
+  m.toolCalls.forEach((call, j) => {
+    const input = parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`);
+    blocks.push({ toolUse: { toolUseId: call.id, name: call.function.name, input } });
+  });
+  return blocks;
+}
+
+function toolChoice(chat: ChatRequest): Block | undefined {
+  const choice = chat.toolChoice;
+  if (!choice || choice.type === "auto") return undefined;
+  if (choice.type === "none") {
+    return unsupported(
+      'Provider bedrock (Converse) has no tool_choice "none": leave out "tools" instead.',
+      "tool_choice",
+    );
+  }
+  if (choice.type === "required") return { any: {} };
+  return { tool: { name: choice.name } };
+}
+
+/** OpenAI chat request -> Bedrock Converse body (the model id goes in the URL). */
+export function toConverseBody(chat: ChatRequest): Record<string, unknown> {
+  if (chat.responseFormat && chat.responseFormat.type !== "text") {
+    unsupported("Provider bedrock (Converse) has no JSON mode: response_format must be text.", "response_format");
+  }
+  const system: Block[] = [];
+  const messages: ConverseMessage[] = [];
+  chat.messages.forEach((m, i) => {
+    if (m.role === "system") {
+      if (m.text) system.push({ text: m.text });
+      return;
+    }
+    const blocks = blocksOf(m, i);
+    if (blocks.length === 0) return;
+    const role = m.role === "assistant" ? "assistant" : "user";
+    const last = messages[messages.length - 1];
+    if (last && last.role === role) last.content.push(...blocks);
+    else messages.push({ role, content: blocks });
+  });
+  if (messages.length === 0) {
+    throw new BadRequestError("Provider bedrock needs at least one user or assistant message.", {
+      param: "messages",
+      code: "invalid_value",
+    });
+  }
+  const body: Record<string, unknown> = { messages };
+  if (system.length) body.system = system;
+  const inference: Record<string, unknown> = {};
+  if (chat.maxTokens !== undefined) inference.maxTokens = chat.maxTokens;
+  if (chat.temperature !== undefined) inference.temperature = chat.temperature;
+  if (chat.topP !== undefined) inference.topP = chat.topP;
+  if (chat.stop.length) inference.stopSequences = chat.stop;
+  if (Object.keys(inference).length) body.inferenceConfig = inference;
+  if (chat.tools.length) {
+    const tools = chat.tools.map((t) => ({
+      toolSpec: {
+        name: t.name,
+        ...(t.description === undefined ? {} : { description: t.description }),
+        inputSchema: { json: t.parameters },
+      },
+    }));
+    const choice = toolChoice(chat);
+    body.toolConfig = choice ? { tools, toolChoice: choice } : { tools };
+  }
+  return body;
+}
+
+/**
+ * OpenAI embeddings request -> InvokeModel body. Titan Text Embeddings take one text per call (an array of
+ * several is refused: a pure transform makes one call); Cohere Embed on Bedrock takes up to 96 texts.
+ */
+export function toInvokeEmbeddingBody(model: string, body: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const inputs = embeddingInputs(body);
+  if (model.startsWith("amazon.titan-embed")) {
+    if (inputs.length !== 1) {
+      unsupported("Titan embeddings on bedrock take one input per request; send a single string.", "input");
+    }
+    const out: Record<string, unknown> = { inputText: inputs[0] };
+    if (typeof body.dimensions === "number") out.dimensions = body.dimensions;
+    return out;
+  }
+  if (model.startsWith("cohere.embed")) {
+    const inputType = typeof body.input_type === "string" ? body.input_type : "search_document";
+    return { texts: inputs, input_type: inputType };
+  }
+  return unsupported(
+    `Embeddings on bedrock support amazon.titan-embed-* and cohere.embed-* models, not ${model}.`,
+    "model",
+  );
+}

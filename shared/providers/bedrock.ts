@@ -1,0 +1,105 @@
+import { randomUUID } from "node:crypto";
+import { AuthenticationError, BadRequestError } from "../core/errors";
+import { optionalEnv } from "../env";
+import { baseUrl, parseUpstreamJson, requestedModel, wantsUsage } from "./adapter-kit";
+import { BEDROCK_PARAMS, toConverseBody, toInvokeEmbeddingBody } from "./bedrock-request";
+import { bedrockErrorBody, fromConverseResponse, fromInvokeEmbedding } from "./bedrock-response";
+import { resolveAwsCredentials, signSigV4 } from "./bedrock-sign";
+import { BedrockStreamTranslator } from "./bedrock-stream";
+import { readChatRequest } from "./chat-request";
+import { embeddingsResponse } from "./embeddings";
+import { applyParamPolicy } from "./param-policy";
+import { optionHeader } from "./provider-options";
+import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
+
+export interface BedrockAdapterOptions {
+  /** Where the Lambda role's credentials and AWS_REGION are read from (at sign time). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Amazon Bedrock: Converse / ConverseStream for chat (binary event stream), InvokeModel for Titan and Cohere
+ * embeddings. Requests are signed with SigV4 in `sign`; a Bedrock API key (sent as the Bearer key) is used
+ * instead when no AWS credentials are configured on the target.
+ */
+export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {}): ProviderAdapter {
+  const env = adapterOptions.env ?? process.env;
+
+  function regionOf(ctx: TransformContext): string {
+    const region = ctx.target.options?.awsRegion ?? optionalEnv("AWS_REGION", env);
+    if (!region) {
+      throw new BadRequestError(`Provider bedrock needs a region (header ${optionHeader("awsRegion")}).`, {
+        param: "awsRegion",
+        code: "missing_provider_option",
+      });
+    }
+    return region;
+  }
+
+  function urlFor(ctx: TransformContext, model: string, action: string): string {
+    const base = baseUrl(ctx, `https://bedrock-runtime.${regionOf(ctx)}.amazonaws.com`);
+    return `${base}/model/${encodeURIComponent(model)}/${action}`;
+  }
+
+  function toRequest(ctx: TransformContext): UpstreamRequest {
+    const headers: Record<string, string> = { ...ctx.target.forwardHeaders, "content-type": "application/json" };
+    if (ctx.endpoint === "embeddings") {
+      const model = requestedModel(ctx.body);
+      const body = JSON.stringify(toInvokeEmbeddingBody(model, ctx.body));
+      return {
+        url: urlFor(ctx, model, "invoke"),
+        method: "POST",
+        headers: { ...headers, accept: "application/json" },
+        body,
+      };
+    }
+    const dropped = applyParamPolicy(ctx.body, BEDROCK_PARAMS, "bedrock");
+    const chat = readChatRequest(ctx.body);
+    const action = chat.stream ? "converse-stream" : "converse";
+    if (chat.stream) headers.accept = "application/vnd.amazon.eventstream";
+    const body = JSON.stringify(toConverseBody(chat));
+    return { url: urlFor(ctx, chat.model, action), method: "POST", headers, body, droppedParams: dropped };
+  }
+
+  async function sign(req: UpstreamRequest, ctx: TransformContext): Promise<UpstreamRequest> {
+    const options = ctx.target.options ?? {};
+    const explicit = options.awsAccessKeyId || options.awsSecretAccessKey;
+    if (!explicit && ctx.target.apiKey) {
+      return { ...req, headers: { ...req.headers, authorization: `Bearer ${ctx.target.apiKey}` } };
+    }
+    const credentials = resolveAwsCredentials(options, env);
+    if (!credentials) {
+      throw new AuthenticationError(
+        `No credentials for provider bedrock: send ${optionHeader("awsAccessKeyId")} and ${optionHeader("awsSecretAccessKey")}, a Bedrock API key as the Bearer key, or run with an AWS role.`,
+        { code: "missing_provider_key" },
+      );
+    }
+    return signSigV4(req, credentials, regionOf(ctx));
+  }
+
+  function fromResponse(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
+    const json = parseUpstreamJson(raw, "bedrock");
+    const model = requestedModel(ctx.body);
+    if (ctx.endpoint === "embeddings") {
+      const { vectors, tokens } = fromInvokeEmbedding(json);
+      const { body, usage } = embeddingsResponse(vectors, model, tokens, ctx.body.encoding_format);
+      return { body, contentType: "application/json", usage };
+    }
+    const { body, usage } = fromConverseResponse(json, model);
+    return { body: JSON.stringify(body), contentType: "application/json", usage, model };
+  }
+
+  return {
+    id: "bedrock",
+    endpoints: new Set(["chat", "embeddings"]),
+    toRequest,
+    sign,
+    fromResponse,
+    createStreamTranslator: (ctx) =>
+      new BedrockStreamTranslator(requestedModel(ctx.body), `chatcmpl-bedrock-${randomUUID()}`, wantsUsage(ctx.body)),
+    mapError: (status, body) => bedrockErrorBody(status, body),
+    isStreaming: (ctx) => ctx.endpoint === "chat" && ctx.body.stream === true,
+  };
+}
+
+export const bedrockAdapter = createBedrockAdapter();

@@ -1,0 +1,69 @@
+import { baseUrl, parseUpstreamJson, requestedModel, requireKey, wantsUsage } from "./adapter-kit";
+import { readChatRequest } from "./chat-request";
+import { COHERE_PARAMS, toCohereBody } from "./cohere-request";
+import { CohereStreamTranslator, fromCohereResponse } from "./cohere-response";
+import { embeddingInputs, embeddingsResponse } from "./embeddings";
+import { toOpenAIErrorBody } from "./openai-errors";
+import { applyParamPolicy } from "./param-policy";
+import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
+
+const BASE_URL = "https://api.cohere.com/v2";
+
+function headersOf(ctx: TransformContext): Record<string, string> {
+  return {
+    ...ctx.target.forwardHeaders,
+    "content-type": "application/json",
+    accept: "application/json",
+    authorization: `Bearer ${requireKey(ctx, "cohere")}`,
+  };
+}
+
+function toRequest(ctx: TransformContext): UpstreamRequest {
+  const base = baseUrl(ctx, BASE_URL);
+  if (ctx.endpoint === "embeddings") {
+    const body: Record<string, unknown> = {
+      model: requestedModel(ctx.body),
+      texts: embeddingInputs(ctx.body),
+      // Cohere requires input_type; OpenAI has none. Clients may send it; documented default search_document.
+      input_type: typeof ctx.body.input_type === "string" ? ctx.body.input_type : "search_document",
+      embedding_types: ["float"],
+    };
+    if (typeof ctx.body.dimensions === "number") body.output_dimension = ctx.body.dimensions;
+    return { url: `${base}/embed`, method: "POST", headers: headersOf(ctx), body: JSON.stringify(body) };
+  }
+  const dropped = applyParamPolicy(ctx.body, COHERE_PARAMS, "cohere");
+  const body = toCohereBody(readChatRequest(ctx.body));
+  return {
+    url: `${base}/chat`,
+    method: "POST",
+    headers: headersOf(ctx),
+    body: JSON.stringify(body),
+    droppedParams: dropped,
+  };
+}
+
+function fromResponse(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
+  const json = parseUpstreamJson(raw, "cohere");
+  const model = requestedModel(ctx.body);
+  if (ctx.endpoint === "embeddings") {
+    const vectors = ((json.embeddings as Record<string, unknown> | undefined)?.float ?? []) as number[][];
+    const billed = ((json.meta as Record<string, unknown> | undefined)?.billed_units ?? {}) as Record<string, unknown>;
+    const tokens = typeof billed.input_tokens === "number" ? billed.input_tokens : 0;
+    const { body, usage } = embeddingsResponse(vectors, model, tokens, ctx.body.encoding_format);
+    return { body, contentType: "application/json", usage };
+  }
+  const { body, usage } = fromCohereResponse(json, model);
+  return { body: JSON.stringify(body), contentType: "application/json", usage, model };
+}
+
+/** Cohere v2: `/v2/chat` (JSON and SSE) and `/v2/embed`, Bearer key. */
+export const cohereAdapter: ProviderAdapter = {
+  id: "cohere",
+  endpoints: new Set(["chat", "embeddings"]),
+  defaultBaseUrl: BASE_URL,
+  toRequest,
+  fromResponse,
+  createStreamTranslator: (ctx) => new CohereStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body)),
+  mapError: (status, body) => toOpenAIErrorBody(status, body, "cohere"),
+  isStreaming: (ctx) => ctx.endpoint === "chat" && ctx.body.stream === true,
+};

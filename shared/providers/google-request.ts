@@ -1,0 +1,159 @@
+import { BadRequestError } from "../core/errors";
+import { type ChatMessage, type ChatRequest, type ContentPart, parseArguments, toolNameFor } from "./chat-request";
+import { COMMON_CHAT_MAPPED, type ParamPolicy } from "./param-policy";
+
+export const GOOGLE_PARAMS: ParamPolicy = {
+  ...COMMON_CHAT_MAPPED,
+  top_k: "map",
+  seed: "map",
+  presence_penalty: "map",
+  frequency_penalty: "map",
+  response_format: "map",
+  parallel_tool_calls: "drop",
+  user: "drop",
+};
+
+type Part = Record<string, unknown>;
+interface Content {
+  role: "user" | "model";
+  parts: Part[];
+}
+
+const IMAGE_TYPES: Readonly<Record<string, string>> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  webp: "image/webp",
+  gif: "image/gif",
+  heic: "image/heic",
+  heif: "image/heif",
+};
+
+/** An image URL's media type from its extension; Gemini's `fileData` needs one and we never guess silently. */
+function mediaTypeOf(url: string, param: string): string {
+  const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(url)?.[1]?.toLowerCase();
+  const type = ext ? IMAGE_TYPES[ext] : undefined;
+  if (!type) {
+    throw new BadRequestError(
+      "Provider google needs the image type: use a URL ending in .png/.jpg/.jpeg/.webp/.gif/.heic or a data URL.",
+      { param, code: "invalid_value" },
+    );
+  }
+  return type;
+}
+
+function partOf(part: ContentPart, param: string): Part {
+  if (part.type === "text") return { text: part.text };
+  if (part.data) return { inlineData: { mimeType: part.data.mediaType, data: part.data.base64 } };
+  return { fileData: { mimeType: mediaTypeOf(part.url, param), fileUri: part.url } };
+}
+
+/** A tool result as Gemini's `functionResponse.response` (an object): JSON objects as is, text under `content`. */
+function responseObject(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // plain text
+  }
+  return { content: text };
+}
+
+function partsOf(m: Exclude<ChatMessage, { role: "system" }>, i: number, all: readonly ChatMessage[]): Part[] {
+  if (m.role === "user") {
+    return m.parts
+      .filter((p) => p.type !== "text" || p.text !== "")
+      .map((p, j) => partOf(p, `messages[${i}].content[${j}]`));
+  }
+  if (m.role === "tool") {
+    const name = toolNameFor(all, m.toolCallId);
+    if (!name) {
+      throw new BadRequestError(`Tool result "${m.toolCallId}" answers no tool call of an earlier assistant message.`, {
+        param: `messages[${i}].tool_call_id`,
+        code: "invalid_value",
+      });
+    }
+    return [{ functionResponse: { name, response: responseObject(m.text) } }];
+  }
+  const parts: Part[] = m.text ? [{ text: m.text }] : [];
+  m.toolCalls.forEach((call, j) => {
+    const args = parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`);
+    parts.push({ functionCall: { name: call.function.name, args } });
+  });
+  return parts;
+}
+
+function contentsOf(messages: readonly ChatMessage[]): { system: string[]; contents: Content[] } {
+  const system: string[] = [];
+  const contents: Content[] = [];
+  messages.forEach((m, i) => {
+    if (m.role === "system") {
+      if (m.text) system.push(m.text);
+      return;
+    }
+    const parts = partsOf(m, i, messages);
+    if (parts.length === 0) return;
+    const role = m.role === "assistant" ? "model" : "user";
+    const last = contents[contents.length - 1];
+    if (last && last.role === role) last.parts.push(...parts);
+    else contents.push({ role, parts });
+  });
+  return { system, contents };
+}
+
+function toolConfig(chat: ChatRequest): Record<string, unknown> | undefined {
+  const choice = chat.toolChoice;
+  if (!choice) return undefined;
+  if (choice.type === "function") {
+    return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [choice.name] } };
+  }
+  const mode = choice.type === "none" ? "NONE" : choice.type === "required" ? "ANY" : "AUTO";
+  return { functionCallingConfig: { mode } };
+}
+
+/** OpenAI chat request -> Gemini `GenerateContentRequest`. */
+export function toGeminiBody(chat: ChatRequest): Record<string, unknown> {
+  const { system, contents } = contentsOf(chat.messages);
+  if (contents.length === 0) {
+    throw new BadRequestError("Provider google needs at least one user or assistant message.", {
+      param: "messages",
+      code: "invalid_value",
+    });
+  }
+  const body: Record<string, unknown> = { contents };
+  if (system.length) body.systemInstruction = { parts: system.map((text) => ({ text })) };
+  const config: Record<string, unknown> = {};
+  if (chat.maxTokens !== undefined) config.maxOutputTokens = chat.maxTokens;
+  if (chat.temperature !== undefined) config.temperature = chat.temperature;
+  if (chat.topP !== undefined) config.topP = chat.topP;
+  if (chat.topK !== undefined) config.topK = chat.topK;
+  if (chat.stop.length) config.stopSequences = chat.stop;
+  if (chat.seed !== undefined) config.seed = chat.seed;
+  if (chat.presencePenalty !== undefined) config.presencePenalty = chat.presencePenalty;
+  if (chat.frequencyPenalty !== undefined) config.frequencyPenalty = chat.frequencyPenalty;
+  const format = chat.responseFormat;
+  if (format && format.type !== "text") {
+    config.responseMimeType = "application/json";
+    if (format.type === "json_schema" && format.schema) config.responseJsonSchema = format.schema;
+  }
+  if (Object.keys(config).length) body.generationConfig = config;
+  if (chat.tools.length) {
+    body.tools = [
+      {
+        functionDeclarations: chat.tools.map((t) => ({
+          name: t.name,
+          ...(t.description === undefined ? {} : { description: t.description }),
+          parametersJsonSchema: t.parameters,
+        })),
+      },
+    ];
+  }
+  const tc = toolConfig(chat);
+  if (tc) body.toolConfig = tc;
+  return body;
+}
+
+/** `models/gemini-x` and `gemini-x` name the same model; the URL wants the bare id. */
+export function geminiModelId(model: string): string {
+  return model.startsWith("models/") ? model.slice("models/".length) : model;
+}

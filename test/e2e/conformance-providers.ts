@@ -1,0 +1,214 @@
+import { anthropicErrorBody, startAnthropicFake } from "../fakes/anthropic-fake";
+import { azureErrorBody, startAzureOpenAIFake } from "../fakes/azure-openai-fake";
+import { bedrockErrorBody, bedrockErrorType, startBedrockFake } from "../fakes/bedrock-fake";
+import { cohereErrorBody, startCohereFake } from "../fakes/cohere-fake";
+import type { FakeServer, Fault } from "../fakes/fake-server";
+import { googleErrorBody, startGoogleFake } from "../fakes/google-fake";
+import { mistralErrorBody, startMistralFake } from "../fakes/mistral-fake";
+import { openAIErrorBody, startOpenAIChatFake } from "../fakes/openai-wire-fake";
+
+/**
+ * The conformance matrix: every translated provider, how to start its fake, and what it supports. The suite in
+ * conformance-chat.test.ts runs every scenario for every provider; a capability a provider lacks is skipped with
+ * the reason given here (the table drives it, and docs/providers.md shows the same table).
+ */
+export type Capability =
+  | "system"
+  | "multiTurn"
+  | "tools"
+  | "imageData"
+  | "imageUrl"
+  | "stream"
+  | "streamTools"
+  | "streamUsage"
+  | "maxTokens";
+
+export interface RunningFake {
+  readonly fake: FakeServer;
+  /** Value for x-portkey-custom-host. */
+  readonly customHost: string;
+  /** Extra request headers (provider options). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The provider credential the fake accepts (sent as Authorization: Bearer). */
+  readonly apiKey: string;
+  /** The fault that makes the fake answer `status` with its native error body. */
+  errorFault(status: number): Fault;
+  /** Request headers that carry a wrong credential (default: a wrong Bearer key). */
+  readonly badCredentialHeaders?: Readonly<Record<string, string>>;
+}
+
+export interface ProviderCase {
+  readonly id: string;
+  readonly model: string;
+  start(): Promise<RunningFake>;
+  /** `true`, or the reason the provider cannot do it. */
+  readonly supports: Readonly<Record<Capability, true | string>>;
+  /** The status the provider documents for a wrong credential. */
+  readonly badKeyStatus: number;
+}
+
+const ALL: Readonly<Record<Capability, true>> = {
+  system: true,
+  multiTurn: true,
+  tools: true,
+  imageData: true,
+  imageUrl: true,
+  stream: true,
+  streamTools: true,
+  streamUsage: true,
+  maxTokens: true,
+};
+
+function jsonFault(status: number, body: string, headers?: Record<string, string>): Fault {
+  return { kind: "status", status, body, headers };
+}
+
+export const PROVIDER_CASES: readonly ProviderCase[] = [
+  {
+    id: "openai",
+    model: "gpt-4o-mini",
+    supports: ALL,
+    badKeyStatus: 401,
+    async start() {
+      const apiKey = "sk-openai-fake";
+      const fake = await startOpenAIChatFake(apiKey);
+      return {
+        fake,
+        customHost: `${fake.origin}/v1`,
+        headers: {},
+        apiKey,
+        errorFault: (status) => jsonFault(status, openAIErrorBody(status, `fake openai error ${status}`)),
+      };
+    },
+  },
+  {
+    id: "azure-openai",
+    model: "gpt-4o-mini",
+    supports: ALL,
+    badKeyStatus: 401,
+    async start() {
+      const apiKey = "azure-fake-key";
+      const deployment = "my-gpt4o";
+      const apiVersion = "2024-10-21";
+      const fake = await startAzureOpenAIFake({ apiKey, deployment, apiVersion });
+      return {
+        fake,
+        customHost: `${fake.origin}/openai`,
+        headers: {
+          "x-portkey-azure-resource-name": "fake-resource",
+          "x-portkey-azure-deployment-id": deployment,
+          "x-portkey-azure-api-version": apiVersion,
+        },
+        apiKey,
+        errorFault: (status) => jsonFault(status, azureErrorBody(status)),
+      };
+    },
+  },
+  {
+    id: "mistral-ai",
+    model: "mistral-small-latest",
+    supports: ALL,
+    badKeyStatus: 401,
+    async start() {
+      const apiKey = "mistral-fake-key";
+      const fake = await startMistralFake(apiKey);
+      return {
+        fake,
+        customHost: `${fake.origin}/v1`,
+        headers: {},
+        apiKey,
+        errorFault: (status) => jsonFault(status, mistralErrorBody(status)),
+      };
+    },
+  },
+  {
+    id: "anthropic",
+    model: "claude-3-5-haiku-20241022",
+    supports: ALL,
+    badKeyStatus: 401,
+    async start() {
+      const apiKey = "sk-ant-fake-key";
+      const fake = await startAnthropicFake({ apiKey, chunkDelayMs: 2 });
+      return {
+        fake,
+        customHost: fake.baseUrl,
+        headers: {},
+        apiKey,
+        errorFault: (status) => jsonFault(status, anthropicErrorBody(status)),
+      };
+    },
+  },
+  {
+    id: "bedrock",
+    model: "anthropic.claude-3-haiku-20240307-v1:0",
+    supports: { ...ALL, imageUrl: "Converse takes image bytes or S3 locations, not URLs (refused with 400)" },
+    badKeyStatus: 403,
+    async start() {
+      const creds = {
+        accessKeyId: "AKIAFAKEFAKEFAKE",
+        secretAccessKey: "fake/secret/key",
+        sessionToken: "fake-session-token",
+      };
+      const region = "eu-west-1";
+      const fake = await startBedrockFake({ ...creds, region, chunkDelayMs: 2 });
+      return {
+        fake,
+        customHost: fake.origin,
+        headers: {
+          "x-portkey-aws-region": region,
+          "x-portkey-aws-access-key-id": creds.accessKeyId,
+          "x-portkey-aws-secret-access-key": creds.secretAccessKey,
+          "x-portkey-aws-session-token": creds.sessionToken,
+        },
+        apiKey: "unused-bearer",
+        errorFault: (status) =>
+          jsonFault(status, bedrockErrorBody(status), { "x-amzn-errortype": bedrockErrorType(status) }),
+        badCredentialHeaders: { "x-portkey-aws-secret-access-key": "wrong/secret" },
+      };
+    },
+  },
+  {
+    id: "cohere",
+    model: "command-a-03-2025",
+    supports: ALL,
+    badKeyStatus: 401,
+    async start() {
+      const apiKey = "cohere-fake-key";
+      const fake = await startCohereFake({ apiKey, chunkDelayMs: 2 });
+      return {
+        fake,
+        customHost: fake.baseUrl,
+        headers: {},
+        apiKey,
+        errorFault: (status) => jsonFault(status, cohereErrorBody(status)),
+      };
+    },
+  },
+  {
+    id: "google",
+    model: "gemini-2.0-flash",
+    supports: ALL,
+    badKeyStatus: 400,
+    async start() {
+      const apiKey = "AIza-fake-key";
+      const fake = await startGoogleFake({ apiKey, chunkDelayMs: 2 });
+      return {
+        fake,
+        customHost: fake.baseUrl,
+        headers: {},
+        apiKey,
+        errorFault: (status) => jsonFault(status, googleErrorBody(status)),
+      };
+    },
+  },
+];
+
+/** " (skipped: reason)" for a capability the provider lacks, "" otherwise: test names carry the reason. */
+export function skipNote(c: ProviderCase, capability: Capability): string {
+  const s = c.supports[capability];
+  return s === true ? "" : ` (skipped: ${s})`;
+}
+
+export function can(c: ProviderCase, capability: Capability): boolean {
+  return c.supports[capability] === true;
+}

@@ -1,0 +1,246 @@
+import type { ServerResponse } from "node:http";
+import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
+import {
+  type Conversation,
+  countWords,
+  fragments,
+  promptTokens,
+  type ScriptedReply,
+  scriptReply,
+  textDeltas,
+} from "./scripted-reply";
+
+/**
+ * A fake of Anthropic's Messages API (`POST /v1/messages`) speaking its documented wire format: `x-api-key` and
+ * `anthropic-version` headers, required `max_tokens`, alternating content blocks, SSE with `event:` names
+ * (message_start, content_block_start/delta/stop, ping, message_delta, message_stop), and
+ * `{"type":"error","error":{"type","message"}}` error bodies.
+ */
+export interface AnthropicFake extends FakeServer {
+  readonly baseUrl: string;
+}
+
+const ERROR_TYPES: Readonly<Record<number, string>> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  500: "api_error",
+  529: "overloaded_error",
+};
+
+export function anthropicErrorBody(status: number, message = `fake anthropic error ${status}`): string {
+  return JSON.stringify({ type: "error", error: { type: ERROR_TYPES[status] ?? "api_error", message } });
+}
+
+function fail(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { "content-type": "application/json", "request-id": "req_fake" });
+  res.end(anthropicErrorBody(status, message));
+}
+
+type Block = Record<string, unknown>;
+
+/** Reads the native request into the shared conversation model; returns an error message when invalid. */
+function readConversation(body: Record<string, unknown>): Conversation | string {
+  if (typeof body.model !== "string") return "model: Field required";
+  if (!Number.isInteger(body.max_tokens)) return "max_tokens: Field required";
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return "messages: at least one message is required";
+  const allText: string[] = [];
+  let system = "";
+  if (typeof body.system === "string") system = body.system;
+  else if (Array.isArray(body.system)) system = body.system.map((b: Block) => String(b.text)).join("\n\n");
+  if (system) allText.push(system);
+  const toolUseIds = new Set<string>();
+  let userTurns = 0;
+  let lastUserText = "";
+  let images = 0;
+  let toolResult: string | undefined;
+  let previousRole = "";
+  for (const [i, m] of (body.messages as Block[]).entries()) {
+    if (m.role !== "user" && m.role !== "assistant") return `messages.${i}.role: Input should be 'user' or 'assistant'`;
+    if (m.role === previousRole) return `messages: roles must alternate between "user" and "assistant"`;
+    previousRole = String(m.role);
+    const blocks: Block[] =
+      typeof m.content === "string" ? [{ type: "text", text: m.content }] : (m.content as Block[]);
+    if (!Array.isArray(blocks) || blocks.length === 0) return `messages.${i}: content must be non-empty`;
+    let text = "";
+    let imageCount = 0;
+    toolResult = undefined;
+    for (const b of blocks) {
+      if (b.type === "text") {
+        if (typeof b.text !== "string" || b.text === "") return `messages.${i}: text content blocks must be non-empty`;
+        text += (text ? " " : "") + b.text;
+        allText.push(b.text);
+      } else if (b.type === "image") {
+        const source = b.source as Block;
+        const ok =
+          (source?.type === "base64" && typeof source.media_type === "string" && typeof source.data === "string") ||
+          (source?.type === "url" && typeof source.url === "string");
+        if (!ok) return `messages.${i}: invalid image source`;
+        imageCount += 1;
+      } else if (b.type === "tool_use" && m.role === "assistant") {
+        if (typeof b.id !== "string" || typeof b.input !== "object") return `messages.${i}: invalid tool_use`;
+        toolUseIds.add(b.id);
+      } else if (b.type === "tool_result" && m.role === "user") {
+        if (!toolUseIds.has(String(b.tool_use_id))) return `messages.${i}: tool_result for unknown tool_use_id`;
+        toolResult = typeof b.content === "string" ? b.content : JSON.stringify(b.content);
+        allText.push(toolResult);
+      } else {
+        return `messages.${i}: unexpected content block type ${String(b.type)}`;
+      }
+    }
+    if (m.role === "user" && text) {
+      userTurns += 1;
+      lastUserText = text;
+      images = imageCount;
+    }
+  }
+  const tools = Array.isArray(body.tools) ? (body.tools as Block[]) : [];
+  for (const t of tools) if (typeof t.name !== "string" || typeof t.input_schema !== "object") return "tools: invalid";
+  return {
+    system,
+    userTurns,
+    lastUserText,
+    images,
+    toolNames: tools.map((t) => String(t.name)),
+    toolResult,
+    maxTokens: body.max_tokens as number,
+    allText,
+  };
+}
+
+function sse(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs?: number }): Promise<AnthropicFake> {
+  let seq = 0;
+
+  async function handle({ req, res, recorded, fault }: FakeContext): Promise<void> {
+    if (req.method !== "POST" || recorded.path !== "/v1/messages") return fail(res, 404, "Not found");
+    if (req.headers["x-api-key"] !== options.apiKey) return fail(res, 401, "invalid x-api-key");
+    if (!req.headers["anthropic-version"]) return fail(res, 400, "anthropic-version: header is required");
+    const body = recorded.json();
+    const conversation = readConversation(body);
+    if (typeof conversation === "string") return fail(res, 400, conversation);
+    seq += 1;
+    const reply = scriptReply(conversation);
+    const id = `msg_fake${seq}`;
+    const inputTokens = promptTokens(conversation);
+    if (body.stream === true) {
+      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "request-id": `req_${seq}` });
+      await writeFrames(
+        res,
+        anthropicStreamFrames(id, String(body.model), reply, inputTokens),
+        fault,
+        options.chunkDelayMs,
+      );
+      return;
+    }
+    const content: Block[] =
+      reply.kind === "text"
+        ? [{ type: "text", text: reply.words.join(" ") }]
+        : [
+            { type: "text", text: reply.preamble },
+            { type: "tool_use", id: `toolu_fake${seq}`, name: reply.name, input: reply.args },
+          ];
+    res.writeHead(200, { "content-type": "application/json", "request-id": `req_${seq}` });
+    res.end(
+      JSON.stringify({
+        id,
+        type: "message",
+        role: "assistant",
+        model: body.model,
+        content,
+        stop_reason: stopReason(reply),
+        stop_sequence: null,
+        usage: {
+          input_tokens: inputTokens,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+          output_tokens: outputTokens(reply),
+        },
+      }),
+    );
+  }
+
+  const server = await startFakeServer(handle);
+  return Object.assign(server, { baseUrl: `${server.origin}/v1` });
+}
+
+function stopReason(reply: ScriptedReply): string {
+  if (reply.kind === "tool") return "tool_use";
+  return reply.finish === "length" ? "max_tokens" : "end_turn";
+}
+
+function outputTokens(reply: ScriptedReply): number {
+  return reply.kind === "text" ? reply.words.length : countWords(reply.preamble) + 5;
+}
+
+/** The SSE events Anthropic sends for a reply (exported for stream property tests). */
+export function anthropicStreamFrames(id: string, model: string, reply: ScriptedReply, inputTokens: number): string[] {
+  const frames = [
+    sse("message_start", {
+      type: "message_start",
+      message: {
+        id,
+        type: "message",
+        role: "assistant",
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: {
+          input_tokens: inputTokens,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+          output_tokens: 1,
+        },
+      },
+    }),
+    sse("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
+    sse("ping", { type: "ping" }),
+  ];
+  const words = reply.kind === "text" ? reply.words : reply.preamble.split(" ");
+  for (const text of textDeltas(words)) {
+    frames.push(
+      sse("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } }),
+    );
+  }
+  frames.push(sse("content_block_stop", { type: "content_block_stop", index: 0 }));
+  if (reply.kind === "tool") {
+    frames.push(
+      sse("content_block_start", {
+        type: "content_block_start",
+        index: 1,
+        content_block: { type: "tool_use", id: `toolu_${id}`, name: reply.name, input: {} },
+      }),
+      sse("content_block_delta", {
+        type: "content_block_delta",
+        index: 1,
+        delta: { type: "input_json_delta", partial_json: "" },
+      }),
+    );
+    for (const partial_json of fragments(JSON.stringify(reply.args))) {
+      frames.push(
+        sse("content_block_delta", {
+          type: "content_block_delta",
+          index: 1,
+          delta: { type: "input_json_delta", partial_json },
+        }),
+      );
+    }
+    frames.push(sse("content_block_stop", { type: "content_block_stop", index: 1 }));
+  }
+  frames.push(
+    sse("message_delta", {
+      type: "message_delta",
+      delta: { stop_reason: stopReason(reply), stop_sequence: null },
+      usage: { output_tokens: outputTokens(reply) },
+    }),
+    sse("message_stop", { type: "message_stop" }),
+  );
+  return frames;
+}

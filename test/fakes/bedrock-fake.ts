@@ -1,0 +1,306 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { EventStreamCodec } from "@smithy/eventstream-codec";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
+import {
+  type Conversation,
+  fragments,
+  promptTokens,
+  type ScriptedReply,
+  scriptReply,
+  textDeltas,
+} from "./scripted-reply";
+
+/**
+ * A fake of the Bedrock runtime: `POST /model/{modelId}/converse`, `/converse-stream` (binary
+ * `application/vnd.amazon.eventstream` frames encoded with the AWS codec) and `/invoke` for Titan and Cohere
+ * embeddings. It checks the SigV4 `Authorization` header by signing the request it received again with the
+ * known secret (so a wrong secret, host or path is a 403 like AWS gives), and answers errors as Bedrock does:
+ * `{"message": ...}` with the type in `x-amzn-errortype`.
+ */
+export interface BedrockFake extends FakeServer {
+  readonly region: string;
+}
+
+export interface BedrockFakeOptions {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly region: string;
+  readonly chunkDelayMs?: number;
+}
+
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
+
+const ERROR_TYPES: Readonly<Record<number, string>> = {
+  400: "ValidationException",
+  401: "UnrecognizedClientException",
+  403: "AccessDeniedException",
+  429: "ThrottlingException",
+  500: "InternalServerException",
+  503: "ServiceUnavailableException",
+};
+
+export function bedrockErrorType(status: number): string {
+  return ERROR_TYPES[status] ?? "InternalServerException";
+}
+
+export function bedrockErrorBody(status: number, message = `fake bedrock error ${status}`): string {
+  return JSON.stringify({ message });
+}
+
+function fail(res: ServerResponse, status: number, type: string, message: string): void {
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "x-amzn-errortype": `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+    "x-amzn-requestid": "fake-request-id",
+  });
+  res.end(JSON.stringify({ message }));
+}
+
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/bedrock\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
+
+/** Signs the received request again; returns an error message when the signature does not hold. */
+async function checkSignature(req: IncomingMessage, body: Buffer, o: BedrockFakeOptions): Promise<string | undefined> {
+  const m = AUTH.exec(String(req.headers.authorization ?? ""));
+  if (!m) return "Authorization header is not a SigV4 header";
+  const [, keyId, , region, signedHeaders] = m;
+  if (keyId !== o.accessKeyId) return "The security token included in the request is invalid.";
+  if (region !== o.region) return `Credential should be scoped to a valid region, not '${region}'.`;
+  const amzDate = String(req.headers["x-amz-date"] ?? "");
+  if (!/^\d{8}T\d{6}Z$/.test(amzDate)) return "x-amz-date missing";
+  if (o.sessionToken && req.headers["x-amz-security-token"] !== o.sessionToken)
+    return "The security token included in the request is invalid.";
+  const headers: Record<string, string> = {};
+  for (const name of (signedHeaders as string).split(";")) {
+    if (name !== "x-amz-date") headers[name] = String(req.headers[name] ?? "");
+  }
+  const url = new URL(req.url ?? "/", "http://fake");
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = v;
+  const signingDate = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
+  const signer = new SignatureV4({
+    service: "bedrock",
+    region: o.region,
+    credentials: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, sessionToken: o.sessionToken },
+    sha256: Sha256,
+  });
+  const [hostname, port] = String(req.headers.host).split(":");
+  const signed = await signer.sign(
+    {
+      method: req.method ?? "POST",
+      protocol: "http:",
+      hostname: hostname ?? "",
+      port: port ? Number(port) : undefined,
+      path: url.pathname,
+      query,
+      headers,
+      body: body.toString("utf8"),
+    },
+    { signingDate },
+  );
+  if (signed.headers.authorization !== req.headers.authorization) {
+    return "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.";
+  }
+  return undefined;
+}
+
+type Json = Record<string, unknown>;
+
+function readConversation(body: Json): Conversation | string {
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    return "A conversation must start with a user message.";
+  const allText: string[] = [];
+  const system = ((body.system as Json[] | undefined) ?? []).map((b) => String(b.text)).join("\n\n");
+  if (system) allText.push(system);
+  const toolUseIds = new Set<string>();
+  let userTurns = 0;
+  let lastUserText = "";
+  let images = 0;
+  let toolResult: string | undefined;
+  let previous = "";
+  for (const [i, m] of (body.messages as Json[]).entries()) {
+    if (m.role !== "user" && m.role !== "assistant") return `messages.${i}.role: invalid`;
+    if (m.role === previous) return "A conversation must alternate between user and assistant roles.";
+    previous = String(m.role);
+    let text = "";
+    let imageCount = 0;
+    toolResult = undefined;
+    for (const b of (m.content as Json[]) ?? []) {
+      if (typeof b.text === "string") {
+        text += (text ? " " : "") + b.text;
+        allText.push(b.text);
+      } else if (b.image) {
+        const image = b.image as Json;
+        if (
+          !["png", "jpeg", "gif", "webp"].includes(String(image.format)) ||
+          typeof (image.source as Json)?.bytes !== "string"
+        ) {
+          return `messages.${i}: invalid image block`;
+        }
+        imageCount += 1;
+      } else if (b.toolUse && m.role === "assistant") {
+        toolUseIds.add(String((b.toolUse as Json).toolUseId));
+      } else if (b.toolResult && m.role === "user") {
+        const r = b.toolResult as Json;
+        if (!toolUseIds.has(String(r.toolUseId))) return "toolResult without a matching toolUse";
+        toolResult = ((r.content as Json[]) ?? []).map((c) => String(c.text ?? JSON.stringify(c.json))).join("");
+        allText.push(toolResult);
+      } else {
+        return `messages.${i}: invalid content block`;
+      }
+    }
+    if (m.role === "user" && text) {
+      userTurns += 1;
+      lastUserText = text;
+      images = imageCount;
+    }
+  }
+  const tools = (((body.toolConfig as Json | undefined)?.tools as Json[] | undefined) ?? []).map(
+    (t) => t.toolSpec as Json,
+  );
+  const maxTokens = (body.inferenceConfig as Json | undefined)?.maxTokens;
+  return {
+    system,
+    userTurns,
+    lastUserText,
+    images,
+    toolNames: tools.map((t) => String(t.name)),
+    toolResult,
+    maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,
+    allText,
+  };
+}
+
+function frame(eventType: string, payload: Json): Buffer {
+  const body = fromUtf8(JSON.stringify({ ...payload, p: "abcdefghij" }));
+  return Buffer.from(
+    codec.encode({
+      headers: {
+        ":event-type": { type: "string", value: eventType },
+        ":content-type": { type: "string", value: "application/json" },
+        ":message-type": { type: "string", value: "event" },
+      },
+      body,
+    }),
+  );
+}
+
+/** An exception frame as ConverseStream sends it mid-stream. */
+export function bedrockExceptionFrame(exceptionType: string, message: string): Buffer {
+  return Buffer.from(
+    codec.encode({
+      headers: {
+        ":exception-type": { type: "string", value: exceptionType },
+        ":content-type": { type: "string", value: "application/json" },
+        ":message-type": { type: "string", value: "exception" },
+      },
+      body: fromUtf8(JSON.stringify({ message })),
+    }),
+  );
+}
+
+function stopReason(reply: ScriptedReply): string {
+  if (reply.kind === "tool") return "tool_use";
+  return reply.finish === "length" ? "max_tokens" : "end_turn";
+}
+
+export function converseStreamFrames(reply: ScriptedReply, prompt: number, toolUseId: string): Buffer[] {
+  const frames = [frame("messageStart", { role: "assistant" })];
+  const words = reply.kind === "text" ? reply.words : reply.preamble.split(" ");
+  for (const text of textDeltas(words))
+    frames.push(frame("contentBlockDelta", { contentBlockIndex: 0, delta: { text } }));
+  frames.push(frame("contentBlockStop", { contentBlockIndex: 0 }));
+  if (reply.kind === "tool") {
+    frames.push(
+      frame("contentBlockStart", { contentBlockIndex: 1, start: { toolUse: { toolUseId, name: reply.name } } }),
+    );
+    for (const input of fragments(JSON.stringify(reply.args))) {
+      frames.push(frame("contentBlockDelta", { contentBlockIndex: 1, delta: { toolUse: { input } } }));
+    }
+    frames.push(frame("contentBlockStop", { contentBlockIndex: 1 }));
+  }
+  const out = reply.kind === "text" ? reply.words.length : 5;
+  frames.push(
+    frame("messageStop", { stopReason: stopReason(reply) }),
+    frame("metadata", {
+      usage: { inputTokens: prompt, outputTokens: out, totalTokens: prompt + out },
+      metrics: { latencyMs: 12 },
+    }),
+  );
+  return frames;
+}
+
+export async function startBedrockFake(options: BedrockFakeOptions): Promise<BedrockFake> {
+  let seq = 0;
+
+  async function handle({ req, res, recorded, fault }: FakeContext): Promise<void> {
+    const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(recorded.path);
+    if (req.method !== "POST" || !match) return fail(res, 404, "UnknownOperationException", "Unknown operation");
+    const signatureProblem = await checkSignature(req, recorded.body, options);
+    if (signatureProblem) {
+      const type = signatureProblem.startsWith("The security token")
+        ? "UnrecognizedClientException"
+        : "InvalidSignatureException";
+      return fail(res, 403, type, signatureProblem);
+    }
+    const model = decodeURIComponent(match[1] as string);
+    const body = recorded.json();
+    seq += 1;
+    if (match[2] === "invoke") {
+      res.writeHead(200, { "content-type": "application/json" });
+      if (model.startsWith("amazon.titan-embed")) {
+        const text = String(body.inputText);
+        const dims = typeof body.dimensions === "number" ? body.dimensions : 8;
+        res.end(
+          JSON.stringify({
+            embedding: Array.from({ length: dims }, (_, i) => ((text.length + i) % 7) / 7),
+            inputTextTokenCount: text.split(/\s+/).length,
+          }),
+        );
+      } else {
+        const texts = body.texts as string[];
+        res.end(
+          JSON.stringify({
+            id: `emb${seq}`,
+            response_type: "embeddings_floats",
+            texts,
+            embeddings: texts.map((t) => Array.from({ length: 8 }, (_, i) => ((t.length + i) % 7) / 7)),
+          }),
+        );
+      }
+      return;
+    }
+    const conversation = readConversation(body);
+    if (typeof conversation === "string") return fail(res, 400, "ValidationException", conversation);
+    const reply = scriptReply(conversation);
+    const prompt = promptTokens(conversation);
+    if (match[2] === "converse-stream") {
+      res.writeHead(200, { "content-type": "application/vnd.amazon.eventstream", "x-amzn-requestid": `req${seq}` });
+      await writeFrames(res, converseStreamFrames(reply, prompt, `tooluse_${seq}`), fault, options.chunkDelayMs);
+      return;
+    }
+    const content: Json[] =
+      reply.kind === "text"
+        ? [{ text: reply.words.join(" ") }]
+        : [{ text: reply.preamble }, { toolUse: { toolUseId: `tooluse_${seq}`, name: reply.name, input: reply.args } }];
+    const out = reply.kind === "text" ? reply.words.length : 5;
+    res.writeHead(200, { "content-type": "application/json", "x-amzn-requestid": `req${seq}` });
+    res.end(
+      JSON.stringify({
+        output: { message: { role: "assistant", content } },
+        stopReason: stopReason(reply),
+        usage: { inputTokens: prompt, outputTokens: out, totalTokens: prompt + out },
+        metrics: { latencyMs: 12 },
+      }),
+    );
+  }
+
+  const server = await startFakeServer(handle);
+  return Object.assign(server, { region: options.region });
+}

@@ -1,0 +1,204 @@
+import type { ServerResponse } from "node:http";
+import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
+import { type Conversation, promptTokens, type ScriptedReply, scriptReply, textDeltas } from "./scripted-reply";
+
+/**
+ * A fake of the Gemini API (`/v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse`,
+ * `:batchEmbedContents`) speaking its documented wire format: `x-goog-api-key`, `contents` with roles user/model,
+ * `systemInstruction`, `functionDeclarations`/`functionCall`/`functionResponse`, `inlineData`/`fileData`,
+ * `usageMetadata`, SSE events separated by CRLF CRLF, and `{"error":{"code","message","status"}}` errors
+ * (an invalid key is a 400 INVALID_ARGUMENT, as Gemini answers).
+ */
+export interface GoogleFake extends FakeServer {
+  readonly baseUrl: string;
+}
+
+const STATUS_NAMES: Readonly<Record<number, string>> = {
+  400: "INVALID_ARGUMENT",
+  401: "UNAUTHENTICATED",
+  403: "PERMISSION_DENIED",
+  404: "NOT_FOUND",
+  429: "RESOURCE_EXHAUSTED",
+  500: "INTERNAL",
+  503: "UNAVAILABLE",
+};
+
+export function googleErrorBody(status: number, message = `fake google error ${status}`): string {
+  return JSON.stringify({ error: { code: status, message, status: STATUS_NAMES[status] ?? "UNKNOWN" } });
+}
+
+function fail(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { "content-type": "application/json; charset=UTF-8" });
+  res.end(googleErrorBody(status, message));
+}
+
+type Json = Record<string, unknown>;
+
+function readConversation(body: Json): Conversation | string {
+  if (!Array.isArray(body.contents) || body.contents.length === 0)
+    return "* GenerateContentRequest.contents: contents is not specified";
+  const allText: string[] = [];
+  const systemParts = ((body.systemInstruction as Json | undefined)?.parts ?? []) as Json[];
+  const system = systemParts.map((p) => String(p.text)).join("\n\n");
+  if (system) allText.push(system);
+  const called = new Set<string>();
+  let userTurns = 0;
+  let lastUserText = "";
+  let images = 0;
+  let toolResult: string | undefined;
+  for (const [i, c] of (body.contents as Json[]).entries()) {
+    if (c.role !== "user" && c.role !== "model") return `* contents[${i}].role: must be "user" or "model"`;
+    if (!Array.isArray(c.parts) || c.parts.length === 0) return `* contents[${i}].parts: must not be empty`;
+    let text = "";
+    let imageCount = 0;
+    toolResult = undefined;
+    for (const p of c.parts as Json[]) {
+      if (typeof p.text === "string") {
+        text += (text ? " " : "") + p.text;
+        allText.push(p.text);
+      } else if (p.inlineData || p.fileData) {
+        const d = (p.inlineData ?? p.fileData) as Json;
+        if (typeof d.mimeType !== "string" || (typeof d.data !== "string" && typeof d.fileUri !== "string")) {
+          return `* contents[${i}]: invalid inlineData/fileData`;
+        }
+        imageCount += 1;
+      } else if (p.functionCall && c.role === "model") {
+        called.add(String((p.functionCall as Json).name));
+      } else if (p.functionResponse && c.role === "user") {
+        const fr = p.functionResponse as Json;
+        if (!called.has(String(fr.name)) || typeof fr.response !== "object")
+          return `* contents[${i}]: functionResponse without functionCall`;
+        const response = fr.response as Json;
+        toolResult = typeof response.content === "string" ? response.content : JSON.stringify(response);
+        allText.push(toolResult);
+      } else {
+        return `* contents[${i}].parts: unknown part`;
+      }
+    }
+    if (c.role === "user" && text) {
+      userTurns += 1;
+      lastUserText = text;
+      images = imageCount;
+    }
+  }
+  const declarations = ((body.tools as Json[] | undefined) ?? []).flatMap(
+    (t) => (t.functionDeclarations as Json[]) ?? [],
+  );
+  const config = (body.generationConfig ?? {}) as Json;
+  return {
+    system,
+    userTurns,
+    lastUserText,
+    images,
+    toolNames: declarations.map((d) => String(d.name)),
+    toolResult,
+    maxTokens: typeof config.maxOutputTokens === "number" ? config.maxOutputTokens : undefined,
+    allText,
+  };
+}
+
+function usageMetadata(prompt: number, completion: number): Json {
+  return { promptTokenCount: prompt, candidatesTokenCount: completion, totalTokenCount: prompt + completion };
+}
+
+function candidate(parts: Json[], finishReason?: string): Json {
+  const c: Json = { content: { role: "model", parts }, index: 0 };
+  if (finishReason) c.finishReason = finishReason;
+  return c;
+}
+
+function replyParts(reply: ScriptedReply): Json[] {
+  if (reply.kind === "text") return [{ text: reply.words.join(" ") }];
+  return [{ text: reply.preamble }, { functionCall: { name: reply.name, args: reply.args } }];
+}
+
+function finishOf(reply: ScriptedReply): string {
+  return reply.kind === "text" && reply.finish === "length" ? "MAX_TOKENS" : "STOP";
+}
+
+function completionTokens(reply: ScriptedReply): number {
+  return reply.kind === "text" ? reply.words.length : 5;
+}
+
+/** The SSE events Gemini sends for a reply (exported for stream property tests). */
+export function googleStreamFrames(reply: ScriptedReply, prompt: number, model: string, responseId: string): string[] {
+  const frames: string[] = [];
+  const event = (value: Json): string =>
+    `data: ${JSON.stringify({ ...value, modelVersion: model, responseId })}\r\n\r\n`;
+  if (reply.kind === "text") {
+    const deltas = textDeltas(reply.words);
+    deltas.forEach((text, i) => {
+      const last = i === deltas.length - 1;
+      frames.push(
+        event({
+          candidates: [candidate([{ text }], last ? finishOf(reply) : undefined)],
+          usageMetadata: last ? usageMetadata(prompt, reply.words.length) : { promptTokenCount: prompt },
+        }),
+      );
+    });
+  } else {
+    frames.push(
+      event({ candidates: [candidate([{ text: reply.preamble }])], usageMetadata: { promptTokenCount: prompt } }),
+    );
+    frames.push(
+      event({
+        candidates: [candidate([{ functionCall: { name: reply.name, args: reply.args } }], "STOP")],
+        usageMetadata: usageMetadata(prompt, 5),
+      }),
+    );
+  }
+  return frames;
+}
+
+export async function startGoogleFake(options: { apiKey: string; chunkDelayMs?: number }): Promise<GoogleFake> {
+  let seq = 0;
+
+  async function handle({ req, res, recorded, fault }: FakeContext): Promise<void> {
+    const url = new URL(recorded.path, "http://fake");
+    const match = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(
+      url.pathname,
+    );
+    if (req.method !== "POST" || !match) return fail(res, 404, `Requested entity was not found: ${url.pathname}`);
+    if (req.headers["x-goog-api-key"] !== options.apiKey) {
+      return fail(res, 400, "API key not valid. Please pass a valid API key.");
+    }
+    const [, model, method] = match;
+    const body = recorded.json();
+    seq += 1;
+    if (method === "batchEmbedContents") {
+      const requests = Array.isArray(body.requests) ? (body.requests as Json[]) : [];
+      const embeddings = requests.map((r) => {
+        const text = String(((r.content as Json).parts as Json[])[0]?.text ?? "");
+        const dims = typeof r.outputDimensionality === "number" ? r.outputDimensionality : 8;
+        return { values: Array.from({ length: dims }, (_, i) => ((text.length + i) % 7) / 7) };
+      });
+      res.writeHead(200, { "content-type": "application/json; charset=UTF-8" });
+      res.end(JSON.stringify({ embeddings }));
+      return;
+    }
+    const conversation = readConversation(body);
+    if (typeof conversation === "string") return fail(res, 400, conversation);
+    const reply = scriptReply(conversation);
+    const prompt = promptTokens(conversation);
+    const responseId = `fakeResp${seq}`;
+    if (method === "streamGenerateContent") {
+      if (url.searchParams.get("alt") !== "sse") return fail(res, 400, "this fake only streams with alt=sse");
+      const frames = googleStreamFrames(reply, prompt, String(model), responseId);
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      await writeFrames(res, frames, fault, options.chunkDelayMs);
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json; charset=UTF-8" });
+    res.end(
+      JSON.stringify({
+        candidates: [candidate(replyParts(reply), finishOf(reply))],
+        usageMetadata: usageMetadata(prompt, completionTokens(reply)),
+        modelVersion: model,
+        responseId,
+      }),
+    );
+  }
+
+  const server = await startFakeServer(handle);
+  return Object.assign(server, { baseUrl: `${server.origin}/v1beta` });
+}

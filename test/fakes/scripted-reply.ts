@@ -1,0 +1,77 @@
+/**
+ * The behaviour every provider fake shares, so one conformance suite can expect the same answers from all of
+ * them. Each fake parses its own wire format into a `Conversation` (which checks the gateway's translation) and
+ * serialises the `ScriptedReply` in its own format. "Tokens" are whitespace-separated words.
+ *
+ * - the last message is a tool result -> text "The tool said: <result>"
+ * - tools are offered and the last user text mentions "weather" -> a call of the first tool with {"city":"Paris"}
+ * - otherwise -> "You said: <last user text>" + " [system: <system>]" + " [images: n]" + " [turns: n]"
+ * - `maxTokens` cuts the words and finishes with "length".
+ */
+export interface Conversation {
+  readonly system: string;
+  /** User turns with text (tool results are not turns). */
+  readonly userTurns: number;
+  readonly lastUserText: string;
+  /** Images in the last user turn. */
+  readonly images: number;
+  readonly toolNames: readonly string[];
+  /** Text of the tool result when the conversation ends with one. */
+  readonly toolResult?: string;
+  readonly maxTokens?: number;
+  /** Every text of the request, for the prompt token count. */
+  readonly allText: readonly string[];
+}
+
+export type ScriptedReply =
+  | { readonly kind: "text"; readonly words: readonly string[]; readonly finish: "stop" | "length" }
+  | {
+      readonly kind: "tool";
+      readonly preamble: string;
+      readonly name: string;
+      readonly args: Readonly<Record<string, unknown>>;
+    };
+
+export const TOOL_ARGS = { city: "Paris" } as const;
+
+export function countWords(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+export function promptTokens(c: Conversation): number {
+  return c.allText.reduce((n, t) => n + countWords(t), 0);
+}
+
+export function scriptReply(c: Conversation): ScriptedReply {
+  if (c.toolResult !== undefined) return cut(`The tool said: ${c.toolResult}`, c.maxTokens);
+  const tool = c.toolNames[0];
+  if (tool && /weather/i.test(c.lastUserText)) {
+    return { kind: "tool", preamble: "Let me check.", name: tool, args: TOOL_ARGS };
+  }
+  let text = `You said: ${c.lastUserText}`;
+  if (c.system) text += ` [system: ${c.system}]`;
+  if (c.images) text += ` [images: ${c.images}]`;
+  if (c.userTurns > 1) text += ` [turns: ${c.userTurns}]`;
+  return cut(text, c.maxTokens);
+}
+
+function cut(text: string, maxTokens: number | undefined): ScriptedReply {
+  const words = text.split(/\s+/).filter(Boolean);
+  if (maxTokens !== undefined && words.length > maxTokens) {
+    return { kind: "text", words: words.slice(0, maxTokens), finish: "length" };
+  }
+  return { kind: "text", words, finish: "stop" };
+}
+
+/** Words as streamed text deltas: "a", " b", " c". */
+export function textDeltas(words: readonly string[]): string[] {
+  return words.map((w, i) => (i === 0 ? w : ` ${w}`));
+}
+
+/** A JSON string cut into `parts` pieces (streams deliver tool arguments in fragments). */
+export function fragments(json: string, parts = 3): string[] {
+  const size = Math.max(1, Math.ceil(json.length / parts));
+  const out: string[] = [];
+  for (let i = 0; i < json.length; i += size) out.push(json.slice(i, i + size));
+  return out;
+}
