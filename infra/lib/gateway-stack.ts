@@ -10,7 +10,7 @@ import { Monitoring } from "./monitoring";
 import { acknowledgeStackFindings } from "./nag-acknowledgements";
 import { type FunctionName, NodeFunction } from "./node-function";
 import { type GatewayStackOptions, validateStackOptions } from "./stack-options";
-import { GatewayState, VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS } from "./state";
+import { GatewayState, SYSTEM_WORKSPACE, VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS } from "./state";
 
 /** Gateway env var for `logBodies`; not yet in shared/env.ts (see docs/deploy.md). */
 export const LOG_BODIES_ENV = "LOG_BODIES";
@@ -79,6 +79,8 @@ export class GatewayStack extends Stack {
       logRetention,
       environment: {
         [ENV.tableName]: state.table.tableName,
+        [ENV.kmsKeyId]: state.virtualKeyKey.keyArn,
+        [ENV.adminKeySecretArn]: state.adminKeySecret.secretArn,
         [ENV.logStreamName]: pipeline.streamName,
         [ENV.athenaWorkgroup]: analytics.workgroupName,
         [ENV.glueDatabase]: analytics.databaseName,
@@ -87,13 +89,24 @@ export class GatewayStack extends Stack {
     });
     this.functions = { gateway, admin, analytics: analyticsFn };
 
-    // Grants: each function gets what its handlers do and nothing more.
+    // Grants: each function gets what its handlers do and nothing more. All three authenticate gateway keys, so all
+    // three load the API-key pepper (shared/auth/key-pepper.ts): Decrypt it under the system workspace, and the
+    // first to need it creates it (Encrypt under the system workspace + a conditional PutItem in the table).
+    const keyArn = state.virtualKeyKey.keyArn;
     state.table.grantReadWriteData(gateway.role);
     state.table.grantReadWriteData(admin.role);
-    state.table.grantReadData(analyticsFn.role);
-    gateway.role.addToPrincipalPolicy(virtualKeyStatement("kms:Decrypt", state.virtualKeyKey.keyArn));
-    admin.role.addToPrincipalPolicy(virtualKeyStatement("kms:Encrypt", state.virtualKeyKey.keyArn));
+    // Analytics writes only the pepper item (conditional PutItem); CDK has no grant narrower than read-write data.
+    state.table.grantReadWriteData(analyticsFn.role);
+    gateway.role.addToPrincipalPolicy(virtualKeyStatement(["kms:Decrypt"], keyArn, "any-workspace"));
+    gateway.role.addToPrincipalPolicy(virtualKeyStatement(["kms:Encrypt"], keyArn, "system-workspace"));
+    admin.role.addToPrincipalPolicy(virtualKeyStatement(["kms:Encrypt"], keyArn, "any-workspace"));
+    admin.role.addToPrincipalPolicy(virtualKeyStatement(["kms:Decrypt"], keyArn, "system-workspace"));
+    analyticsFn.role.addToPrincipalPolicy(
+      virtualKeyStatement(["kms:Decrypt", "kms:Encrypt"], keyArn, "system-workspace"),
+    );
     state.grantReadAdminKey(admin.role);
+    // The analytics API accepts the root admin key too (createAwsControlPlane, rootKey "required").
+    state.grantReadAdminKey(analyticsFn.role);
     pipeline.grantPutRecords(gateway.role);
     pipeline.grantPutRecords(analyticsFn.role);
     analytics.grantQuery(analyticsFn.role);
@@ -130,18 +143,29 @@ export class GatewayStack extends Stack {
   }
 }
 
+type KmsAction = "kms:Encrypt" | "kms:Decrypt";
+
 /**
- * One KMS action on the virtual-key key, usable only with the encryption context the virtual-key store writes:
- * exactly the keys `workspace` and `virtualKey`, both present.
+ * Which encryption contexts a KMS statement admits. "any-workspace": every virtual-key context. "system-workspace":
+ * only `workspace` = `_system` (the API-key pepper), never a tenant's provider credentials.
  */
-function virtualKeyStatement(action: "kms:Encrypt" | "kms:Decrypt", keyArn: string): iam.PolicyStatement {
+type ContextScope = "any-workspace" | "system-workspace";
+
+/**
+ * KMS actions on the virtual-key key, usable only with the encryption context the virtual-key store writes:
+ * exactly the keys `workspace` and `virtualKey`, both present; with "system-workspace", `workspace` must be `_system`.
+ */
+function virtualKeyStatement(actions: readonly KmsAction[], keyArn: string, scope: ContextScope): iam.PolicyStatement {
   const [workspaceKey, virtualKeyKey] = VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS;
   return new iam.PolicyStatement({
-    actions: [action],
+    actions: [...actions],
     resources: [keyArn],
     conditions: {
       "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": [...VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS] },
       Null: { [`kms:EncryptionContext:${workspaceKey}`]: "false", [`kms:EncryptionContext:${virtualKeyKey}`]: "false" },
+      ...(scope === "system-workspace"
+        ? { StringEquals: { [`kms:EncryptionContext:${workspaceKey}`]: SYSTEM_WORKSPACE } }
+        : {}),
     },
   });
 }

@@ -19,6 +19,13 @@ export const TABLE_KEYS = {
 export const VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS = ["workspace", "virtualKey"] as const;
 
 /**
+ * Encryption-context `workspace` of values the system seals for itself: the API-key pepper
+ * (`shared/auth/key-pepper.ts`, context `{ workspace: "_system", virtualKey: "api-key-pepper" }`). Real workspace
+ * ids are `ws-...`, so a statement limited to this workspace reaches no tenant's provider credentials.
+ */
+export const SYSTEM_WORKSPACE = "_system";
+
+/**
  * Durable state: the single table, the KMS key that wraps provider secrets held in virtual keys, and the root
  * admin key. All three are retained when the stack is deleted.
  */

@@ -1,5 +1,8 @@
 import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SYSTEM_WORKSPACE, VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS } from "../../infra/lib/state";
+import { loadKeyHasher, PEPPER_NAME } from "../../shared/auth/key-pepper";
+import type { CipherContext } from "../../shared/crypto/secret-cipher";
 import {
   actionsOf,
   type CfnResource,
@@ -11,6 +14,17 @@ import {
 } from "./support/synth-stack";
 
 type Role = "gateway" | "admin" | "analytics";
+const ROLES: readonly Role[] = ["gateway", "admin", "analytics"];
+
+/** The encryption-context condition every KMS statement carries: exactly the keys workspace and virtualKey. */
+const CONTEXT_KEYS_CONDITION = {
+  "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["workspace", "virtualKey"] },
+  Null: { "kms:EncryptionContext:workspace": "false", "kms:EncryptionContext:virtualKey": "false" },
+};
+const SYSTEM_ONLY_CONDITION = {
+  ...CONTEXT_KEYS_CONDITION,
+  StringEquals: { "kms:EncryptionContext:workspace": "_system" },
+};
 
 let template: Template;
 let statements: Record<Role, Statement[]>;
@@ -68,11 +82,16 @@ describe("DynamoDB table", () => {
     expect(table.DeletionPolicy).toBe("Retain");
   });
 
-  it("lets gateway and admin write, and analytics only read", () => {
-    expect(actionsOn("gateway", tableId)).toContain("dynamodb:UpdateItem");
-    expect(actionsOn("admin", tableId)).toContain("dynamodb:PutItem");
-    expect(actionsOn("analytics", tableId)).toContain("dynamodb:Query");
-    expect(actionsOn("analytics", tableId).filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+  it("lets all three functions read and write items (any of them may create the API-key pepper item)", () => {
+    const gatewayActions = actionsOn("gateway", tableId).sort();
+
+    expect(gatewayActions).toEqual(
+      expect.arrayContaining(["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+    );
+    expect(actionsOn("admin", tableId).sort()).toEqual(gatewayActions);
+    expect(actionsOn("analytics", tableId).sort()).toEqual(gatewayActions);
+    // Item access only: nobody may change, back up, restore or delete the table itself.
+    expect(gatewayActions.filter((a) => /(Create|Update|Delete)(Table|Backup)|Restore|TimeToLive/.test(a))).toEqual([]);
   });
 });
 
@@ -84,28 +103,73 @@ describe("virtual-key KMS key", () => {
     });
   });
 
-  it("lets the gateway decrypt but never encrypt", () => {
-    expect(actionsOn("gateway", keyId)).toEqual(["kms:Decrypt"]);
-  });
+  it("is named to every function by its ARN in KMS_KEY_ID", () => {
+    for (const prefix of ["GatewayFunction", "AdminFunction", "AnalyticsFunction"]) {
+      const fn = template.toJSON().Resources[logicalIdOf(template, "AWS::Lambda::Function", prefix)] as CfnResource;
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
-  it("lets admin encrypt but never decrypt", () => {
-    expect(actionsOn("admin", keyId)).toEqual(["kms:Encrypt"]);
-  });
-
-  it("gives analytics no KMS permission at all", () => {
-    expect(statements.analytics.flatMap(actionsOf).filter((a) => a.startsWith("kms:"))).toEqual([]);
-  });
-
-  it("only allows requests that carry exactly the workspace and virtualKey encryption context", () => {
-    const kmsStatements = [...statements.gateway, ...statements.admin].filter((s) => references(s.Resource, keyId));
-
-    expect(kmsStatements).toHaveLength(2);
-    for (const statement of kmsStatements) {
-      expect(statement.Condition).toEqual({
-        "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["workspace", "virtualKey"] },
-        Null: { "kms:EncryptionContext:workspace": "false", "kms:EncryptionContext:virtualKey": "false" },
-      });
+      expect(variables.KMS_KEY_ID).toEqual({ "Fn::GetAtt": [keyId, "Arn"] });
     }
+  });
+
+  /** Each KMS statement on the key as `<sorted actions> @ <any workspace | _system only>`. */
+  function kmsGrants(role: Role): string[] {
+    return statements[role]
+      .filter((s) => references(s.Resource, keyId))
+      .map((s) => {
+        const scope = JSON.stringify(s.Condition) === JSON.stringify(SYSTEM_ONLY_CONDITION) ? "_system only" : "any";
+        return `${actionsOf(s).sort().join("+")} @ ${scope}`;
+      })
+      .sort();
+  }
+
+  it("lets the gateway decrypt any virtual key, and encrypt only in the system workspace (the pepper)", () => {
+    expect(kmsGrants("gateway")).toEqual(["kms:Decrypt @ any", "kms:Encrypt @ _system only"]);
+  });
+
+  it("lets admin encrypt any virtual key, and decrypt only in the system workspace (the pepper)", () => {
+    expect(kmsGrants("admin")).toEqual(["kms:Decrypt @ _system only", "kms:Encrypt @ any"]);
+  });
+
+  it("lets analytics encrypt and decrypt only in the system workspace, never a virtual key's credentials", () => {
+    expect(kmsGrants("analytics")).toEqual(["kms:Decrypt+kms:Encrypt @ _system only"]);
+  });
+
+  it("grants KMS actions on the virtual-key key only, each statement bound to the encryption context", () => {
+    const all = ROLES.flatMap((role) => statements[role]);
+    const kmsStatements = all.filter((s) => actionsOf(s).some((a) => a.startsWith("kms:")));
+
+    expect(kmsStatements).toHaveLength(5);
+    for (const statement of kmsStatements) {
+      expect(references(statement.Resource, keyId)).toBe(true);
+      expect([CONTEXT_KEYS_CONDITION, SYSTEM_ONLY_CONDITION]).toContainEqual(statement.Condition);
+    }
+  });
+
+  it("matches the context the API-key pepper is sealed and opened with", async () => {
+    // Prepare: a cipher that records contexts, a store that always creates
+    const contexts: CipherContext[] = [];
+    const cipher = {
+      encrypt: async (_plaintext: string, context: CipherContext) => {
+        contexts.push(context);
+        return "sealed";
+      },
+      decrypt: async (_sealed: string, context: CipherContext) => {
+        contexts.push(context);
+        return Buffer.alloc(32, 7).toString("base64");
+      },
+    };
+    const store = { getOrCreateSystemValue: (_name: string, create: () => Promise<string>) => create() };
+
+    // Act
+    await loadKeyHasher(store, cipher);
+
+    // Assess: what the `_system only` statements admit is exactly what the pepper code sends
+    expect(contexts).toEqual([
+      { workspace: SYSTEM_WORKSPACE, virtualKey: PEPPER_NAME },
+      { workspace: SYSTEM_WORKSPACE, virtualKey: PEPPER_NAME },
+    ]);
+    expect(Object.keys(contexts[0] ?? {})).toEqual([...VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS]);
   });
 });
 
@@ -116,32 +180,43 @@ describe("root admin key secret", () => {
     });
   });
 
-  it("is named after the stack, readable by the admin function and by no other principal in the stack", () => {
+  it("is named after the stack, readable by the admin and analytics functions and by no other principal", () => {
     const secretArnPattern = ":secret:TestGateway/root-admin-key-??????";
     const policies = Object.values(template.findResources("AWS::IAM::Policy")) as CfnResource[];
-    const mentioning = policies.filter((p) => {
-      const document = JSON.stringify(p.Properties.PolicyDocument);
-      return (
-        document.includes("secretsmanager:") ||
-        document.includes("root-admin-key") ||
-        references(p.Properties.PolicyDocument, secretId)
-      );
-    });
-    const adminOnSecret = statements.admin.filter((s) => JSON.stringify(s.Resource).includes(secretArnPattern));
+    const rolesMentioning = policies
+      .filter((p) => {
+        const document = JSON.stringify(p.Properties.PolicyDocument);
+        return (
+          document.includes("secretsmanager:") ||
+          document.includes("root-admin-key") ||
+          references(p.Properties.PolicyDocument, secretId)
+        );
+      })
+      .map((p) => JSON.stringify(p.Properties.Roles));
+    const onSecret = (role: Role) =>
+      statements[role]
+        .filter((s) => JSON.stringify(s.Resource).includes(secretArnPattern))
+        .flatMap(actionsOf)
+        .sort();
+    const roleRef = (prefix: string) => JSON.stringify([{ Ref: logicalIdOf(template, "AWS::IAM::Role", prefix) }]);
 
     expect(template.toJSON().Resources[secretId]).toMatchObject({ Properties: { Name: "TestGateway/root-admin-key" } });
-    expect(adminOnSecret.flatMap(actionsOf).sort()).toEqual([
-      "secretsmanager:DescribeSecret",
-      "secretsmanager:GetSecretValue",
-    ]);
-    expect(mentioning).toHaveLength(1);
+    expect(onSecret("admin")).toEqual(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]);
+    expect(onSecret("analytics")).toEqual(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]);
+    expect(rolesMentioning.sort()).toEqual([roleRef("AdminRole"), roleRef("AnalyticsRole")].sort());
     expect(statements.gateway.flatMap(actionsOf).filter((a) => a.startsWith("secretsmanager:"))).toEqual([]);
-    expect(statements.analytics.flatMap(actionsOf).filter((a) => a.startsWith("secretsmanager:"))).toEqual([]);
   });
 
-  it("reaches the admin function as an ARN, and the stack outputs the ARN, never the value", () => {
+  it("reaches admin and analytics as an ARN (not the gateway), and the stack outputs the ARN, never the value", () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const secretEnv = (prefix: string) => {
+      const fn = template.toJSON().Resources[logicalIdOf(template, "AWS::Lambda::Function", prefix)] as CfnResource;
+      return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.ADMIN_KEY_SECRET_ARN;
+    };
 
+    expect(secretEnv("AdminFunction")).toEqual({ Ref: secretId });
+    expect(secretEnv("AnalyticsFunction")).toEqual({ Ref: secretId });
+    expect(secretEnv("GatewayFunction")).toBeUndefined();
     expect(outputs.AdminKeySecretArn?.Value).toEqual({ Ref: secretId });
     // A `{{resolve:secretsmanager:...}}` dynamic reference would put the value into the deployed template.
     expect(JSON.stringify(template.toJSON())).not.toContain("{{resolve:secretsmanager");
@@ -192,7 +267,7 @@ describe("outputs", () => {
 
 describe("least privilege", () => {
   it("grants no function a bare `*` resource", () => {
-    const all = [...statements.gateway, ...statements.admin, ...statements.analytics];
+    const all = ROLES.flatMap((role) => statements[role]);
 
     expect(all.filter((s) => JSON.stringify(s.Resource) === '"*"')).toEqual([]);
   });
