@@ -12,8 +12,6 @@ import { type FunctionName, NodeFunction } from "./node-function";
 import { type GatewayStackOptions, validateStackOptions } from "./stack-options";
 import { GatewayState, SYSTEM_WORKSPACE, VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS } from "./state";
 
-/** Gateway env var for `logBodies`; not yet in shared/env.ts (see docs/deploy.md). */
-export const LOG_BODIES_ENV = "LOG_BODIES";
 
 export interface GatewayStackProps extends StackProps {
   readonly options: GatewayStackOptions;
@@ -55,7 +53,7 @@ export class GatewayStack extends Stack {
         [ENV.tableName]: state.table.tableName,
         [ENV.kmsKeyId]: state.virtualKeyKey.keyArn,
         [ENV.logStreamName]: pipeline.streamName,
-        [LOG_BODIES_ENV]: String(options.logBodies),
+        [ENV.logBodies]: String(options.logBodies),
         ...(allowlist === undefined ? {} : { [ENV.customHostAllowlist]: allowlist }),
       },
     });

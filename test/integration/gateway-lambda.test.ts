@@ -3,17 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { lambdaContext, restApiEvent } from "../support/api-gateway-event";
 import { ResponseSink } from "../support/response-sink";
+import { LOG_BUCKET, provisionOnMoto, s3 } from "./gateway-lambda-setup";
 
 type StreamingHandler = (event: APIGatewayProxyEvent, stream: ResponseSink, context: Context) => Promise<void>;
 
 describe("gateway Lambda handler (response streaming through middy)", () => {
   let fake: OpenAIFake;
   let handler: StreamingHandler;
+  let apiKey: string;
+  let workspaceId: string;
 
   beforeAll(async () => {
     fake = await startOpenAIFake({ apiKey: "sk-live-1", chunkDelayMs: 20 });
-    process.env.CUSTOM_HOST_ALLOWLIST = "loopback";
-    process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+    ({ apiKey, workspaceId } = await provisionOnMoto());
     ({ handler } = (await import("../../functions/gateway/handler")) as unknown as { handler: StreamingHandler });
   });
   afterAll(async () => {
@@ -21,6 +23,7 @@ describe("gateway Lambda handler (response streaming through middy)", () => {
   });
 
   const headers = () => ({
+    "x-portkey-api-key": apiKey,
     Authorization: "Bearer sk-live-1",
     "x-portkey-provider": "openai",
     "x-portkey-custom-host": fake.baseUrl,
@@ -92,6 +95,48 @@ describe("gateway Lambda handler (response streaming through middy)", () => {
     expect(fake.abortedResponses).toBe(1);
   });
 
+  it("refuses a request without a gateway key with 401 before any upstream call", async () => {
+    fake.reset();
+    const sink = new ResponseSink();
+    const { "x-portkey-api-key": _omitted, ...rest } = headers();
+    const event = restApiEvent({
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: rest,
+      body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }] }),
+    });
+    await handler(event, sink, lambdaContext());
+    expect(sink.prelude?.statusCode).toBe(401);
+    expect(JSON.parse(sink.text()).error.type).toBe("authentication_error");
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("delivers one log record per request to S3 through Firehose after the response", async () => {
+    // Prepare
+    const sink = new ResponseSink();
+    const event = restApiEvent({
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: { ...headers(), "x-portkey-trace-id": "logged-trace-1" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "log me" }] }),
+    });
+
+    // Act
+    await handler(event, sink, lambdaContext());
+
+    // Assess: moto's Firehose writes one object per put, immediately
+    const listing = await s3("GET", `/${LOG_BUCKET}?list-type=2&prefix=logs/`);
+    const keys = [...listing.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1] as string);
+    const rows = (await Promise.all(keys.map((k) => s3("GET", `/${LOG_BUCKET}/${k}`))))
+      .flatMap((text) => text.split("\n").filter(Boolean))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const mine = rows.filter((r) => r.trace_id === "logged-trace-1");
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ workspace_id: workspaceId, status: 200, provider: "openai", prompt_tokens: 2 });
+    expect(JSON.stringify(rows)).not.toContain("sk-live-1");
+    expect(JSON.stringify(rows)).not.toContain(apiKey);
+  });
+
   it("answers a non-streaming request with the upstream JSON", async () => {
     const sink = new ResponseSink();
     const event = restApiEvent({
@@ -135,11 +180,6 @@ describe("admin and analytics Lambda handlers", () => {
     ["admin", "/v1/admin/health"],
     ["analytics", "/v1/analytics/health"],
   ])("%s answers its health route", async (name, path) => {
-    process.env.TABLE_NAME = "gateway";
-    process.env.KMS_KEY_ID = "alias/gateway";
-    process.env.ADMIN_KEY_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:admin";
-    process.env.AWS_REGION = "us-east-1";
-    process.env.LOG_STREAM_NAME = "gateway-request-logs";
     process.env.ATHENA_WORKGROUP = "gateway-analytics";
     process.env.GLUE_DATABASE = "gateway_logs";
     process.env.GLUE_TABLE = "request_logs";
