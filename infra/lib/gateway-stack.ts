@@ -12,7 +12,6 @@ import { type FunctionName, NodeFunction } from "./node-function";
 import { type GatewayStackOptions, validateStackOptions } from "./stack-options";
 import { GatewayState, SYSTEM_WORKSPACE, VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS } from "./state";
 
-
 export interface GatewayStackProps extends StackProps {
   readonly options: GatewayStackOptions;
 }

@@ -27,7 +27,7 @@ export interface GatewayStackOptions {
 export const DEFAULT_STACK_OPTIONS: GatewayStackOptions = {
   customHostAllowlist: [],
   logRetentionDays: 30,
-  logBodies: false,
+  logBodies: true,
   logTransitionToIaDays: 30,
   logExpirationDays: 400,
   athenaBytesScannedCutoff: 10 * 1024 ** 3,

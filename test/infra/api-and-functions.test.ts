@@ -163,7 +163,7 @@ describe("Lambda functions", () => {
     const fn = configured.template.toJSON().Resources[gatewayId] as CfnResource;
 
     expect(fn.Properties).toMatchObject({
-      Environment: { Variables: { CUSTOM_HOST_ALLOWLIST: "10.0.0.0/8,llm.local", LOG_BODIES: "false" } },
+      Environment: { Variables: { CUSTOM_HOST_ALLOWLIST: "10.0.0.0/8,llm.local", LOG_BODIES: "true" } },
     });
   });
 
