@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { runAnalyticsBench } from "./analytics";
+import { runProviderBench } from "./providers";
 import { printOverhead, runProxyOverheadBench } from "./proxy-overhead";
+import { runRoutingBench } from "./routing";
 
 /**
  * `npm run bench`: bounded, loopback-only benchmarks. Prints markdown tables and writes the raw figures to
@@ -30,6 +32,8 @@ if (wanted("proxy")) {
 }
 
 const sections: [string, string, () => Promise<Record<string, number>>][] = [
+  ["routing", "Routing: 2-target fallback config vs single target (happy path)", runRoutingBench],
+  ["providers", "Stream translation cost per upstream chunk (us)", runProviderBench],
   ["analytics", "Logging hot path and analytics queries (1M records, DuckDB)", runAnalyticsBench],
 ];
 for (const [name, title, run] of sections) {

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { createStarterKey } from "./first-start";
 import { startLocalRuntime } from "./runtime";
 
 /** `npm start`: the whole gateway on one local port. PORT, HOST and GATEWAY_DATA_DIR configure it. */
@@ -11,11 +12,15 @@ const runtime = await startLocalRuntime({
   port,
   dataDir,
   customHostAllowlist: process.env.CUSTOM_HOST_ALLOWLIST,
+  logBodies: process.env.LOG_BODIES !== "false",
 });
 console.log(`AI gateway listening on ${runtime.url} (data: ${dataDir})`);
 console.log(`OpenAI-compatible base URL: ${runtime.url}/v1`);
 if (runtime.adminKey.created) {
-  console.log(`\nRoot admin key (shown once; also stored under ${dataDir}):\n  ${runtime.adminKey.key}\n`);
+  const starter = await createStarterKey(runtime.cores.admin, runtime.adminKey.key);
+  console.log("\nFirst start. These keys are shown once:");
+  console.log(`  root admin key (admin API, all workspaces; kept in ${dataDir}/admin-key): ${runtime.adminKey.key}`);
+  console.log(`  gateway key for workspace "${starter.workspaceId}" (send as x-portkey-api-key): ${starter.apiKey}\n`);
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
