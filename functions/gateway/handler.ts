@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
@@ -8,6 +9,7 @@ import { createLoggingObserver } from "../../shared/gateway/log-observer";
 import { createHostGuard } from "../../shared/http/host-guard";
 import { createUndiciTransport } from "../../shared/http/upstream";
 import { streamingLambda } from "../../shared/lambda/streaming-handler";
+import { withRequestMetrics } from "../../shared/logging/metrics-sink";
 import { createRequestLogger } from "../../shared/logging/record-builder";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 
@@ -16,11 +18,14 @@ import { defaultProviderRegistry } from "../../shared/providers/registry";
 const logger = new Logger({ serviceName: "gateway" });
 const hostGuard = createHostGuard(optionalEnv(ENV.customHostAllowlist));
 const plane = createAwsControlPlane(process.env, { rootKey: "disabled" });
-const logSink = createFirehoseSink({
-  port: firehosePort(new FirehoseClient({}), requireEnv(ENV.logStreamName)),
-  onUndelivered: (failure) =>
-    logger.error("request log rows not delivered to Firehose", { reason: failure.reason, rows: failure.rows.length }),
-});
+const logSink = withRequestMetrics(
+  createFirehoseSink({
+    port: firehosePort(new FirehoseClient({}), requireEnv(ENV.logStreamName)),
+    onUndelivered: (failure) =>
+      logger.error("request log rows not delivered to Firehose", { reason: failure.reason, rows: failure.rows.length }),
+  }),
+  new Metrics({ namespace: "AiGateway", serviceName: "gateway" }),
+);
 const core = createGatewayCore({
   providers: defaultProviderRegistry(),
   transport: createUndiciTransport({ guard: hostGuard }),

@@ -1,0 +1,44 @@
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createMemorySink } from "../../shared/logging/log-sink";
+import { withRequestMetrics } from "../../shared/logging/metrics-sink";
+import { createRequestLogger } from "../../shared/logging/record-builder";
+
+describe("withRequestMetrics", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("emits one EMF line per request record at flush time, not when the record is enqueued", async () => {
+    // Prepare
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const inner = createMemorySink();
+    const sink = withRequestMetrics(inner, new Metrics({ namespace: "AiGateway", serviceName: "gateway" }));
+    const logger = createRequestLogger({ sink });
+    for (const status of [200, 502]) {
+      const log = logger.start({
+        traceId: `t-${status}`,
+        workspaceId: "ws-1",
+        apiKeyId: "k-1",
+        method: "POST",
+        endpoint: "chat",
+        logBodies: false,
+        modelRequested: "gpt-4o-mini",
+      });
+      log.setTarget({ provider: "openai", model: "gpt-4o-mini" });
+      log.setUsage({ prompt_tokens: 10, completion_tokens: 5 });
+      log.end(status);
+    }
+
+    // Act + Assess
+    expect(inner.rows).toHaveLength(2);
+    expect(lines.filter((l) => l.includes('"_aws"'))).toHaveLength(0);
+    await sink.flush();
+    const emf = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(emf).toHaveLength(2);
+    expect(emf[0]).toMatchObject({ model: "gpt-4o-mini", Requests: 1, Errors: 0, PromptTokens: 10 });
+    expect(emf[1]).toMatchObject({ Errors: 1, ServerErrors: 1 });
+  });
+});
