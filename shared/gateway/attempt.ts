@@ -17,6 +17,8 @@ export interface AttemptInput {
   readonly timeoutMs?: number;
   readonly streamIdleTimeoutMs: number;
   readonly onStreamEnd: (end: StreamEnd, stream: StreamAttempt) => void;
+  /** Sees every chunk the client is sent on a stream (body logging). */
+  readonly onStreamOutput?: (chunk: Buffer | string) => void;
 }
 
 export interface JsonAttempt {
@@ -172,6 +174,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       abortUpstream: (reason) => controller.abort(reason),
       idleTimeoutMs: input.streamIdleTimeoutMs,
       onEnd: (end) => input.onStreamEnd(end, attempt),
+      onOutput: input.onStreamOutput,
     });
     return attempt;
   } catch (err) {

@@ -53,6 +53,9 @@ export interface GatewayDeps {
   readonly routing?: Partial<RoutingOptions>;
 }
 
+/** Stream bytes kept for the request log (the log caps bodies at 32 KiB; a little slack for redaction). */
+const STREAM_LOG_LIMIT = 40 * 1024;
+
 const SSE_HEADERS = Object.freeze({
   "content-type": "text/event-stream; charset=utf-8",
   "cache-control": "no-cache",
@@ -87,6 +90,16 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
     let modelSlug: string | undefined;
     let modelRewritten = false;
     let configId: string | undefined;
+    const logBodies = bodyLoggingEnabled(req.headers, deps.logBodies);
+    const streamed: (Buffer | string)[] = [];
+    let streamedBytes = 0;
+    const captureStream = logBodies
+      ? (chunk: Buffer | string) => {
+          if (streamedBytes > STREAM_LOG_LIMIT) return;
+          streamed.push(chunk);
+          streamedBytes += chunk.length;
+        }
+      : undefined;
 
     function summary(fields: Partial<RequestSummary> & Pick<RequestSummary, "status">): RequestSummary {
       return {
@@ -104,7 +117,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
         latencyMs: performance.now() - started,
         metadata: headers?.metadata ?? {},
         clientAborted: false,
-        logBodies: bodyLoggingEnabled(req.headers, deps.logBodies),
+        logBodies,
         user: typeof body.user === "string" ? body.user : undefined,
         retryCount: outcome?.retryCount,
         lastUsedOptionIndex: fromConfig ? outcome?.leaf?.path : undefined,
@@ -145,6 +158,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
           clientSignal: req.signal,
           timeoutMs: leaf.requestTimeoutMs ?? h.requestTimeoutMs,
           streamIdleTimeoutMs: deps.streamIdleTimeoutMs,
+          onStreamOutput: captureStream,
           onStreamEnd: (end, attempt) => {
             observer?.finish(
               summary({
@@ -160,6 +174,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
                 modelServed: attempt.translator.model,
                 ttftMs: attempt.ttftMs,
                 clientAborted: end.reason === "client_abort",
+                responseBody: streamed.length ? streamed.join("") : undefined,
               }),
             );
           },

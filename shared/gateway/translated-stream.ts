@@ -18,6 +18,8 @@ export interface TranslatedStreamOptions {
   /** Milliseconds without an upstream chunk after which the stream is failed with an SSE error event. */
   readonly idleTimeoutMs: number;
   readonly onEnd: (end: StreamEnd) => void;
+  /** Sees every chunk sent to the client (for body logging); must be cheap and must not throw. */
+  readonly onOutput?: (chunk: Buffer | string) => void;
 }
 
 /** SSE error event the OpenAI SDKs understand (they throw an APIError on `data: {"error":...}`). */
@@ -40,18 +42,23 @@ export class TranslatedStream extends Readable {
 
   constructor(private readonly opts: TranslatedStreamOptions) {
     super();
-    if (opts.head.length) this.push(opts.head);
+    if (opts.head.length) this.send(opts.head);
     const { upstream } = opts;
     upstream.on("data", (chunk: Buffer) => {
       this.armIdle();
       const out = opts.translator.push(chunk);
-      if (out.length && !this.push(out)) upstream.pause();
+      if (out.length && !this.send(out)) upstream.pause();
     });
     upstream.once("end", () => this.finishFromUpstream());
     upstream.once("error", () =>
       this.fail(streamError("The upstream connection failed mid-stream.", "stream_interrupted")),
     );
     this.armIdle();
+  }
+
+  private send(chunk: Buffer | string): boolean {
+    this.opts.onOutput?.(chunk);
+    return this.push(chunk);
   }
 
   override _read(): void {
@@ -86,7 +93,7 @@ export class TranslatedStream extends Readable {
       this.fail(streamError("The upstream ended the stream before it was complete.", "stream_truncated"));
       return;
     }
-    if (tail.length) this.push(tail);
+    if (tail.length) this.send(tail);
     this.done = true;
     clearTimeout(this.idleTimer);
     this.push(null);
@@ -98,7 +105,7 @@ export class TranslatedStream extends Readable {
     this.done = true;
     clearTimeout(this.idleTimer);
     this.opts.upstream.destroy();
-    this.push(sseErrorEvent(error));
+    this.send(sseErrorEvent(error));
     this.push(null);
     this.opts.onEnd({ reason: "error", error });
   }

@@ -172,6 +172,14 @@ describe("operator flow: root key -> workspace, API key, virtual key -> app gets
     const first = ok.find((r) => r.stream === false && r.config_id === null);
     expect(first).toMatchObject({ provider: "openai", prompt_tokens: 2, completion_tokens: 4, virtual_key: slug });
     expect(Number(first?.cost_usd)).toBeGreaterThan(0);
+    // a streamed answer is logged as the SSE the client received
+    const streamedRow = ok.find((r) => r.stream === true);
+    const streamedDetail = (await (
+      await fetch(`${gateway.url}/v1/logs/${String(streamedRow?.id)}`, { headers: { "x-portkey-api-key": appKey } })
+    ).json()) as { response_body: string; request_body: string };
+    expect(streamedDetail.response_body).toContain('"content":" two"');
+    expect(streamedDetail.response_body).toContain("data: [DONE]");
+    expect(streamedDetail.request_body).toContain("one two");
     seen.push(JSON.stringify(body));
   });
 
