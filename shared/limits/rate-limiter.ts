@@ -15,6 +15,7 @@ import type { WindowCounter, WindowKey } from "./window-counter";
  * completes and the next one waits.
  */
 export const WINDOW_MS: Record<RateLimitUnit, number> = { rpm: 60_000, rph: 3_600_000, rpd: 86_400_000 };
+const UNIT_NAME: Record<RateLimitUnit, string> = { rpm: "minute", rph: "hour", rpd: "day" };
 
 interface Decision {
   readonly scope: RateLimitScope;
@@ -61,7 +62,7 @@ export class SlidingWindowRateLimiter implements RateLimiter {
       const { rule } = worst.decision.scope;
       throw new RateLimitError(
         `Rate limit reached for ${ownerLabel(worst.decision.scope)}: ${rule.value} ${rule.type} per ` +
-          `${rule.unit.slice(1)}. Retry after ${headers["retry-after"]} s.`,
+          `${UNIT_NAME[rule.unit]}. Retry after ${headers["retry-after"]} s.`,
         { headers },
       );
     }
