@@ -6,7 +6,7 @@
  */
 export interface ReplayOptions {
   readonly includeUsage: boolean;
-  /** Characters per content delta (code points; never splits a surrogate pair). */
+  /** UTF-16 units per content delta (a surrogate pair is never split). */
   readonly chunkChars: number;
 }
 
@@ -44,8 +44,10 @@ export function replayAsSse(cachedJson: string, opts: ReplayOptions): string[] |
   if (opts.includeUsage) base.usage = null;
 
   const events: string[] = [];
+  const prefix = `data: ${JSON.stringify(base).slice(0, -1)},"choices":[`;
   const emit = (index: number, delta: Record<string, unknown>, finish: string | null = null) => {
-    events.push(sse({ ...base, choices: [{ index, delta, logprobs: null, finish_reason: finish }] }));
+    const choice = `{"index":${index},"delta":${JSON.stringify(delta)},"logprobs":null,"finish_reason":${JSON.stringify(finish)}}`;
+    events.push(`${prefix}${choice}]}\n\n`);
   };
   for (const [position, choice] of (parsed.choices as Choice[]).entries()) {
     const index = typeof choice.index === "number" ? choice.index : position;
@@ -82,10 +84,17 @@ function sse(value: unknown): string {
   return `data: ${JSON.stringify(value)}\n\n`;
 }
 
+/** Splits into `size`-UTF-16-unit pieces, moving a cut that would split a surrogate pair one unit back. */
 function pieces(text: string | null, size: number): string[] {
   if (!text) return [];
-  const points = Array.from(text);
   const out: string[] = [];
-  for (let i = 0; i < points.length; i += size) out.push(points.slice(i, i + size).join(""));
+  let i = 0;
+  while (i < text.length) {
+    let end = Math.min(i + size, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff && end - 1 > i) end -= 1;
+    out.push(text.slice(i, end));
+    i = end;
+  }
   return out;
 }
