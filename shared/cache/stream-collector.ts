@@ -152,3 +152,10 @@ function messageOf(c: ChoiceAcc): Record<string, unknown> {
 function logprobsOf(c: ChoiceAcc): unknown {
   return c.logprobs.length > 0 ? { content: c.logprobs, refusal: null } : null;
 }
+
+/** One-shot form: the `chat.completion` JSON of a whole recorded stream, or undefined (see `ChatStreamCollector`). */
+export function collectStreamForCache(chunks: Iterable<Buffer | string>, maxBytes: number): string | undefined {
+  const collector = new ChatStreamCollector(maxBytes);
+  for (const chunk of chunks) collector.push(chunk);
+  return collector.result();
+}

@@ -3,7 +3,7 @@
  * bucket in a band is the sign pattern of its dot products with them. Two vectors at cosine similarity s agree on
  * one bit with probability p = 1 - acos(s)/pi, share a band's bucket with p^bits and at least one of `bands`
  * buckets with 1 - (1 - p^bits)^bands. With the defaults (6 bands x 8 bits): s = 0.99 -> 99.9 %, s = 0.95 -> 96 %,
- * s = 0.80 -> 57 %, s = 0.5 -> 21 % (those are only candidates; the cosine decides). See docs/adr/0018.
+ * s = 0.80 -> 65 %, s = 0.5 -> 21 % (those are only candidates; the cosine decides). See docs/adr/0018.
  *
  * The hyperplanes come from a seeded PRNG, so every process (and every Lambda instance) computes the same buckets.
  */
