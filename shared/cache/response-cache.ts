@@ -31,6 +31,7 @@ export type CacheLookup =
   | { readonly status: "DISABLED" };
 
 export type CacheMiss = Extract<CacheLookup, { status: "MISS" | "SEMANTIC MISS" | "REFRESH" }>;
+export type CacheHit = Extract<CacheLookup, { status: "HIT" | "SEMANTIC HIT" }>;
 
 export interface ResponseCacheDeps {
   readonly store: CacheStore;
@@ -88,4 +89,14 @@ export class ResponseCache {
 /** The `x-portkey-cache-status` value for a lookup. */
 export function cacheStatusOf(lookup: CacheLookup): CacheStatus {
   return lookup.status;
+}
+
+/** True for MISS / SEMANTIC MISS / REFRESH: the answer should be stored with `ResponseCache.store`. */
+export function isCacheMiss(lookup: CacheLookup): lookup is CacheMiss {
+  return lookup.status === "MISS" || lookup.status === "SEMANTIC MISS" || lookup.status === "REFRESH";
+}
+
+/** True for HIT / SEMANTIC HIT: answer with `lookup.entry` (use these guards: TS does not narrow `a || b` here). */
+export function isCacheHit(lookup: CacheLookup): lookup is CacheHit {
+  return lookup.status === "HIT" || lookup.status === "SEMANTIC HIT";
 }
