@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type CacheKeyInput, cacheKey, canonicalJson } from "../../shared/cache/cache-key";
 import { CacheConfigSchema } from "../../shared/cache/cache-types";
 import { MemoryCacheStore } from "../../shared/cache/memory-cache-store";
+import { isCacheMiss, ResponseCache } from "../../shared/cache/response-cache";
 
 const base: CacheKeyInput = {
   workspaceId: "ws1",
@@ -88,5 +89,26 @@ describe("memory cache store", () => {
     expect(b).toBeUndefined();
     expect(a).toBeUndefined();
     expect(store.size).toBe(1);
+  });
+});
+
+describe("response cache", () => {
+  it("files a fallback's answer under the model that actually answered", async () => {
+    // Prepare
+    const now = () => 5_000;
+    const cache = new ResponseCache({ store: new MemoryCacheStore({ maxEntries: 10, maxBytes: 1e6, now }), now });
+    const config = CacheConfigSchema.parse({ mode: "simple", max_age: 60 });
+    const primary = base;
+    const fallback: CacheKeyInput = { ...base, provider: "anthropic", model: "claude-sonnet" };
+    const miss = await cache.lookup({ key: primary, config, forceRefresh: false });
+    if (!isCacheMiss(miss)) throw new Error("expected a miss");
+    // Act
+    await cache.store(miss, fallback, { body: "{}", provider: "anthropic", model: "claude-sonnet" });
+    // Assess
+    expect((await cache.lookup({ key: primary, config, forceRefresh: false })).status).toBe("MISS");
+    expect(await cache.lookup({ key: fallback, config, forceRefresh: false })).toMatchObject({
+      status: "HIT",
+      entry: { model: "claude-sonnet", expiresAtMs: 65_000 },
+    });
   });
 });
