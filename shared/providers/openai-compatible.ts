@@ -44,6 +44,11 @@ export interface OpenAICompatibleOptions {
    * parameters it dropped. The raw bytes are forwarded unchanged when there is no rewrite.
    */
   readonly rewriteBody?: (ctx: TransformContext) => { body: Record<string, unknown>; dropped: readonly string[] };
+  /**
+   * The provider honours `stream_options.include_usage`: the gateway always asks for usage on chat streams (for
+   * cost, budgets and logs) and, when the client did not ask, removes the usage-only chunk before it is sent on.
+   */
+  readonly streamUsage?: boolean;
 }
 
 /** The audio type of `/audio/speech` answers by `response_format` (OpenAI's default is mp3). */
@@ -111,8 +116,22 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
       const { body, dropped } = options.rewriteBody(ctx);
       return { url, method: "POST", headers, body: JSON.stringify(body), droppedParams: dropped };
     }
+    if (wantsInjectedUsage(ctx)) {
+      const streamOptions = (ctx.body.stream_options ?? {}) as Record<string, unknown>;
+      const body = { ...ctx.body, stream_options: { ...streamOptions, include_usage: true } };
+      return { url, method: "POST", headers, body: JSON.stringify(body) };
+    }
     const body = ctx.bodyChanged ? JSON.stringify(ctx.body) : ctx.rawBody;
     return { url, method: "POST", headers, body };
+  }
+
+  function wantsInjectedUsage(ctx: TransformContext): boolean {
+    return (
+      options.streamUsage === true &&
+      ctx.endpoint === "chat" &&
+      ctx.body.stream === true &&
+      (ctx.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage !== true
+    );
   }
 
   function fromResponse(_status: number, body: Buffer, ctx: TransformContext): TranslatedResponse {
@@ -136,7 +155,7 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
     defaultBaseUrl: options.baseUrl,
     toRequest,
     fromResponse,
-    createStreamTranslator: (): StreamTranslator => new SsePassThrough(),
+    createStreamTranslator: (ctx): StreamTranslator => new SsePassThrough({ stripUsageChunk: wantsInjectedUsage(ctx) }),
     mapError: (status, body) => toOpenAIErrorBody(status, body, options.id),
     isStreaming: (ctx) => ctx.body.stream === true,
   };

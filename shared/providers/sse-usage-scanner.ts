@@ -40,6 +40,24 @@ export function lastEventBoundary(buf: Buffer): number {
   return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4);
 }
 
+/** Removes events whose data is a usage-only chunk (`"choices":[]` with a usage object). Rare: once per stream. */
+function withoutUsageOnlyEvents(events: Buffer): Buffer {
+  const kept = events
+    .toString("utf8")
+    .split(/(?<=\n\n)/)
+    .filter((event) => {
+      const data = /^data:\s?(.*)$/m.exec(event)?.[1];
+      if (!data || !data.includes('"usage"')) return true;
+      try {
+        const parsed = JSON.parse(data) as { choices?: unknown[]; usage?: unknown };
+        return !(Array.isArray(parsed.choices) && parsed.choices.length === 0 && parsed.usage);
+      } catch {
+        return true;
+      }
+    });
+  return Buffer.from(kept.join(""));
+}
+
 /**
  * Pass-through translator for OpenAI-format SSE. Bytes are forwarded unchanged but only in whole events, so
  * that a failure mid-stream can be reported with a clean SSE error event instead of a half-written one. On the
@@ -51,6 +69,12 @@ export class SsePassThrough implements StreamTranslator {
   model: string | undefined;
   finished = false;
   private carry: Buffer = EMPTY;
+  private readonly stripUsageChunk: boolean;
+
+  /** `stripUsageChunk`: the gateway asked for usage the client did not; drop the usage-only chunk (`choices: []`). */
+  constructor(options: { stripUsageChunk?: boolean } = {}) {
+    this.stripUsageChunk = options.stripUsageChunk ?? false;
+  }
 
   push(chunk: Buffer): Buffer {
     const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
@@ -62,7 +86,7 @@ export class SsePassThrough implements StreamTranslator {
     this.carry = boundary === buf.length ? EMPTY : buf.subarray(boundary);
     const events = boundary === buf.length ? buf : buf.subarray(0, boundary);
     this.scan(events);
-    return events;
+    return this.stripUsageChunk && events.includes(USAGE) ? withoutUsageOnlyEvents(events) : events;
   }
 
   /** The upstream ended: forward whatever is left (a final event without its blank line). */

@@ -179,6 +179,9 @@ describe("operator flow: root key -> workspace, API key, virtual key -> app gets
     ).json()) as { response_body: string; request_body: string };
     expect(streamedDetail.response_body).toContain('"content":" two"');
     expect(streamedDetail.response_body).toContain("data: [DONE]");
+    // the gateway asked upstream for usage (the client did not) and logged it without passing it on
+    expect(streamedRow).toMatchObject({ prompt_tokens: 2, completion_tokens: 4 });
+    expect(streamedDetail.response_body).not.toContain('"usage":{');
     expect(streamedDetail.request_body).toContain("one two");
     seen.push(JSON.stringify(body));
   });

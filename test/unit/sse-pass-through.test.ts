@@ -71,3 +71,22 @@ describe("SsePassThrough", () => {
     expect(translator.finished).toBe(false);
   });
 });
+
+describe("SsePassThrough with stripUsageChunk (usage the gateway asked for, the client did not)", () => {
+  it("reads the usage but removes the usage-only chunk from what the client gets, wherever the stream splits", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 8 }), (rawCuts) => {
+        // Prepare
+        const bytes = Buffer.from(openAIStream(["a", "b", "c"], true));
+        const cuts = [...new Set(rawCuts.map((c) => c % bytes.length))].sort((a, b) => a - b);
+        const translator = new SsePassThrough({ stripUsageChunk: true });
+        // Act
+        const out = feed(translator, bytes, cuts).toString("utf8");
+        // Assess
+        expect(translator.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 3 });
+        expect(out).not.toContain('"usage"');
+        expect(out).toBe(openAIStream(["a", "b", "c"], false));
+      }),
+    );
+  });
+});
