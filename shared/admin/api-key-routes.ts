@@ -3,6 +3,7 @@ import { generateGatewayKey, maskGatewayKey } from "../auth/gateway-key";
 import { BadRequestError, NotFoundError } from "../core/errors";
 import type { Scope } from "../core/principal";
 import { type CoreResponse, jsonResponse } from "../http/types";
+import { RateLimitRuleSchema, UsageLimitSchema } from "../limits/limit-types";
 import type { ApiKeyDefaults, ApiKeyRecord } from "../store/types";
 import type { RouteContext } from "./admin-types";
 import {
@@ -23,7 +24,14 @@ const defaultsSchema = z.object({
   config_id: z.string().min(1).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
 });
-const limitsSchema = z.record(z.string(), z.unknown());
+/** Stored as sent, but only when it parses as the gateway will parse it on every request. */
+const usageLimitsSchema = z.record(z.string(), z.unknown()).refine((v) => UsageLimitSchema.safeParse(v).success, {
+  message:
+    "usage_limits must be { type: cost|tokens, credit_limit, periodic_reset?: daily|weekly|monthly|none, alert_threshold? }",
+});
+const rateLimitSchema = z.record(z.string(), z.unknown()).refine((v) => RateLimitRuleSchema.safeParse(v).success, {
+  message: "each rate limit must be { type: requests|tokens, unit: rpm|rph|rpd, value }",
+});
 const expirySchema = z.union([z.string().min(1), z.number().positive()]);
 
 const createSchema = z.object({
@@ -33,8 +41,8 @@ const createSchema = z.object({
   scopes: scopesSchema,
   defaults: defaultsSchema.optional(),
   expires_at: expirySchema.optional(),
-  rate_limits: z.array(limitsSchema).optional(),
-  usage_limits: limitsSchema.optional(),
+  rate_limits: z.array(rateLimitSchema).max(6).optional(),
+  usage_limits: usageLimitsSchema.optional(),
   type: z.string().optional(),
   "sub-type": z.string().optional(),
 });
@@ -45,8 +53,8 @@ const updateSchema = z.object({
   scopes: scopesSchema.optional(),
   defaults: defaultsSchema.nullable().optional(),
   expires_at: expirySchema.nullable().optional(),
-  rate_limits: z.array(limitsSchema).optional(),
-  usage_limits: limitsSchema.optional(),
+  rate_limits: z.array(rateLimitSchema).max(6).optional(),
+  usage_limits: usageLimitsSchema.optional(),
   status: z.enum(["active", "revoked"]).optional(),
   expected_version: z.number().int().min(1).optional(),
 });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { BadRequestError, NotFoundError } from "../core/errors";
 import { type CoreResponse, jsonResponse } from "../http/types";
+import { RateLimitRuleSchema, UsageLimitSchema } from "../limits/limit-types";
 import type { ProviderOptions, VirtualKeyRecord, VirtualKeySecret } from "../store/types";
 import type { RouteContext } from "./admin-types";
 import {
@@ -18,7 +19,14 @@ import {
 } from "./request-helpers";
 
 const optionalText = z.string().min(1).max(2000).optional();
-const limitsSchema = z.record(z.string(), z.unknown());
+/** Stored as sent, but only when it parses as the gateway will parse it on every request. */
+const usageLimitsSchema = z.record(z.string(), z.unknown()).refine((v) => UsageLimitSchema.safeParse(v).success, {
+  message:
+    "usage_limits must be { type: cost|tokens, credit_limit, periodic_reset?: daily|weekly|monthly|none, alert_threshold? }",
+});
+const rateLimitSchema = z.record(z.string(), z.unknown()).refine((v) => RateLimitRuleSchema.safeParse(v).success, {
+  message: "each rate limit must be { type: requests|tokens, unit: rpm|rph|rpd, value }",
+});
 
 /** Provider fields, accepted in Portkey's camelCase and in snake_case. */
 const fieldsSchema = z.object({
@@ -41,8 +49,8 @@ const fieldsSchema = z.object({
   aws_session_token: optionalText,
   customHost: z.url({ protocol: /^https?$/ }).optional(),
   custom_host: z.url({ protocol: /^https?$/ }).optional(),
-  usage_limits: limitsSchema.optional(),
-  rate_limits: z.array(limitsSchema).optional(),
+  usage_limits: usageLimitsSchema.optional(),
+  rate_limits: z.array(rateLimitSchema).max(6).optional(),
   workspace_id: z.string().min(1).optional(),
 });
 

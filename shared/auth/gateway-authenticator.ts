@@ -117,6 +117,8 @@ export class GatewayAuthenticator implements Authenticator {
       isRoot: false,
       ...(defaultConfigId === undefined ? {} : { defaultConfigId }),
       ...(record.defaults?.metadata === undefined ? {} : { metadata: record.defaults.metadata }),
+      ...(record.usageLimits === undefined ? {} : { usageLimits: record.usageLimits }),
+      ...(record.rateLimits === undefined ? {} : { rateLimits: record.rateLimits }),
     };
     return record.expiresAt === undefined ? { principal } : { principal, expiresAtMs: record.expiresAt * 1000 };
   }

@@ -15,6 +15,9 @@ export interface Principal {
   readonly defaultConfigId?: string;
   /** Metadata merged under the request's `x-portkey-metadata`. */
   readonly metadata?: Readonly<Record<string, string>>;
+  /** The key's `usage_limits` / `rate_limits` as stored (validated by the admin API; parsed by the gateway). */
+  readonly usageLimits?: unknown;
+  readonly rateLimits?: unknown;
 }
 
 /** Port: turns request headers into a principal or throws `AuthenticationError` (401) / `PermissionError` (403). */

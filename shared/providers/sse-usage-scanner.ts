@@ -47,7 +47,7 @@ function withoutUsageOnlyEvents(events: Buffer): Buffer {
     .split(/(?<=\n\n)/)
     .filter((event) => {
       const data = /^data:\s?(.*)$/m.exec(event)?.[1];
-      if (!data || !data.includes('"usage"')) return true;
+      if (!data?.includes('"usage"')) return true;
       try {
         const parsed = JSON.parse(data) as { choices?: unknown[]; usage?: unknown };
         return !(Array.isArray(parsed.choices) && parsed.choices.length === 0 && parsed.usage);
