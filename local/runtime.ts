@@ -1,6 +1,8 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createAnalyticsCore } from "../shared/analytics/analytics-core";
 import { createDuckDbEngine, type DuckDbEngine } from "../shared/analytics/duckdb-engine";
-import { createLocalControlPlane, type LocalControlPlane } from "../shared/aws/local-control-plane";
+import { createDynamoGuards } from "../shared/aws/dynamo-guards";
+import { createLocalControlPlane, LOCAL_TABLE_NAME, type LocalControlPlane } from "../shared/aws/local-control-plane";
 import { createGatewayCore } from "../shared/gateway/core";
 import { createLoggingObserver } from "../shared/gateway/log-observer";
 import type { RequestObserver } from "../shared/gateway/observer";
@@ -60,6 +62,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const logging = createLoggingObserver(createRequestLogger({ sink: logSink }));
   const extra = options.observer;
   const engine = await createDuckDbEngine({ dataDir: options.dataDir });
+  const guardsClient = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: "local",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const guards = createDynamoGuards(guardsClient, LOCAL_TABLE_NAME);
   const cores = {
     gateway: createGatewayCore({
       providers: defaultProviderRegistry(),
@@ -67,6 +75,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       hostGuard,
       authenticator: controlPlane.authenticator,
       lookups: controlPlane,
+      limits: guards.limits,
+      cache: guards.cache,
+      onBackgroundError: (err) => process.emitWarning(`background work failed: ${(err as Error).message}`),
       logBodies: options.logBodies ?? true,
       observer: extra
         ? {
@@ -99,6 +110,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await logSink.close();
       await engine.close();
       controlPlane.close();
+      guardsClient.destroy();
       await dynamo.close();
     },
   };

@@ -1,7 +1,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
+import { createDynamoGuards } from "../../shared/aws/dynamo-guards";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
 import { ENV, optionalEnv, requireEnv } from "../../shared/env";
 import { createGatewayCore } from "../../shared/gateway/core";
@@ -26,16 +28,34 @@ const logSink = withRequestMetrics(
   }),
   new Metrics({ namespace: "AiGateway", serviceName: "gateway" }),
 );
+const guards = createDynamoGuards(new DynamoDBClient({}), requireEnv(ENV.tableName));
+// Budget settlements and cache writes run after the response; the invocation waits for them before it ends.
+const pending = new Set<Promise<unknown>>();
+function background(work: Promise<unknown>): void {
+  const tracked = work
+    .catch((err: unknown) => logger.error("post-response work failed", { error: err as Error }))
+    .finally(() => pending.delete(tracked));
+  pending.add(tracked);
+}
 const core = createGatewayCore({
   providers: defaultProviderRegistry(),
   transport: createUndiciTransport({ guard: hostGuard }),
   hostGuard,
   authenticator: plane.authenticator,
   lookups: plane,
+  limits: guards.limits,
+  cache: guards.cache,
+  background,
   logBodies: optionalEnv(ENV.logBodies) !== "false",
   observer: createLoggingObserver(createRequestLogger({ sink: logSink })),
   streamIdleTimeoutMs: 120_000,
 });
 
-// The invocation's log rows go to Firehose after the response stream has been fully sent.
-export const handler = streamingLambda(core, { logger, afterResponse: () => logSink.flush() });
+// After the response stream has been fully sent: settle budgets, write caches, then ship the log rows to Firehose.
+export const handler = streamingLambda(core, {
+  logger,
+  afterResponse: async () => {
+    while (pending.size) await Promise.all(pending);
+    await logSink.flush();
+  },
+});

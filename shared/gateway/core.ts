@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import {
   BadRequestError,
   type ErrorBody,
@@ -10,6 +12,8 @@ import type { Authenticator, Principal } from "../core/principal";
 import type { HostGuard } from "../http/host-guard";
 import type { CoreHandler, CoreRequest, CoreResponse } from "../http/types";
 import type { UpstreamTransport } from "../http/upstream";
+import { microsToUsd } from "../limits/pricing";
+import type { Admission, BilledAttempt, RequestLimits } from "../limits/request-limits";
 import { bodyLoggingEnabled } from "../logging/record-builder";
 import type { ProviderRegistry } from "../providers/registry";
 import type { ProviderTarget, TransformContext } from "../providers/types";
@@ -17,8 +21,16 @@ import { executePlan, type RouteOutcome } from "../routing/executor";
 import { HEADER_ONLY_PLAN, type LeafNode } from "../routing/plan";
 import { type ConfigSource, PlanResolver } from "../routing/plan-resolver";
 import { type AttemptResult, runAttempt, type StreamAttempt } from "./attempt";
+import {
+  CACHEABLE_ENDPOINTS,
+  type CacheDeps,
+  type CachedAttemptResult,
+  type CacheRequestState,
+  runCached,
+} from "./cache-step";
 import { DATA_PLANE_ROUTES, type EndpointRoute } from "./endpoints";
 import { targetForLeaf, type VirtualKeyResolver } from "./leaf-target";
+import { budgetCandidates, limitOwners } from "./limit-owners";
 import type { AttemptSummary, RequestObserver, RequestSummary } from "./observer";
 import { parseJsonObject } from "./parse-body";
 import { type PortkeyHeaders, readPortkeyHeaders } from "./portkey-headers";
@@ -47,6 +59,16 @@ export interface GatewayDeps {
   readonly lookups?: WorkspaceLookups;
   /** Default for body logging (`LOG_BODIES`); `x-portkey-debug: false` turns it off per request. */
   readonly logBodies?: boolean;
+  /** Budgets and rate limits (usage_limits / rate_limits of API keys and virtual keys). */
+  readonly limits?: RequestLimits;
+  /** Response cache (simple and semantic) with in-process coalescing of identical misses. */
+  readonly cache?: CacheDeps;
+  /**
+   * Work that must finish before the invocation ends but not before the response (budget settlement, cache
+   * writes). The Lambda adapter awaits it after the stream; default: run it, report failures to `onBackgroundError`.
+   */
+  readonly background?: (work: Promise<unknown>) => void;
+  readonly onBackgroundError?: (err: unknown) => void;
   /** Saved configs without a control plane (tests); `lookups` provides them otherwise. */
   readonly configSource?: ConfigSource;
   /** Retry timing, randomness and plan cache size; see DEFAULT_ROUTING_OPTIONS. */
@@ -74,6 +96,12 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
     },
   });
 
+  const background =
+    deps.background ??
+    ((work: Promise<unknown>) => {
+      work.catch((err: unknown) => deps.onBackgroundError?.(err));
+    });
+
   return async function handleGatewayRequest(req: CoreRequest): Promise<CoreResponse> {
     const startedAt = Date.now();
     const started = performance.now();
@@ -83,7 +111,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
     let target: ProviderTarget | undefined;
     let body: Record<string, unknown> = {};
     let headers: PortkeyHeaders | undefined;
-    let outcome: RouteOutcome<AttemptResult> | undefined;
+    let outcome: RouteOutcome<CachedAttemptResult> | undefined;
     let fromConfig = false;
     let principal: Principal | undefined;
     let virtualKeys: VirtualKeyResolver | undefined;
@@ -91,6 +119,23 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
     let modelRewritten = false;
     let configId: string | undefined;
     const logBodies = bodyLoggingEnabled(req.headers, deps.logBodies);
+    let admission: Admission | undefined;
+    let limitHeaders: Readonly<Record<string, string>> = {};
+    const billed: BilledAttempt[] = [];
+    const cacheState: CacheRequestState = {
+      status: undefined,
+      shared: false,
+      tap: undefined,
+      onStreamComplete: undefined,
+      background,
+    };
+    /** Settles the budget with what the attempts used, or gives the reservation back; once, after the answer. */
+    function settleBudget(): void {
+      const taken = admission;
+      admission = undefined;
+      if (!taken) return;
+      background(billed.length ? taken.settle(billed) : taken.release());
+    }
     const streamed: (Buffer | string)[] = [];
     let streamedBytes = 0;
     const captureStream = logBodies
@@ -121,12 +166,14 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
         user: typeof body.user === "string" ? body.user : undefined,
         retryCount: outcome?.retryCount,
         lastUsedOptionIndex: fromConfig ? outcome?.leaf?.path : undefined,
+        cacheStatus: cacheState.status,
+        budgetReservedUsd: admission ? microsToUsd(admission.reservation.charge.costMicros) : undefined,
         requestBody: req.body,
         ...fields,
       };
     }
 
-    async function runLeaf(leaf: LeafNode): Promise<AttemptResult> {
+    async function runLeaf(leaf: LeafNode): Promise<CachedAttemptResult> {
       const h = headers as PortkeyHeaders;
       const fromHeaders = () => headerTarget(h, req.headers, deps.hostGuard, virtualKeys, modelSlug);
       target =
@@ -150,16 +197,23 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
         bodyChanged: overrides !== undefined || modelRewritten,
       };
       const attemptStart = performance.now();
-      try {
-        const result = await runAttempt({
+      const endpoint = (route as EndpointRoute).endpoint;
+      const attempt = () =>
+        runAttempt({
           adapter,
           ctx,
           transport: deps.transport,
           clientSignal: req.signal,
           timeoutMs: leaf.requestTimeoutMs ?? h.requestTimeoutMs,
           streamIdleTimeoutMs: deps.streamIdleTimeoutMs,
-          onStreamOutput: captureStream,
+          onStreamOutput: (chunk) => {
+            captureStream?.(chunk);
+            cacheState.tap?.(chunk);
+          },
           onStreamEnd: (end, attempt) => {
+            const model = attempt.translator.model ?? String(ctx.body.model ?? "");
+            billed.push({ provider: attemptTarget.provider, model, usage: attempt.translator.usage ?? "unknown" });
+            if (end.reason === "complete" && !attempt.translator.error) cacheState.onStreamComplete?.();
             observer?.finish(
               summary({
                 provider: attemptTarget.provider,
@@ -177,8 +231,38 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
                 responseBody: streamed.length ? streamed.join("") : undefined,
               }),
             );
+            settleBudget();
           },
         });
+      try {
+        const cacheable = deps.cache && leaf.cache && CACHEABLE_ENDPOINTS.has(endpoint);
+        const result =
+          cacheable && deps.cache && leaf.cache
+            ? await runCached({
+                deps: deps.cache,
+                state: cacheState,
+                settings: leaf.cache,
+                key: {
+                  workspaceId: principal?.workspaceId ?? "anonymous",
+                  endpoint,
+                  provider: attemptTarget.provider,
+                  model: String(ctx.body.model ?? ""),
+                  body: ctx.body,
+                  namespace: h.cacheNamespace,
+                },
+                forceRefresh: h.cacheForceRefresh,
+                stream: adapter.isStreaming(ctx),
+                includeUsage:
+                  (ctx.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
+                signal: req.signal,
+                run: attempt,
+              })
+            : await attempt();
+        const servedByCache = cacheState.status === "HIT" || cacheState.status === "SEMANTIC HIT" || cacheState.shared;
+        if (result.kind === "json" && !servedByCache) {
+          const model = result.response.model ?? String(ctx.body.model ?? "");
+          billed.push({ provider: attemptTarget.provider, model, usage: result.response.usage ?? "unknown" });
+        }
         attempts.push({
           provider: attemptTarget.provider,
           status: result.status,
@@ -226,6 +310,23 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
         ? (plans.cachedInline(configHeader) ?? (await plans.resolve(configHeader, workspaceId)))
         : HEADER_ONLY_PLAN;
       fromConfig = plan.fromConfig;
+      if (deps.limits) {
+        const slugs = new Set<string>();
+        const headerSlug = headers.virtualKey ?? modelSlug;
+        if (headerSlug) slugs.add(headerSlug);
+        for (const leaf of plan.leaves) if (leaf.virtualKey) slugs.add(leaf.virtualKey);
+        const owned = await limitOwners(principal, slugs, deps.lookups);
+        if (owned.owners.length) {
+          const gate = await deps.limits.checkRateLimits(owned.owners);
+          limitHeaders = gate.headers;
+          admission = await deps.limits.reserve(gate, {
+            requestId: randomUUID(),
+            endpoint: route.endpoint,
+            body,
+            candidates: budgetCandidates(plan, headers, headerSlug, owned.providerOf, body),
+          });
+        }
+      }
       outcome = await executePlan(plan, {
         runLeaf,
         route: { metadata: headers.metadata, params: body },
@@ -238,11 +339,18 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
       const result = outcome.value;
       const responseHeaders = {
         ...result.headers,
+        ...limitHeaders,
         "x-portkey-trace-id": traceId,
         "x-portkey-provider": (target as ProviderTarget).provider,
+        "x-portkey-cache-status": cacheState.status ?? "DISABLED",
         ...routingHeaders(outcome, fromConfig),
       };
       if (result.kind === "stream") return streamResponse(result, responseHeaders);
+      if (result.kind === "cached-stream") {
+        observer?.finish(summary({ status: 200, modelServed: result.model, responseBody: result.events.join("") }));
+        settleBudget();
+        return { status: 200, headers: { ...responseHeaders, ...SSE_HEADERS }, body: Readable.from(result.events) };
+      }
       observer?.finish(
         summary({
           status: result.status,
@@ -251,6 +359,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
           responseBody: result.response.body,
         }),
       );
+      settleBudget();
       return {
         status: result.status,
         headers: { "content-type": result.response.contentType, ...responseHeaders },
@@ -267,7 +376,8 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
           clientAborted,
         }),
       );
-      const out: Record<string, string> = { ...rendered.headers };
+      settleBudget();
+      const out: Record<string, string> = { ...limitHeaders, ...rendered.headers };
       if (traceId) out["x-portkey-trace-id"] = traceId;
       if (outcome) Object.assign(out, routingHeaders(outcome, fromConfig));
       if (target) out["x-portkey-provider"] = target.provider;

@@ -1,5 +1,15 @@
+import type { CacheStatus } from "../logging/record";
 import type { RequestLogger } from "../logging/record-builder";
 import type { RequestObserver, RequestSummary } from "./observer";
+
+const LOG_CACHE_STATUS: Readonly<Record<NonNullable<RequestSummary["cacheStatus"]>, CacheStatus>> = {
+  HIT: "hit",
+  "SEMANTIC HIT": "semantic_hit",
+  MISS: "miss",
+  "SEMANTIC MISS": "semantic_miss",
+  REFRESH: "refresh",
+  DISABLED: "disabled",
+};
 
 /**
  * Turns the core's one-per-request summary into one log record (shared/logging): the record is built after the
@@ -42,6 +52,8 @@ export function createLoggingObserver(logger: RequestLogger, options: { onRecord
       if (summary.ttftMs !== undefined) log.setTtft(summary.ttftMs);
       if (summary.error) log.fail(summary.error.error.type, summary.error.error.message);
       if (summary.clientAborted) log.clientDisconnected();
+      if (summary.cacheStatus) log.setCacheStatus(LOG_CACHE_STATUS[summary.cacheStatus]);
+      if (summary.budgetReservedUsd !== undefined) log.setBudgetReserved(summary.budgetReservedUsd);
       if (summary.responseBody !== undefined) log.captureResponse(summary.responseBody);
       log.end(summary.status, {
         retryCount: summary.retryCount,

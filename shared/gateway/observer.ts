@@ -39,6 +39,10 @@ export interface RequestSummary {
   readonly retryCount?: number;
   /** The config target that answered, e.g. `config.targets[1]` (config requests only). */
   readonly lastUsedOptionIndex?: string;
+  /** `x-portkey-cache-status` of the request (undefined when no cache applied). */
+  readonly cacheStatus?: "HIT" | "SEMANTIC HIT" | "MISS" | "SEMANTIC MISS" | "REFRESH" | "DISABLED";
+  /** The budget reservation (upper bound) taken before the upstream call, in USD. */
+  readonly budgetReservedUsd?: number;
   readonly requestBody?: Buffer;
   readonly responseBody?: Buffer | string;
 }

@@ -8,7 +8,7 @@ import type { VirtualKeyResolver } from "./leaf-target";
 import type { PortkeyHeaders } from "./portkey-headers";
 
 /** A decrypted virtual key as the control plane resolves it. */
-export type ResolvedKey = Pick<ResolvedVirtualKey, "provider" | "secret" | "options">;
+export type ResolvedKey = Pick<ResolvedVirtualKey, "provider" | "secret" | "options" | "usageLimits" | "rateLimits">;
 
 /** Port: the control plane's gateway-side lookups, scoped by workspace and cached in memory by the plane. */
 export interface WorkspaceLookups {

@@ -78,7 +78,13 @@ function inherit(node: RawConfigNode, parent: Inherited): Inherited {
           onStatusCodes: new Set(node.retry.on_status_codes ?? DEFAULT_RETRY_STATUS_CODES),
         }
       : parent.retry,
-    cache: node.cache ? { mode: node.cache.mode, maxAgeSeconds: node.cache.max_age } : parent.cache,
+    cache: node.cache
+      ? {
+          mode: node.cache.mode,
+          maxAgeSeconds: node.cache.max_age,
+          similarityThreshold: node.cache.similarity_threshold,
+        }
+      : parent.cache,
     requestTimeoutMs: node.request_timeout ?? parent.requestTimeoutMs,
     customHost: node.custom_host ?? parent.customHost,
     beforeRequestHooks: node.before_request_hooks ?? parent.beforeRequestHooks,

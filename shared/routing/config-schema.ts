@@ -48,6 +48,11 @@ const retrySchema = z.strictObject({
 const cacheSchema = z.strictObject({
   mode: z.enum(["simple", "semantic"], { error: "must be one of: simple, semantic" }),
   max_age: z.number({ error: "must be a number" }).int("must be a whole number").positive("must be > 0").optional(),
+  similarity_threshold: z
+    .number({ error: "must be a number" })
+    .min(0, "must be >= 0")
+    .max(1, "must be <= 1")
+    .optional(),
 });
 
 const nonEmpty = (what: string) => z.string({ error: `must be a string (${what})` }).min(1, "must not be empty");

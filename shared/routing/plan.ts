@@ -15,6 +15,7 @@ export interface RetryPolicy {
 export interface CacheSettings {
   readonly mode: "simple" | "semantic";
   readonly maxAgeSeconds?: number;
+  readonly similarityThreshold?: number;
 }
 
 /** A target that is actually called. */

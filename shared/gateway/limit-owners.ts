@@ -1,0 +1,114 @@
+import { BadRequestError } from "../core/errors";
+import type { Principal } from "../core/principal";
+import {
+  type LimitedOwner,
+  type RateLimitRule,
+  RateLimitsSchema,
+  type UsageLimit,
+  UsageLimitsSchema,
+} from "../limits/limit-types";
+import type { CompiledPlan, LeafNode } from "../routing/plan";
+import type { PortkeyHeaders } from "./portkey-headers";
+import type { WorkspaceLookups } from "./workspace-resolution";
+
+/**
+ * Whose budgets and rate limits a request counts against: the API key, and every virtual key the request may
+ * use (the header's or `@slug` model's, and each config target's). Stored limits are parsed once per stored
+ * object (the control plane's caches hand out the same object until its TTL), never per request.
+ */
+const parsedUsage = new WeakMap<object, readonly UsageLimit[]>();
+const parsedRate = new WeakMap<object, readonly RateLimitRule[]>();
+
+function usageOf(raw: unknown, where: string): readonly UsageLimit[] | undefined {
+  if (raw === undefined || raw === null || typeof raw !== "object") return undefined;
+  let parsed = parsedUsage.get(raw);
+  if (!parsed) {
+    const result = UsageLimitsSchema.safeParse(raw);
+    if (!result.success)
+      throw new BadRequestError(`The usage_limits of ${where} are invalid; fix them in the admin API.`);
+    parsed = result.data;
+    parsedUsage.set(raw, parsed);
+  }
+  return parsed.length ? parsed : undefined;
+}
+
+function rateOf(raw: unknown, where: string): readonly RateLimitRule[] | undefined {
+  if (raw === undefined || raw === null || typeof raw !== "object") return undefined;
+  let parsed = parsedRate.get(raw);
+  if (!parsed) {
+    const result = RateLimitsSchema.safeParse(raw);
+    if (!result.success)
+      throw new BadRequestError(`The rate_limits of ${where} are invalid; fix them in the admin API.`);
+    parsed = result.data;
+    parsedRate.set(raw, parsed);
+  }
+  return parsed.length ? parsed : undefined;
+}
+
+function owner(
+  base: Omit<LimitedOwner, "usageLimits" | "rateLimits">,
+  usage: unknown,
+  rate: unknown,
+): LimitedOwner | undefined {
+  const where = `${base.kind} ${base.id}`;
+  const usageLimits = usageOf(usage, where);
+  const rateLimits = rateOf(rate, where);
+  if (!usageLimits && !rateLimits) return undefined;
+  return { ...base, ...(usageLimits ? { usageLimits } : {}), ...(rateLimits ? { rateLimits } : {}) };
+}
+
+export interface OwnedKeys {
+  readonly owners: LimitedOwner[];
+  /** Provider of each virtual key looked up (for budget candidates). */
+  readonly providerOf: ReadonlyMap<string, string>;
+}
+
+export async function limitOwners(
+  principal: Principal | undefined,
+  slugs: ReadonlySet<string>,
+  lookups: WorkspaceLookups | undefined,
+): Promise<OwnedKeys> {
+  const owners: LimitedOwner[] = [];
+  const providerOf = new Map<string, string>();
+  if (!principal) return { owners, providerOf };
+  const ws = principal.workspaceId;
+  const keyOwner = owner(
+    { workspaceId: ws, kind: "api_key", id: principal.apiKeyId },
+    principal.usageLimits,
+    principal.rateLimits,
+  );
+  if (keyOwner) owners.push(keyOwner);
+  if (lookups && slugs.size) {
+    const resolved = await Promise.all(
+      [...slugs].map(async (slug) => [slug, await lookups.virtualKeys.resolve(ws, slug)] as const),
+    );
+    for (const [slug, key] of resolved) {
+      providerOf.set(slug, key.provider);
+      const vkOwner = owner({ workspaceId: ws, kind: "virtual_key", id: slug }, key.usageLimits, key.rateLimits);
+      if (vkOwner) owners.push(vkOwner);
+    }
+  }
+  return { owners, providerOf };
+}
+
+/**
+ * Every provider/model the plan may call, so the reservation covers the most expensive one. A leaf's model is its
+ * `override_params.model` or the request's; its provider is its own, its virtual key's, or the headers'.
+ */
+export function budgetCandidates(
+  plan: CompiledPlan,
+  headers: PortkeyHeaders,
+  headerSlug: string | undefined,
+  providerOf: ReadonlyMap<string, string>,
+  body: Readonly<Record<string, unknown>>,
+): { provider: string; model: string }[] {
+  const headerProvider = (headerSlug ? providerOf.get(headerSlug) : undefined) ?? headers.provider;
+  const out: { provider: string; model: string }[] = [];
+  const leaves = plan.leaves.length ? plan.leaves : [plan.root as LeafNode];
+  for (const leaf of leaves) {
+    const provider = leaf.provider ?? (leaf.virtualKey ? providerOf.get(leaf.virtualKey) : undefined) ?? headerProvider;
+    const model = leaf.overrideParams?.model ?? body.model;
+    if (provider && typeof model === "string") out.push({ provider, model });
+  }
+  return out;
+}

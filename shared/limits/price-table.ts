@@ -1,0 +1,12 @@
+import { priceFor as tablePrice } from "../pricing/cost";
+import type { ModelPrice, PriceFor } from "./pricing";
+
+/** The budget ledger's view of the price table (shared/pricing): USD per million tokens, undefined when unknown. */
+export const priceFromTable: PriceFor = (provider: string, model: string): ModelPrice | undefined => {
+  const triple = tablePrice(provider, model);
+  if (!triple) return undefined;
+  const [input, output, cached] = triple;
+  return cached === null
+    ? { inputPerMTok: input, outputPerMTok: output }
+    : { inputPerMTok: input, outputPerMTok: output, cachedInputPerMTok: cached };
+};
