@@ -49,10 +49,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const hostGuard = createHostGuard(options.customHostAllowlist ?? "loopback");
   const transport = createUndiciTransport({ guard: hostGuard });
   const dynamo = await startLocalDynamo(options.dataDir);
+  const guardsClient = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: "local",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const guards = createDynamoGuards(guardsClient, LOCAL_TABLE_NAME);
   const controlPlane = await createLocalControlPlane({
     dataDir: options.dataDir,
     dynamoEndpoint: dynamo.endpoint,
     validateConfig: validateRoutingConfig,
+    usage: guards.ledger,
     ...(options.adminKey === undefined ? {} : { adminKey: options.adminKey }),
   });
   const logSink = createNdjsonFileSink({
@@ -62,12 +69,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const logging = createLoggingObserver(createRequestLogger({ sink: logSink }));
   const extra = options.observer;
   const engine = await createDuckDbEngine({ dataDir: options.dataDir });
-  const guardsClient = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: "local",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-  const guards = createDynamoGuards(guardsClient, LOCAL_TABLE_NAME);
   const cores = {
     gateway: createGatewayCore({
       providers: defaultProviderRegistry(),

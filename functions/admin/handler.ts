@@ -1,5 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
+import { createDynamoGuards } from "../../shared/aws/dynamo-guards";
+import { ENV, requireEnv } from "../../shared/env";
 import { bufferedLambda } from "../../shared/lambda/buffered-handler";
 import { validateRoutingConfig } from "../../shared/routing/validate-config";
 
@@ -7,6 +10,7 @@ import { validateRoutingConfig } from "../../shared/routing/validate-config";
 const logger = new Logger({ serviceName: "admin" });
 const plane = createAwsControlPlane(process.env, {
   validateConfig: validateRoutingConfig,
+  usage: createDynamoGuards(new DynamoDBClient({}), requireEnv(ENV.tableName)).ledger,
   logger: { error: (message, details) => logger.error(message, { details }) },
 });
 

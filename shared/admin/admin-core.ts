@@ -3,6 +3,7 @@ import type { CoreHandler, CoreRequest, CoreResponse } from "../http/types";
 import type { AdminCoreDeps, RouteHandler } from "./admin-types";
 import { createApiKey, deleteApiKey, getApiKey, listApiKeys, updateApiKey } from "./api-key-routes";
 import { createConfig, deleteConfig, getConfig, listConfigs, updateConfig } from "./config-routes";
+import { apiKeyUsage, virtualKeyUsage } from "./usage-routes";
 import {
   createVirtualKey,
   deleteVirtualKey,
@@ -21,6 +22,8 @@ const SEGMENT = "([^/]+)";
 
 /** Portkey-compatible control-plane paths (see docs/control-plane.md). */
 const ROUTES: readonly Route[] = [
+  { pattern: new RegExp(`^/v1/virtual-keys/${SEGMENT}/usage$`), methods: { GET: virtualKeyUsage } },
+  { pattern: new RegExp(`^/v1/api-keys/${SEGMENT}/usage$`), methods: { GET: apiKeyUsage } },
   { pattern: /^\/v1\/admin\/workspaces$/, methods: { GET: listWorkspaces, POST: createWorkspace } },
   {
     pattern: new RegExp(`^/v1/admin/workspaces/${SEGMENT}$`),

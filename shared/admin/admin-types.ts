@@ -2,6 +2,8 @@ import type { KeyHasher } from "../auth/gateway-key";
 import type { Authenticator, Principal } from "../core/principal";
 import type { SecretCipher } from "../crypto/secret-cipher";
 import type { CoreRequest, CoreResponse } from "../http/types";
+import type { BudgetScope } from "../limits/limit-types";
+import type { UsageSnapshot } from "../limits/usage-ledger";
 import type { ControlStore } from "../store/control-store";
 
 /** Injected config validation (the routing schema lives elsewhere); `path` is a JSON path inside the config. */
@@ -34,6 +36,13 @@ export interface AdminCoreDeps {
   readonly now?: () => number;
   readonly onChange?: ChangeListener;
   readonly logger?: AdminLogger;
+  /** Budget counters (the gateway's ledger), for `GET .../usage`. Absent: those routes answer 501. */
+  readonly usage?: UsageReader;
+}
+
+/** Reads the current period's spend of one budget (see shared/limits/usage-ledger.ts). */
+export interface UsageReader {
+  current(scope: BudgetScope): Promise<UsageSnapshot>;
 }
 
 /** What a route handler receives. */

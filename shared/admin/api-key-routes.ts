@@ -102,7 +102,7 @@ async function toDefaults(
 }
 
 /** A key the caller may see; keys of other workspaces are "not found". */
-async function visibleKey(ctx: RouteContext): Promise<ApiKeyRecord> {
+export async function visibleKey(ctx: RouteContext): Promise<ApiKeyRecord> {
   const key = await ctx.deps.store.getApiKey(ctx.params[0] ?? "");
   if (key === undefined || (!ctx.principal.isRoot && key.workspaceId !== ctx.principal.workspaceId)) {
     throw new NotFoundError("API key not found.", { code: "api_key_not_found" });

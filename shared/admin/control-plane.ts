@@ -8,7 +8,7 @@ import { ConfigResolver } from "../store/config-resolver";
 import type { ControlStore } from "../store/control-store";
 import { VirtualKeyResolver } from "../store/virtual-key-resolver";
 import { createAdminCore } from "./admin-core";
-import { type AdminLogger, type ConfigValidator, validateConfigIsObject } from "./admin-types";
+import { type AdminLogger, type ConfigValidator, type UsageReader, validateConfigIsObject } from "./admin-types";
 
 /** Everything the functions need from the control plane, built once per process (cold start). */
 export interface ControlPlane {
@@ -30,6 +30,8 @@ export interface ControlPlaneOptions {
   readonly virtualKeyTtlMs?: number;
   readonly configTtlMs?: number;
   readonly now?: () => number;
+  /** Budget counters for the admin API's usage routes. */
+  readonly usage?: UsageReader;
 }
 
 export function assembleControlPlane(
@@ -66,6 +68,7 @@ export function assembleControlPlane(
     validateConfig: options.validateConfig ?? validateConfigIsObject,
     now,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.usage === undefined ? {} : { usage: options.usage }),
     // Same-process caches forget changed objects at once; other processes within their TTLs.
     onChange: {
       apiKeyChanged: (id) => authenticator.forgetApiKey(id),

@@ -126,7 +126,7 @@ export function presentVirtualKey(vk: VirtualKeyRecord): Record<string, unknown>
   };
 }
 
-async function visibleVirtualKey(ctx: RouteContext): Promise<VirtualKeyRecord> {
+export async function visibleVirtualKey(ctx: RouteContext): Promise<VirtualKeyRecord> {
   const slug = ctx.params[0] ?? "";
   const requested = ctx.req.query.get("workspace_id") ?? undefined;
   const workspaceId = await workspaceOfSlug(ctx.principal, requested, "virtual-key", slug, ctx.deps.store);

@@ -15,7 +15,7 @@ import { DynamoLedgerBackend } from "./dynamo-usage-ledger";
 export function createDynamoGuards(
   client: DynamoDBClient,
   tableName: string,
-): { limits: RequestLimits; cache: CacheDeps } {
+): { limits: RequestLimits; cache: CacheDeps; ledger: BudgetLedger } {
   const now = Date.now;
   const ledger = new BudgetLedger({
     backend: new DynamoLedgerBackend(client, tableName, now),
@@ -30,5 +30,5 @@ export function createDynamoGuards(
     completionCap: DEFAULT_COMPLETION_CAP,
   });
   const cache = new ResponseCache({ store: new DynamoCacheStore(client, tableName, now), now });
-  return { limits, cache: { cache, coalescer: new Coalescer<string>() } };
+  return { limits, cache: { cache, coalescer: new Coalescer<string>() }, ledger };
 }

@@ -20,7 +20,7 @@ import type { ProviderTarget, TransformContext } from "../providers/types";
 import { executePlan, type RouteOutcome } from "../routing/executor";
 import { HEADER_ONLY_PLAN, type LeafNode } from "../routing/plan";
 import { type ConfigSource, PlanResolver } from "../routing/plan-resolver";
-import { type AttemptResult, runAttempt, type StreamAttempt } from "./attempt";
+import { runAttempt, type StreamAttempt } from "./attempt";
 import {
   CACHEABLE_ENDPOINTS,
   type CacheDeps,
