@@ -1,6 +1,8 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Coalescer } from "../cache/coalescer";
+import { MemoryCacheStore } from "../cache/memory-cache-store";
 import { ResponseCache } from "../cache/response-cache";
+import { TieredCacheStore } from "../cache/tiered-cache-store";
 import type { CacheDeps } from "../gateway/cache-step";
 import { priceFromTable } from "../limits/price-table";
 import { DEFAULT_COMPLETION_CAP } from "../limits/pricing";
@@ -29,6 +31,10 @@ export function createDynamoGuards(
     priceFor: priceFromTable,
     completionCap: DEFAULT_COMPLETION_CAP,
   });
-  const cache = new ResponseCache({ store: new DynamoCacheStore(client, tableName, now), now });
+  const memory = new MemoryCacheStore({ maxEntries: 2_000, maxBytes: 64 * 1024 * 1024, now });
+  const cache = new ResponseCache({
+    store: new TieredCacheStore(memory, new DynamoCacheStore(client, tableName, now)),
+    now,
+  });
   return { limits, cache: { cache, coalescer: new Coalescer<string>() }, ledger };
 }
