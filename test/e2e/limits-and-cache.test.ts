@@ -116,7 +116,7 @@ describe("budgets, rate limits and the response cache through the local runtime"
     expect(Number(last?.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(last?.headers.get("x-ratelimit-limit-requests")).toBe("3");
     expect(last?.headers.get("x-ratelimit-remaining-requests")).toBe("0");
-    expect(((await last?.json()) as { error: { type: string } }).error.type).toBe("rate_limit_error");
+    expect(((await last?.json()) as { error?: { type: string } } | undefined)?.error?.type).toBe("rate_limit_error");
     expect(fake.requests).toHaveLength(3);
   });
 
