@@ -13,7 +13,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 async function startChild(
   file: string,
   env: Record<string, string> = {},
-): Promise<{ url: string; child: ChildProcess }> {
+): Promise<{ url: string; apiKey?: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ["--import", "tsx", file], {
     env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: "SILENT" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -22,7 +22,8 @@ async function startChild(
     once(child.stdout as NodeJS.ReadableStream, "data"),
     new Promise((_, reject) => setTimeout(() => reject(new Error(`${file} did not start`)), 15_000)),
   ])) as [Buffer];
-  return { url: (JSON.parse(line.toString().split("\n")[0] ?? "{}") as { url: string }).url, child };
+  const ready = JSON.parse(line.toString().split("\n")[0] ?? "{}") as { url: string; apiKey?: string };
+  return { url: ready.url, apiKey: ready.apiKey, child };
 }
 
 type Scenario = "direct" | "bare proxy" | "gateway";
@@ -57,7 +58,11 @@ export async function runProxyOverheadBench(
     gateway: {
       origin: gateway.url,
       path: "/v1/chat/completions",
-      headers: { "x-portkey-provider": "openai", "x-portkey-custom-host": `${upstream.url}/v1` },
+      headers: {
+        "x-portkey-api-key": gateway.apiKey ?? "",
+        "x-portkey-provider": "openai",
+        "x-portkey-custom-host": `${upstream.url}/v1`,
+      },
     },
   };
   const rows: OverheadRow[] = [];

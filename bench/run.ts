@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { runAnalyticsBench } from "./analytics";
+import { runLimitsBench } from "./limits";
 import { runProviderBench } from "./providers";
 import { printOverhead, runProxyOverheadBench } from "./proxy-overhead";
 import { runRoutingBench } from "./routing";
@@ -34,6 +35,7 @@ if (wanted("proxy")) {
 const sections: [string, string, () => Promise<Record<string, number>>][] = [
   ["routing", "Routing: 2-target fallback config vs single target (happy path)", runRoutingBench],
   ["providers", "Stream translation cost per upstream chunk (us)", runProviderBench],
+  ["limits", "Cache and budget costs on the hot path (us per operation)", runLimitsBench],
   ["analytics", "Logging hot path and analytics queries (1M records, DuckDB)", runAnalyticsBench],
 ];
 for (const [name, title, run] of sections) {

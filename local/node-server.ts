@@ -57,7 +57,7 @@ async function send(res: ServerResponse, response: CoreResponse): Promise<void> 
   res.writeHead(response.status, response.headers);
   const { body } = response;
   if (body instanceof Readable) {
-    res.flushHeaders();
+    // No separate flush of the headers: a stream body already holds its first event, which goes out with them.
     try {
       await pipeline(body, res);
     } catch {

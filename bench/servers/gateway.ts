@@ -1,13 +1,15 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createStarterKey } from "../../local/first-start";
 import { startLocalRuntime } from "../../local/runtime";
 
-/** The gateway's local runtime on a random loopback port, for the benchmark. */
+/** The gateway's local runtime on a random loopback port with a fresh workspace and key, for the benchmark. */
 const runtime = await startLocalRuntime({
   host: "127.0.0.1",
   port: 0,
   dataDir: await mkdtemp(join(tmpdir(), "gateway-bench-")),
   customHostAllowlist: "loopback",
 });
-process.stdout.write(`${JSON.stringify({ url: runtime.url })}\n`);
+const { apiKey } = await createStarterKey(runtime.cores.admin, runtime.adminKey.key);
+process.stdout.write(`${JSON.stringify({ url: runtime.url, apiKey })}\n`);

@@ -86,7 +86,13 @@ const SSE_HEADERS = Object.freeze({
 
 /** The data plane: OpenAI-compatible endpoints in; a routing plan (config or headers) decides the upstream calls. */
 export function createGatewayCore(deps: GatewayDeps): CoreHandler {
-  const observer = deps.observer;
+  const background =
+    deps.background ??
+    ((work: Promise<unknown>) => {
+      work.catch((err: unknown) => deps.onBackgroundError?.(err));
+    });
+  // The request's summary (log record, metrics) is built after the response has been written, never before it.
+  const observer = deps.observer ? deferred(deps.observer, background) : undefined;
   const routing: RoutingOptions = { ...DEFAULT_ROUTING_OPTIONS, ...deps.routing };
   const plans = new PlanResolver({
     configSource: deps.lookups ? configSourceFor(deps.lookups) : deps.configSource,
@@ -95,12 +101,6 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
       for (const host of plan.customHosts) deps.hostGuard.checkUrl(host);
     },
   });
-
-  const background =
-    deps.background ??
-    ((work: Promise<unknown>) => {
-      work.catch((err: unknown) => deps.onBackgroundError?.(err));
-    });
 
   return async function handleGatewayRequest(req: CoreRequest): Promise<CoreResponse> {
     const startedAt = Date.now();
@@ -383,6 +383,24 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
       if (target) out["x-portkey-provider"] = target.provider;
       return { status: rendered.status, headers: out, body: rendered.body };
     }
+  };
+}
+
+function deferred(inner: RequestObserver, background: (work: Promise<unknown>) => void): RequestObserver {
+  return {
+    finish(summary: RequestSummary): void {
+      background(
+        new Promise<void>((resolve) => {
+          setImmediate(() => {
+            try {
+              inner.finish(summary);
+            } finally {
+              resolve();
+            }
+          });
+        }),
+      );
+    },
   };
 }
 

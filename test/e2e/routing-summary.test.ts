@@ -83,6 +83,7 @@ describe("request summaries under routing", () => {
     // Act
     const res = await call(config({ retry: { attempts: 1 } }));
     await drain(res.body);
+    await settle(); // summaries are built after the response has been written
 
     // Assess
     expect(res.status).toBe(200);
