@@ -11,6 +11,8 @@ const LOG_CACHE_STATUS: Readonly<Record<NonNullable<RequestSummary["cacheStatus"
   DISABLED: "disabled",
 };
 
+const SERVED_FROM_CACHE: ReadonlySet<RequestSummary["cacheStatus"]> = new Set(["HIT", "SEMANTIC HIT"]);
+
 /**
  * Turns the core's one-per-request summary into one log record (shared/logging): the record is built after the
  * fact from the summary's own timings, so the hot path pays for nothing until the request is over.
@@ -27,7 +29,8 @@ export function createLoggingObserver(logger: RequestLogger, options: { onRecord
         logBodies: summary.logBodies,
         modelRequested: summary.modelRequested ?? null,
         stream: summary.stream,
-        user: summary.user ?? null,
+        // OpenAI's `user` field, else Portkey's `_user` metadata key.
+        user: summary.user ?? summary.metadata._user ?? null,
         metadata: summary.metadata,
         configId: summary.configId ?? null,
         virtualKey: summary.virtualKey ?? null,
@@ -52,7 +55,11 @@ export function createLoggingObserver(logger: RequestLogger, options: { onRecord
       if (summary.ttftMs !== undefined) log.setTtft(summary.ttftMs);
       if (summary.error) log.fail(summary.error.error.type, summary.error.error.message);
       if (summary.clientAborted) log.clientDisconnected();
-      if (summary.cacheStatus) log.setCacheStatus(LOG_CACHE_STATUS[summary.cacheStatus]);
+      // A request that reached a target without a cache config was told `x-portkey-cache-status: DISABLED`.
+      const cacheStatus = summary.cacheStatus ?? (summary.provider ? "DISABLED" : undefined);
+      if (cacheStatus) log.setCacheStatus(LOG_CACHE_STATUS[cacheStatus]);
+      // An answer from the cache cost nothing upstream: 0, not the null that means "model not priced".
+      if (SERVED_FROM_CACHE.has(summary.cacheStatus)) log.setCost(0);
       if (summary.budgetReservedUsd !== undefined) log.setBudgetReserved(summary.budgetReservedUsd);
       if (summary.responseBody !== undefined) log.captureResponse(summary.responseBody);
       log.end(summary.status, {
