@@ -106,6 +106,7 @@ export async function runCached(input: CachedRunInput): Promise<CachedAttemptRes
       chunkChars: DEFAULT_REPLAY_CHUNK_CHARS,
     });
     if (events) return { kind: "cached-stream", status: 200, headers: {}, events, model: lookup.entry.model };
+    state.status = "MISS"; // only chat completions replay as SSE: anything else is answered by the upstream
   }
   if (lookup.status === "DISABLED" || isCacheHit(lookup)) return input.run();
   const miss = lookup as CacheMiss;

@@ -167,6 +167,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
         retryCount: outcome?.retryCount,
         lastUsedOptionIndex: fromConfig ? outcome?.leaf?.path : undefined,
         cacheStatus: cacheState.status,
+        sharedAnswer: cacheState.shared || undefined,
         budgetReservedUsd: admission ? microsToUsd(admission.reservation.charge.costMicros) : undefined,
         requestBody: req.body,
         ...fields,
@@ -263,11 +264,14 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
           const model = result.response.model ?? String(ctx.body.model ?? "");
           billed.push({ provider: attemptTarget.provider, model, usage: result.response.usage ?? "unknown" });
         }
-        attempts.push({
-          provider: attemptTarget.provider,
-          status: result.status,
-          latencyMs: performance.now() - attemptStart,
-        });
+        // A cache hit or a shared (coalesced) answer made no upstream call: it is not an attempt.
+        if (!servedByCache) {
+          attempts.push({
+            provider: attemptTarget.provider,
+            status: result.status,
+            latencyMs: performance.now() - attemptStart,
+          });
+        }
         return result;
       } catch (err) {
         const latencyMs = performance.now() - attemptStart;

@@ -58,8 +58,8 @@ export function createLoggingObserver(logger: RequestLogger, options: { onRecord
       // A request that reached a target without a cache config was told `x-portkey-cache-status: DISABLED`.
       const cacheStatus = summary.cacheStatus ?? (summary.provider ? "DISABLED" : undefined);
       if (cacheStatus) log.setCacheStatus(LOG_CACHE_STATUS[cacheStatus]);
-      // An answer from the cache cost nothing upstream: 0, not the null that means "model not priced".
-      if (SERVED_FROM_CACHE.has(summary.cacheStatus)) log.setCost(0);
+      // An answer from the cache (or shared with an identical concurrent request) cost nothing upstream: 0, not null.
+      if (SERVED_FROM_CACHE.has(summary.cacheStatus) || summary.sharedAnswer) log.setCost(0);
       if (summary.budgetReservedUsd !== undefined) log.setBudgetReserved(summary.budgetReservedUsd);
       if (summary.responseBody !== undefined) log.captureResponse(summary.responseBody);
       log.end(summary.status, {

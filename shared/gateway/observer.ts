@@ -41,6 +41,8 @@ export interface RequestSummary {
   readonly lastUsedOptionIndex?: string;
   /** `x-portkey-cache-status` of the request (undefined when no cache applied). */
   readonly cacheStatus?: "HIT" | "SEMANTIC HIT" | "MISS" | "SEMANTIC MISS" | "REFRESH" | "DISABLED";
+  /** The answer came from a concurrent identical request's upstream call (coalesced miss): no tokens, no cost. */
+  readonly sharedAnswer?: boolean;
   /** The budget reservation (upper bound) taken before the upstream call, in USD. */
   readonly budgetReservedUsd?: number;
   readonly requestBody?: Buffer;

@@ -18,7 +18,7 @@ export interface AttemptRecord {
   /** Provider slug of the target tried, e.g. `openai`. */
   provider: string;
   model: string | null;
-  /** Upstream HTTP status; 0 when no response arrived (network error, timeout). */
+  /** Upstream HTTP status; for no response, the status the gateway answered it with (502 unreachable, 504 timeout, 499 client gone). */
   status: number;
   latency_ms: number;
   /** Short error code/message when the attempt failed, else null. */
