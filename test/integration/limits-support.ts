@@ -1,54 +1,13 @@
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceInUseException,
-} from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ensureTable } from "../../shared/aws/dynamo-table";
 
 /**
- * Test support for the limits and cache suites: the single table's key schema (pk/sk + GSI gsi1), and an
- * in-process dynalite on a random loopback port. Kept apart from the control plane's own helpers on purpose.
+ * Test support for the limits and cache suites: an in-process dynalite on a random loopback port. The table is the
+ * deployment's own (`ensureTable` from shared/aws/dynamo-table.ts, re-exported for the suites).
  */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: "S" },
-          { AttributeName: "gsi1pk", AttributeType: "S" },
-          { AttributeName: "gsi1sk", AttributeType: "S" },
-        ],
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: "gsi1",
-            KeySchema: [
-              { AttributeName: "gsi1pk", KeyType: "HASH" },
-              { AttributeName: "gsi1sk", KeyType: "RANGE" },
-            ],
-            Projection: { ProjectionType: "ALL" },
-          },
-        ],
-      }),
-    );
-  } catch (err) {
-    if (!(err instanceof ResourceInUseException)) throw err;
-  }
-  for (let i = 0; i < 50; i++) {
-    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (out.Table?.TableStatus === "ACTIVE") return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
-}
+export { ensureTable };
 
 interface DynaliteServer {
   listen(port: number, host: string, cb: () => void): void;
