@@ -5,6 +5,7 @@ import { ResponseCache } from "../cache/response-cache";
 import { DEFAULT_EMBEDDING_MEMO, EmbeddingMemo } from "../cache/semantic/embedding-memo";
 import { DEFAULT_LSH, RandomHyperplaneLsh } from "../cache/semantic/lsh";
 import { DEFAULT_PER_BUCKET_LIMIT, SemanticCache } from "../cache/semantic/semantic-cache";
+import { DEFAULT_TIERED_SEMANTIC_INDEX, TieredSemanticIndex } from "../cache/semantic/tiered-semantic-index";
 import { TieredCacheStore } from "../cache/tiered-cache-store";
 import type { CacheDeps } from "../gateway/cache-step";
 import { priceFromTable } from "../limits/price-table";
@@ -41,7 +42,10 @@ export function createDynamoGuards(
   const memory = new MemoryCacheStore({ maxEntries: 2_000, maxBytes: 64 * 1024 * 1024, now });
   const store = new TieredCacheStore(memory, new DynamoCacheStore(client, tableName, now));
   const semantic = new SemanticCache({
-    index: new DynamoSemanticIndex(client, tableName, now),
+    index: new TieredSemanticIndex(new DynamoSemanticIndex(client, tableName, now), {
+      ...DEFAULT_TIERED_SEMANTIC_INDEX,
+      now,
+    }),
     store,
     lsh: new RandomHyperplaneLsh(DEFAULT_LSH),
     perBucketLimit: DEFAULT_PER_BUCKET_LIMIT,

@@ -78,11 +78,16 @@ export class ResponseCache {
     const createdAtMs = this.deps.now();
     const entry: CachedResponse = { ...answer, createdAtMs, expiresAtMs: createdAtMs + miss.config.max_age * 1000 };
     try {
-      const put = await this.deps.store.put(answeredBy.workspaceId, hash, entry);
-      if (put.stored && miss.semantic && this.deps.semantic && hash === miss.hash) {
-        await this.deps.semantic.remember(miss.semantic, hash, entry.expiresAtMs);
-      }
-      return put;
+      // Both writes start now (their in-process tiers are written synchronously, so the next request of this
+      // instance sees them). An index entry whose answer the store refused (too large) only costs a skipped
+      // candidate on lookup: the answer is read through the exact store, never from the index.
+      const put = this.deps.store.put(answeredBy.workspaceId, hash, entry);
+      const indexed =
+        miss.semantic && this.deps.semantic && hash === miss.hash
+          ? this.deps.semantic.remember(miss.semantic, hash, entry.expiresAtMs)
+          : undefined;
+      const [result] = await Promise.all([put, indexed]);
+      return result;
     } catch (err) {
       return { stored: false, reason: `cache write failed: ${(err as Error).message}` };
     }

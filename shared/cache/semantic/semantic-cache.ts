@@ -32,7 +32,7 @@ export type SemanticLookup =
   /** No vector (the embedding target failed or none was given): the request is answered as a plain miss. */
   | { readonly kind: "unavailable"; readonly reason: string };
 
-/** What a miss hands to `remember` once the answer is in the exact cache. */
+/** What a miss hands to `remember` when its answer is written to the exact cache. */
 export interface SemanticPending {
   readonly workspaceId: string;
   readonly buckets: readonly string[];
