@@ -1,6 +1,6 @@
 import { type CacheKeyInput, cacheKey } from "./cache-key";
 import type { CacheConfig, CachedResponse, CachePutResult, CacheStatus, CacheStore } from "./cache-types";
-import type { SemanticCache, SemanticPending } from "./semantic/semantic-cache";
+import type { Embed, SemanticCache, SemanticPending } from "./semantic/semantic-cache";
 
 /**
  * The per-request face of the cache for the gateway core. Lookup order: no config -> DISABLED;
@@ -12,6 +12,8 @@ export interface CacheLookupInput {
   readonly key: CacheKeyInput;
   readonly config: CacheConfig | undefined;
   readonly forceRefresh: boolean;
+  /** Semantic mode: embeds the last user turn through the request's embedding target (called at most once). */
+  readonly embed?: Embed;
 }
 
 export type CacheLookup =
@@ -35,7 +37,7 @@ export type CacheHit = Extract<CacheLookup, { status: "HIT" | "SEMANTIC HIT" }>;
 
 export interface ResponseCacheDeps {
   readonly store: CacheStore;
-  /** Required for `mode: "semantic"`; without it semantic configs behave as simple ones. */
+  /** Required for `mode: "semantic"`; without it (unit tests of the simple cache) semantic configs miss plainly. */
   readonly semantic?: SemanticCache;
   readonly now: () => number;
 }
@@ -52,10 +54,11 @@ export class ResponseCache {
       const entry = await this.deps.store.get(input.key.workspaceId, hash);
       if (entry) return { status: "HIT", entry, hash };
       if (config.mode !== "semantic" || !this.deps.semantic) return { status: "MISS", hash, config };
-      const found = await this.deps.semantic.lookup(input.key, config.similarity_threshold);
+      const found = await this.deps.semantic.lookup(input.key, config.similarity_threshold, input.embed);
       if (found.kind === "hit")
         return { status: "SEMANTIC HIT", entry: found.entry, hash, similarity: found.similarity };
       if (found.kind === "ineligible") return { status: "MISS", hash, config };
+      if (found.kind === "unavailable") return { status: "MISS", hash, config, error: found.reason };
       return { status: "SEMANTIC MISS", hash, config, semantic: found.pending };
     } catch (err) {
       return { status: "MISS", hash, config, error: (err as Error).message };
@@ -75,11 +78,16 @@ export class ResponseCache {
     const createdAtMs = this.deps.now();
     const entry: CachedResponse = { ...answer, createdAtMs, expiresAtMs: createdAtMs + miss.config.max_age * 1000 };
     try {
-      const put = await this.deps.store.put(answeredBy.workspaceId, hash, entry);
-      if (put.stored && miss.semantic && this.deps.semantic && hash === miss.hash) {
-        await this.deps.semantic.remember(miss.semantic, hash, entry.expiresAtMs);
-      }
-      return put;
+      // Both writes start now (their in-process tiers are written synchronously, so the next request of this
+      // instance sees them). An index entry whose answer the store refused (too large) only costs a skipped
+      // candidate on lookup: the answer is read through the exact store, never from the index.
+      const put = this.deps.store.put(answeredBy.workspaceId, hash, entry);
+      const indexed =
+        miss.semantic && this.deps.semantic && hash === miss.hash
+          ? this.deps.semantic.remember(miss.semantic, hash, entry.expiresAtMs)
+          : undefined;
+      const [result] = await Promise.all([put, indexed]);
+      return result;
     } catch (err) {
       return { stored: false, reason: `cache write failed: ${(err as Error).message}` };
     }

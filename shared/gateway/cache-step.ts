@@ -7,11 +7,13 @@ import {
 } from "../cache/cache-types";
 import type { Coalescer } from "../cache/coalescer";
 import { type CacheMiss, isCacheHit, type ResponseCache } from "../cache/response-cache";
+import type { EmbeddingMemo } from "../cache/semantic/embedding-memo";
 import { DEFAULT_REPLAY_CHUNK_CHARS, replayAsSse } from "../cache/sse-replay";
 import { ChatStreamCollector } from "../cache/stream-collector";
 import type { Endpoint } from "../providers/types";
 import type { CacheSettings } from "../routing/plan";
 import type { AttemptResult, JsonAttempt } from "./attempt";
+import { type EmbeddingCallContext, embedderFor } from "./embedding-call";
 
 /** Answers a cache can hold: JSON documents that do not depend on side effects. */
 export const CACHEABLE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(["chat", "completions", "embeddings"]);
@@ -21,6 +23,8 @@ const MAX_CACHED_STREAM_BYTES = 1024 * 1024;
 export interface CacheDeps {
   readonly cache: ResponseCache;
   readonly coalescer: Coalescer<string>;
+  /** Semantic mode: recent embeddings by text, so a repeated lookup pays no upstream embedding call. */
+  readonly embedMemo?: EmbeddingMemo;
 }
 
 /** A cached chat completion replayed to a streaming client. */
@@ -45,6 +49,8 @@ export interface CacheRequestState {
   onStreamComplete: (() => void) | undefined;
   /** Registers work that must finish before the invocation ends (cache writes). */
   readonly background: (work: Promise<unknown>) => void;
+  /** Why the lookup fell back to a plain MISS (store unreachable, embedding target failed), for the log. */
+  lookupError?: string;
 }
 
 const configs = new WeakMap<CacheSettings, CacheConfig>();
@@ -82,6 +88,8 @@ export interface CachedRunInput {
   readonly stream: boolean;
   readonly includeUsage: boolean;
   readonly signal: AbortSignal;
+  /** Semantic mode: how to reach the config's embedding target (the request's provider layer and keys). */
+  readonly embedding?: EmbeddingCallContext;
   /** The real upstream attempt. */
   readonly run: () => Promise<AttemptResult>;
 }
@@ -93,12 +101,16 @@ export interface CachedRunInput {
  */
 export async function runCached(input: CachedRunInput): Promise<CachedAttemptResult> {
   const { deps, state, key } = input;
+  const target = input.settings.embedding;
   const lookup = await deps.cache.lookup({
     key,
     config: cacheConfigOf(input.settings),
     forceRefresh: input.forceRefresh,
+    embed:
+      target && input.embedding ? embedderFor(target, key.workspaceId, input.embedding, deps.embedMemo) : undefined,
   });
   state.status = lookup.status;
+  if ("error" in lookup && lookup.error) state.lookupError = lookup.error;
   if (isCacheHit(lookup)) {
     if (!input.stream) return fromCachedBody(lookup.entry.body, lookup.entry.model);
     const events = replayAsSse(lookup.entry.body, {

@@ -256,6 +256,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
                 includeUsage:
                   (ctx.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
                 signal: req.signal,
+                embedding: { providers: deps.providers, transport: deps.transport, virtualKeys, signal: req.signal },
                 run: attempt,
               })
             : await attempt();

@@ -78,19 +78,31 @@ function inherit(node: RawConfigNode, parent: Inherited): Inherited {
           onStatusCodes: new Set(node.retry.on_status_codes ?? DEFAULT_RETRY_STATUS_CODES),
         }
       : parent.retry,
-    cache: node.cache
-      ? {
-          mode: node.cache.mode,
-          maxAgeSeconds: node.cache.max_age,
-          similarityThreshold: node.cache.similarity_threshold,
-        }
-      : parent.cache,
+    cache: node.cache ? cacheSettings(node.cache) : parent.cache,
     requestTimeoutMs: node.request_timeout ?? parent.requestTimeoutMs,
     customHost: node.custom_host ?? parent.customHost,
     beforeRequestHooks: node.before_request_hooks ?? parent.beforeRequestHooks,
     afterRequestHooks: node.after_request_hooks ?? parent.afterRequestHooks,
     forwardHeaders: node.forward_headers?.map((h) => h.trim().toLowerCase()) ?? parent.forwardHeaders,
   };
+}
+
+function cacheSettings(cache: NonNullable<RawConfigNode["cache"]>): CacheSettings {
+  const embedding = cache.embedding;
+  return Object.freeze({
+    mode: cache.mode,
+    maxAgeSeconds: cache.max_age,
+    similarityThreshold: cache.similarity_threshold,
+    embedding: embedding
+      ? Object.freeze({
+          virtualKey: embedding.virtual_key,
+          provider: embedding.provider,
+          apiKey: embedding.api_key,
+          customHost: embedding.custom_host,
+          model: embedding.model,
+        })
+      : undefined,
+  });
 }
 
 /** Portkey spells provider fields in snake_case in configs (`resource_name`); adapters read camelCase. */
@@ -114,6 +126,8 @@ function compileLeaf(node: RawConfigNode, path: string, settings: Inherited, isR
     throw new InvalidConfigError(`${path}: a target needs "provider" or "virtual_key" (or "targets")`, path);
   }
   if (settings.customHost) state.customHosts.add(settings.customHost);
+  const embeddingHost = settings.cache?.embedding?.customHost;
+  if (embeddingHost) state.customHosts.add(embeddingHost);
   const leaf: LeafNode = Object.freeze({
     kind: "leaf",
     path,

@@ -45,17 +45,58 @@ const retrySchema = z.strictObject({
   use_retry_after_header: z.boolean({ error: "must be a boolean" }).optional(),
 });
 
-const cacheSchema = z.strictObject({
-  mode: z.enum(["simple", "semantic"], { error: "must be one of: simple, semantic" }),
-  max_age: z.number({ error: "must be a number" }).int("must be a whole number").positive("must be > 0").optional(),
-  similarity_threshold: z
-    .number({ error: "must be a number" })
-    .min(0, "must be >= 0")
-    .max(1, "must be <= 1")
-    .optional(),
-});
-
 const nonEmpty = (what: string) => z.string({ error: `must be a string (${what})` }).min(1, "must not be empty");
+
+/**
+ * Where semantic mode gets its embeddings: a virtual key, or a provider with its key (and custom host), plus the
+ * embedding model. Called through the gateway's own provider layer (see docs/caching.md).
+ */
+const embeddingSchema = z
+  .strictObject({
+    virtual_key: nonEmpty("a virtual key slug").optional(),
+    provider: nonEmpty("a provider id").optional(),
+    api_key: nonEmpty("the provider's API key").optional(),
+    custom_host: nonEmpty("a base URL").optional(),
+    model: nonEmpty("an embedding model"),
+  })
+  .superRefine(function checkEmbeddingTarget(target, ctx) {
+    if (target.virtual_key && target.provider) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["provider"],
+        message: 'give either "virtual_key" or "provider", not both',
+      });
+    } else if (!target.virtual_key && !target.provider) {
+      ctx.addIssue({ code: "custom", path: [], message: 'needs "virtual_key" or "provider" (with "api_key")' });
+    }
+    if (target.virtual_key && target.api_key) {
+      ctx.addIssue({ code: "custom", path: ["api_key"], message: 'not allowed with "virtual_key" (the key holds it)' });
+    }
+  });
+
+const cacheSchema = z
+  .strictObject({
+    mode: z.enum(["simple", "semantic"], { error: "must be one of: simple, semantic" }),
+    max_age: z.number({ error: "must be a number" }).int("must be a whole number").positive("must be > 0").optional(),
+    similarity_threshold: z
+      .number({ error: "must be a number" })
+      .min(0, "must be >= 0")
+      .max(1, "must be <= 1")
+      .optional(),
+    embedding: embeddingSchema.optional(),
+  })
+  .superRefine(function checkSemanticEmbedding(cache, ctx) {
+    if (cache.mode === "semantic" && !cache.embedding) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["embedding"],
+        message: 'required when mode is "semantic": {"virtual_key" or "provider" + "api_key", "model"}',
+      });
+    }
+    if (cache.mode === "simple" && cache.embedding) {
+      ctx.addIssue({ code: "custom", path: ["embedding"], message: 'only used when mode is "semantic"' });
+    }
+  });
 
 /** One node of a config: the root, or any entry of `targets[]` (which may nest its own strategy and targets). */
 const nodeShape = {

@@ -12,10 +12,21 @@ export interface RetryPolicy {
   readonly onStatusCodes: ReadonlySet<number>;
 }
 
+/** The embedding target of semantic mode: a virtual key, or a provider with its key, and the model. */
+export interface EmbeddingTargetSettings {
+  readonly virtualKey?: string;
+  readonly provider?: string;
+  readonly apiKey?: string;
+  readonly customHost?: string;
+  readonly model: string;
+}
+
 export interface CacheSettings {
   readonly mode: "simple" | "semantic";
   readonly maxAgeSeconds?: number;
   readonly similarityThreshold?: number;
+  /** Always set in semantic mode (the config schema requires it). */
+  readonly embedding?: EmbeddingTargetSettings;
 }
 
 /** A target that is actually called. */

@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
+import { fakeEmbedding, type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { startTestGateway } from "../support/local-gateway";
 
 const PROVIDER_KEY = "sk-test-provider-key-123";
@@ -86,11 +86,19 @@ describe("openai SDK through the local gateway (OpenAI pass-through)", () => {
   });
 
   it("creates embeddings (the SDK asks for base64 and decodes it)", async () => {
-    const res = await client.embeddings.create({ model: "text-embedding-3-small", input: ["abc", "defgh"] });
+    const res = await client.embeddings.create({
+      model: "text-embedding-3-small",
+      input: ["the cat sat", "defgh"],
+      dimensions: 32,
+    });
     expect(res.data).toHaveLength(2);
-    expect(res.data[0]?.embedding).toHaveLength(8);
-    expect(res.data[0]?.embedding[0]).toBeCloseTo(3 / 7, 5);
-    expect(res.usage.prompt_tokens).toBe(2);
+    const first = res.data[0]?.embedding ?? [];
+    expect(first).toHaveLength(32);
+    const expected = fakeEmbedding("the cat sat", 32);
+    const worstError = Math.max(...first.map((v, i) => Math.abs(v - (expected[i] as number))));
+    expect(worstError).toBeLessThan(1e-6);
+    expect(Math.hypot(...first)).toBeCloseTo(1, 5);
+    expect(res.usage.prompt_tokens).toBe(4);
   });
 
   it("serves legacy completions and model listing", async () => {

@@ -3,7 +3,8 @@ import { type FakeContext, type FakeServer, type Fault, sleep, startFakeServer }
 
 /**
  * A fake of OpenAI's API speaking its documented wire format: chat completions (JSON and SSE with
- * `stream_options.include_usage`), legacy completions, embeddings (float and base64), models, and errors.
+ * `stream_options.include_usage`), legacy completions, embeddings (float and base64; a hashed bag of words, see
+ * `fakeEmbedding`), models, and errors.
  * "Tokens" are whitespace-separated words so tests can predict usage exactly.
  */
 export interface OpenAIFakeOptions {
@@ -23,6 +24,35 @@ export interface OpenAIFake extends FakeServer {
 }
 
 type ChatMessage = { role: string; content: unknown };
+
+/** Dimensions of the fake's embeddings when the request names no `dimensions`. */
+export const FAKE_EMBEDDING_DIMS = 256;
+
+/**
+ * The fake's deterministic, meaningful embedding: a hashed bag of words. Words are lower-cased runs of letters
+ * and digits (so case and punctuation do not matter); each adds +1 or -1 (by hash) to one of `dims` slots (by
+ * hash); the result is L2-normalised. Two texts with the same words are identical (cosine 1), texts sharing
+ * k of their words have cosine of about k / sqrt(|a| |b|), unrelated texts about 0.
+ */
+export function fakeEmbedding(text: string, dims: number = FAKE_EMBEDDING_DIMS): number[] {
+  const vector = new Array<number>(dims).fill(0);
+  for (const word of text.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
+    if (!word) continue;
+    const h = fnv1a(word);
+    vector[h % dims] = (vector[h % dims] as number) + ((h >>> 16) & 1 ? 1 : -1);
+  }
+  const norm = Math.sqrt(vector.reduce((sum, v) => sum + v * v, 0));
+  return norm === 0 ? vector : vector.map((v) => v / norm);
+}
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
 
 export function countTokens(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
@@ -292,13 +322,13 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
     fault: Fault | undefined,
   ): void {
     const inputs = Array.isArray(body.input) ? (body.input as unknown[]) : [body.input];
-    const dims = typeof body.dimensions === "number" ? body.dimensions : 8;
+    const dims = typeof body.dimensions === "number" ? body.dimensions : FAKE_EMBEDDING_DIMS;
     const base64 = body.encoding_format === "base64";
     let tokens = 0;
     const data = inputs.map((input, index) => {
       const text = String(input);
       tokens += countTokens(text);
-      const vector = Array.from({ length: dims }, (_, i) => ((text.length + i) % 7) / 7);
+      const vector = fakeEmbedding(text, dims);
       const embedding = base64 ? Buffer.from(new Float32Array(vector).buffer).toString("base64") : vector;
       return { object: "embedding", index, embedding };
     });

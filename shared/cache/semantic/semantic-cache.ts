@@ -5,13 +5,20 @@ import { cosineSimilarity, type RandomHyperplaneLsh } from "./lsh";
 import type { SemanticIndex } from "./semantic-index";
 import { semanticView } from "./semantic-request";
 
-/** Embeds one text. The integrator routes it through the provider layer to the configured embedding target. */
-export type Embed = (text: string) => Promise<number[]>;
+/**
+ * Embeds one text. In the gateway it calls the config's embedding target through the provider layer (see
+ * `shared/gateway/embedding-call.ts`), per request, memoised by `EmbeddingMemo`.
+ */
+export type Embed = (text: string) => Promise<ArrayLike<number>>;
+
+/** Entries read per LSH band bucket: with 6 bands a lookup compares at most 96 vectors. */
+export const DEFAULT_PER_BUCKET_LIMIT = 16;
 
 export interface SemanticCacheDeps {
   readonly index: SemanticIndex;
   readonly store: CacheStore;
-  readonly embed: Embed;
+  /** Fallback when `lookup` gets no per-request `embed` (tests); the gateway always passes one per request. */
+  readonly embed?: Embed;
   readonly lsh: RandomHyperplaneLsh;
   /** Entries read per band bucket (newest first): the candidate set is at most bands x this. */
   readonly perBucketLimit: number;
@@ -21,9 +28,11 @@ export interface SemanticCacheDeps {
 export type SemanticLookup =
   | { readonly kind: "hit"; readonly entry: CachedResponse; readonly similarity: number; readonly candidates: number }
   | { readonly kind: "miss"; readonly pending: SemanticPending; readonly best: number; readonly candidates: number }
-  | { readonly kind: "ineligible"; readonly reason: string };
+  | { readonly kind: "ineligible"; readonly reason: string }
+  /** No vector (the embedding target failed or none was given): the request is answered as a plain miss. */
+  | { readonly kind: "unavailable"; readonly reason: string };
 
-/** What a miss hands to `remember` once the answer is in the exact cache. */
+/** What a miss hands to `remember` when its answer is written to the exact cache. */
 export interface SemanticPending {
   readonly workspaceId: string;
   readonly buckets: readonly string[];
@@ -33,10 +42,17 @@ export interface SemanticPending {
 export class SemanticCache {
   constructor(private readonly deps: SemanticCacheDeps) {}
 
-  async lookup(input: CacheKeyInput, threshold: number): Promise<SemanticLookup> {
+  async lookup(input: CacheKeyInput, threshold: number, embed = this.deps.embed): Promise<SemanticLookup> {
     const view = semanticView(input);
     if (!view.eligible) return { kind: "ineligible", reason: view.reason };
-    const vector = Float32Array.from(await this.deps.embed(view.text));
+    if (!embed) return { kind: "unavailable", reason: "no embedding target for this request" };
+    let vector: Float32Array;
+    try {
+      vector = Float32Array.from(await embed(view.text));
+    } catch (err) {
+      return { kind: "unavailable", reason: `embedding failed: ${(err as Error).message}` };
+    }
+    if (vector.length === 0) return { kind: "unavailable", reason: "embedding failed: an empty vector" };
     const buckets = this.deps.lsh.buckets(vector).map((b) => `${view.contextHash}#${b}`);
     const lists = await Promise.all(
       buckets.map((b) => this.deps.index.query(input.workspaceId, b, this.deps.perBucketLimit)),
