@@ -69,6 +69,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const logging = createLoggingObserver(createRequestLogger({ sink: logSink }));
   const extra = options.observer;
   const engine = await createDuckDbEngine({ dataDir: options.dataDir });
+  // Post-response work (budget settlement, cache writes, log records): tracked so close() can wait for it.
+  const pending = new Set<Promise<unknown>>();
+  const background = (work: Promise<unknown>): void => {
+    const tracked = work
+      .catch((err: unknown) => process.emitWarning(`background work failed: ${(err as Error).message}`))
+      .finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  };
   const cores = {
     gateway: createGatewayCore({
       providers: defaultProviderRegistry(),
@@ -78,7 +86,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       lookups: controlPlane,
       limits: guards.limits,
       cache: guards.cache,
-      onBackgroundError: (err) => process.emitWarning(`background work failed: ${(err as Error).message}`),
+      background,
       logBodies: options.logBodies ?? true,
       observer: extra
         ? {
@@ -107,6 +115,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     analyticsEngine: engine,
     close: async () => {
       await server.close();
+      while (pending.size) await Promise.all(pending);
       await transport.close();
       await logSink.close();
       await engine.close();
