@@ -1,7 +1,8 @@
 import type { ErrorBody } from "../core/errors";
 import { anthropicUsage } from "./anthropic-response";
 import { anthropicFinish, ChatChunkWriter } from "./openai-chunks";
-import { type SseEvent, SseParser } from "./sse-parser";
+import { SseEventTranslator } from "./sse-event-translator";
+import type { SseEvent } from "./sse-parser";
 import type { StreamTranslator, Usage } from "./types";
 
 type Json = Record<string, unknown>;
@@ -12,16 +13,14 @@ type Json = Record<string, unknown>;
  * `ping`, `error`; unknown events (and thinking/citation deltas) are ignored, as Anthropic asks clients to do.
  * Tool-call indexes count tool_use blocks only (content block 0 may be text).
  */
-export class AnthropicStreamTranslator implements StreamTranslator {
+export class AnthropicStreamTranslator extends SseEventTranslator implements StreamTranslator {
   model: string | undefined;
-  finished = false;
-  error: ErrorBody | undefined;
-  private readonly parser = new SseParser();
   private readonly writer: ChatChunkWriter;
   private readonly toolIndex = new Map<number, number>();
   private usageFields: Json | undefined;
 
   constructor(requestedModel: string, includeUsage: boolean) {
+    super();
     this.writer = new ChatChunkWriter("msg_unknown", requestedModel, includeUsage);
   }
 
@@ -29,24 +28,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     return this.usageFields ? anthropicUsage(this.usageFields) : undefined;
   }
 
-  push(chunk: Buffer): string {
-    return this.translate(this.parser.push(chunk));
-  }
-
-  end(): string {
-    return this.translate(this.parser.end());
-  }
-
-  private translate(events: SseEvent[]): string {
-    let out = "";
-    for (const event of events) {
-      if (this.finished) break;
-      out += this.onEvent(event);
-    }
-    return out;
-  }
-
-  private onEvent(event: SseEvent): string {
+  protected onEvent(event: SseEvent): string {
     let data: Json;
     try {
       data = JSON.parse(event.data) as Json;

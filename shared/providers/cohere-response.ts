@@ -1,6 +1,6 @@
-import type { ErrorBody } from "../core/errors";
 import { ChatChunkWriter, chatCompletion, cohereFinish, nowSeconds, type OpenAIToolCall } from "./openai-chunks";
-import { type SseEvent, SseParser } from "./sse-parser";
+import { SseEventTranslator } from "./sse-event-translator";
+import type { SseEvent } from "./sse-parser";
 import type { StreamTranslator, Usage } from "./types";
 
 type Json = Record<string, unknown>;
@@ -55,11 +55,8 @@ export function fromCohereResponse(response: Json, model: string) {
  * content-delta, content-end, tool-plan-delta (as content), tool-call-start/delta/end, citation-start/end
  * (ignored), message-end (finish reason, usage). Complete at message-end.
  */
-export class CohereStreamTranslator implements StreamTranslator {
+export class CohereStreamTranslator extends SseEventTranslator implements StreamTranslator {
   usage: Usage | undefined;
-  finished = false;
-  error: ErrorBody | undefined;
-  private readonly parser = new SseParser();
   private readonly writer: ChatChunkWriter;
   private readonly toolIndex = new Map<number, number>();
 
@@ -67,27 +64,11 @@ export class CohereStreamTranslator implements StreamTranslator {
     readonly model: string,
     includeUsage: boolean,
   ) {
+    super();
     this.writer = new ChatChunkWriter(`cohere-${nowSeconds()}`, model, includeUsage);
   }
 
-  push(chunk: Buffer): string {
-    return this.translate(this.parser.push(chunk));
-  }
-
-  end(): string {
-    return this.translate(this.parser.end());
-  }
-
-  private translate(events: SseEvent[]): string {
-    let out = "";
-    for (const event of events) {
-      if (this.finished) break;
-      out += this.onEvent(event);
-    }
-    return out;
-  }
-
-  private onEvent(event: SseEvent): string {
+  protected onEvent(event: SseEvent): string {
     let data: Json;
     try {
       data = JSON.parse(event.data) as Json;

@@ -7,7 +7,8 @@ import {
   nowSeconds,
   type OpenAIToolCall,
 } from "./openai-chunks";
-import { type SseEvent, SseParser } from "./sse-parser";
+import { SseEventTranslator } from "./sse-event-translator";
+import type { SseEvent } from "./sse-parser";
 import type { StreamTranslator, Usage } from "./types";
 
 type Json = Record<string, unknown>;
@@ -103,26 +104,20 @@ export function geminiErrorBody(status: number, raw: Buffer): ErrorBody | undefi
  * a candidate carried a `finishReason` (or the prompt was blocked), and the usage chunk and `[DONE]` follow at
  * the end of the upstream.
  */
-export class GeminiStreamTranslator implements StreamTranslator {
+export class GeminiStreamTranslator extends SseEventTranslator implements StreamTranslator {
   model: string | undefined;
   usage: Usage | undefined;
-  finished = false;
-  error: ErrorBody | undefined;
-  private readonly parser = new SseParser();
   private readonly writer: ChatChunkWriter;
   private started = false;
   private tools = 0;
 
   constructor(requestedModel: string, includeUsage: boolean) {
+    super();
     this.writer = new ChatChunkWriter(`gen-${nowSeconds()}`, requestedModel, includeUsage);
   }
 
-  push(chunk: Buffer): string {
-    return this.translate(this.parser.push(chunk));
-  }
-
-  end(): string {
-    const out = this.translate(this.parser.end());
+  override end(): string {
+    const out = super.end();
     if (!this.finished || this.error) return out;
     return (
       out +
@@ -131,13 +126,13 @@ export class GeminiStreamTranslator implements StreamTranslator {
     );
   }
 
-  private translate(events: SseEvent[]): string {
-    let out = "";
-    for (const event of events) {
-      if (this.error) break;
-      out += this.onResponse(event.data);
-    }
-    return out;
+  /** Gemini has no end event: translation continues until an error. */
+  protected override stopped(): boolean {
+    return this.error !== undefined;
+  }
+
+  protected onEvent(event: SseEvent): string {
+    return this.onResponse(event.data);
   }
 
   private onResponse(data: string): string {

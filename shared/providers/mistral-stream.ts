@@ -1,5 +1,6 @@
 import { openAIUsage } from "./openai-chunks";
-import { type SseEvent, SseParser } from "./sse-parser";
+import { SseEventTranslator } from "./sse-event-translator";
+import type { SseEvent } from "./sse-parser";
 import { readOpenAIUsage } from "./sse-usage-scanner";
 import type { StreamTranslator, Usage } from "./types";
 
@@ -8,29 +9,24 @@ import type { StreamTranslator, Usage } from "./types";
  * client asked. This restores OpenAI's semantics: without `include_usage` the usage is removed; with it, it moves
  * to a final chunk with `choices: []`. Only chunks that mention usage are parsed; the rest pass through.
  */
-export class MistralStreamTranslator implements StreamTranslator {
+export class MistralStreamTranslator extends SseEventTranslator implements StreamTranslator {
   usage: Usage | undefined;
   model: string | undefined;
-  finished = false;
-  private readonly parser = new SseParser();
 
-  constructor(private readonly includeUsage: boolean) {}
-
-  push(chunk: Buffer): string {
-    return this.translate(this.parser.push(chunk));
+  constructor(private readonly includeUsage: boolean) {
+    super();
   }
 
-  end(): string {
-    return this.translate(this.parser.end());
+  /** Every event passes (the `[DONE]` event itself is what finishes the stream). */
+  protected override stopped(): boolean {
+    return false;
   }
 
-  private translate(events: SseEvent[]): string {
-    let out = "";
-    for (const event of events) out += this.onEvent(event.data);
-    return out;
+  protected onEvent(event: SseEvent): string {
+    return this.onData(event.data);
   }
 
-  private onEvent(data: string): string {
+  private onData(data: string): string {
     if (data === "[DONE]") {
       this.finished = true;
       return "data: [DONE]\n\n";
