@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { Readable, type Writable } from "node:stream";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
@@ -22,9 +22,13 @@ export interface LambdaAdapterOptions {
  * Wraps a core in a middy response-streaming handler (API Gateway REST with ResponseTransferMode STREAM).
  * Bodies that are streams are piped as they come; strings are sent whole; Buffers become one-chunk streams.
  */
-export function streamingLambda(core: CoreHandler, options: LambdaAdapterOptions) {
+type StreamingEntry = (event: APIGatewayProxyEvent, responseStream: Writable, context: Context) => Promise<void>;
+
+declare const awslambda: { streamifyResponse<T>(handler: T): T };
+
+export function streamingLambda(core: CoreHandler, options: LambdaAdapterOptions): StreamingEntry {
   const { logger } = options;
-  return middy(
+  const inner = middy(
     async function invokeCore(event: APIGatewayProxyEvent, context: Context): Promise<StreamingResult> {
       logger.addContext(context);
       const controller = new AbortController();
@@ -39,11 +43,15 @@ export function streamingLambda(core: CoreHandler, options: LambdaAdapterOptions
         return { statusCode: rendered.status, headers: rendered.headers, body: rendered.body };
       }
     },
-    {
-      streamifyResponse: true,
-      requestEnd: async () => {
-        await options.afterResponse?.();
-      },
-    },
-  );
+    { streamifyResponse: true },
+  ) as unknown as StreamingEntry;
+  // middy's own `requestEnd` is skipped when piping to the client fails (a disconnect); this wrapper runs the
+  // post-response work (log flush, settlements) on every invocation, disconnected or not, before it ends.
+  return awslambda.streamifyResponse(async function streamThenSettle(event, responseStream, context): Promise<void> {
+    try {
+      await inner(event, responseStream, context);
+    } finally {
+      await options.afterResponse?.();
+    }
+  });
 }

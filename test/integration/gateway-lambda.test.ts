@@ -82,7 +82,7 @@ describe("gateway Lambda handler (response streaming through middy)", () => {
     const event = restApiEvent({
       method: "POST",
       path: "/v1/chat/completions",
-      headers: headers(),
+      headers: { ...headers(), "x-portkey-trace-id": "disconnect-trace" },
       body: JSON.stringify({ model: "gpt-4o-mini", stream: true, messages: [{ role: "user", content: words }] }),
     });
 
@@ -93,6 +93,15 @@ describe("gateway Lambda handler (response streaming through middy)", () => {
     const deadline = Date.now() + 500;
     while (fake.abortedResponses === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(fake.abortedResponses).toBe(1);
+    // ...and the request is still logged once, as a client disconnect, although the response pipe failed
+    const listing = await s3("GET", `/${LOG_BUCKET}?list-type=2&prefix=logs/`);
+    const keys = [...listing.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1] as string);
+    const rows = (await Promise.all(keys.map((k) => s3("GET", `/${LOG_BUCKET}/${k}`))))
+      .flatMap((text) => text.split("\n").filter(Boolean))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const mine = rows.filter((r) => r.trace_id === "disconnect-trace");
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ status: 499, client_disconnected: true });
   });
 
   it("refuses a request without a gateway key with 401 before any upstream call", async () => {
