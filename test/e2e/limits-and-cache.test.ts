@@ -173,4 +173,36 @@ describe("budgets, rate limits and the response cache through the local runtime"
     // each call is charged its exact cost rounded up to a whole micro-dollar, once
     expect(usage?.spent).toBeCloseTo(ok * 2e-6, 9);
   });
+
+  it("does not double-count a request that needed a retry", async () => {
+    // Prepare: a budgeted virtual key whose upstream fails once with 503 before answering
+    const vk = await gateway.admin("POST", "/v1/virtual-keys", {
+      name: "retried",
+      provider: "openai",
+      key: PROVIDER_KEY,
+      custom_host: fake.baseUrl,
+      workspace_id: gateway.workspaceId,
+      usage_limits: { type: "cost", credit_limit: 1, periodic_reset: "none" },
+    });
+    const retrySlug = String(vk.json.slug);
+    fake.enqueueFaults({ kind: "status", status: 503 });
+
+    // Act
+    const res = await chat(
+      { messages: [{ role: "user", content: "hi" }], max_tokens: 50 },
+      { "x-portkey-config": JSON.stringify({ virtual_key: retrySlug, retry: { attempts: 2 } }) },
+    );
+
+    // Assess: two upstream calls, one answer, charged once (1 prompt + 3 completion tokens of gpt-4o-mini)
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-portkey-retry-attempt-count")).toBe("1");
+    expect(fake.requests).toHaveLength(2);
+    let usage: { spent: number; reserved: number } | undefined;
+    for (let i = 0; i < 50 && usage?.reserved !== 0; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 20));
+      usage = ((await gateway.admin("GET", `/v1/virtual-keys/${retrySlug}/usage`)).json.data as (typeof usage)[])[0];
+    }
+    expect(usage?.reserved).toBe(0);
+    expect(usage?.spent).toBeCloseTo(2e-6, 9);
+  });
 });
