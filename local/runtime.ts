@@ -6,6 +6,7 @@ import { createLocalControlPlane, LOCAL_TABLE_NAME, type LocalControlPlane } fro
 import { createGatewayCore } from "../shared/gateway/core";
 import { createLoggingObserver } from "../shared/gateway/log-observer";
 import type { RequestObserver } from "../shared/gateway/observer";
+import { createGuardrails } from "../shared/guardrails/guardrails";
 import { createHostGuard } from "../shared/http/host-guard";
 import type { CoreHandler } from "../shared/http/types";
 import { createUndiciTransport } from "../shared/http/upstream";
@@ -87,6 +88,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       limits: guards.limits,
       cache: guards.cache,
       background,
+      guardrails: createGuardrails(),
       logBodies: options.logBodies ?? true,
       observer: extra
         ? {

@@ -8,6 +8,7 @@ import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink
 import { ENV, optionalEnv, requireEnv } from "../../shared/env";
 import { createGatewayCore } from "../../shared/gateway/core";
 import { createLoggingObserver } from "../../shared/gateway/log-observer";
+import { createGuardrails } from "../../shared/guardrails/guardrails";
 import { createHostGuard } from "../../shared/http/host-guard";
 import { createUndiciTransport } from "../../shared/http/upstream";
 import { streamingLambda } from "../../shared/lambda/streaming-handler";
@@ -45,6 +46,7 @@ const core = createGatewayCore({
   lookups: plane,
   limits: guards.limits,
   cache: guards.cache,
+  guardrails: createGuardrails(),
   background,
   logBodies: optionalEnv(ENV.logBodies) !== "false",
   observer: createLoggingObserver(createRequestLogger({ sink: logSink })),

@@ -9,6 +9,7 @@ import {
   renderError,
 } from "../core/errors";
 import type { Authenticator, Principal } from "../core/principal";
+import type { Guardrails } from "../guardrails/guardrails";
 import type { HostGuard } from "../http/host-guard";
 import type { CoreHandler, CoreRequest, CoreResponse } from "../http/types";
 import type { UpstreamTransport } from "../http/upstream";
@@ -63,6 +64,8 @@ export interface GatewayDeps {
   readonly limits?: RequestLimits;
   /** Response cache (simple and semantic) with in-process coalescing of identical misses. */
   readonly cache?: CacheDeps;
+  /** Guardrails (config `before_request_hooks` / `after_request_hooks`); absent: hooks in configs are not run. */
+  readonly guardrails?: Guardrails;
   /**
    * Work that must finish before the invocation ends but not before the response (budget settlement, cache
    * writes). The Lambda adapter awaits it after the stream; default: run it, report failures to `onBackgroundError`.
@@ -122,6 +125,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
     let admission: Admission | undefined;
     let limitHeaders: Readonly<Record<string, string>> = {};
     const billed: BilledAttempt[] = [];
+    const guardrails = deps.guardrails?.start(); // guardrails: per-request verdicts
     const cacheState: CacheRequestState = {
       status: undefined,
       shared: false,
@@ -170,6 +174,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
         sharedAnswer: cacheState.shared || undefined,
         budgetReservedUsd: admission ? microsToUsd(admission.reservation.charge.costMicros) : undefined,
         requestBody: req.body,
+        guardrails: guardrails?.records,
         ...fields,
       };
     }
@@ -197,8 +202,9 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
         contentType: req.headers["content-type"],
         bodyChanged: overrides !== undefined || modelRewritten,
       };
-      const attemptStart = performance.now();
       const endpoint = (route as EndpointRoute).endpoint;
+      const guard = guardrails?.before(leaf, endpoint, ctx.body); // guardrails: before-request hooks (446: no upstream call)
+      const attemptStart = performance.now();
       const attempt = () =>
         runAttempt({
           adapter,
@@ -237,7 +243,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
         });
       try {
         const cacheable = deps.cache && leaf.cache && CACHEABLE_ENDPOINTS.has(endpoint);
-        const result =
+        const answered =
           cacheable && deps.cache && leaf.cache
             ? await runCached({
                 deps: deps.cache,
@@ -261,10 +267,11 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
               })
             : await attempt();
         const servedByCache = cacheState.status === "HIT" || cacheState.status === "SEMANTIC HIT" || cacheState.shared;
-        if (result.kind === "json" && !servedByCache) {
-          const model = result.response.model ?? String(ctx.body.model ?? "");
-          billed.push({ provider: attemptTarget.provider, model, usage: result.response.usage ?? "unknown" });
+        if (answered.kind === "json" && !servedByCache) {
+          const model = answered.response.model ?? String(ctx.body.model ?? "");
+          billed.push({ provider: attemptTarget.provider, model, usage: answered.response.usage ?? "unknown" });
         }
+        const result = guard ? guard.after(answered) : answered; // guardrails: after-request hooks (446, or 246 + hook_results)
         // A cache hit or a shared (coalesced) answer made no upstream call: it is not an attempt.
         if (!servedByCache) {
           attempts.push({

@@ -49,6 +49,7 @@ export function createLoggingObserver(logger: RequestLogger, options: { onRecord
           target: null,
         });
       }
+      for (const g of summary.guardrails ?? []) log.addGuardrail(g);
       const last = summary.attempts.at(-1);
       if (last) log.setUpstreamLatency(last.latencyMs);
       if (summary.usage) log.setUsage(summary.usage);

@@ -1,4 +1,5 @@
 import type { ErrorBody } from "../core/errors";
+import type { GuardrailRecord } from "../logging/record";
 import type { Endpoint, Usage } from "../providers/types";
 
 /** One attempt as the log record lists it. */
@@ -45,6 +46,8 @@ export interface RequestSummary {
   readonly sharedAnswer?: boolean;
   /** The budget reservation (upper bound) taken before the upstream call, in USD. */
   readonly budgetReservedUsd?: number;
+  /** Guardrail hooks evaluated for the request (every target tried), with what the gateway did about them. */
+  readonly guardrails?: readonly GuardrailRecord[];
   readonly requestBody?: Buffer;
   readonly responseBody?: Buffer | string;
 }

@@ -1,3 +1,4 @@
+import { nodeHooks } from "../guardrails/compile-hooks";
 import { compileQuery } from "./conditions";
 import { InvalidConfigError, parseConfig, type RawConfigNode } from "./config-schema";
 import {
@@ -30,10 +31,12 @@ const KNOWN_KEYS = new Set([
   "cache",
   "before_request_hooks",
   "after_request_hooks",
-  "forward_headers",
-  // Portkey keys accepted and not acted on here (guardrails arrive later; circuit breakers are not offered)
+  "beforeRequestHooks",
+  "afterRequestHooks",
   "input_guardrails",
   "output_guardrails",
+  "forward_headers",
+  // Portkey keys accepted and not acted on here (mutators and circuit breakers are not offered)
   "input_mutators",
   "output_mutators",
   "default_input_guardrails",
@@ -66,7 +69,7 @@ const ROOT_INHERITED: Inherited = {
   retry: { attempts: 0, onStatusCodes: new Set(DEFAULT_RETRY_STATUS_CODES) },
 };
 
-function inherit(node: RawConfigNode, parent: Inherited): Inherited {
+function inherit(node: RawConfigNode, parent: Inherited, path: string): Inherited {
   const overrides = node.override_params
     ? { ...parent.overrideParams, ...node.override_params }
     : parent.overrideParams;
@@ -81,8 +84,9 @@ function inherit(node: RawConfigNode, parent: Inherited): Inherited {
     cache: node.cache ? cacheSettings(node.cache) : parent.cache,
     requestTimeoutMs: node.request_timeout ?? parent.requestTimeoutMs,
     customHost: node.custom_host ?? parent.customHost,
-    beforeRequestHooks: node.before_request_hooks ?? parent.beforeRequestHooks,
-    afterRequestHooks: node.after_request_hooks ?? parent.afterRequestHooks,
+    // hooks are validated and compiled here, once per config (shared/guardrails/compile-hooks.ts)
+    beforeRequestHooks: nodeHooks(node, "before", path) ?? parent.beforeRequestHooks,
+    afterRequestHooks: nodeHooks(node, "after", path) ?? parent.afterRequestHooks,
     forwardHeaders: node.forward_headers?.map((h) => h.trim().toLowerCase()) ?? parent.forwardHeaders,
   };
 }
@@ -166,7 +170,7 @@ function compileNode(
   state.nodes += 1;
   if (state.nodes > MAX_NODES) throw new InvalidConfigError(`config: more than ${MAX_NODES} targets in total`);
   if (depth > MAX_DEPTH) throw new InvalidConfigError(`${path}: targets nested deeper than ${MAX_DEPTH} levels`, path);
-  const settings = inherit(node, parent);
+  const settings = inherit(node, parent, path);
   const { strategy, targets } = node;
   if (!strategy && !targets) return compileLeaf(node, path, settings, depth === 0, state);
   if (!strategy) throw new InvalidConfigError(`${path}.strategy: required when "targets" is given`, `${path}.strategy`);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BadRequestError } from "../core/errors";
+import { hookListSchema } from "../guardrails/hook-schema";
 
 /**
  * The Gateway Config object as clients send it (Portkey's snake_case keys). Validated once per distinct config;
@@ -19,7 +20,10 @@ const statusCode = z
   .min(100, "must be an HTTP status code (100..599)")
   .max(599, "must be an HTTP status code (100..599)");
 const statusCodes = z.array(statusCode, { error: "must be an array of HTTP status codes" });
-const hooks = z.array(z.record(z.string(), z.unknown()), { error: "must be an array of hook objects" });
+/** Portkey's shorthand guardrails: saved guardrail ids, or objects of check ids -> parameters (+ deny, async). */
+const shorthandGuardrails = z.array(z.union([z.string(), z.record(z.string(), z.unknown())]), {
+  error: "must be an array of guardrails",
+});
 
 const conditionSchema = z.strictObject({
   query: z.record(z.string(), z.unknown(), { error: "must be an object" }),
@@ -116,8 +120,12 @@ const nodeShape = {
     .max(MAX_TIMEOUT_MS, `must be <= ${MAX_TIMEOUT_MS}`)
     .optional(),
   cache: cacheSchema.optional(),
-  before_request_hooks: hooks.optional(),
-  after_request_hooks: hooks.optional(),
+  before_request_hooks: hookListSchema.optional(),
+  after_request_hooks: hookListSchema.optional(),
+  beforeRequestHooks: hookListSchema.optional(),
+  afterRequestHooks: hookListSchema.optional(),
+  input_guardrails: shorthandGuardrails.optional(),
+  output_guardrails: shorthandGuardrails.optional(),
   forward_headers: z.array(z.string({ error: "must be a header name" })).optional(),
 };
 

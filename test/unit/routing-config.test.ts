@@ -94,6 +94,13 @@ describe("Gateway Config validation", () => {
   });
 });
 
+/** A valid guardrail hook (hooks are validated since guardrails landed; see test/unit/guardrails-*). */
+const PII_HOOK = {
+  id: "pii",
+  type: "guardrail",
+  checks: [{ id: "default.regexMatch", parameters: { rule: "\\d{3}-\\d{2}-\\d{4}" } }],
+};
+
 describe("Gateway Config compilation", () => {
   it("merges override_params down the tree and lets children keep their own retry, timeout and host", () => {
     // Prepare
@@ -103,7 +110,7 @@ describe("Gateway Config compilation", () => {
       request_timeout: 5000,
       custom_host: "https://llm.example.com/v1",
       override_params: { temperature: 0.2, max_tokens: 10 },
-      before_request_hooks: [{ id: "pii" }],
+      before_request_hooks: [PII_HOOK],
       targets: [
         { provider: "openai", api_key: "sk-a", override_params: { model: "gpt-4o-mini" } },
         {
@@ -128,7 +135,7 @@ describe("Gateway Config compilation", () => {
     expect([...first.retry.onStatusCodes]).toEqual([429, 500, 502, 503, 504]);
     expect(first.requestTimeoutMs).toBe(5000);
     expect(first.customHost).toBe("https://llm.example.com/v1");
-    expect(first.beforeRequestHooks).toEqual([{ id: "pii" }]);
+    expect(first.beforeRequestHooks).toEqual([PII_HOOK]);
     expect(second.path).toBe("config.targets[1].targets[0]");
     expect(second.overrideParams).toEqual({ temperature: 0.2, max_tokens: 5 });
     expect(second.retry.attempts).toBe(1);
@@ -151,16 +158,17 @@ describe("Gateway Config compilation", () => {
     expect(leaf.retry.attempts).toBe(2);
   });
 
-  it("accepts Portkey keys it does not act on yet (guardrails, strict mode) without passing them to providers", () => {
+  it("accepts Portkey keys (guardrails, strict mode) without passing them to providers", () => {
+    const hook = { id: "h", type: "guardrail", checks: [{ id: "default.wordCount", parameters: { maxWords: 50 } }] };
     const plan = compileConfig({
       provider: "openai",
       api_key: "sk",
-      input_guardrails: ["pg-1"],
+      input_guardrails: [{ "default.contains": { words: ["secret"], operator: "none" }, deny: true }],
       strict_open_ai_compliance: false,
-      after_request_hooks: [{ id: "h" }],
+      after_request_hooks: [hook],
     });
     const leaf = plan.root as LeafNode;
     expect(leaf.options).toEqual({});
-    expect(leaf.afterRequestHooks).toEqual([{ id: "h" }]);
+    expect(leaf.afterRequestHooks).toEqual([hook]);
   });
 });

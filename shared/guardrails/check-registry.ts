@@ -1,0 +1,51 @@
+import { InvalidConfigError } from "../routing/config-schema";
+import type { CheckDefinition } from "./check-definition";
+import { characterCount, sentenceCount, wordCount } from "./checks/count-checks";
+import { jsonKeys, jsonSchema } from "./checks/json-checks";
+import { allLowercase, allUppercase, contains, endsWith, regexMatch } from "./checks/text-checks";
+import { containsCode, modelWhitelist, validUrls } from "./checks/url-code-checks";
+import type { CompiledCheck } from "./types";
+
+/** The built-in checks, by Portkey id (`default.<name>`). */
+export const BUILT_IN_CHECKS: ReadonlyMap<string, CheckDefinition> = new Map(
+  [
+    regexMatch,
+    contains,
+    endsWith,
+    allUppercase,
+    allLowercase,
+    wordCount,
+    characterCount,
+    sentenceCount,
+    jsonSchema,
+    jsonKeys,
+    validUrls,
+    containsCode,
+    modelWhitelist,
+  ].map((check) => [check.id, check] as const),
+);
+
+/** Portkey `default.*` checks this gateway does not run: they call out to the network or transform requests. */
+const NOT_OFFERED: Readonly<Record<string, string>> = {
+  "default.webhook": "it calls an external webhook",
+  "default.log": "it posts to an external log URL",
+  "default.endpointReachability": "it calls out to the network",
+  "default.jwt": "it fetches signing keys from the network",
+  "default.addPrefix": "it is a mutator (transforms the request)",
+  "default.regexReplace": "it is a mutator (transforms the request)",
+  "default.injectTools": "it is a mutator (transforms the request)",
+};
+
+/** Validates one check's id and parameters and precompiles it; `at` is the check's config path. */
+export function compileCheck(id: string, parameters: unknown, at: string): CompiledCheck {
+  const definition = BUILT_IN_CHECKS.get(id);
+  if (!definition) {
+    const reason = NOT_OFFERED[id];
+    const message = reason
+      ? `"${id}" is not offered by this gateway (${reason})`
+      : `unknown check id "${id}" (built-in checks: ${[...BUILT_IN_CHECKS.keys()].join(", ")})`;
+    throw new InvalidConfigError(`${at}.id: ${message}`, `${at}.id`);
+  }
+  const { run, not } = definition.compile(parameters, `${at}.parameters`);
+  return Object.freeze({ id, not, run });
+}
