@@ -1,0 +1,230 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { GatewayError } from "../../shared/core/errors";
+import { compileCheck } from "../../shared/guardrails/check-registry";
+import { countCharacters, countSentences, countWords } from "../../shared/guardrails/checks/count-checks";
+import { extractJson } from "../../shared/guardrails/checks/json-checks";
+import { codeFormats, findUrls, isValidUrl } from "../../shared/guardrails/checks/url-code-checks";
+import type { CheckInput, HookPhase } from "../../shared/guardrails/types";
+
+/** Runs a check as the gateway does: compiled once from its parameters, `not` applied. */
+function check(id: string, parameters: Record<string, unknown>) {
+  const compiled = compileCheck(id, parameters, "config.before_request_hooks[0].checks[0]");
+  return (text: string, request: Record<string, unknown> = {}, phase: HookPhase = "before_request") => {
+    const input: CheckInput = { text, request, phase };
+    const outcome = compiled.run(input);
+    return compiled.not ? !outcome.verdict : outcome.verdict;
+  };
+}
+
+function configError(fn: () => unknown): { message: string; param: string | null } {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof GatewayError) return { message: err.message, param: err.param };
+    throw err;
+  }
+  throw new Error("expected an invalid_config error");
+}
+
+describe("text checks", () => {
+  it("regexMatch passes on a match, and `not` turns it into a deny-list", () => {
+    const ssn = check("default.regexMatch", { rule: "\\b\\d{3}-\\d{2}-\\d{4}\\b" });
+    const noSsn = check("default.regexMatch", { rule: "\\b\\d{3}-\\d{2}-\\d{4}\\b", not: true });
+    expect(ssn("my ssn is 123-45-6789")).toBe(true);
+    expect(ssn("nothing here")).toBe(false);
+    expect(noSsn("my ssn is 123-45-6789")).toBe(false);
+    expect(noSsn("nothing here")).toBe(true);
+  });
+
+  it("regexMatch refuses an invalid pattern when the config is compiled, naming the parameter", () => {
+    const err = configError(() => compileCheck("default.regexMatch", { rule: "(" }, "config.h[0].checks[0]"));
+    expect(err.param).toBe("config.h[0].checks[0].parameters.rule");
+    expect(err.message).toContain("not a valid regular expression");
+  });
+
+  it("contains implements any / all / none over words and phrases", () => {
+    const words = ["apple", "banana split"];
+    expect(check("default.contains", { words, operator: "any" })("an apple a day")).toBe(true);
+    expect(check("default.contains", { words, operator: "all" })("an apple a day")).toBe(false);
+    expect(check("default.contains", { words, operator: "all" })("apple and banana split")).toBe(true);
+    expect(check("default.contains", { words, operator: "none" })("an apple a day")).toBe(false);
+    expect(check("default.contains", { words, operator: "none" })("a pear")).toBe(true);
+    // the default operator is "any", as in Portkey's manifest
+    expect(check("default.contains", { words })("banana split")).toBe(true);
+  });
+
+  it("endsWith and the case checks", () => {
+    expect(check("default.endsWith", { suffix: "Thanks." })("Answer. Thanks.  \n")).toBe(true);
+    expect(check("default.endsWith", { suffix: "Thanks." })("Thanks. Answer.")).toBe(false);
+    expect(check("default.alluppercase", {})("HELLO, WORLD 42!")).toBe(true);
+    expect(check("default.alluppercase", {})("Hello")).toBe(false);
+    expect(check("default.alllowercase", {})("hello, world")).toBe(true);
+    expect(check("default.alllowercase", {})("ÄRGER")).toBe(false);
+  });
+});
+
+describe("count checks", () => {
+  it("wordCount, characterCount and sentenceCount check their ranges (bounds inclusive)", () => {
+    expect(check("default.wordCount", { minWords: 2, maxWords: 3 })("one two three")).toBe(true);
+    expect(check("default.wordCount", { minWords: 2, maxWords: 3 })("one two three four")).toBe(false);
+    expect(check("default.wordCount", { maxWords: 0 })("   ")).toBe(true);
+    expect(check("default.characterCount", { maxCharacters: 2 })("👍👍")).toBe(true);
+    expect(check("default.characterCount", { minCharacters: 3 })("👍👍")).toBe(false);
+    expect(check("default.sentenceCount", { minSentences: 2 })("Pi is 3.14. Really!")).toBe(true);
+    expect(check("default.sentenceCount", { minSentences: 2 })("Pi is 3.14")).toBe(false);
+  });
+
+  it("counts like a reader: unterminated text is a sentence, decimals are no sentence end", () => {
+    expect(countSentences("Hello world")).toBe(1);
+    expect(countSentences("Wait... what?! Yes.")).toBe(3);
+    expect(countSentences("")).toBe(0);
+    expect(countSentences("你好。再见！")).toBe(2);
+    expect(countWords("  a\tb\nc  ")).toBe(3);
+    expect(countCharacters("a👍b")).toBe(3);
+  });
+
+  it("refuses a range without bounds or with min > max", () => {
+    expect(configError(() => compileCheck("default.wordCount", {}, "c")).message).toContain('"minWords"');
+    expect(configError(() => compileCheck("default.wordCount", { minWords: 5, maxWords: 1 }, "c")).param).toBe(
+      "c.parameters.minWords",
+    );
+    expect(configError(() => compileCheck("default.sentenceCount", { minSentences: 1.5 }, "c")).param).toBe(
+      "c.parameters.minSentences",
+    );
+  });
+
+  it("never throws and agrees with reference counts on arbitrary text (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (text) => {
+        expect(countWords(text)).toBe(text.split(/\s+/).filter(Boolean).length);
+        expect(countCharacters(text)).toBe([...text].length);
+        expect(countSentences(text)).toBeGreaterThanOrEqual(0);
+        expect(countSentences(text)).toBeLessThanOrEqual(countCharacters(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("word counts add up over concatenation with a space (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), fc.string({ maxLength: 80 }), (a, b) => {
+        expect(countWords(`${a} ${b}`)).toBe(countWords(a) + countWords(b));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("JSON checks", () => {
+  const schema = {
+    type: "object",
+    required: ["name", "age"],
+    properties: { name: { type: "string", minLength: 1 }, age: { type: "integer", minimum: 0 } },
+    additionalProperties: false,
+  };
+
+  it("jsonSchema finds JSON in prose or code fences, nested objects included", () => {
+    const valid = check("default.jsonSchema", { schema });
+    expect(valid('{"name":"Ada","age":36}')).toBe(true);
+    expect(valid('Here you go:\n```json\n{"name":"Ada","age":36}\n```')).toBe(true);
+    expect(valid('The record {"name":"Ada","age":36} is done.')).toBe(true);
+    expect(valid('{"name":"Ada","age":-1}')).toBe(false);
+    expect(valid('{"name":"Ada","age":36,"extra":true}')).toBe(false);
+    expect(valid("no json at all")).toBe(false);
+    const nested = check("default.jsonSchema", {
+      schema: { type: "object", properties: { user: { type: "object", required: ["id"] } }, required: ["user"] },
+    });
+    expect(nested('Result: {"user": {"id": 1, "tags": ["a"]}} end')).toBe(true);
+  });
+
+  it("jsonSchema supports enum, const, items, pattern and type lists; unknown keywords are config errors", () => {
+    const valid = check("default.jsonSchema", {
+      schema: {
+        type: "object",
+        properties: {
+          mood: { enum: ["happy", "sad"] },
+          v: { const: 2 },
+          tags: { type: "array", items: { type: "string", pattern: "^[a-z]+$" }, maxItems: 2 },
+          note: { type: ["string", "null"] },
+        },
+      },
+    });
+    expect(valid('{"mood":"happy","v":2,"tags":["a","b"],"note":null}')).toBe(true);
+    expect(valid('{"mood":"angry"}')).toBe(false);
+    expect(valid('{"tags":["A"]}')).toBe(false);
+    expect(valid('{"tags":["a","b","c"]}')).toBe(false);
+    const err = configError(() =>
+      compileCheck("default.jsonSchema", { schema: { oneOf: [{ type: "string" }] } }, "config.h[0].checks[0]"),
+    );
+    expect(err.param).toBe("config.h[0].checks[0].parameters.schema.oneOf");
+    expect(err.message).toContain("unsupported JSON Schema keyword");
+  });
+
+  it("jsonKeys checks top-level keys with any / all / none", () => {
+    const text = 'answer: {"title": "x", "body": {"inner": 1}}';
+    expect(check("default.jsonKeys", { keys: ["title", "missing"], operator: "any" })(text)).toBe(true);
+    expect(check("default.jsonKeys", { keys: ["title", "missing"], operator: "all" })(text)).toBe(false);
+    expect(check("default.jsonKeys", { keys: ["inner"], operator: "none" })(text)).toBe(true);
+    expect(check("default.jsonKeys", { keys: ["title"], operator: "all" })("no json")).toBe(false);
+  });
+
+  it("extractJson never throws on arbitrary text (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => {
+        expect(Array.isArray(extractJson(text))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = JSON.stringify(value);
+        if (text.startsWith("{") || text.startsWith("[")) expect(extractJson(text)).toEqual([JSON.parse(text)]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("URL, code and model checks", () => {
+  it("validUrls passes when every URL is well-formed (syntax only, no network)", () => {
+    const valid = check("default.validUrls", {});
+    expect(valid("See https://example.com/docs?a=1 and (https://sub.example.org/x).")).toBe(true);
+    expect(valid("no links")).toBe(true);
+    expect(valid("Broken: https://exa mple.com and http://nodot/")).toBe(false);
+    expect(findUrls("(see https://a.example/b).")).toEqual(["https://a.example/b"]);
+    expect(isValidUrl("http://127.0.0.1:8080/x")).toBe(true);
+    expect(isValidUrl("https://-bad-.com")).toBe(false);
+  });
+
+  it("containsCode recognises fenced blocks by language tag, aliases included", () => {
+    const python = check("default.containsCode", { format: "Python" });
+    expect(python("Try:\n```python\nprint(1)\n```")).toBe(true);
+    expect(python("Try:\n```py\nprint(1)\n```")).toBe(true);
+    expect(python("Try:\n```js\nconsole.log(1)\n```")).toBe(false);
+    expect(check("default.containsCode", { format: "SQL", not: true })("```sql\nSELECT 1\n```")).toBe(false);
+    expect(codeFormats("```ts\nx\n```\n```bash\nls\n```")).toEqual(["TypeScript", "Shell"]);
+    expect(configError(() => compileCheck("default.containsCode", { format: "Cobol" }, "c")).param).toBe(
+      "c.parameters.format",
+    );
+  });
+
+  it("modelWhitelist judges the request's model", () => {
+    const allowed = check("default.modelWhitelist", { models: ["gpt-4o-mini"] });
+    expect(allowed("", { model: "gpt-4o-mini" })).toBe(true);
+    expect(allowed("", { model: "gpt-4o" })).toBe(false);
+    expect(allowed("", {})).toBe(false);
+  });
+});
+
+describe("check ids and parameters", () => {
+  it("refuses unknown check ids, network checks and unknown parameters with their paths", () => {
+    const unknown = configError(() => compileCheck("default.nope", {}, "config.before_request_hooks[0].checks[1]"));
+    expect(unknown.param).toBe("config.before_request_hooks[0].checks[1].id");
+    expect(unknown.message).toContain("default.regexMatch");
+    expect(configError(() => compileCheck("default.webhook", {}, "c")).message).toContain("not offered");
+    const extra = configError(() => compileCheck("default.regexMatch", { rule: "x", flags: "i" }, "c"));
+    expect(extra.param).toBe("c.parameters");
+    expect(extra.message).toContain('"flags"');
+  });
+});
