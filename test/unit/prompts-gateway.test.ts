@@ -116,7 +116,7 @@ describe("withPrompts", () => {
     });
   });
 
-  it.each([
+  it.each<[Record<string, string>, Record<string, unknown>]>([
     [{ "x-portkey-config": "pc-routing" }, {}],
     [{ "x-portkey-virtual-key": "mine" }, {}],
     [{ "x-portkey-provider": "openai" }, {}],
