@@ -13,6 +13,7 @@ import { createUndiciTransport } from "../shared/http/upstream";
 import type { LogSink } from "../shared/logging/log-sink";
 import { createNdjsonFileSink } from "../shared/logging/ndjson-file-sink";
 import { createRequestLogger } from "../shared/logging/record-builder";
+import { withPrompts } from "../shared/prompts/with-prompts";
 import { defaultProviderRegistry } from "../shared/providers/registry";
 import { functionForPath } from "../shared/routes";
 import { validateRoutingConfig } from "../shared/routing/validate-config";
@@ -103,6 +104,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     admin: controlPlane.adminCore,
     analytics: createAnalyticsCore({ authenticator: controlPlane.authenticator, engine, feedbackSink: logSink }),
   };
+  cores.gateway = withPrompts(cores.gateway, controlPlane); // `/v1/prompts/{id}/render|completions`
   const server = await startNodeServer({
     host: options.host,
     port: options.port,

@@ -14,6 +14,7 @@ import { createUndiciTransport } from "../../shared/http/upstream";
 import { streamingLambda } from "../../shared/lambda/streaming-handler";
 import { withRequestMetrics } from "../../shared/logging/metrics-sink";
 import { createRequestLogger } from "../../shared/logging/record-builder";
+import { withPrompts } from "../../shared/prompts/with-prompts";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 
 // Built once per cold start: logger, control-plane lookups (with their caches), the log sink, the provider
@@ -54,7 +55,7 @@ const core = createGatewayCore({
 });
 
 // After the response stream has been fully sent: settle budgets, write caches, then ship the log rows to Firehose.
-export const handler = streamingLambda(core, {
+export const handler = streamingLambda(withPrompts(core, plane), {
   logger,
   afterResponse: async () => {
     while (pending.size) await Promise.all(pending);

@@ -3,6 +3,18 @@ import type { CoreHandler, CoreRequest, CoreResponse } from "../http/types";
 import type { AdminCoreDeps, RouteHandler } from "./admin-types";
 import { createApiKey, deleteApiKey, getApiKey, listApiKeys, updateApiKey } from "./api-key-routes";
 import { createConfig, deleteConfig, getConfig, listConfigs, updateConfig } from "./config-routes";
+import {
+  createPrompt,
+  deletePrompt,
+  getPrompt,
+  getPromptVersion,
+  listPrompts,
+  listPromptVersions,
+  promptPartials,
+  publishPrompt,
+  updatePrompt,
+  updatePromptVersion,
+} from "./prompt-routes";
 import { apiKeyUsage, virtualKeyUsage } from "./usage-routes";
 import {
   createVirtualKey,
@@ -45,10 +57,31 @@ const ROUTES: readonly Route[] = [
     pattern: new RegExp(`^/v1/configs/${SEGMENT}$`),
     methods: { GET: getConfig, PUT: updateConfig, DELETE: deleteConfig },
   },
+  {
+    pattern: /^\/v1\/prompts\/partials(?:\/.*)?$/,
+    methods: { GET: promptPartials, POST: promptPartials, PUT: promptPartials, DELETE: promptPartials },
+  },
+  { pattern: /^\/v1\/prompts$/, methods: { GET: listPrompts, POST: createPrompt } },
+  {
+    pattern: new RegExp(`^/v1/prompts/${SEGMENT}$`),
+    methods: { GET: getPrompt, PUT: updatePrompt, DELETE: deletePrompt },
+  },
+  { pattern: new RegExp(`^/v1/prompts/${SEGMENT}/makeDefault$`), methods: { PUT: publishPrompt } },
+  { pattern: new RegExp(`^/v1/prompts/${SEGMENT}/versions$`), methods: { GET: listPromptVersions } },
+  {
+    pattern: new RegExp(`^/v1/prompts/${SEGMENT}/versions/${SEGMENT}$`),
+    methods: { GET: getPromptVersion, PUT: updatePromptVersion },
+  },
 ];
 
 /** Paths this core serves (the integrator mounts the admin function on these). */
-export const ADMIN_PATH_PREFIXES = ["/v1/admin/workspaces", "/v1/api-keys", "/v1/virtual-keys", "/v1/configs"] as const;
+export const ADMIN_PATH_PREFIXES = [
+  "/v1/admin/workspaces",
+  "/v1/api-keys",
+  "/v1/virtual-keys",
+  "/v1/configs",
+  "/v1/prompts",
+] as const;
 
 function decodeSegment(segment: string): string {
   try {

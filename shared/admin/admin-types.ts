@@ -21,6 +21,7 @@ export interface ChangeListener {
   apiKeyChanged?(apiKeyId: string): void;
   virtualKeyChanged?(workspaceId: string, slug: string): void;
   configChanged?(workspaceId: string, slug: string): void;
+  promptChanged?(workspaceId: string, slug: string): void;
 }
 
 export interface AdminLogger {

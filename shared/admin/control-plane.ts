@@ -4,6 +4,7 @@ import { lazyKeyHasher } from "../auth/key-pepper";
 import { RootKeyMatcher, type RootKeySource } from "../auth/root-key";
 import type { SecretCipher } from "../crypto/secret-cipher";
 import type { CoreHandler } from "../http/types";
+import { PromptResolver } from "../prompts/prompt-resolver";
 import { ConfigResolver } from "../store/config-resolver";
 import type { ControlStore } from "../store/control-store";
 import { VirtualKeyResolver } from "../store/virtual-key-resolver";
@@ -17,6 +18,8 @@ export interface ControlPlane {
   readonly authenticator: GatewayAuthenticator;
   readonly virtualKeys: VirtualKeyResolver;
   readonly configs: ConfigResolver;
+  /** Saved prompts for the gateway's prompt endpoints (`withPrompts`), cached like configs. */
+  readonly prompts: PromptResolver;
   readonly adminCore: CoreHandler;
   readonly keyHasher: () => Promise<KeyHasher>;
 }
@@ -60,6 +63,11 @@ export function assembleControlPlane(
     ...(options.configTtlMs === undefined ? {} : { ttlMs: options.configTtlMs }),
     now,
   });
+  const prompts = new PromptResolver({
+    store,
+    ...(options.configTtlMs === undefined ? {} : { ttlMs: options.configTtlMs }),
+    now,
+  });
   const adminCore = createAdminCore({
     store,
     cipher,
@@ -74,7 +82,8 @@ export function assembleControlPlane(
       apiKeyChanged: (id) => authenticator.forgetApiKey(id),
       virtualKeyChanged: (ws, slug) => virtualKeys.forget(ws, slug),
       configChanged: (ws, slug) => configs.forget(ws, slug),
+      promptChanged: (ws, slug) => prompts.forget(ws, slug),
     },
   });
-  return { store, cipher, authenticator, virtualKeys, configs, adminCore, keyHasher };
+  return { store, cipher, authenticator, virtualKeys, configs, prompts, adminCore, keyHasher };
 }

@@ -1,11 +1,14 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { ControlStore } from "../store/control-store";
+import { promptContentOf } from "../store/prompt-content";
 import type {
   ApiKeyRecord,
   Page,
   PageRequest,
+  PromptVersionRecord,
   SavedConfig,
   SavedConfigVersion,
+  SavedPrompt,
   SlugKind,
   VirtualKeyRecord,
   Workspace,
@@ -214,6 +217,80 @@ export class DynamoControlStore implements ControlStore {
     let cursor: string | undefined;
     do {
       const page = await this.ops.queryPartition(partition, keys.configVersionPrefix(slug), { limit: 100, cursor });
+      for (const item of page.items) await this.ops.delete({ pk: partition, sk: String(item.sk) });
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+  }
+
+  // Saved prompts (same scheme as configs: head decides the winner, then the immutable version item)
+
+  private promptItem(prompt: SavedPrompt): Item {
+    return {
+      ...keys.prompt(prompt.workspaceId, prompt.slug),
+      ...keys.promptSlug(prompt.workspaceId, prompt.slug),
+      entity: "prompt",
+      ...prompt,
+    };
+  }
+
+  private promptVersionItem(prompt: SavedPrompt): Item {
+    const snapshot: PromptVersionRecord = {
+      ...promptContentOf(prompt),
+      workspaceId: prompt.workspaceId,
+      slug: prompt.slug,
+      promptVersion: prompt.promptVersion,
+      createdAt: prompt.updatedAt,
+    };
+    return {
+      ...keys.promptVersion(prompt.workspaceId, prompt.slug, prompt.promptVersion),
+      entity: "prompt-version",
+      ...snapshot,
+    };
+  }
+
+  async createPrompt(prompt: SavedPrompt): Promise<SavedPrompt> {
+    await this.ops.create(this.promptItem(prompt), `Prompt '${prompt.slug}'`);
+    await this.ops.putIfAbsent(this.promptVersionItem(prompt));
+    return prompt;
+  }
+
+  async getPrompt(workspaceId: string, slug: string): Promise<SavedPrompt | undefined> {
+    const item = await this.ops.get(keys.prompt(workspaceId, slug));
+    return item === undefined ? undefined : toEntity<SavedPrompt>(item);
+  }
+
+  async getPromptVersion(
+    workspaceId: string,
+    slug: string,
+    promptVersion: number,
+  ): Promise<PromptVersionRecord | undefined> {
+    const item = await this.ops.get(keys.promptVersion(workspaceId, slug, promptVersion));
+    return item === undefined ? undefined : toEntity<PromptVersionRecord>(item);
+  }
+
+  async listPrompts(workspaceId: string, page: PageRequest): Promise<Page<SavedPrompt>> {
+    const items = await this.ops.queryPartition(keys.workspacePartition(workspaceId), keys.promptPrefix, page);
+    return mapPage<SavedPrompt>(items);
+  }
+
+  async listPromptVersions(workspaceId: string, slug: string, page: PageRequest): Promise<Page<PromptVersionRecord>> {
+    const partition = keys.workspacePartition(workspaceId);
+    return mapPage<PromptVersionRecord>(await this.ops.queryPartition(partition, keys.promptVersionPrefix(slug), page));
+  }
+
+  async replacePrompt(next: SavedPrompt, expectedVersion: number): Promise<SavedPrompt> {
+    const stored = this.bump(next, expectedVersion);
+    await this.ops.replace(this.promptItem(stored), expectedVersion, `Prompt '${next.slug}'`);
+    await this.ops.putIfAbsent(this.promptVersionItem(stored));
+    return stored;
+  }
+
+  async deletePrompt(workspaceId: string, slug: string): Promise<void> {
+    await this.ops.delete(keys.prompt(workspaceId, slug));
+    const partition = keys.workspacePartition(workspaceId);
+    let cursor: string | undefined;
+    do {
+      const page = await this.ops.queryPartition(partition, keys.promptVersionPrefix(slug), { limit: 100, cursor });
       for (const item of page.items) await this.ops.delete({ pk: partition, sk: String(item.sk) });
       cursor = page.nextCursor;
     } while (cursor !== undefined);

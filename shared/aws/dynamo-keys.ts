@@ -55,8 +55,20 @@ export const keys = {
   }),
   configVersionPrefix: (slug: string): string => `CFGV#${slug}#`,
 
-  slugOwners: (kind: "virtual-key" | "config", slug: string): string =>
-    kind === "virtual-key" ? `SLUG#VK#${slug}` : `SLUG#CFG#${slug}`,
+  prompt: (workspaceId: string, slug: string): ItemKey => ({ pk: `WS#${workspaceId}`, sk: `PROMPT#${slug}` }),
+  promptSlug: (workspaceId: string, slug: string): GsiKey => ({
+    gsi1pk: `SLUG#PROMPT#${slug}`,
+    gsi1sk: `WS#${workspaceId}`,
+  }),
+  promptPrefix: "PROMPT#",
+  promptVersion: (workspaceId: string, slug: string, version: number): ItemKey => ({
+    pk: `WS#${workspaceId}`,
+    sk: `PROMPTV#${slug}#${String(version).padStart(10, "0")}`,
+  }),
+  promptVersionPrefix: (slug: string): string => `PROMPTV#${slug}#`,
+
+  slugOwners: (kind: "virtual-key" | "config" | "prompt", slug: string): string =>
+    kind === "virtual-key" ? `SLUG#VK#${slug}` : kind === "config" ? `SLUG#CFG#${slug}` : `SLUG#PROMPT#${slug}`,
 
   system: (name: string): ItemKey => ({ pk: "SYSTEM", sk: name }),
 } as const;

@@ -2,8 +2,10 @@ import type {
   ApiKeyRecord,
   Page,
   PageRequest,
+  PromptVersionRecord,
   SavedConfig,
   SavedConfigVersion,
+  SavedPrompt,
   SlugKind,
   VirtualKeyRecord,
   Workspace,
@@ -18,8 +20,8 @@ import type {
  *   `expectedVersion + 1` (the adapter sets it and `updatedAt`). Missing item -> `NotFoundError`; another version ->
  *   `ConflictError`. Concurrent replaces with the same expected version: exactly one wins.
  * - `get*` returns `undefined` for missing items and for items whose `expiresAt` has passed (TTL is lazy).
- * - lists are ordered (workspaces and API keys by creation, virtual keys and configs by slug) and paginated with an
- *   opaque cursor; a cursor from another list is a `BadRequestError`.
+ * - lists are ordered (workspaces and API keys by creation, virtual keys, configs and prompts by slug, prompt
+ *   versions by number) and paginated with an opaque cursor; a cursor from another list is a `BadRequestError`.
  */
 export interface ControlStore {
   createWorkspace(workspace: Workspace): Promise<Workspace>;
@@ -27,7 +29,7 @@ export interface ControlStore {
   listWorkspaces(page: PageRequest): Promise<Page<Workspace>>;
   replaceWorkspace(next: Workspace, expectedVersion: number): Promise<Workspace>;
   deleteWorkspace(id: string): Promise<void>;
-  /** True when the workspace still owns API keys, virtual keys or configs. */
+  /** True when the workspace still owns API keys, virtual keys, configs or prompts. */
   workspaceHasChildren(id: string): Promise<boolean>;
 
   createApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord>;
@@ -50,6 +52,21 @@ export interface ControlStore {
   /** Conditional head update, then the new immutable version item (history may miss a version after a crash). */
   replaceConfig(next: SavedConfig, expectedVersion: number): Promise<SavedConfig>;
   deleteConfig(workspaceId: string, slug: string): Promise<void>;
+
+  /** Writes the head and the immutable item of its first content version (`promptVersion`, normally 1). */
+  createPrompt(prompt: SavedPrompt): Promise<SavedPrompt>;
+  getPrompt(workspaceId: string, slug: string): Promise<SavedPrompt | undefined>;
+  getPromptVersion(workspaceId: string, slug: string, promptVersion: number): Promise<PromptVersionRecord | undefined>;
+  listPrompts(workspaceId: string, page: PageRequest): Promise<Page<SavedPrompt>>;
+  /** A prompt's content versions, oldest first (history may miss a version after a crash, as for configs). */
+  listPromptVersions(workspaceId: string, slug: string, page: PageRequest): Promise<Page<PromptVersionRecord>>;
+  /**
+   * Conditional head update (`version` as for every entity), then the immutable item of `next.promptVersion` if it
+   * does not exist yet (so publishing, which keeps `promptVersion`, writes no new version).
+   */
+  replacePrompt(next: SavedPrompt, expectedVersion: number): Promise<SavedPrompt>;
+  /** Deletes the head and its version items, so a later prompt with the same slug starts a clean version line. */
+  deletePrompt(workspaceId: string, slug: string): Promise<void>;
 
   /** Workspaces holding an object with this slug (for the root key, which addresses objects without a workspace). */
   findSlugOwners(kind: SlugKind, slug: string): Promise<readonly string[]>;

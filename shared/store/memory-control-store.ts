@@ -1,11 +1,15 @@
 import { BadRequestError, ConflictError, NotFoundError } from "../core/errors";
 import type { ControlStore } from "./control-store";
+import { promptContentOf } from "./prompt-content";
 import type {
   ApiKeyRecord,
   Page,
   PageRequest,
+  PromptContent,
+  PromptVersionRecord,
   SavedConfig,
   SavedConfigVersion,
+  SavedPrompt,
   SlugKind,
   VirtualKeyRecord,
   Workspace,
@@ -51,6 +55,8 @@ export class MemoryControlStore implements ControlStore {
   private readonly virtualKeys: Table<VirtualKeyRecord> = new Map();
   private readonly configs: Table<SavedConfig> = new Map();
   private readonly configVersions: Table<SavedConfigVersion> = new Map();
+  private readonly prompts: Table<SavedPrompt> = new Map();
+  private readonly promptVersions: Table<PromptVersionRecord> = new Map();
   private readonly system = new Map<string, string>();
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -119,7 +125,8 @@ export class MemoryControlStore implements ControlStore {
     return (
       [...this.apiKeys.values()].some(owned) ||
       [...this.virtualKeys.values()].some(owned) ||
-      [...this.configs.values()].some(owned)
+      [...this.configs.values()].some(owned) ||
+      [...this.prompts.values()].some(owned)
     );
   }
 
@@ -205,9 +212,68 @@ export class MemoryControlStore implements ControlStore {
     }
   }
 
+  private promptSnapshot(prompt: SavedPrompt): void {
+    const key = `${prompt.workspaceId}/${prompt.slug}/${String(prompt.promptVersion).padStart(10, "0")}`;
+    if (this.promptVersions.has(key)) return;
+    const content: PromptContent = promptContentOf(prompt);
+    this.promptVersions.set(key, {
+      ...content,
+      workspaceId: prompt.workspaceId,
+      slug: prompt.slug,
+      promptVersion: prompt.promptVersion,
+      createdAt: prompt.updatedAt,
+    });
+  }
+  async createPrompt(prompt: SavedPrompt): Promise<SavedPrompt> {
+    const key = `${prompt.workspaceId}/${prompt.slug}`;
+    const created = this.create(this.prompts, key, prompt, `Prompt '${prompt.slug}'`);
+    this.promptSnapshot(created);
+    return created;
+  }
+  async getPrompt(workspaceId: string, slug: string): Promise<SavedPrompt | undefined> {
+    return this.live(this.prompts.get(`${workspaceId}/${slug}`));
+  }
+  async getPromptVersion(
+    workspaceId: string,
+    slug: string,
+    promptVersion: number,
+  ): Promise<PromptVersionRecord | undefined> {
+    const found = this.promptVersions.get(`${workspaceId}/${slug}/${String(promptVersion).padStart(10, "0")}`);
+    return found === undefined ? undefined : copy(found);
+  }
+  async listPrompts(workspaceId: string, request: PageRequest): Promise<Page<SavedPrompt>> {
+    const mine = (p: SavedPrompt) => p.workspaceId === workspaceId;
+    return this.list(`prompts:${workspaceId}`, this.prompts.values(), mine, (p) => p.slug, request);
+  }
+  async listPromptVersions(
+    workspaceId: string,
+    slug: string,
+    request: PageRequest,
+  ): Promise<Page<PromptVersionRecord>> {
+    const mine = (v: PromptVersionRecord) => v.workspaceId === workspaceId && v.slug === slug;
+    const sortKey = (v: PromptVersionRecord) => String(v.promptVersion).padStart(10, "0");
+    return this.list(`prompt-versions:${workspaceId}/${slug}`, this.promptVersions.values(), mine, sortKey, request);
+  }
+  async replacePrompt(next: SavedPrompt, expectedVersion: number): Promise<SavedPrompt> {
+    const key = `${next.workspaceId}/${next.slug}`;
+    const stored = this.replace(this.prompts, key, next, expectedVersion, `Prompt '${next.slug}'`);
+    this.promptSnapshot(stored);
+    return stored;
+  }
+  async deletePrompt(workspaceId: string, slug: string): Promise<void> {
+    this.prompts.delete(`${workspaceId}/${slug}`);
+    for (const key of this.promptVersions.keys()) {
+      if (key.startsWith(`${workspaceId}/${slug}/`)) this.promptVersions.delete(key);
+    }
+  }
+
   async findSlugOwners(kind: SlugKind, slug: string): Promise<readonly string[]> {
     const table: Iterable<{ workspaceId: string; slug: string }> =
-      kind === "virtual-key" ? this.virtualKeys.values() : this.configs.values();
+      kind === "virtual-key"
+        ? this.virtualKeys.values()
+        : kind === "config"
+          ? this.configs.values()
+          : this.prompts.values();
     return [...table].filter((value) => value.slug === slug).map((value) => value.workspaceId);
   }
 

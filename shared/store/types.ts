@@ -122,4 +122,51 @@ export interface Page<T> {
   readonly nextCursor?: string;
 }
 
-export type SlugKind = "virtual-key" | "config";
+export type SlugKind = "virtual-key" | "config" | "prompt";
+
+export type PromptStatus = "active" | "archived";
+
+/**
+ * The content of one prompt version (Portkey's prompt object). JSON-valued fields are kept as JSON text, exactly
+ * as validated, so every store keeps them byte for byte.
+ */
+export interface PromptContent {
+  /** Portkey's `string`: a JSON array of chat messages, or plain text (one user message). Mustache templates. */
+  readonly template: string;
+  /** JSON object: model parameters (temperature, max_tokens, ...). */
+  readonly parametersJson: string;
+  readonly model?: string;
+  /** Slug of the virtual key the prompt runs on (unless the request names its own routing). */
+  readonly virtualKey?: string;
+  readonly functionsJson?: string;
+  readonly toolsJson?: string;
+  readonly toolChoiceJson?: string;
+  readonly templateMetadataJson?: string;
+  /** Portkey's `version_description`. */
+  readonly versionDescription?: string;
+}
+
+/**
+ * Head of a saved prompt: metadata plus the content of its latest version. `version` is the optimistic-concurrency
+ * counter of the head (bumped by every write, publishing included); `promptVersion` numbers the content versions.
+ */
+export interface SavedPrompt extends Versioned, PromptContent {
+  readonly workspaceId: string;
+  /** The prompt's id and slug (one value), e.g. `pp-support-reply-4kd9a2`. */
+  readonly slug: string;
+  readonly name: string;
+  readonly collectionId?: string;
+  readonly status: PromptStatus;
+  /** Latest content version (1, 2, ...); the head carries its content. */
+  readonly promptVersion: number;
+  /** The published (default) version: what `/v1/prompts/{id}/completions` runs without a `@version` suffix. */
+  readonly publishedVersion: number;
+}
+
+/** An immutable snapshot written for each content version of a prompt. */
+export interface PromptVersionRecord extends PromptContent {
+  readonly workspaceId: string;
+  readonly slug: string;
+  readonly promptVersion: number;
+  readonly createdAt: number;
+}

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadRequestError, ConflictError, NotFoundError } from "../../shared/core/errors";
 import type { ControlStore } from "../../shared/store/control-store";
-import type { ApiKeyRecord, SavedConfig, VirtualKeyRecord, Workspace } from "../../shared/store/types";
+import type { ApiKeyRecord, SavedConfig, SavedPrompt, VirtualKeyRecord, Workspace } from "../../shared/store/types";
 
 /**
  * One repository contract, run against every `ControlStore` implementation (dynalite, moto_server, ...).
@@ -73,6 +73,25 @@ export function configFixture(
     name: slug,
     status: "active",
     configJson: JSON.stringify(config),
+    version: 1,
+    createdAt: T0,
+    updatedAt: T0,
+  };
+}
+
+export function promptFixture(workspaceId: string, slug: string, template = "Hello {{name}}"): SavedPrompt {
+  return {
+    workspaceId,
+    slug,
+    name: slug,
+    collectionId: "default",
+    status: "active",
+    template,
+    parametersJson: JSON.stringify({ temperature: 0.2, max_tokens: 64 }),
+    model: "gpt-4o-mini",
+    virtualKey: "openai-main",
+    promptVersion: 1,
+    publishedVersion: 1,
     version: 1,
     createdAt: T0,
     updatedAt: T0,
@@ -237,6 +256,83 @@ export function runControlStoreContract(options: ControlStoreContractOptions): v
       const again = await store.createConfig(configFixture(ws.id, "pc-short-lived", { fresh: true }));
       expect(again.version).toBe(1);
       expect((await store.getConfigVersion(ws.id, "pc-short-lived", 1))?.configJson).toBe('{"fresh":true}');
+    });
+
+    it("versions prompts: content updates write immutable versions, publishing writes none", async () => {
+      // Prepare
+      const ws = await store.createWorkspace(workspaceFixture());
+      const v1 = await store.createPrompt(promptFixture(ws.id, "pp-support", "v1 {{a}}"));
+      // Act
+      const v2 = await store.replacePrompt({ ...v1, template: "v2 {{a}}", promptVersion: 2 }, 1);
+      const published = await store.replacePrompt({ ...v2, publishedVersion: 2 }, 2);
+      // Assess
+      expect(published).toMatchObject({ version: 3, promptVersion: 2, publishedVersion: 2, template: "v2 {{a}}" });
+      expect(await store.getPrompt(ws.id, "pp-support")).toEqual(published);
+      expect((await store.getPromptVersion(ws.id, "pp-support", 1))?.template).toBe("v1 {{a}}");
+      expect(await store.getPromptVersion(ws.id, "pp-support", 2)).toMatchObject({
+        workspaceId: ws.id,
+        slug: "pp-support",
+        promptVersion: 2,
+        template: "v2 {{a}}",
+        model: "gpt-4o-mini",
+        virtualKey: "openai-main",
+      });
+      expect(await store.getPromptVersion(ws.id, "pp-support", 3)).toBeUndefined();
+      await expect(store.replacePrompt({ ...v1, name: "stale" }, 1)).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.findSlugOwners("prompt", "pp-support")).toContain(ws.id);
+      expect(await store.findSlugOwners("config", "pp-support")).not.toContain(ws.id);
+    });
+
+    it("pages through prompts and their versions, kept apart from configs and other workspaces", async () => {
+      // Prepare
+      const ws = await store.createWorkspace(workspaceFixture());
+      const other = await store.createWorkspace(workspaceFixture());
+      let head = await store.createPrompt(promptFixture(ws.id, "pp-b"));
+      for (let n = 2; n <= 5; n++)
+        head = await store.replacePrompt({ ...head, template: `v${n}`, promptVersion: n }, n - 1);
+      await store.createPrompt(promptFixture(ws.id, "pp-a"));
+      await store.createPrompt(promptFixture(other.id, "pp-c"));
+      await store.createConfig(configFixture(ws.id, "pp-z"));
+      // Act
+      const versions: number[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listPromptVersions(ws.id, "pp-b", { limit: 2, cursor });
+        versions.push(...page.items.map((v) => v.promptVersion));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor !== undefined && pages < 10);
+      const prompts = await store.listPrompts(ws.id, { limit: 10 });
+      const first = await store.listPrompts(ws.id, { limit: 1 });
+      // Assess
+      expect(versions).toEqual([1, 2, 3, 4, 5]);
+      expect(prompts.items.map((p) => [p.slug, p.promptVersion])).toEqual([
+        ["pp-a", 1],
+        ["pp-b", 5],
+      ]);
+      await expect(store.listPrompts(other.id, { limit: 1, cursor: first.nextCursor })).rejects.toBeInstanceOf(
+        BadRequestError,
+      );
+      expect((await store.listPromptVersions(other.id, "pp-b", { limit: 10 })).items).toEqual([]);
+    });
+
+    it("deletes a prompt with its history so the slug can start over", async () => {
+      // Prepare
+      const ws = await store.createWorkspace(workspaceFixture());
+      const v1 = await store.createPrompt(promptFixture(ws.id, "pp-short-lived", "old"));
+      await store.replacePrompt({ ...v1, template: "older", promptVersion: 2 }, 1);
+      expect(await store.workspaceHasChildren(ws.id)).toBe(true);
+      // Act
+      await store.deletePrompt(ws.id, "pp-short-lived");
+      // Assess
+      expect(await store.getPrompt(ws.id, "pp-short-lived")).toBeUndefined();
+      expect(await store.getPromptVersion(ws.id, "pp-short-lived", 2)).toBeUndefined();
+      expect(await store.workspaceHasChildren(ws.id)).toBe(false);
+      const again = await store.createPrompt(promptFixture(ws.id, "pp-short-lived", "fresh"));
+      expect(again.promptVersion).toBe(1);
+      expect((await store.getPromptVersion(ws.id, "pp-short-lived", 1))?.template).toBe("fresh");
+      await expect(store.createPrompt(promptFixture(ws.id, "pp-short-lived"))).rejects.toBeInstanceOf(ConflictError);
     });
 
     it("reports whether a workspace still owns objects", async () => {

@@ -1,0 +1,258 @@
+import { BadRequestError, NotFoundError } from "../core/errors";
+import { type CoreResponse, jsonResponse } from "../http/types";
+import { parsePromptReference, pickVersion, promptNotFound } from "../prompts/prompt-reference";
+import {
+  CONTENT_FIELDS,
+  createPromptSchema,
+  MAX_JSON_BYTES,
+  mergeContent,
+  presentPrompt,
+  presentPromptSummary,
+  presentPromptVersion,
+  publishPromptSchema,
+  updatePromptSchema,
+} from "../prompts/prompt-shapes";
+import { compilePromptContent } from "../prompts/prompt-template";
+import type { PromptContent, SavedPrompt } from "../store/types";
+import type { RouteContext } from "./admin-types";
+import {
+  checkSlug,
+  checkVersion,
+  expectedVersion,
+  listResponse,
+  newSlug,
+  parseBody,
+  parsePage,
+  targetWorkspace,
+} from "./request-helpers";
+
+/** `partials` is Portkey's prompt-partials collection path, never a prompt id. */
+const RESERVED_SLUGS = new Set(["partials"]);
+
+/** Refuses content the gateway could not run: template syntax, oversized JSON, an unknown virtual key. */
+async function checkContent(ctx: RouteContext, workspaceId: string, content: PromptContent): Promise<PromptContent> {
+  compilePromptContent(content);
+  for (const field of [
+    "parametersJson",
+    "functionsJson",
+    "toolsJson",
+    "toolChoiceJson",
+    "templateMetadataJson",
+  ] as const) {
+    const value = content[field];
+    if (value !== undefined && Buffer.byteLength(value) > MAX_JSON_BYTES) {
+      throw new BadRequestError(`${field.replace(/Json$/, "")} exceeds ${MAX_JSON_BYTES} bytes.`);
+    }
+  }
+  if (
+    content.virtualKey !== undefined &&
+    (await ctx.deps.store.getVirtualKey(workspaceId, content.virtualKey)) === undefined
+  ) {
+    throw new BadRequestError(`Virtual key '${content.virtualKey}' not found in this workspace.`, {
+      param: "virtual_key",
+      code: "virtual_key_not_found",
+    });
+  }
+  return content;
+}
+
+/** The workspace of a prompt; the root key may omit workspace_id when exactly one workspace has the slug. */
+async function promptWorkspace(ctx: RouteContext, slug: string): Promise<string> {
+  const requested = ctx.req.query.get("workspace_id") ?? undefined;
+  if (!ctx.principal.isRoot || requested !== undefined) {
+    return targetWorkspace(ctx.principal, requested, ctx.deps.store);
+  }
+  const owners = await ctx.deps.store.findSlugOwners("prompt", slug);
+  if (owners.length === 1 && owners[0] !== undefined) return owners[0];
+  if (owners.length === 0) throw promptNotFound(slug);
+  throw new BadRequestError(`Several workspaces have '${slug}'; pass workspace_id.`, { param: "workspace_id" });
+}
+
+/** The prompt named by the path (`<id>`, `<id>@latest`, `<id>@n`) in the caller's workspace, or a 404. */
+async function visiblePrompt(ctx: RouteContext): Promise<{ head: SavedPrompt; version: number }> {
+  const reference = ctx.params[0] ?? "";
+  const { slug, ref } = parsePromptReference(reference);
+  const head = await ctx.deps.store.getPrompt(await promptWorkspace(ctx, slug), slug);
+  if (head === undefined) throw promptNotFound(reference);
+  return { head, version: pickVersion(ref, head) };
+}
+
+/** A write names the prompt itself, never one of its versions. */
+async function writablePrompt(ctx: RouteContext): Promise<SavedPrompt> {
+  if ((ctx.params[0] ?? "").includes("@")) {
+    throw new BadRequestError("Name the prompt without a version suffix to change it.", { param: "promptId" });
+  }
+  return (await visiblePrompt(ctx)).head;
+}
+
+async function contentOf(ctx: RouteContext, head: SavedPrompt, version: number): Promise<PromptContent> {
+  if (version === head.promptVersion) return head;
+  const found = await ctx.deps.store.getPromptVersion(head.workspaceId, head.slug, version);
+  if (found === undefined) throw new NotFoundError(`Prompt '${head.slug}' has no version ${version}.`);
+  return found;
+}
+
+function versionParam(ctx: RouteContext): number {
+  const version = Number(ctx.params[1]);
+  if (!Number.isInteger(version) || version < 1)
+    throw new NotFoundError(`Prompt version '${ctx.params[1]}' not found.`);
+  return version;
+}
+
+function changed(ctx: RouteContext, head: SavedPrompt): void {
+  ctx.deps.onChange?.promptChanged?.(head.workspaceId, head.slug);
+}
+
+export async function createPrompt(ctx: RouteContext): Promise<CoreResponse> {
+  const body = parseBody(ctx.req, createPromptSchema);
+  const workspaceId = await targetWorkspace(ctx.principal, body.workspace_id, ctx.deps.store);
+  const slug = body.slug === undefined ? newSlug("pp-", body.name) : checkSlug(body.slug, "slug");
+  if (RESERVED_SLUGS.has(slug)) throw new BadRequestError(`'${slug}' is reserved.`, { param: "slug" });
+  const content = await checkContent(ctx, workspaceId, mergeContent(undefined, body));
+  const now = ctx.now();
+  const saved = await ctx.deps.store.createPrompt({
+    ...content,
+    workspaceId,
+    slug,
+    name: body.name,
+    ...(body.collection_id === undefined ? {} : { collectionId: body.collection_id }),
+    status: "active",
+    promptVersion: 1,
+    publishedVersion: 1,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  });
+  changed(ctx, saved);
+  return jsonResponse(200, { id: saved.slug, slug: saved.slug, version_id: "1", prompt_version: 1, object: "prompt" });
+}
+
+/** `GET /v1/prompts`; `collection_id` and `search` (name or slug contains) filter each page. */
+export async function listPrompts(ctx: RouteContext): Promise<CoreResponse> {
+  const page = parsePage(ctx.req.query);
+  const requested = ctx.req.query.get("workspace_id") ?? undefined;
+  const workspaceId = await targetWorkspace(ctx.principal, requested, ctx.deps.store);
+  const collection = ctx.req.query.get("collection_id");
+  const search = ctx.req.query.get("search")?.toLowerCase();
+  const result = await ctx.deps.store.listPrompts(workspaceId, page);
+  const items = result.items.filter(
+    (p) =>
+      (collection === null || p.collectionId === collection) &&
+      (search === undefined || p.name.toLowerCase().includes(search) || p.slug.includes(search)),
+  );
+  return jsonResponse(200, listResponse(items.map(presentPromptSummary), result.nextCursor));
+}
+
+/** `GET /v1/prompts/{id}`: the published version (or `@latest` / `@n`). */
+export async function getPrompt(ctx: RouteContext): Promise<CoreResponse> {
+  const { head, version } = await visiblePrompt(ctx);
+  return jsonResponse(200, presentPrompt(head, await contentOf(ctx, head, version), version));
+}
+
+/** `PUT /v1/prompts/{id}`: content fields make a new version (unnamed fields are kept); publishing is separate. */
+export async function updatePrompt(ctx: RouteContext): Promise<CoreResponse> {
+  const body = parseBody(ctx.req, updatePromptSchema);
+  const current = await writablePrompt(ctx);
+  const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Prompt");
+  const newContent = CONTENT_FIELDS.some((field) => body[field] !== undefined);
+  const { collectionId: _c, ...rest } = current;
+  const base = newContent
+    ? { ...stripContent(rest), ...(await checkContent(ctx, current.workspaceId, mergeContent(current, body))) }
+    : rest;
+  const collectionId = body.collection_id ?? current.collectionId;
+  const saved = await ctx.deps.store.replacePrompt(
+    {
+      ...base,
+      ...(collectionId === undefined ? {} : { collectionId }),
+      name: body.name ?? current.name,
+      status: body.status ?? current.status,
+      promptVersion: newContent ? current.promptVersion + 1 : current.promptVersion,
+    },
+    version,
+  );
+  changed(ctx, saved);
+  return jsonResponse(200, {
+    id: saved.slug,
+    slug: saved.slug,
+    prompt_version_id: String(saved.promptVersion),
+    prompt_version: saved.promptVersion,
+    published_version: saved.publishedVersion,
+    version: saved.version,
+    object: "prompt",
+  });
+}
+
+/** A head without its content fields (so a cleared optional field does not survive the spread). */
+function stripContent(head: Omit<SavedPrompt, "collectionId">): Omit<SavedPrompt, "collectionId"> {
+  const {
+    model: _m,
+    virtualKey: _v,
+    functionsJson: _f,
+    toolsJson: _t,
+    toolChoiceJson: _tc,
+    templateMetadataJson: _tm,
+    versionDescription: _d,
+    ...rest
+  } = head;
+  return rest;
+}
+
+/** `PUT /v1/prompts/{id}/makeDefault` (SDK `prompts.publish`): which version runs without a `@` suffix. */
+export async function publishPrompt(ctx: RouteContext): Promise<CoreResponse> {
+  const body = parseBody(ctx.req, publishPromptSchema);
+  const current = await writablePrompt(ctx);
+  await contentOf(ctx, current, body.version);
+  const saved =
+    current.publishedVersion === body.version
+      ? current
+      : await ctx.deps.store.replacePrompt({ ...current, publishedVersion: body.version }, current.version);
+  changed(ctx, saved);
+  return jsonResponse(200, {
+    id: saved.slug,
+    slug: saved.slug,
+    published_version: saved.publishedVersion,
+    version: saved.version,
+    object: "prompt",
+  });
+}
+
+export async function deletePrompt(ctx: RouteContext): Promise<CoreResponse> {
+  const current = await writablePrompt(ctx);
+  await ctx.deps.store.deletePrompt(current.workspaceId, current.slug);
+  changed(ctx, current);
+  return jsonResponse(200, { id: current.slug, slug: current.slug, object: "prompt", deleted: true });
+}
+
+/** `GET /v1/prompts/{id}/versions`, oldest first, paginated like every list. */
+export async function listPromptVersions(ctx: RouteContext): Promise<CoreResponse> {
+  const page = parsePage(ctx.req.query);
+  const head = await writablePrompt(ctx);
+  const result = await ctx.deps.store.listPromptVersions(head.workspaceId, head.slug, page);
+  return jsonResponse(
+    200,
+    listResponse(
+      result.items.map((record) => presentPromptVersion(head, record)),
+      result.nextCursor,
+    ),
+  );
+}
+
+export async function getPromptVersion(ctx: RouteContext): Promise<CoreResponse> {
+  const head = await writablePrompt(ctx);
+  const version = versionParam(ctx);
+  return jsonResponse(200, presentPrompt(head, await contentOf(ctx, head, version), version));
+}
+
+/** `PUT /v1/prompts/{id}/versions/{n}` only sets Portkey labels, which this gateway does not have. */
+export async function updatePromptVersion(ctx: RouteContext): Promise<CoreResponse> {
+  const head = await writablePrompt(ctx);
+  await contentOf(ctx, head, versionParam(ctx));
+  throw new BadRequestError("Prompt labels are not supported; prompt versions are immutable.", {
+    code: "labels_not_supported",
+  });
+}
+
+/** `/v1/prompts/partials...` (Portkey's prompt partials) is not implemented: a clear 404, not "prompt not found". */
+export async function promptPartials(_ctx: RouteContext): Promise<CoreResponse> {
+  throw new NotFoundError("Prompt partials are not supported by this gateway.", { code: "partials_not_supported" });
+}

@@ -1,0 +1,42 @@
+import { NotFoundError } from "../core/errors";
+
+/**
+ * Which version of a prompt a request means (Portkey's syntax): `<id>` is the published version, `<id>@latest` the
+ * newest, `<id>@12` version 12.
+ */
+export type PromptVersionRef =
+  | { readonly kind: "published" }
+  | { readonly kind: "latest" }
+  | { readonly kind: "number"; readonly version: number };
+
+export interface PromptReference {
+  readonly slug: string;
+  readonly ref: PromptVersionRef;
+}
+
+/** Prompt slugs as the admin API creates them (same rule as every other slug). */
+export const PROMPT_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const VERSION = /^[1-9][0-9]{0,8}$/;
+
+export function promptNotFound(reference: string): NotFoundError {
+  return new NotFoundError(`Prompt '${reference}' not found.`, { code: "prompt_not_found" });
+}
+
+/** Parses `<slug>[@latest|@<n>]`; anything else can name no prompt, so it is a 404 (never a 400 that probes). */
+export function parsePromptReference(reference: string): PromptReference {
+  const at = reference.indexOf("@");
+  const slug = at === -1 ? reference : reference.slice(0, at);
+  if (!PROMPT_SLUG.test(slug)) throw promptNotFound(reference);
+  if (at === -1) return { slug, ref: { kind: "published" } };
+  const suffix = reference.slice(at + 1);
+  if (suffix === "latest") return { slug, ref: { kind: "latest" } };
+  if (VERSION.test(suffix)) return { slug, ref: { kind: "number", version: Number(suffix) } };
+  throw promptNotFound(reference);
+}
+
+/** The version number a reference picks on a prompt head. */
+export function pickVersion(ref: PromptVersionRef, head: { promptVersion: number; publishedVersion: number }): number {
+  if (ref.kind === "published") return head.publishedVersion;
+  if (ref.kind === "latest") return head.promptVersion;
+  return ref.version;
+}

@@ -1,0 +1,97 @@
+import { MethodNotAllowedError, NotFoundError, renderError } from "../core/errors";
+import type { Authenticator } from "../core/principal";
+import { parseJsonObject } from "../gateway/parse-body";
+import { type CoreHandler, type CoreRequest, type CoreResponse, jsonResponse } from "../http/types";
+import { readPromptRequest, renderedBody } from "./prompt-request";
+import type { PromptSource, ResolvedPrompt } from "./prompt-resolver";
+
+export interface PromptGatewayDeps {
+  /** The gateway's authenticator: prompt calls need a key with the `completions` scope, like completions do. */
+  readonly authenticator: Authenticator;
+  readonly prompts: PromptSource;
+}
+
+const PREFIX = "/v1/prompts/";
+const ROUTE = /^\/v1\/prompts\/([^/]+)\/(render|completions)\/?$/;
+/** Headers that say how to route; when the request sends one, the prompt's virtual key does not apply. */
+const ROUTING_HEADERS = ["x-portkey-config", "x-portkey-virtual-key", "x-portkey-provider"] as const;
+
+function promptHeaders(prompt: ResolvedPrompt): Record<string, string> {
+  return { "x-portkey-prompt-id": prompt.slug, "x-portkey-prompt-version": String(prompt.promptVersion) };
+}
+
+/** `prompt_id` / `prompt_version` go into the log metadata, under whatever the caller sent. */
+function withPromptMetadata(header: string | undefined, prompt: ResolvedPrompt): string | undefined {
+  let caller: unknown = {};
+  if (header !== undefined && header !== "") {
+    try {
+      caller = JSON.parse(header);
+    } catch {
+      return header; // the gateway core answers the malformed header with its own 400
+    }
+    if (typeof caller !== "object" || caller === null || Array.isArray(caller)) return header;
+  }
+  return JSON.stringify({
+    prompt_id: prompt.slug,
+    prompt_version: String(prompt.promptVersion),
+    ...(caller as object),
+  });
+}
+
+function decodeReference(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new NotFoundError(`Prompt '${segment}' not found.`, { code: "prompt_not_found" });
+  }
+}
+
+/** The request the gateway core runs for `/completions`: a chat completion routed by the prompt's virtual key. */
+function chatRequest(req: CoreRequest, prompt: ResolvedPrompt, body: Record<string, unknown>): CoreRequest {
+  const headers: Record<string, string> = { ...req.headers, "content-type": "application/json" };
+  delete headers["content-length"];
+  delete headers["transfer-encoding"];
+  const routed = ROUTING_HEADERS.some((name) => headers[name]) || String(body.model ?? "").startsWith("@");
+  if (!routed && prompt.compiled.virtualKey !== undefined)
+    headers["x-portkey-virtual-key"] = prompt.compiled.virtualKey;
+  const metadata = withPromptMetadata(headers["x-portkey-metadata"], prompt);
+  if (metadata !== undefined) headers["x-portkey-metadata"] = metadata;
+  return {
+    method: "POST",
+    path: "/v1/chat/completions",
+    query: new URLSearchParams(),
+    headers,
+    body: Buffer.from(JSON.stringify(body)),
+    signal: req.signal,
+    ...(req.sourceIp === undefined ? {} : { sourceIp: req.sourceIp }),
+  };
+}
+
+/**
+ * Adds Portkey's prompt endpoints to the gateway core: `POST /v1/prompts/{id}/render` answers the rendered prompt
+ * (`{success: true, data: {messages, model, ...}}`) and `POST /v1/prompts/{id}/completions` runs it as a chat
+ * completion through `core` (streaming included), so routing, limits, caching and logging apply unchanged. Every
+ * other request goes to `core` untouched after one string prefix check.
+ */
+export function withPrompts(core: CoreHandler, deps: PromptGatewayDeps): CoreHandler {
+  async function handlePromptRequest(req: CoreRequest): Promise<CoreResponse> {
+    try {
+      const route = ROUTE.exec(req.path);
+      if (route === null) throw new NotFoundError(`No route for ${req.method} ${req.path}.`, { code: "unknown_route" });
+      if (req.method !== "POST") throw new MethodNotAllowedError(req.method, req.path);
+      const principal = await deps.authenticator.authenticate(req, "completions");
+      const request = readPromptRequest(parseJsonObject(req.body, req.headers["content-type"]));
+      const prompt = await deps.prompts.resolve(principal.workspaceId, decodeReference(route[1] as string));
+      const body = renderedBody(prompt.compiled.parameters, request, prompt.compiled.renderMessages(request.variables));
+      if (route[2] === "render") return jsonResponse(200, { success: true, data: body }, promptHeaders(prompt));
+      const res = await core(chatRequest(req, prompt, body));
+      return { ...res, headers: { ...res.headers, ...promptHeaders(prompt) } };
+    } catch (err) {
+      const rendered = renderError(err);
+      return { status: rendered.status, headers: rendered.headers, body: rendered.body };
+    }
+  }
+  return function gatewayWithPrompts(req: CoreRequest): Promise<CoreResponse> {
+    return req.path.startsWith(PREFIX) ? handlePromptRequest(req) : core(req);
+  };
+}
