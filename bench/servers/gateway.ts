@@ -10,6 +10,7 @@ const runtime = await startLocalRuntime({
   port: 0,
   dataDir: await mkdtemp(join(tmpdir(), "gateway-bench-")),
   customHostAllowlist: "loopback",
+  logBodies: process.env.LOG_BODIES !== "false",
 });
 const { apiKey } = await createStarterKey(runtime.cores.admin, runtime.adminKey.key);
 process.stdout.write(`${JSON.stringify({ url: runtime.url, apiKey })}\n`);

@@ -16,34 +16,29 @@ import type { WorkspaceLookups } from "./workspace-resolution";
  * use (the header's or `@slug` model's, and each config target's). Stored limits are parsed once per stored
  * object (the control plane's caches hand out the same object until its TTL), never per request.
  */
-const parsedUsage = new WeakMap<object, readonly UsageLimit[]>();
-const parsedRate = new WeakMap<object, readonly RateLimitRule[]>();
+type Parser<T> = {
+  safeParse(raw: unknown): { success: true; data: readonly T[] } | { success: false };
+};
 
-function usageOf(raw: unknown, where: string): readonly UsageLimit[] | undefined {
-  if (raw === undefined || raw === null || typeof raw !== "object") return undefined;
-  let parsed = parsedUsage.get(raw);
-  if (!parsed) {
-    const result = UsageLimitsSchema.safeParse(raw);
-    if (!result.success)
-      throw new BadRequestError(`The usage_limits of ${where} are invalid; fix them in the admin API.`);
-    parsed = result.data;
-    parsedUsage.set(raw, parsed);
-  }
-  return parsed.length ? parsed : undefined;
+/** Parses stored limits once per stored object; an invalid stored value is a clear 400, never a silent pass. */
+function parsedOnce<T>(field: string, schema: Parser<T>): (raw: unknown, where: string) => readonly T[] | undefined {
+  const memo = new WeakMap<object, readonly T[]>();
+  return (raw, where) => {
+    if (raw === undefined || raw === null || typeof raw !== "object") return undefined;
+    let parsed = memo.get(raw);
+    if (!parsed) {
+      const result = schema.safeParse(raw);
+      if (!result.success)
+        throw new BadRequestError(`The ${field} of ${where} are invalid; fix them in the admin API.`);
+      parsed = result.data;
+      memo.set(raw, parsed);
+    }
+    return parsed.length ? parsed : undefined;
+  };
 }
 
-function rateOf(raw: unknown, where: string): readonly RateLimitRule[] | undefined {
-  if (raw === undefined || raw === null || typeof raw !== "object") return undefined;
-  let parsed = parsedRate.get(raw);
-  if (!parsed) {
-    const result = RateLimitsSchema.safeParse(raw);
-    if (!result.success)
-      throw new BadRequestError(`The rate_limits of ${where} are invalid; fix them in the admin API.`);
-    parsed = result.data;
-    parsedRate.set(raw, parsed);
-  }
-  return parsed.length ? parsed : undefined;
-}
+const usageOf = parsedOnce<UsageLimit>("usage_limits", UsageLimitsSchema);
+const rateOf = parsedOnce<RateLimitRule>("rate_limits", RateLimitsSchema);
 
 function owner(
   base: Omit<LimitedOwner, "usageLimits" | "rateLimits">,

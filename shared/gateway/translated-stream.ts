@@ -76,8 +76,12 @@ export class TranslatedStream extends Readable {
     cb(err);
   }
 
+  /** One timer per stream, pushed forward on every chunk (`refresh` re-arms it without allocating a new one). */
   private armIdle(): void {
-    clearTimeout(this.idleTimer);
+    if (this.idleTimer) {
+      this.idleTimer.refresh();
+      return;
+    }
     this.idleTimer = setTimeout(() => {
       this.opts.abortUpstream(new Error("stream idle timeout"));
       this.fail(streamError(`The upstream stream stalled for ${this.opts.idleTimeoutMs} ms.`, "stream_stalled"));

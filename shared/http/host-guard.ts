@@ -87,7 +87,23 @@ export function createHostGuard(allowlistSpec: string | undefined): HostGuard {
     return !BLOCKED.check(address, family) || allowed.check(address, family);
   }
 
+  // Hosts repeat (a custom host per app or config): the verdict is kept per URL string, bounded.
+  const verdicts = new Map<string, URL | BadRequestError>();
   function checkUrl(url: string): URL {
+    const known = verdicts.get(url);
+    if (known instanceof URL) return known;
+    if (known) throw known;
+    try {
+      const parsed = checkUrlUncached(url);
+      if (verdicts.size < 1000) verdicts.set(url, parsed);
+      return parsed;
+    } catch (err) {
+      if (err instanceof BadRequestError && verdicts.size < 1000) verdicts.set(url, err);
+      throw err;
+    }
+  }
+
+  function checkUrlUncached(url: string): URL {
     let parsed: URL;
     try {
       parsed = new URL(url);
