@@ -11,6 +11,8 @@ let pruned = 0;
 for (const [key, entry] of Object.entries(packages)) {
   if (!entry.optionalDependencies) continue;
   const base = key === "" ? "" : `${key}/`;
+  // Entries inside a bundled dependency (e.g. aws-cdk-lib's own node_modules) are npm's business: keep them.
+  if (entry.inBundle) continue;
   for (const name of Object.keys(entry.optionalDependencies)) {
     const nested = `${base}node_modules/${name}`;
     if (packages[nested] || packages[`node_modules/${name}`]) continue;
