@@ -15,7 +15,7 @@ import {
   updatePrompt,
   updatePromptVersion,
 } from "./prompt-routes";
-import { apiKeyUsage, virtualKeyUsage } from "./usage-routes";
+import { apiKeyUsage, virtualKeyUsage, workspaceUsage } from "./usage-routes";
 import {
   createVirtualKey,
   deleteVirtualKey,
@@ -36,6 +36,7 @@ const SEGMENT = "([^/]+)";
 const ROUTES: readonly Route[] = [
   { pattern: new RegExp(`^/v1/virtual-keys/${SEGMENT}/usage$`), methods: { GET: virtualKeyUsage } },
   { pattern: new RegExp(`^/v1/api-keys/${SEGMENT}/usage$`), methods: { GET: apiKeyUsage } },
+  { pattern: new RegExp(`^/v1/admin/workspaces/${SEGMENT}/usage$`), methods: { GET: workspaceUsage } },
   { pattern: /^\/v1\/admin\/workspaces$/, methods: { GET: listWorkspaces, POST: createWorkspace } },
   {
     pattern: new RegExp(`^/v1/admin/workspaces/${SEGMENT}$`),

@@ -3,9 +3,9 @@ import { generateGatewayKey, maskGatewayKey } from "../auth/gateway-key";
 import { BadRequestError, NotFoundError } from "../core/errors";
 import type { Scope } from "../core/principal";
 import { type CoreResponse, jsonResponse } from "../http/types";
-import { RateLimitRuleSchema, UsageLimitSchema } from "../limits/limit-types";
 import type { ApiKeyDefaults, ApiKeyRecord } from "../store/types";
 import type { RouteContext } from "./admin-types";
+import { rateLimitSchema, usageLimitsSchema } from "./limit-schemas";
 import {
   checkVersion,
   expectedVersion,
@@ -23,14 +23,6 @@ const scopesSchema = z.array(z.enum(SCOPES)).min(1);
 const defaultsSchema = z.object({
   config_id: z.string().min(1).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
-});
-/** Stored as sent, but only when it parses as the gateway will parse it on every request. */
-const usageLimitsSchema = z.record(z.string(), z.unknown()).refine((v) => UsageLimitSchema.safeParse(v).success, {
-  message:
-    "usage_limits must be { type: cost|tokens, credit_limit, periodic_reset?: daily|weekly|monthly|none, alert_threshold? }",
-});
-const rateLimitSchema = z.record(z.string(), z.unknown()).refine((v) => RateLimitRuleSchema.safeParse(v).success, {
-  message: "each rate limit must be { type: requests|tokens, unit: rpm|rph|rpd, value }",
 });
 const expirySchema = z.union([z.string().min(1), z.number().positive()]);
 

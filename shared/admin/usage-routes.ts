@@ -4,8 +4,12 @@ import { type LimitOwnerKind, UsageLimitsSchema } from "../limits/limit-types";
 import type { RouteContext } from "./admin-types";
 import { visibleKey } from "./api-key-routes";
 import { visibleVirtualKey } from "./virtual-key-routes";
+import { visibleWorkspace } from "./workspace-routes";
 
-/** `GET /v1/virtual-keys/{slug}/usage` and `GET /v1/api-keys/{id}/usage`: current spend per budget and period. */
+/**
+ * `GET /v1/virtual-keys/{slug}/usage`, `GET /v1/api-keys/{id}/usage`, `GET /v1/admin/workspaces/{id}/usage`:
+ * current spend per budget and period.
+ */
 async function usageOf(
   ctx: RouteContext,
   owner: { workspaceId: string; kind: LimitOwnerKind; id: string; usageLimits?: unknown },
@@ -31,4 +35,9 @@ export async function virtualKeyUsage(ctx: RouteContext): Promise<CoreResponse> 
 export async function apiKeyUsage(ctx: RouteContext): Promise<CoreResponse> {
   const key = await visibleKey(ctx);
   return usageOf(ctx, { workspaceId: key.workspaceId, kind: "api_key", id: key.id, usageLimits: key.usageLimits });
+}
+
+export async function workspaceUsage(ctx: RouteContext): Promise<CoreResponse> {
+  const ws = await visibleWorkspace(ctx, ctx.params[0] ?? "");
+  return usageOf(ctx, { workspaceId: ws.id, kind: "workspace", id: ws.id, usageLimits: ws.usageLimits });
 }

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { BadRequestError, NotFoundError } from "../core/errors";
 import { type CoreResponse, jsonResponse } from "../http/types";
-import { RateLimitRuleSchema, UsageLimitSchema } from "../limits/limit-types";
 import type { ProviderOptions, VirtualKeyRecord, VirtualKeySecret } from "../store/types";
 import type { RouteContext } from "./admin-types";
+import { rateLimitSchema, usageLimitsSchema } from "./limit-schemas";
 import {
   checkSlug,
   checkVersion,
@@ -19,14 +19,6 @@ import {
 } from "./request-helpers";
 
 const optionalText = z.string().min(1).max(2000).optional();
-/** Stored as sent, but only when it parses as the gateway will parse it on every request. */
-const usageLimitsSchema = z.record(z.string(), z.unknown()).refine((v) => UsageLimitSchema.safeParse(v).success, {
-  message:
-    "usage_limits must be { type: cost|tokens, credit_limit, periodic_reset?: daily|weekly|monthly|none, alert_threshold? }",
-});
-const rateLimitSchema = z.record(z.string(), z.unknown()).refine((v) => RateLimitRuleSchema.safeParse(v).success, {
-  message: "each rate limit must be { type: requests|tokens, unit: rpm|rph|rpd, value }",
-});
 
 /** Provider fields, accepted in Portkey's camelCase and in snake_case. */
 const fieldsSchema = z.object({

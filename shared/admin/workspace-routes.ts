@@ -4,6 +4,7 @@ import { ConflictError } from "../core/errors";
 import { type CoreResponse, jsonResponse } from "../http/types";
 import type { Workspace } from "../store/types";
 import type { RouteContext } from "./admin-types";
+import { rateLimitSchema, usageLimitsSchema } from "./limit-schemas";
 import {
   checkVersion,
   expectedVersion,
@@ -20,12 +21,16 @@ const createSchema = z.object({
   name: z.string().min(1).max(100),
   description: z.string().max(1000).optional(),
   defaults: z.record(z.string(), z.unknown()).optional(),
+  usage_limits: usageLimitsSchema.optional(),
+  rate_limits: z.array(rateLimitSchema).max(6).optional(),
 });
 
 const updateSchema = z.object({
   name: z.string().min(1).max(100).optional(),
   description: z.string().max(1000).nullable().optional(),
   defaults: z.record(z.string(), z.unknown()).nullable().optional(),
+  usage_limits: usageLimitsSchema.nullable().optional(),
+  rate_limits: z.array(rateLimitSchema).max(6).nullable().optional(),
   expected_version: z.number().int().min(1).optional(),
 });
 
@@ -37,6 +42,8 @@ export function presentWorkspace(ws: Workspace): Record<string, unknown> {
     description: ws.description ?? null,
     defaults: ws.defaults ?? null,
     default_config_id: ws.defaultConfigSlug ?? null,
+    usage_limits: ws.usageLimits ?? null,
+    rate_limits: ws.rateLimits ?? null,
     created_at: iso(ws.createdAt),
     last_updated_at: iso(ws.updatedAt),
     version: ws.version,
@@ -45,7 +52,7 @@ export function presentWorkspace(ws: Workspace): Record<string, unknown> {
 }
 
 /** A workspace the caller may see: its own, or any for the root key. Others are "not found". */
-async function visibleWorkspace(ctx: RouteContext, id: string): Promise<Workspace> {
+export async function visibleWorkspace(ctx: RouteContext, id: string): Promise<Workspace> {
   if (!ctx.principal.isRoot && id !== ctx.principal.workspaceId) throw workspaceNotFound();
   const ws = await ctx.deps.store.getWorkspace(id);
   if (ws === undefined) throw workspaceNotFound();
@@ -61,6 +68,8 @@ export async function createWorkspace(ctx: RouteContext): Promise<CoreResponse> 
     name: body.name,
     ...(body.description === undefined ? {} : { description: body.description }),
     ...(body.defaults === undefined ? {} : { defaults: body.defaults }),
+    ...(body.usage_limits === undefined ? {} : { usageLimits: body.usage_limits }),
+    ...(body.rate_limits === undefined ? {} : { rateLimits: body.rate_limits }),
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -86,12 +95,16 @@ export async function updateWorkspace(ctx: RouteContext): Promise<CoreResponse> 
   const body = parseBody(ctx.req, updateSchema);
   const current = await visibleWorkspace(ctx, ctx.params[0] ?? "");
   const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Workspace");
-  const { description: _d, defaults: _f, ...rest } = current;
+  const { description: _d, defaults: _f, usageLimits: _u, rateLimits: _r, ...rest } = current;
+  const usageLimits = body.usage_limits === null ? undefined : (body.usage_limits ?? current.usageLimits);
+  const rateLimits = body.rate_limits === null ? undefined : (body.rate_limits ?? current.rateLimits);
   const next: Workspace = {
     ...rest,
     name: body.name ?? current.name,
     ...(body.description === null ? {} : { description: body.description ?? current.description }),
     ...(body.defaults === null ? {} : { defaults: body.defaults ?? current.defaults }),
+    ...(usageLimits === undefined ? {} : { usageLimits }),
+    ...(rateLimits === undefined ? {} : { rateLimits }),
   };
   return jsonResponse(200, presentWorkspace(await ctx.deps.store.replaceWorkspace(next, version)));
 }

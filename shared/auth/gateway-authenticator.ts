@@ -119,6 +119,8 @@ export class GatewayAuthenticator implements Authenticator {
       ...(record.defaults?.metadata === undefined ? {} : { metadata: record.defaults.metadata }),
       ...(record.usageLimits === undefined ? {} : { usageLimits: record.usageLimits }),
       ...(record.rateLimits === undefined ? {} : { rateLimits: record.rateLimits }),
+      ...(workspace.usageLimits === undefined ? {} : { workspaceUsageLimits: workspace.usageLimits }),
+      ...(workspace.rateLimits === undefined ? {} : { workspaceRateLimits: workspace.rateLimits }),
     };
     return record.expiresAt === undefined ? { principal } : { principal, expiresAtMs: record.expiresAt * 1000 };
   }

@@ -18,6 +18,9 @@ export interface Principal {
   /** The key's `usage_limits` / `rate_limits` as stored (validated by the admin API; parsed by the gateway). */
   readonly usageLimits?: unknown;
   readonly rateLimits?: unknown;
+  /** The workspace's own budget and rate limits (every key of the workspace counts against them). */
+  readonly workspaceUsageLimits?: unknown;
+  readonly workspaceRateLimits?: unknown;
 }
 
 /** Port: turns request headers into a principal or throws `AuthenticationError` (401) / `PermissionError` (403). */

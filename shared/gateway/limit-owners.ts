@@ -12,7 +12,7 @@ import type { PortkeyHeaders } from "./portkey-headers";
 import type { WorkspaceLookups } from "./workspace-resolution";
 
 /**
- * Whose budgets and rate limits a request counts against: the API key, and every virtual key the request may
+ * Whose budgets and rate limits a request counts against: the workspace, the API key, and every virtual key the request may
  * use (the header's or `@slug` model's, and each config target's). Stored limits are parsed once per stored
  * object (the control plane's caches hand out the same object until its TTL), never per request.
  */
@@ -67,6 +67,12 @@ export async function limitOwners(
   const providerOf = new Map<string, string>();
   if (!principal) return { owners, providerOf };
   const ws = principal.workspaceId;
+  const workspaceOwner = owner(
+    { workspaceId: ws, kind: "workspace", id: ws },
+    principal.workspaceUsageLimits,
+    principal.workspaceRateLimits,
+  );
+  if (workspaceOwner) owners.push(workspaceOwner);
   const keyOwner = owner(
     { workspaceId: ws, kind: "api_key", id: principal.apiKeyId },
     principal.usageLimits,

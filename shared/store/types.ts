@@ -19,6 +19,9 @@ export interface Workspace extends Versioned {
   readonly defaults?: Readonly<Record<string, unknown>>;
   /** Slug of the saved config applied when neither the request nor its key names one. */
   readonly defaultConfigSlug?: string;
+  /** The workspace budget and rate limits (every key of the workspace counts against them). */
+  readonly usageLimits?: Readonly<Record<string, unknown>>;
+  readonly rateLimits?: readonly Readonly<Record<string, unknown>>[];
 }
 
 export type ApiKeyStatus = "active" | "revoked";

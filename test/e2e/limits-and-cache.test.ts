@@ -205,4 +205,60 @@ describe("budgets, rate limits and the response cache through the local runtime"
     expect(usage?.reserved).toBe(0);
     expect(usage?.spent).toBeCloseTo(2e-6, 9);
   });
+
+  it("enforces a workspace budget across all of the workspace's keys", async () => {
+    // Prepare: a workspace with a 60-token monthly budget, two keys, and a virtual key
+    const ws = await gateway.admin("POST", "/v1/admin/workspaces", {
+      name: "tight budget",
+      usage_limits: { type: "tokens", credit_limit: 60, periodic_reset: "monthly" },
+    });
+    const workspaceId = String(ws.json.id);
+    expect(ws.json.usage_limits).toMatchObject({ type: "tokens", credit_limit: 60 });
+    const keys = await Promise.all(
+      ["one", "two"].map(async (name) =>
+        String(
+          (
+            await gateway.admin("POST", "/v1/api-keys", {
+              name,
+              workspace_id: workspaceId,
+              scopes: ["completions"],
+            })
+          ).json.key,
+        ),
+      ),
+    );
+    const vk = await gateway.admin("POST", "/v1/virtual-keys", {
+      name: "ws budget vk",
+      provider: "openai",
+      key: PROVIDER_KEY,
+      custom_host: fake.baseUrl,
+      workspace_id: workspaceId,
+    });
+    const model = `@${String(vk.json.slug)}/gpt-4o-mini`;
+
+    // Act: alternate the two keys until the workspace budget refuses
+    const statuses: number[] = [];
+    for (let i = 0; i < 30 && !statuses.includes(412); i++) {
+      const res = await chat(
+        { model, max_tokens: 5, messages: [{ role: "user", content: "hi" }] },
+        {},
+        keys[i % 2] as string,
+      );
+      statuses.push(res.status);
+    }
+
+    // Assess: both keys drew on one budget, which ended in a clean 412; the suite's own workspace is unaffected
+    expect(statuses.at(-1)).toBe(412);
+    expect(statuses.slice(0, -1).every((s) => s === 200)).toBe(true);
+    expect(statuses.length).toBeGreaterThan(2);
+    const usage = (await gateway.admin("GET", `/v1/admin/workspaces/${workspaceId}/usage`)).json.data as {
+      spent: number;
+      limit: number;
+    }[];
+    expect(usage[0]?.limit).toBe(60);
+    expect(usage[0]?.spent).toBeGreaterThan(0);
+    expect(usage[0]?.spent).toBeLessThanOrEqual(60);
+    const unaffected = await chat({ model: `@${slug}/gpt-4o-mini`, messages: [{ role: "user", content: "hi" }] });
+    expect(unaffected.status).toBe(200);
+  });
 });
