@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { runAnalyticsBench } from "./analytics";
+import { runCoreCpuBench } from "./core-cpu";
 import { runLimitsBench } from "./limits";
 import { runProviderBench } from "./providers";
 import { printOverhead, runProxyOverheadBench } from "./proxy-overhead";
@@ -33,6 +34,7 @@ if (wanted("proxy")) {
 }
 
 const sections: [string, string, () => Promise<Record<string, number>>][] = [
+  ["core", "Gateway core CPU per request, in process (no network)", runCoreCpuBench],
   ["routing", "Routing: 2-target fallback config vs single target (happy path)", runRoutingBench],
   ["providers", "Stream translation cost per upstream chunk (us)", runProviderBench],
   ["limits", "Cache and budget costs on the hot path (us per operation)", runLimitsBench],

@@ -103,15 +103,20 @@ function firstChunk(body: Readable): Promise<Buffer | null> {
 export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   const { adapter, ctx, transport } = input;
   const started = performance.now();
-  const controller = new AbortController();
-  const onClientAbort = (): void => controller.abort(input.clientSignal.reason);
-  if (input.clientSignal.aborted) onClientAbort();
-  input.clientSignal.addEventListener("abort", onClientAbort, { once: true });
-  const timer =
-    input.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => controller.abort(new AttemptTimeout(input.timeoutMs as number)), input.timeoutMs);
+  // An attempt needs a signal of its own only to add a per-attempt timeout; otherwise the client's signal is
+  // passed straight through (an AbortController per attempt is measurable on the hot path).
+  const controller = input.timeoutMs === undefined ? undefined : new AbortController();
+  const signal = controller ? controller.signal : input.clientSignal;
+  const onClientAbort = (): void => controller?.abort(input.clientSignal.reason);
+  if (controller) {
+    if (input.clientSignal.aborted) onClientAbort();
+    input.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  }
+  const timer = controller
+    ? setTimeout(() => controller.abort(new AttemptTimeout(input.timeoutMs as number)), input.timeoutMs)
+    : undefined;
   const release = (): void => {
+    if (!controller) return;
     clearTimeout(timer);
     input.clientSignal.removeEventListener("abort", onClientAbort);
   };
@@ -119,7 +124,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   try {
     let upstreamReq = adapter.toRequest(ctx);
     if (adapter.sign) upstreamReq = await adapter.sign(upstreamReq, ctx);
-    const res = await transport.send(upstreamReq, controller.signal);
+    const res = await transport.send(upstreamReq, signal);
     const headers = passedHeaders(res.headers);
     const dropped = upstreamReq.droppedParams;
     if (dropped?.length) headers["x-portkey-dropped-params"] = dropped.join(", ");
@@ -171,7 +176,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       upstream: res.body,
       translator,
       head,
-      abortUpstream: (reason) => controller.abort(reason),
+      // the stream destroys the upstream body itself; a controller (timeout case) is told too
+      abortUpstream: (reason) => controller?.abort(reason),
       idleTimeoutMs: input.streamIdleTimeoutMs,
       onEnd: (end) => input.onStreamEnd(end, attempt),
       onOutput: input.onStreamOutput,
@@ -179,8 +185,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     return attempt;
   } catch (err) {
     release();
-    const translated = translateTransportError(err, controller.signal);
-    if (!controller.signal.aborted) controller.abort(translated);
+    const translated = translateTransportError(err, signal);
+    if (controller && !controller.signal.aborted) controller.abort(translated);
     throw translated;
   }
 }

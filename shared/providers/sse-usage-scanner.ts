@@ -33,11 +33,33 @@ const USAGE = Buffer.from('"usage":');
 const DONE = Buffer.from("data: [DONE]");
 const MODEL_RE = /"model"\s*:\s*"([^"]*)"/;
 
+const LF = 0x0a;
+const CR = 0x0d;
+
 /** Index just past the last complete SSE event (blank-line terminated) in `buf`, or 0 when there is none. */
 export function lastEventBoundary(buf: Buffer): number {
+  const n = buf.length;
+  // Fast path: upstreams usually send whole events, so the chunk ends on the blank line.
+  if (n >= 2 && buf[n - 1] === LF && buf[n - 2] === LF) return n;
+  if (n >= 4 && buf[n - 1] === LF && buf[n - 2] === CR && buf[n - 3] === LF && buf[n - 4] === CR) return n;
   const lf = buf.lastIndexOf(LF_LF);
   const crlf = buf.lastIndexOf(CRLF_CRLF);
   return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4);
+}
+
+/**
+ * True when some `"usage":` in `buf` is followed by an object. With `include_usage`, every OpenAI chunk carries
+ * `"usage":null`; only the final one has numbers, and only that one is worth parsing.
+ */
+function hasUsageObject(buf: Buffer): boolean {
+  let at = buf.indexOf(USAGE);
+  while (at !== -1) {
+    let i = at + USAGE.length;
+    while (buf[i] === 0x20) i++;
+    if (buf[i] === 0x7b) return true;
+    at = buf.indexOf(USAGE, i);
+  }
+  return false;
 }
 
 /** Removes events whose data is a usage-only chunk (`"choices":[]` with a usage object). Rare: once per stream. */
@@ -86,7 +108,7 @@ export class SsePassThrough implements StreamTranslator {
     this.carry = boundary === buf.length ? EMPTY : buf.subarray(boundary);
     const events = boundary === buf.length ? buf : buf.subarray(0, boundary);
     this.scan(events);
-    return this.stripUsageChunk && events.includes(USAGE) ? withoutUsageOnlyEvents(events) : events;
+    return this.stripUsageChunk && hasUsageObject(events) ? withoutUsageOnlyEvents(events) : events;
   }
 
   /** The upstream ended: forward whatever is left (a final event without its blank line). */
@@ -103,7 +125,7 @@ export class SsePassThrough implements StreamTranslator {
       if (m) this.model = m[1];
     }
     if (!this.finished && events.includes(DONE)) this.finished = true;
-    if (!events.includes(USAGE)) return;
+    if (!hasUsageObject(events)) return;
     for (const line of events.toString("utf8").split("\n")) {
       if (!line.startsWith("data:") || !line.includes('"usage"')) continue;
       try {

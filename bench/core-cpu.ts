@@ -1,0 +1,88 @@
+import { Readable } from "node:stream";
+import { pathToFileURL } from "node:url";
+import { createGatewayCore } from "../shared/gateway/core";
+import { createLoggingObserver } from "../shared/gateway/log-observer";
+import { createHostGuard } from "../shared/http/host-guard";
+import type { CoreRequest } from "../shared/http/types";
+import { createMemorySink } from "../shared/logging/log-sink";
+import { createRequestLogger } from "../shared/logging/record-builder";
+import { defaultProviderRegistry } from "../shared/providers/registry";
+
+const chunk = (content: string) =>
+  `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+const EVENTS = [
+  ...Array.from({ length: 20 }, (_, i) => Buffer.from(chunk(`tok${i} `))),
+  Buffer.from("data: [DONE]\n\n"),
+];
+const JSONBODY = Buffer.from(
+  JSON.stringify({
+    id: "c",
+    object: "chat.completion",
+    model: "gpt-4o-mini",
+    choices: [{ index: 0, message: { role: "assistant", content: "hello" }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+  }),
+);
+const hostGuard = createHostGuard("loopback");
+const sink = createMemorySink();
+const logged = process.env.BENCH_LOGGED === "1";
+const core = createGatewayCore({
+  providers: defaultProviderRegistry(),
+  hostGuard,
+  streamIdleTimeoutMs: 10_000,
+  observer: logged ? createLoggingObserver(createRequestLogger({ sink })) : undefined,
+  transport: {
+    send: async (req) => {
+      const stream = String(req.body).includes('"stream":true');
+      return {
+        status: 200,
+        headers: { "content-type": stream ? "text/event-stream" : "application/json" },
+        body: Readable.from(stream ? EVENTS : [JSONBODY]),
+      };
+    },
+    close: async () => undefined,
+  },
+});
+function request(stream: boolean): CoreRequest {
+  return {
+    method: "POST",
+    path: "/v1/chat/completions",
+    query: new URLSearchParams(),
+    headers: {
+      "content-type": "application/json",
+      "x-portkey-provider": "openai",
+      "x-portkey-custom-host": "http://127.0.0.1:1/v1",
+      authorization: "Bearer sk",
+    },
+    body: Buffer.from(
+      JSON.stringify({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "hello there" }],
+        ...(stream ? { stream: true } : {}),
+      }),
+    ),
+    signal: new AbortController().signal,
+  };
+}
+async function run(stream: boolean, n: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const res = await core(request(stream));
+    if (res.body instanceof Readable)
+      for await (const _ of res.body) {
+        /* drain */
+      }
+    sink.rows.length = 0;
+  }
+  return ((performance.now() - t0) / n) * 1000;
+}
+/** In-process CPU per request of the gateway core alone (no network): JSON vs a 21-event stream. */
+export async function runCoreCpuBench(): Promise<Record<string, number>> {
+  await run(true, 2000);
+  await run(false, 2000);
+  return { "stream request, us": await run(true, 20_000), "json request, us": await run(false, 20_000) };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(await runCoreCpuBench());
+}
