@@ -3,6 +3,7 @@ import { createAnalyticsCore } from "../shared/analytics/analytics-core";
 import { createDuckDbEngine, type DuckDbEngine } from "../shared/analytics/duckdb-engine";
 import { createDynamoGuards } from "../shared/aws/dynamo-guards";
 import { createLocalControlPlane, LOCAL_TABLE_NAME, type LocalControlPlane } from "../shared/aws/local-control-plane";
+import { trackBackgroundWork } from "../shared/gateway/background-work";
 import { createGatewayCore } from "../shared/gateway/core";
 import { createLoggingObserver } from "../shared/gateway/log-observer";
 import type { RequestObserver } from "../shared/gateway/observer";
@@ -72,13 +73,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const extra = options.observer;
   const engine = await createDuckDbEngine({ dataDir: options.dataDir });
   // Post-response work (budget settlement, cache writes, log records): tracked so close() can wait for it.
-  const pending = new Set<Promise<unknown>>();
-  const background = (work: Promise<unknown>): void => {
-    const tracked = work
-      .catch((err: unknown) => process.emitWarning(`background work failed: ${(err as Error).message}`))
-      .finally(() => pending.delete(tracked));
-    pending.add(tracked);
-  };
+  const background = trackBackgroundWork((err) =>
+    process.emitWarning(`background work failed: ${(err as Error).message}`),
+  );
   const cores = {
     gateway: createGatewayCore({
       providers: defaultProviderRegistry(),
@@ -88,7 +85,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       lookups: controlPlane,
       limits: guards.limits,
       cache: guards.cache,
-      background,
+      background: background.run,
       guardrails: createGuardrails(),
       logBodies: options.logBodies ?? true,
       observer: extra
@@ -119,7 +116,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     analyticsEngine: engine,
     close: async () => {
       await server.close();
-      while (pending.size) await Promise.all(pending);
+      await background.drain();
       await transport.close();
       await logSink.close();
       await engine.close();

@@ -6,6 +6,7 @@ import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { createDynamoGuards } from "../../shared/aws/dynamo-guards";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
 import { ENV, optionalEnv, requireEnv } from "../../shared/env";
+import { trackBackgroundWork } from "../../shared/gateway/background-work";
 import { createGatewayCore } from "../../shared/gateway/core";
 import { createLoggingObserver } from "../../shared/gateway/log-observer";
 import { createGuardrails } from "../../shared/guardrails/guardrails";
@@ -32,13 +33,7 @@ const logSink = withRequestMetrics(
 );
 const guards = createDynamoGuards(new DynamoDBClient({}), requireEnv(ENV.tableName));
 // Budget settlements and cache writes run after the response; the invocation waits for them before it ends.
-const pending = new Set<Promise<unknown>>();
-function background(work: Promise<unknown>): void {
-  const tracked = work
-    .catch((err: unknown) => logger.error("post-response work failed", { error: err as Error }))
-    .finally(() => pending.delete(tracked));
-  pending.add(tracked);
-}
+const background = trackBackgroundWork((err) => logger.error("post-response work failed", { error: err as Error }));
 const core = createGatewayCore({
   providers: defaultProviderRegistry(),
   transport: createUndiciTransport({ guard: hostGuard }),
@@ -48,7 +43,7 @@ const core = createGatewayCore({
   limits: guards.limits,
   cache: guards.cache,
   guardrails: createGuardrails(),
-  background,
+  background: background.run,
   logBodies: optionalEnv(ENV.logBodies) !== "false",
   observer: createLoggingObserver(createRequestLogger({ sink: logSink })),
   streamIdleTimeoutMs: 120_000,
@@ -58,7 +53,7 @@ const core = createGatewayCore({
 export const handler = streamingLambda(withPrompts(core, plane), {
   logger,
   afterResponse: async () => {
-    while (pending.size) await Promise.all(pending);
+    await background.drain();
     await logSink.flush();
   },
 });
