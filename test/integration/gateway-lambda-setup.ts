@@ -5,6 +5,7 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { ensureTable } from "../../shared/aws/dynamo-table";
 import { motoClientConfig } from "../support/aws-env";
+import { s3 } from "../support/moto-s3";
 
 /**
  * The AWS side of a deployment, on moto: table, KMS key, root admin key secret, log bucket and Firehose stream,
@@ -12,20 +13,6 @@ import { motoClientConfig } from "../support/aws-env";
  */
 export const LOG_BUCKET = "gateway-logs";
 const ROOT_KEY = "pk-root-lambda-suite-root-key-0000000000000000";
-
-/** S3 over moto's REST API (no S3 SDK client is installed); a syntactically valid SigV4 header is enough. */
-export async function s3(method: string, path: string): Promise<string> {
-  const res = await fetch(`${motoClientConfig().endpoint}${path}`, {
-    method,
-    headers: {
-      authorization:
-        "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0",
-    },
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`S3 ${method} ${path}: ${res.status} ${text}`);
-  return text;
-}
 
 export async function provisionOnMoto(): Promise<{ apiKey: string; workspaceId: string }> {
   const cfg = motoClientConfig();

@@ -2,8 +2,9 @@ import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { lambdaContext, restApiEvent } from "../support/api-gateway-event";
+import { readNdjsonRows } from "../support/moto-s3";
 import { ResponseSink } from "../support/response-sink";
-import { LOG_BUCKET, provisionOnMoto, s3 } from "./gateway-lambda-setup";
+import { LOG_BUCKET, provisionOnMoto } from "./gateway-lambda-setup";
 
 type StreamingHandler = (event: APIGatewayProxyEvent, stream: ResponseSink, context: Context) => Promise<void>;
 
@@ -94,11 +95,7 @@ describe("gateway Lambda handler (response streaming through middy)", () => {
     while (fake.abortedResponses === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(fake.abortedResponses).toBe(1);
     // ...and the request is still logged once, as a client disconnect, although the response pipe failed
-    const listing = await s3("GET", `/${LOG_BUCKET}?list-type=2&prefix=logs/`);
-    const keys = [...listing.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1] as string);
-    const rows = (await Promise.all(keys.map((k) => s3("GET", `/${LOG_BUCKET}/${k}`))))
-      .flatMap((text) => text.split("\n").filter(Boolean))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const rows = await readNdjsonRows(LOG_BUCKET, "logs/");
     const mine = rows.filter((r) => r.trace_id === "disconnect-trace");
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ status: 499, client_disconnected: true });
@@ -134,11 +131,7 @@ describe("gateway Lambda handler (response streaming through middy)", () => {
     await handler(event, sink, lambdaContext());
 
     // Assess: moto's Firehose writes one object per put, immediately
-    const listing = await s3("GET", `/${LOG_BUCKET}?list-type=2&prefix=logs/`);
-    const keys = [...listing.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1] as string);
-    const rows = (await Promise.all(keys.map((k) => s3("GET", `/${LOG_BUCKET}/${k}`))))
-      .flatMap((text) => text.split("\n").filter(Boolean))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const rows = await readNdjsonRows(LOG_BUCKET, "logs/");
     const mine = rows.filter((r) => r.trace_id === "logged-trace-1");
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ workspace_id: workspaceId, status: 200, provider: "openai", prompt_tokens: 2 });

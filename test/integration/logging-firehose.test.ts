@@ -6,20 +6,7 @@ import { createMemorySink } from "../../shared/logging/log-sink";
 import { createRequestLogger } from "../../shared/logging/record-builder";
 import { logRowSchema } from "../../shared/logging/record-schema";
 import { motoClientConfig } from "../support/aws-env";
-
-/**
- * S3 through moto's REST API (path style): no S3 SDK client is installed. moto does not verify signatures but
- * refuses anonymous GetObject, so a syntactically valid SigV4 header is enough.
- */
-const FAKE_SIGV4 =
-  "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
-
-async function s3(method: string, path: string): Promise<string> {
-  const res = await fetch(`${motoClientConfig().endpoint}${path}`, { method, headers: { authorization: FAKE_SIGV4 } });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`S3 ${method} ${path}: ${res.status} ${text}`);
-  return text;
-}
+import { s3 } from "../support/moto-s3";
 
 const BUCKET = "gateway-logs";
 const STREAM = "gateway-request-logs";
