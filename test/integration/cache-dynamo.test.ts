@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Agent } from "node:http";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DynamoCacheStore } from "../../shared/aws/dynamo-cache-store";
 import { DynamoWindowCounter } from "../../shared/aws/dynamo-rate-limiter";
 import { DynamoSemanticIndex } from "../../shared/aws/dynamo-semantic-index";
@@ -12,34 +10,10 @@ import { SemanticCache } from "../../shared/cache/semantic/semantic-cache";
 import { RateLimitError } from "../../shared/core/errors";
 import type { RateLimitScope } from "../../shared/limits/limit-types";
 import { SlidingWindowRateLimiter } from "../../shared/limits/rate-limiter";
-import { motoClientConfig } from "../support/aws-env";
-import { ensureTable, type RunningDynalite, startDynalite } from "./limits-support";
+import { useLimitBackends } from "./limits-support";
 
 const TABLE = "gateway-cache-test";
-let dyn: RunningDynalite | undefined;
-let moto: DynamoDBClient | undefined;
-
-beforeAll(async () => {
-  // One request at a time on the wire to moto: its DynamoDB has no per-item lock (see limits-dynamo-ledger.test.ts).
-  moto = new DynamoDBClient({
-    ...motoClientConfig(),
-    maxAttempts: 6,
-    requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 1 }) },
-  });
-  await ensureTable(moto, TABLE);
-  dyn = await startDynalite();
-  await ensureTable(dyn.client, TABLE);
-});
-
-afterAll(async () => {
-  moto?.destroy();
-  await dyn?.stop();
-});
-
-const backends = [
-  { name: "moto_server", client: () => moto as DynamoDBClient },
-  { name: "dynalite", client: () => (dyn as RunningDynalite).client },
-];
+const backends = useLimitBackends(TABLE);
 
 const answer = JSON.stringify({
   id: "chatcmpl-9",

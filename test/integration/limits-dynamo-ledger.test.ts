@@ -1,49 +1,14 @@
-import { Agent } from "node:http";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DynamoLedgerBackend } from "../../shared/aws/dynamo-usage-ledger";
 import { BudgetExceededError } from "../../shared/limits/budget-errors";
 import type { BudgetScope } from "../../shared/limits/limit-types";
 import { BudgetLedger, DEFAULT_LEASE_MS, DEFAULT_RETAIN_MS } from "../../shared/limits/usage-ledger";
-import { motoClientConfig } from "../support/aws-env";
 import { costScope, runBudgetProof } from "../unit/limits-proof";
-import { ensureTable, type RunningDynalite, startDynalite } from "./limits-support";
+import { useLimitBackends } from "./limits-support";
 
 const TABLE = "gateway-limits-test";
 
-interface Backend {
-  readonly name: string;
-  client: () => DynamoDBClient;
-}
-
-let dyn: RunningDynalite | undefined;
-let moto: DynamoDBClient | undefined;
-
-beforeAll(async () => {
-  // moto_server's DynamoDB has no per-item lock: two concurrent conditional updates of one item can both pass their
-  // condition (seen here: settles applied twice), and it sometimes answers 500 after applying an update
-  // ("dictionary changed size during iteration"). Real DynamoDB serialises writes to an item, so against moto the
-  // wire carries one request at a time (maxSockets 1) while the 200 flows still interleave freely in the ledger.
-  // dynalite locks per item and gets the full concurrency.
-  moto = new DynamoDBClient({
-    ...motoClientConfig(),
-    maxAttempts: 6,
-    requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 1 }) },
-  });
-  await ensureTable(moto, TABLE);
-  dyn = await startDynalite();
-  await ensureTable(dyn.client, TABLE);
-});
-
-afterAll(async () => {
-  moto?.destroy();
-  await dyn?.stop();
-});
-
-const backends: Backend[] = [
-  { name: "moto_server", client: () => moto as DynamoDBClient },
-  { name: "dynalite", client: () => (dyn as RunningDynalite).client },
-];
+const backends = useLimitBackends(TABLE);
 
 describe.each(backends)("DynamoDB usage ledger on $name", (backend) => {
   function ledgerAt(nowMs: () => number) {
