@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * One config, four layers. `npm test` runs all of them; `vitest run --project unit` runs one.
+ * One config, five layers. `npm test` runs all of them; `vitest run --project unit` runs one.
  * Integration suites share one moto_server (started by the global setup) and run one file at a time,
  * because each suite resets moto before it starts.
  */
@@ -31,6 +31,16 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          // The adversarial suite: what an attacker holding only a completions key tries (docs/security.md).
+          name: "security",
+          include: ["test/security/**/*.test.ts"],
+          setupFiles: ["test/support/awslambda-shim.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
