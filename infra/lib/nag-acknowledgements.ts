@@ -26,7 +26,7 @@ export function acknowledgeStackFindings(scope: NagScope): void {
     Validations.of(fn.fn).acknowledge({
       id: "AwsSolutions-L1",
       reason:
-        "Pinned to nodejs22.x on purpose (DESIGN.md): the bundle targets node22 and is tested on it; moving to a " +
+        "Pinned to nodejs22.x on purpose (docs/deploy.md): the bundle targets node22 and is tested on it; moving to a " +
         "newer runtime is a deliberate upgrade, not a side effect of a CDK bump.",
     });
     Validations.of(fn.role).acknowledge({

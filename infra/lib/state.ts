@@ -5,7 +5,7 @@ import * as kms from "aws-cdk-lib/aws-kms";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 
-/** Attribute names the DynamoDB adapters rely on (DESIGN.md section 4). */
+/** Attribute names the DynamoDB adapters rely on (docs/data-model.md). */
 export const TABLE_KEYS = {
   partitionKey: "pk",
   sortKey: "sk",

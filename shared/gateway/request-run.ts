@@ -172,7 +172,7 @@ export class RequestRun {
       this.body = { ...this.body, model: split.model };
       this.modelRewritten = true;
     }
-    // Precedence (DESIGN.md 2.3): x-portkey-config, else the key's default config, else headers / @slug model.
+    // Precedence (docs/architecture.md, step 4): x-portkey-config, else the key's default config, else headers / @slug model.
     const configHeader = headers.config ?? this.principal?.defaultConfigId;
     this.configId =
       configHeader && !configHeader.trimStart().startsWith("{") && configHeader.length <= 128
