@@ -55,7 +55,11 @@ export function isLive(item: Item, nowMs: number): boolean {
   return typeof expiresAt !== "number" || expiresAt * 1000 > nowMs;
 }
 
-const CURSOR_ATTRIBUTES = new Set(["pk", "sk", "gsi1pk", "gsi1sk"]);
+/** The key attributes a page's `LastEvaluatedKey` holds: the table's key, plus the index key on `gsi1`. */
+const CURSOR_ATTRIBUTES = {
+  pk: ["pk", "sk"],
+  gsi1pk: ["gsi1pk", "gsi1sk", "pk", "sk"],
+} as const;
 
 /** The opaque cursor of a page: `base64url(JSON(LastEvaluatedKey))`. */
 export function encodeCursor(lastEvaluatedKey: Record<string, unknown> | undefined): string | undefined {
@@ -64,8 +68,9 @@ export function encodeCursor(lastEvaluatedKey: Record<string, unknown> | undefin
 }
 
 /**
- * Decodes a cursor and checks it belongs to the list being read (`partitionAttribute` must equal `partition`), so a
- * cursor can neither be forged into another workspace's list nor crash the query.
+ * Decodes a cursor and checks it belongs to the list being read (`partitionAttribute` must equal `partition`) and
+ * has exactly that list's key attributes, all strings, so a cursor can neither be forged into another workspace's
+ * list nor make the query fail (DynamoDB rejects a start key of another shape).
  */
 export function decodeCursor(
   cursor: string | undefined,
@@ -80,11 +85,11 @@ export function decodeCursor(
     throw invalidCursor();
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalidCursor();
-  const entries = Object.entries(parsed);
-  const valid = entries.every(([name, value]) => CURSOR_ATTRIBUTES.has(name) && typeof value === "string");
-  const key = Object.fromEntries(entries) as Record<string, string>;
+  const key = parsed as Record<string, unknown>;
+  const expected: readonly string[] = CURSOR_ATTRIBUTES[partitionAttribute];
+  const valid = Object.keys(key).length === expected.length && expected.every((name) => typeof key[name] === "string");
   if (!valid || key[partitionAttribute] !== partition) throw invalidCursor();
-  return key;
+  return key as Record<string, string>;
 }
 
 function invalidCursor(): BadRequestError {

@@ -5,6 +5,7 @@ import {
   configVersionKind,
   promptKind,
   promptVersionKind,
+  type SystemValue,
   slugOwners,
   systemValueKind,
   virtualKeyKind,
@@ -40,7 +41,7 @@ export class TableControlStore implements ControlStore {
   private readonly configVersions: EntityRepository<SavedConfigVersion, [string, string, number], [string, string]>;
   private readonly prompts: EntityRepository<SavedPrompt, [string, string], [string]>;
   private readonly promptVersions: EntityRepository<PromptVersionRecord, [string, string, number], [string, string]>;
-  private readonly system: EntityRepository<{ name: string; value: string }, [string], []>;
+  private readonly system: EntityRepository<SystemValue, [string], []>;
 
   constructor(
     private readonly table: ItemTable,
