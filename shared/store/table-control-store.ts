@@ -5,7 +5,6 @@ import {
   configVersionKind,
   promptKind,
   promptVersionKind,
-  type SystemValue,
   slugOwners,
   systemValueKind,
   virtualKeyKind,
@@ -34,14 +33,14 @@ import type {
  * workspace-children check, slug owners, create-once system values).
  */
 export class TableControlStore implements ControlStore {
-  private readonly workspaces: EntityRepository<Workspace, [string], []>;
-  private readonly apiKeys: EntityRepository<ApiKeyRecord, [string], [string]>;
-  private readonly virtualKeys: EntityRepository<VirtualKeyRecord, [string, string], [string]>;
-  private readonly configs: EntityRepository<SavedConfig, [string, string], [string]>;
-  private readonly configVersions: EntityRepository<SavedConfigVersion, [string, string, number], [string, string]>;
-  private readonly prompts: EntityRepository<SavedPrompt, [string, string], [string]>;
-  private readonly promptVersions: EntityRepository<PromptVersionRecord, [string, string, number], [string, string]>;
-  private readonly system: EntityRepository<SystemValue, [string], []>;
+  private readonly workspaces;
+  private readonly apiKeys;
+  private readonly virtualKeys;
+  private readonly configs;
+  private readonly configVersions;
+  private readonly prompts;
+  private readonly promptVersions;
+  private readonly system;
 
   constructor(
     private readonly table: ItemTable,
