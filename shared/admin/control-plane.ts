@@ -55,17 +55,17 @@ export function assembleControlPlane(
   const virtualKeys = new VirtualKeyResolver({
     store,
     cipher,
-    ...(options.virtualKeyTtlMs === undefined ? {} : { ttlMs: options.virtualKeyTtlMs }),
+    ...(options.virtualKeyTtlMs === undefined ? {} : { policy: { hitTtlMs: options.virtualKeyTtlMs } }),
     now,
   });
   const configs = new ConfigResolver({
     store,
-    ...(options.configTtlMs === undefined ? {} : { ttlMs: options.configTtlMs }),
+    ...(options.configTtlMs === undefined ? {} : { policy: { hitTtlMs: options.configTtlMs } }),
     now,
   });
   const prompts = new PromptResolver({
     store,
-    ...(options.configTtlMs === undefined ? {} : { ttlMs: options.configTtlMs }),
+    ...(options.configTtlMs === undefined ? {} : { policy: { hitTtlMs: options.configTtlMs } }),
     now,
   });
   const adminCore = createAdminCore({

@@ -4,7 +4,7 @@ import {
   type DynamoDBClient,
   ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
-import { GSI1 } from "./dynamo-keys";
+import { GSI1 } from "../store/item-table";
 
 /**
  * Creates the control-plane table if it is missing (local runtime and tests; in AWS the CDK stack owns it). The

@@ -1,6 +1,6 @@
+import { CachedLookup, LOOKUP_POLICIES, type LookupPolicy } from "../store/cached-lookup";
 import type { ControlStore } from "../store/control-store";
-import { TtlCache } from "../store/ttl-cache";
-import type { PromptContent } from "../store/types";
+import type { PromptContent, SavedPrompt } from "../store/types";
 import { parsePromptReference, pickVersion, promptNotFound } from "./prompt-reference";
 import { type CompiledPromptContent, compilePromptContent } from "./prompt-template";
 
@@ -19,71 +19,72 @@ export interface PromptSource {
 
 export interface PromptResolverOptions {
   readonly store: Pick<ControlStore, "getPrompt" | "getPromptVersion">;
-  /** Default 60 000: a published change takes effect in other processes within this time (as for configs). */
-  readonly ttlMs?: number;
-  readonly negativeTtlMs?: number;
-  readonly maxEntries?: number;
+  /** Overrides of `LOOKUP_POLICIES.prompt` (a published change reaches other processes within `hitTtlMs`). */
+  readonly policy?: Partial<LookupPolicy>;
   readonly now?: () => number;
 }
 
-type Entry = ResolvedPrompt | { readonly missing: true };
-
-/** Compiled versions are immutable; kept long (keyed by the prompt's creation time, so a re-created slug differs). */
-const COMPILED_TTL_MS = 3_600_000;
+/** One version of one prompt: the head names the prompt's incarnation (a re-created slug has another `createdAt`). */
+interface VersionKey {
+  readonly head: SavedPrompt;
+  readonly promptVersion: number;
+}
 
 /**
- * Gateway side: prompt references resolved per workspace and cached in memory with a TTL (concurrent cold lookups
- * coalesced). Compiled templates are cached per prompt version, so a reference whose entry expires, or two
- * references to one version (`<id>` and `<id>@latest`), never parse a template twice.
+ * Gateway side: prompt references resolved per workspace. Heads are cached like configs (one entry per prompt, so
+ * `<id>` and `<id>@latest` share it); compiled versions are immutable and cached long, so a head whose entry
+ * expires, or two references to one version, never parse a template twice. A version newer than the head's latest
+ * does not exist yet: 404 without a read.
  */
 export class PromptResolver implements PromptSource {
-  private readonly refs: TtlCache<string, Entry>;
-  private readonly compiled: TtlCache<string, CompiledPromptContent>;
-  private readonly ttlMs: number;
-  private readonly negativeTtlMs: number;
+  private readonly heads: CachedLookup<string, SavedPrompt>;
+  private readonly versions: CachedLookup<VersionKey, CompiledPromptContent>;
 
   constructor(private readonly options: PromptResolverOptions) {
-    this.ttlMs = options.ttlMs ?? 60_000;
-    this.negativeTtlMs = options.negativeTtlMs ?? 5_000;
-    const cacheOptions = { maxEntries: options.maxEntries ?? 2_000, ...(options.now ? { now: options.now } : {}) };
-    this.refs = new TtlCache(cacheOptions);
-    this.compiled = new TtlCache(cacheOptions);
+    const now = options.now ? { now: options.now } : {};
+    this.heads = new CachedLookup<string, SavedPrompt>({
+      ...LOOKUP_POLICIES.prompt,
+      ...options.policy,
+      load: (workspaceId, slug) => this.loadHead(workspaceId, slug),
+      ...now,
+    });
+    this.versions = new CachedLookup<VersionKey, CompiledPromptContent>({
+      ...LOOKUP_POLICIES.promptVersion,
+      keyOf: ({ head, promptVersion }) => `${head.slug}\u0000${head.createdAt}\u0000${promptVersion}`,
+      load: (workspaceId, key) => this.loadVersion(workspaceId, key),
+      ...now,
+    });
   }
 
   async resolve(workspaceId: string, reference: string): Promise<ResolvedPrompt> {
-    const entry = await this.refs.getOrLoad(
-      `${workspaceId}\u0000${reference}`,
-      () => this.load(workspaceId, reference),
-      (loaded) => ("missing" in loaded ? this.negativeTtlMs : this.ttlMs),
-    );
-    if ("missing" in entry) throw promptNotFound(reference);
-    return entry;
-  }
-
-  /** Drops every cached reference to this prompt (same process; other processes wait for their TTL). */
-  forget(workspaceId: string, slug: string): void {
-    const prefix = `${workspaceId}\u0000${slug}`;
-    const mine = (_: unknown, key: string) => key === prefix || key.startsWith(`${prefix}@`);
-    this.refs.deleteWhere(mine);
-    this.compiled.deleteWhere((_, key) => key.startsWith(`${prefix}\u0000`));
-  }
-
-  private async load(workspaceId: string, reference: string): Promise<Entry> {
     const { slug, ref } = parsePromptReference(reference);
-    const head = await this.options.store.getPrompt(workspaceId, slug);
-    if (head === undefined || head.status !== "active") return { missing: true };
+    const head = await this.heads.get(workspaceId, slug);
+    if (head === undefined) throw promptNotFound(reference);
     const promptVersion = pickVersion(ref, head);
+    if (promptVersion > head.promptVersion) throw promptNotFound(reference);
+    const compiled = await this.versions.get(workspaceId, { head, promptVersion });
+    if (compiled === undefined) throw promptNotFound(reference);
+    return { workspaceId, slug, promptVersion, compiled };
+  }
+
+  /** Drops the cached head and versions of this prompt (same process; other processes wait for their TTL). */
+  forget(workspaceId: string, slug: string): void {
+    this.heads.forget(workspaceId, slug);
+    this.versions.forgetWhere(workspaceId, (key) => key.startsWith(`${slug}\u0000`));
+  }
+
+  private async loadHead(workspaceId: string, slug: string): Promise<SavedPrompt | undefined> {
+    const head = await this.options.store.getPrompt(workspaceId, slug);
+    return head?.status === "active" ? head : undefined;
+  }
+
+  /** The head carries its latest version's content; older versions are their own items. */
+  private async loadVersion(workspaceId: string, key: VersionKey): Promise<CompiledPromptContent | undefined> {
+    const { head, promptVersion } = key;
     const content: PromptContent | undefined =
       promptVersion === head.promptVersion
         ? head
-        : await this.options.store.getPromptVersion(workspaceId, slug, promptVersion);
-    if (content === undefined) return { missing: true };
-    const key = `${workspaceId}\u0000${slug}\u0000${head.createdAt}\u0000${promptVersion}`;
-    let compiled = this.compiled.get(key);
-    if (compiled === undefined) {
-      compiled = compilePromptContent(content);
-      this.compiled.set(key, compiled, COMPILED_TTL_MS);
-    }
-    return { workspaceId, slug, promptVersion, compiled };
+        : await this.options.store.getPromptVersion(workspaceId, head.slug, promptVersion);
+    return content === undefined ? undefined : compilePromptContent(content);
   }
 }

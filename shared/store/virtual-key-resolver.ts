@@ -1,8 +1,8 @@
 import { NotFoundError, PermissionError } from "../core/errors";
 import type { SecretCipher } from "../crypto/secret-cipher";
+import { CachedLookup, LOOKUP_POLICIES, type LookupPolicy } from "./cached-lookup";
 import type { ControlStore } from "./control-store";
-import { TtlCache } from "./ttl-cache";
-import type { ProviderOptions, VirtualKeyRecord, VirtualKeySecret } from "./types";
+import type { ProviderOptions, VirtualKeyRecord, VirtualKeySecret, VirtualKeyStatus } from "./types";
 
 /** A virtual key ready for an upstream call: decrypted secret plus provider fields. Lives only in memory. */
 export interface ResolvedVirtualKey {
@@ -19,41 +19,34 @@ export interface ResolvedVirtualKey {
 export interface VirtualKeyResolverOptions {
   readonly store: Pick<ControlStore, "getVirtualKey">;
   readonly cipher: SecretCipher;
-  /** Default 60 000: a rotated/deleted virtual key is picked up within this time. */
-  readonly ttlMs?: number;
-  /** Default 5 000: how long "no such key" is remembered. */
-  readonly negativeTtlMs?: number;
-  readonly maxEntries?: number;
+  /** Overrides of `LOOKUP_POLICIES.virtualKey` (a rotated/deleted key is picked up within `hitTtlMs`). */
+  readonly policy?: Partial<LookupPolicy>;
   readonly now?: () => number;
 }
 
-type Entry = ResolvedVirtualKey | { readonly missing: true } | { readonly inactive: string };
+type Entry = ResolvedVirtualKey | { readonly inactive: Exclude<VirtualKeyStatus, "active"> };
 
 /**
  * Gateway side: resolves `(workspace, slug)` to a decrypted virtual key. Warm lookups are served from memory (no
- * DynamoDB or KMS round trip); concurrent cold lookups of one key share one read and one decrypt.
+ * DynamoDB or KMS round trip); concurrent cold lookups of one key share one read and one decrypt. A disabled or
+ * exhausted key is remembered like a missing one (re-enabling it shows within the miss TTL).
  */
 export class VirtualKeyResolver {
-  private readonly cache: TtlCache<string, Entry>;
-  private readonly ttlMs: number;
-  private readonly negativeTtlMs: number;
+  private readonly lookup: CachedLookup<string, Entry>;
 
   constructor(private readonly options: VirtualKeyResolverOptions) {
-    this.ttlMs = options.ttlMs ?? 60_000;
-    this.negativeTtlMs = options.negativeTtlMs ?? 5_000;
-    this.cache = new TtlCache({
-      maxEntries: options.maxEntries ?? 5_000,
+    this.lookup = new CachedLookup<string, Entry>({
+      ...LOOKUP_POLICIES.virtualKey,
+      ...options.policy,
+      load: (workspaceId, slug) => this.load(workspaceId, slug),
+      isMiss: (entry) => "inactive" in entry,
       ...(options.now ? { now: options.now } : {}),
     });
   }
 
   async resolve(workspaceId: string, slug: string): Promise<ResolvedVirtualKey> {
-    const entry = await this.cache.getOrLoad(
-      `${workspaceId}\u0000${slug}`,
-      () => this.load(workspaceId, slug),
-      (loaded) => ("slug" in loaded ? this.ttlMs : this.negativeTtlMs),
-    );
-    if ("missing" in entry) {
+    const entry = await this.lookup.get(workspaceId, slug);
+    if (entry === undefined) {
       throw new NotFoundError(`Virtual key '${slug}' not found.`, {
         param: "x-portkey-virtual-key",
         code: "virtual_key_not_found",
@@ -67,12 +60,12 @@ export class VirtualKeyResolver {
 
   /** Drops a cached key (call after rotating/deleting it in this process). */
   forget(workspaceId: string, slug: string): void {
-    this.cache.delete(`${workspaceId}\u0000${slug}`);
+    this.lookup.forget(workspaceId, slug);
   }
 
-  private async load(workspaceId: string, slug: string): Promise<Entry> {
+  private async load(workspaceId: string, slug: string): Promise<Entry | undefined> {
     const record = await this.options.store.getVirtualKey(workspaceId, slug);
-    if (record === undefined) return { missing: true };
+    if (record === undefined) return undefined;
     if (record.status !== "active") return { inactive: record.status };
     return this.decrypt(record);
   }

@@ -52,6 +52,24 @@ describe("admin API behaviour", () => {
     expect(field(field(cases[9]?.json, "error"), "code")).toBe("invalid_config");
   });
 
+  it("answers a hand-made cursor naming the caller's own list with 400 invalid_cursor, never a 500", async () => {
+    // Prepare: right partition, wrong key shape (missing or extra key attributes)
+    const cursor = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString("base64url");
+    const forged = [
+      `/v1/virtual-keys?cursor=${cursor({ pk: `WS#${ws}` })}`,
+      `/v1/virtual-keys?cursor=${cursor({ pk: `WS#${ws}`, sk: "VK#a", gsi1pk: "SLUG#VK#a" })}`,
+      `/v1/api-keys?cursor=${cursor({ gsi1pk: `WS#${ws}#APIKEYS` })}`,
+      `/v1/api-keys?cursor=${cursor({ gsi1pk: `WS#${ws}#APIKEYS`, gsi1sk: "0", pk: "APIKEY#x" })}`,
+    ];
+    // Act
+    const answers = await Promise.all(forged.map((path) => h.call("GET", path, admin)));
+    // Assess
+    for (const answer of answers) {
+      expect(answer.status, answer.text).toBe(400);
+      expect(field(field(answer.json, "error"), "code")).toBe("invalid_cursor");
+    }
+  });
+
   it("answers unknown routes with 404 and wrong methods with 405 (after authentication)", async () => {
     // Act
     const unknown = await h.call("GET", "/v1/nothing-here", admin);

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dy
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_TABLE_NAME } from "../../shared/aws/local-control-plane";
 import { SecretDecryptionError } from "../../shared/crypto/secret-cipher";
+import { ENTITY_KINDS } from "../../shared/store/entity-kinds";
 import { type ControlHarness, coreRequest, field, ROOT_KEY, startControlHarness, text } from "./control-support";
 
 /**
@@ -148,6 +149,22 @@ describe("control plane: full scenario, secret scan and workspace isolation", ()
     expect(keyCreations.size).toBe(3);
     const listed = JSON.stringify((await h.call("GET", "/v1/virtual-keys", adminKeyA)).json);
     expect(listed).toContain("****wxyz".replace("wxyz", rotatedSecret.slice(-4)));
+  });
+
+  it("returns no stored secret field of any entity kind (hash, ciphertext, sealed pepper) in an admin response", async () => {
+    // Prepare
+    const scan = await raw.send(new ScanCommand({ TableName: LOCAL_TABLE_NAME }));
+    const secretsByEntity = new Map<string, readonly string[]>(ENTITY_KINDS.map((k) => [k.entity, k.secretFields]));
+    const stored = (scan.Items ?? []).flatMap((item) =>
+      (secretsByEntity.get(String(item.entity)) ?? []).map((name) => `${item.entity}.${name}=${String(item[name])}`),
+    );
+    // Act
+    const leaks = stored.filter((entry) => h.bodies.some((body) => body.includes(entry.split("=")[1] as string)));
+    // Assess
+    expect(stored.filter((entry) => entry.startsWith("virtual-key.encryptedSecret=")).length).toBeGreaterThan(1);
+    expect(stored.filter((entry) => entry.startsWith("api-key.secretHash=")).length).toBeGreaterThan(2);
+    expect(stored.some((entry) => entry.startsWith("system.value="))).toBe(true);
+    expect(leaks).toEqual([]);
   });
 
   it("answers 404 (never 403 or data) to every cross-workspace attempt by a workspace admin key", async () => {

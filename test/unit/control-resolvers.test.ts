@@ -3,19 +3,25 @@ import { performance } from "node:perf_hooks";
 import { beforeEach, describe, expect, it } from "vitest";
 import { LocalKeyringCipher } from "../../shared/crypto/local-keyring-cipher";
 import type { CipherContext } from "../../shared/crypto/secret-cipher";
+import { PromptResolver, type ResolvedPrompt } from "../../shared/prompts/prompt-resolver";
 import { ConfigResolver } from "../../shared/store/config-resolver";
 import { MemoryControlStore } from "../../shared/store/memory-control-store";
-import type { SavedConfig, VirtualKeyRecord } from "../../shared/store/types";
+import type { PromptVersionRecord, SavedConfig, VirtualKeyRecord } from "../../shared/store/types";
 import { VirtualKeyResolver } from "../../shared/store/virtual-key-resolver";
+import { promptFixture } from "../contract/control-store-contract";
 
 const T0 = 1_800_000_000_000;
 
 class CountingStore extends MemoryControlStore {
   reads = 0;
+  /** Runs after a virtual-key read, before its answer is returned (to hold a read in flight). */
+  afterRead: (() => Promise<void>) | undefined;
   override async getVirtualKey(ws: string, slug: string): Promise<VirtualKeyRecord | undefined> {
     this.reads++;
     await new Promise((resolve) => setTimeout(resolve, 2));
-    return super.getVirtualKey(ws, slug);
+    const record = await super.getVirtualKey(ws, slug);
+    await this.afterRead?.();
+    return record;
   }
   override async getConfig(ws: string, slug: string): Promise<SavedConfig | undefined> {
     this.reads++;
@@ -108,6 +114,36 @@ describe("VirtualKeyResolver", () => {
     expect(after.secret.apiKey).toBe("new-secret");
   });
 
+  it("uses a secret rotated in this process at once, even while a read of the old one was in flight", async () => {
+    // Prepare: the cold read has fetched the old record and is still decrypting when the admin path rotates
+    await addKey("azure-prod", "old-secret");
+    let releaseRead: () => void = () => {};
+    const readDone = new Promise<void>((resolve) => {
+      store.afterRead = () => {
+        resolve();
+        return new Promise<void>((release) => {
+          releaseRead = release;
+        });
+      };
+    });
+    const inFlight = resolver.resolve("ws-a", "azure-prod");
+    await readDone;
+    store.afterRead = undefined;
+    // Act
+    const current = await store.getVirtualKey("ws-a", "azure-prod");
+    const rotated = await cipher.encrypt(JSON.stringify({ apiKey: "new-secret" }), {
+      workspace: "ws-a",
+      virtualKey: "azure-prod",
+    });
+    await store.replaceVirtualKey({ ...current!, encryptedSecret: rotated }, 1);
+    resolver.forget("ws-a", "azure-prod");
+    releaseRead();
+    await inFlight;
+    const after = await resolver.resolve("ws-a", "azure-prod");
+    // Assess
+    expect(after.secret.apiKey).toBe("new-secret");
+  });
+
   it("answers 404 for unknown slugs (remembered briefly) and 403 for disabled keys", async () => {
     // Prepare
     await addKey("off", "x", "disabled");
@@ -150,5 +186,51 @@ describe("ConfigResolver", () => {
     expect(refreshed).toMatchObject({ version: 2, config: { retry: { attempts: 5 } } });
     await expect(resolver.get("ws-a", "pc-old")).rejects.toMatchObject({ statusCode: 404 });
     await expect(resolver.get("ws-b", "pc-main")).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
+
+describe("PromptResolver", () => {
+  class PromptCountingStore extends MemoryControlStore {
+    versionReads = 0;
+    override async getPromptVersion(ws: string, slug: string, n: number): Promise<PromptVersionRecord | undefined> {
+      this.versionReads++;
+      return super.getPromptVersion(ws, slug, n);
+    }
+  }
+  const render = (resolved: ResolvedPrompt) => resolved.compiled.renderMessages({ name: "Ana" });
+
+  it("serves the head's version without a version read, an older one with one read, a newer one never", async () => {
+    // Prepare
+    const now = T0;
+    const store = new PromptCountingStore(() => now);
+    const v1 = await store.createPrompt(promptFixture("ws-a", "pp-hi", "v1 {{name}}"));
+    await store.replacePrompt({ ...v1, template: "v2 {{name}}", promptVersion: 2 }, 1);
+    const resolver = new PromptResolver({ store, now: () => now });
+    // Act
+    const published = await resolver.resolve("ws-a", "pp-hi");
+    const latest = await resolver.resolve("ws-a", "pp-hi@latest");
+    await resolver.resolve("ws-a", "pp-hi@1");
+    // Assess
+    expect([published.promptVersion, latest.promptVersion]).toEqual([1, 2]);
+    expect(render(published)).toEqual([{ role: "user", content: "v1 Ana" }]);
+    expect(render(latest)).toEqual([{ role: "user", content: "v2 Ana" }]);
+    expect(store.versionReads).toBe(1);
+    await expect(resolver.resolve("ws-a", "pp-hi@3")).rejects.toMatchObject({ statusCode: 404 });
+    expect(store.versionReads).toBe(1);
+  });
+
+  it("serves a prompt re-created in this process under the same slug (same instant) with its new template", async () => {
+    // Prepare
+    const store = new MemoryControlStore(() => T0);
+    await store.createPrompt(promptFixture("ws-a", "pp-hi", "old {{name}}"));
+    const resolver = new PromptResolver({ store, now: () => T0 });
+    await resolver.resolve("ws-a", "pp-hi");
+    // Act
+    await store.deletePrompt("ws-a", "pp-hi");
+    await store.createPrompt(promptFixture("ws-a", "pp-hi", "new {{name}}"));
+    resolver.forget("ws-a", "pp-hi");
+    const again = await resolver.resolve("ws-a", "pp-hi");
+    // Assess
+    expect(render(again)).toEqual([{ role: "user", content: "new Ana" }]);
   });
 });

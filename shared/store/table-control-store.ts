@@ -1,0 +1,196 @@
+import type { ControlStore } from "./control-store";
+import {
+  apiKeyKind,
+  configKind,
+  configVersionKind,
+  promptKind,
+  promptVersionKind,
+  slugOwners,
+  systemValueKind,
+  virtualKeyKind,
+  workspaceKind,
+  workspacePartition,
+} from "./entity-kinds";
+import { EntityRepository } from "./entity-repository";
+import type { ItemTable } from "./item-table";
+import { promptContentOf } from "./prompt-content";
+import type {
+  ApiKeyRecord,
+  Page,
+  PageRequest,
+  PromptVersionRecord,
+  SavedConfig,
+  SavedConfigVersion,
+  SavedPrompt,
+  SlugKind,
+  VirtualKeyRecord,
+  Workspace,
+} from "./types";
+
+/**
+ * The `ControlStore` on the single table, whatever its backend (DynamoDB or in memory): plain entities go through
+ * their `EntityRepository`; the special patterns are written out below (a head plus immutable versions, the
+ * workspace-children check, slug owners, create-once system values).
+ */
+export class TableControlStore implements ControlStore {
+  private readonly workspaces;
+  private readonly apiKeys;
+  private readonly virtualKeys;
+  private readonly configs;
+  private readonly configVersions;
+  private readonly prompts;
+  private readonly promptVersions;
+  private readonly system;
+
+  constructor(
+    private readonly table: ItemTable,
+    now: () => number,
+  ) {
+    this.workspaces = new EntityRepository(table, workspaceKind, now);
+    this.apiKeys = new EntityRepository(table, apiKeyKind, now);
+    this.virtualKeys = new EntityRepository(table, virtualKeyKind, now);
+    this.configs = new EntityRepository(table, configKind, now);
+    this.configVersions = new EntityRepository(table, configVersionKind, now);
+    this.prompts = new EntityRepository(table, promptKind, now);
+    this.promptVersions = new EntityRepository(table, promptVersionKind, now);
+    this.system = new EntityRepository(table, systemValueKind, now);
+  }
+
+  createWorkspace(workspace: Workspace): Promise<Workspace> {
+    return this.workspaces.create(workspace);
+  }
+  getWorkspace(id: string): Promise<Workspace | undefined> {
+    return this.workspaces.get(id);
+  }
+  listWorkspaces(page: PageRequest): Promise<Page<Workspace>> {
+    return this.workspaces.list(page);
+  }
+  replaceWorkspace(next: Workspace, expectedVersion: number): Promise<Workspace> {
+    return this.workspaces.replace(next, expectedVersion);
+  }
+  deleteWorkspace(id: string): Promise<void> {
+    return this.workspaces.delete(id);
+  }
+
+  /** `Query pk = WS#<ws> Limit 2` (anything besides the workspace item) + `Query gsi1 WS#<ws>#APIKEYS Limit 1`. */
+  async workspaceHasChildren(id: string): Promise<boolean> {
+    const own = await this.table.queryPartition(workspacePartition(id), "", { limit: 2 });
+    if (own.items.some((item) => item.sk !== workspaceKind.key(id).sk)) return true;
+    return (await this.apiKeys.list({ limit: 1 }, id)).items.length > 0;
+  }
+
+  createApiKey(key: ApiKeyRecord): Promise<ApiKeyRecord> {
+    return this.apiKeys.create(key);
+  }
+  getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    return this.apiKeys.get(id);
+  }
+  listApiKeys(workspaceId: string, page: PageRequest): Promise<Page<ApiKeyRecord>> {
+    return this.apiKeys.list(page, workspaceId);
+  }
+  replaceApiKey(next: ApiKeyRecord, expectedVersion: number): Promise<ApiKeyRecord> {
+    return this.apiKeys.replace(next, expectedVersion);
+  }
+  deleteApiKey(id: string): Promise<void> {
+    return this.apiKeys.delete(id);
+  }
+
+  createVirtualKey(key: VirtualKeyRecord): Promise<VirtualKeyRecord> {
+    return this.virtualKeys.create(key);
+  }
+  getVirtualKey(workspaceId: string, slug: string): Promise<VirtualKeyRecord | undefined> {
+    return this.virtualKeys.get(workspaceId, slug);
+  }
+  listVirtualKeys(workspaceId: string, page: PageRequest): Promise<Page<VirtualKeyRecord>> {
+    return this.virtualKeys.list(page, workspaceId);
+  }
+  replaceVirtualKey(next: VirtualKeyRecord, expectedVersion: number): Promise<VirtualKeyRecord> {
+    return this.virtualKeys.replace(next, expectedVersion);
+  }
+  deleteVirtualKey(workspaceId: string, slug: string): Promise<void> {
+    return this.virtualKeys.delete(workspaceId, slug);
+  }
+
+  // Saved configs: the conditional head write decides the winner, then the immutable version item (ADR 0004).
+
+  async createConfig(config: SavedConfig): Promise<SavedConfig> {
+    await this.configs.create(config);
+    await this.configVersions.write(configSnapshot(config));
+    return config;
+  }
+  getConfig(workspaceId: string, slug: string): Promise<SavedConfig | undefined> {
+    return this.configs.get(workspaceId, slug);
+  }
+  getConfigVersion(workspaceId: string, slug: string, version: number): Promise<SavedConfigVersion | undefined> {
+    return this.configVersions.get(workspaceId, slug, version);
+  }
+  listConfigs(workspaceId: string, page: PageRequest): Promise<Page<SavedConfig>> {
+    return this.configs.list(page, workspaceId);
+  }
+  async replaceConfig(next: SavedConfig, expectedVersion: number): Promise<SavedConfig> {
+    const stored = await this.configs.replace(next, expectedVersion);
+    await this.configVersions.write(configSnapshot(stored));
+    return stored;
+  }
+  /** The head, then its history, so a later config with the same slug starts a clean version line. */
+  async deleteConfig(workspaceId: string, slug: string): Promise<void> {
+    await this.configs.delete(workspaceId, slug);
+    await this.configVersions.deleteAll(workspaceId, slug);
+  }
+
+  // Saved prompts: the same scheme; publishing keeps `promptVersion`, so its version write is a no-op.
+
+  async createPrompt(prompt: SavedPrompt): Promise<SavedPrompt> {
+    await this.prompts.create(prompt);
+    await this.promptVersions.write(promptSnapshot(prompt));
+    return prompt;
+  }
+  getPrompt(workspaceId: string, slug: string): Promise<SavedPrompt | undefined> {
+    return this.prompts.get(workspaceId, slug);
+  }
+  getPromptVersion(workspaceId: string, slug: string, promptVersion: number): Promise<PromptVersionRecord | undefined> {
+    return this.promptVersions.get(workspaceId, slug, promptVersion);
+  }
+  listPrompts(workspaceId: string, page: PageRequest): Promise<Page<SavedPrompt>> {
+    return this.prompts.list(page, workspaceId);
+  }
+  listPromptVersions(workspaceId: string, slug: string, page: PageRequest): Promise<Page<PromptVersionRecord>> {
+    return this.promptVersions.list(page, workspaceId, slug);
+  }
+  async replacePrompt(next: SavedPrompt, expectedVersion: number): Promise<SavedPrompt> {
+    const stored = await this.prompts.replace(next, expectedVersion);
+    await this.promptVersions.write(promptSnapshot(stored));
+    return stored;
+  }
+  async deletePrompt(workspaceId: string, slug: string): Promise<void> {
+    await this.prompts.delete(workspaceId, slug);
+    await this.promptVersions.deleteAll(workspaceId, slug);
+  }
+
+  /** `Query gsi1 gsi1pk = SLUG#<kind>#<slug>`. */
+  async findSlugOwners(kind: SlugKind, slug: string): Promise<readonly string[]> {
+    const page = await this.table.queryIndex(slugOwners[kind](slug), { limit: 25 });
+    return page.items.map((item) => String(item.workspaceId));
+  }
+
+  /** Read; if absent, create and write once; a racing creator that lost reads the winner's value. */
+  async getOrCreateSystemValue(name: string, create: () => Promise<string>): Promise<string> {
+    const existing = await this.system.get(name);
+    if (existing !== undefined) return existing.value;
+    const value = await create();
+    if (await this.system.write({ name, value })) return value;
+    const winner = await this.system.get(name);
+    if (winner === undefined) throw new Error(`System value '${name}' vanished while being created.`);
+    return winner.value;
+  }
+}
+
+function configSnapshot(config: SavedConfig): SavedConfigVersion {
+  const { workspaceId, slug, version, name, configJson } = config;
+  return { workspaceId, slug, version, name, configJson, createdAt: config.updatedAt };
+}
+
+function promptSnapshot(prompt: SavedPrompt): PromptVersionRecord {
+  const { workspaceId, slug, promptVersion } = prompt;
+  return { ...promptContentOf(prompt), workspaceId, slug, promptVersion, createdAt: prompt.updatedAt };
+}
