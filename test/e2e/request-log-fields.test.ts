@@ -211,6 +211,16 @@ describe("request log fields against the local runtime", () => {
     expect((secondRow.budget_settlements as Row[])[0]?.alert_crossed).toBe(false);
     expect(await rowOf(gateway, failed)).toMatchObject({ status: 400, budget_outcome: "released" });
     // a request without any budget carries none of it
+    // the log detail API shows the settle too
+    await gateway.analyticsEngine.refresh();
+    const detail = await fetch(`${gateway.url}/v1/logs/${String(firstRow.id)}`, {
+      headers: { "x-portkey-api-key": gateway.apiKey },
+    });
+    expect(await detail.json()).toMatchObject({
+      budget_outcome: "settled",
+      budget_alert_crossed: true,
+      budget_settlements: [{ scope: `virtual_key:${slug}`, alert_crossed: true }],
+    });
     expect(await rowOf(gateway, plain)).toMatchObject({
       budget_outcome: null,
       budget_settlements: null,
