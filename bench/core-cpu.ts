@@ -5,7 +5,6 @@ import { createLoggingObserver } from "../shared/gateway/log-observer";
 import { createHostGuard } from "../shared/http/host-guard";
 import type { CoreRequest } from "../shared/http/types";
 import { createMemorySink } from "../shared/logging/log-sink";
-import { createRequestLogger } from "../shared/logging/record-builder";
 import { defaultProviderRegistry } from "../shared/providers/registry";
 
 const chunk = (content: string) =>
@@ -30,7 +29,7 @@ const core = createGatewayCore({
   providers: defaultProviderRegistry(),
   hostGuard,
   streamIdleTimeoutMs: 10_000,
-  observer: logged ? createLoggingObserver(createRequestLogger({ sink })) : undefined,
+  observer: logged ? createLoggingObserver({ sink }) : undefined,
   transport: {
     send: async (req) => {
       const stream = String(req.body).includes('"stream":true');

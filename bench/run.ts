@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from "node:fs/promises";
-import { runAnalyticsBench } from "./analytics";
+import { runAnalyticsBench, runLoggingBench } from "./analytics";
 import { runCoreCpuBench } from "./core-cpu";
 import { runLimitsBench } from "./limits";
 import { runProviderBench } from "./providers";
@@ -38,6 +38,7 @@ const sections: [string, string, () => Promise<Record<string, number>>][] = [
   ["routing", "Routing: 2-target fallback config vs single target (happy path)", runRoutingBench],
   ["providers", "Stream translation cost per upstream chunk (us)", runProviderBench],
   ["limits", "Cache and budget costs on the hot path (us per operation)", runLimitsBench],
+  ["logging", "Logging hot path alone (us per request)", runLoggingBench],
   ["analytics", "Logging hot path and analytics queries (1M records, DuckDB)", runAnalyticsBench],
 ];
 for (const [name, title, run] of sections) {

@@ -13,7 +13,6 @@ import type { CoreHandler } from "../shared/http/types";
 import { createUndiciTransport } from "../shared/http/upstream";
 import type { LogSink } from "../shared/logging/log-sink";
 import { createNdjsonFileSink } from "../shared/logging/ndjson-file-sink";
-import { createRequestLogger } from "../shared/logging/record-builder";
 import { withPrompts } from "../shared/prompts/with-prompts";
 import { defaultProviderRegistry } from "../shared/providers/registry";
 import { functionForPath } from "../shared/routes";
@@ -69,7 +68,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     dataDir: options.dataDir,
     onUndelivered: (failure) => process.emitWarning(`${failure.rows.length} log rows not written: ${failure.reason}`),
   });
-  const logging = createLoggingObserver(createRequestLogger({ sink: logSink }));
+  const logging = createLoggingObserver({ sink: logSink });
   const extra = options.observer;
   const engine = await createDuckDbEngine({ dataDir: options.dataDir });
   // Post-response work (budget settlement, cache writes, log records): tracked so close() can wait for it.

@@ -14,7 +14,6 @@ import { createHostGuard } from "../../shared/http/host-guard";
 import { createUndiciTransport } from "../../shared/http/upstream";
 import { streamingLambda } from "../../shared/lambda/streaming-handler";
 import { withRequestMetrics } from "../../shared/logging/metrics-sink";
-import { createRequestLogger } from "../../shared/logging/record-builder";
 import { withPrompts } from "../../shared/prompts/with-prompts";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 
@@ -45,7 +44,7 @@ const core = createGatewayCore({
   guardrails: createGuardrails(),
   background: background.run,
   logBodies: optionalEnv(ENV.logBodies) !== "false",
-  observer: createLoggingObserver(createRequestLogger({ sink: logSink })),
+  observer: createLoggingObserver({ sink: logSink }),
   streamIdleTimeoutMs: 120_000,
 });
 

@@ -23,6 +23,7 @@ const createSchema = z.object({
   defaults: z.record(z.string(), z.unknown()).optional(),
   usage_limits: usageLimitsSchema.optional(),
   rate_limits: z.array(rateLimitSchema).max(6).optional(),
+  log_bodies: z.boolean().optional(),
 });
 
 const updateSchema = z.object({
@@ -31,6 +32,7 @@ const updateSchema = z.object({
   defaults: z.record(z.string(), z.unknown()).nullable().optional(),
   usage_limits: usageLimitsSchema.nullable().optional(),
   rate_limits: z.array(rateLimitSchema).max(6).nullable().optional(),
+  log_bodies: z.boolean().nullable().optional(),
   expected_version: z.number().int().min(1).optional(),
 });
 
@@ -44,6 +46,7 @@ export function presentWorkspace(ws: Workspace): Record<string, unknown> {
     default_config_id: ws.defaultConfigSlug ?? null,
     usage_limits: ws.usageLimits ?? null,
     rate_limits: ws.rateLimits ?? null,
+    log_bodies: ws.logBodies ?? null,
     created_at: iso(ws.createdAt),
     last_updated_at: iso(ws.updatedAt),
     version: ws.version,
@@ -70,6 +73,7 @@ export async function createWorkspace(ctx: RouteContext): Promise<CoreResponse> 
     ...(body.defaults === undefined ? {} : { defaults: body.defaults }),
     ...(body.usage_limits === undefined ? {} : { usageLimits: body.usage_limits }),
     ...(body.rate_limits === undefined ? {} : { rateLimits: body.rate_limits }),
+    ...(body.log_bodies === undefined ? {} : { logBodies: body.log_bodies }),
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -95,9 +99,10 @@ export async function updateWorkspace(ctx: RouteContext): Promise<CoreResponse> 
   const body = parseBody(ctx.req, updateSchema);
   const current = await visibleWorkspace(ctx, ctx.params[0] ?? "");
   const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Workspace");
-  const { description: _d, defaults: _f, usageLimits: _u, rateLimits: _r, ...rest } = current;
+  const { description: _d, defaults: _f, usageLimits: _u, rateLimits: _r, logBodies: _l, ...rest } = current;
   const usageLimits = body.usage_limits === null ? undefined : (body.usage_limits ?? current.usageLimits);
   const rateLimits = body.rate_limits === null ? undefined : (body.rate_limits ?? current.rateLimits);
+  const logBodies = body.log_bodies === null ? undefined : (body.log_bodies ?? current.logBodies);
   const next: Workspace = {
     ...rest,
     name: body.name ?? current.name,
@@ -105,6 +110,7 @@ export async function updateWorkspace(ctx: RouteContext): Promise<CoreResponse> 
     ...(body.defaults === null ? {} : { defaults: body.defaults ?? current.defaults }),
     ...(usageLimits === undefined ? {} : { usageLimits }),
     ...(rateLimits === undefined ? {} : { rateLimits }),
+    ...(logBodies === undefined ? {} : { logBodies }),
   };
   return jsonResponse(200, presentWorkspace(await ctx.deps.store.replaceWorkspace(next, version)));
 }

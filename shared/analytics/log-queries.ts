@@ -77,7 +77,9 @@ export function logDetailQuery(dialect: SqlDialect, scope: QueryScope, id: strin
   }
   const sql = `SELECT ${listColumns(dialect)}, error_message, upstream_latency_ms, budget_reserved_usd,
   last_used_option_index, client_disconnected, request_body, response_body, request_body_truncated,
-  response_body_truncated, ${dialect.toJson("attempts")} AS attempts_json, ${dialect.toJson("guardrails")} AS guardrails_json
+  response_body_truncated, ${dialect.toJson("attempts")} AS attempts_json, ${dialect.toJson("guardrails")} AS guardrails_json,
+  budget_outcome, budget_settled_usd, budget_settled_tokens, budget_alert_crossed,
+  ${dialect.toJson("budget_settlements")} AS budget_settlements_json
 FROM ${dialect.source}
 WHERE ${where.toSql()}
 ORDER BY ts DESC

@@ -121,6 +121,7 @@ export class GatewayAuthenticator implements Authenticator {
       ...(record.rateLimits === undefined ? {} : { rateLimits: record.rateLimits }),
       ...(workspace.usageLimits === undefined ? {} : { workspaceUsageLimits: workspace.usageLimits }),
       ...(workspace.rateLimits === undefined ? {} : { workspaceRateLimits: workspace.rateLimits }),
+      ...(workspace.logBodies === undefined ? {} : { workspaceLogBodies: workspace.logBodies }),
     };
     return record.expiresAt === undefined ? { principal } : { principal, expiresAtMs: record.expiresAt * 1000 };
   }

@@ -21,6 +21,8 @@ export interface Principal {
   /** The workspace's own budget and rate limits (every key of the workspace counts against them). */
   readonly workspaceUsageLimits?: unknown;
   readonly workspaceRateLimits?: unknown;
+  /** The workspace's `log_bodies`: `false` turns body logging off for its requests. */
+  readonly workspaceLogBodies?: boolean;
 }
 
 /** Port: turns request headers into a principal or throws `AuthenticationError` (401) / `PermissionError` (403). */

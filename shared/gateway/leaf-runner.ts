@@ -40,6 +40,12 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
     bodyChanged: overrides !== undefined || run.modelRewritten,
   };
   const guard = run.guardrails?.before(leaf, endpoint, ctx.body); // before-request hooks (446: no upstream call)
+  // What the attempt record names: the provider, the model asked for, and the config target path.
+  const tried = {
+    provider: target.provider,
+    ...(typeof ctx.body.model === "string" ? { model: ctx.body.model } : {}),
+    ...(run.fromConfig ? { target: leaf.path } : {}),
+  };
   const attemptStart = performance.now();
   const attempt = () =>
     runAttempt({
@@ -69,7 +75,6 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
           clientAborted: end.reason === "client_abort",
           responseBody: run.streamedText(),
         });
-        run.settleBudget();
       },
     });
   try {
@@ -109,7 +114,7 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
     // A cache hit or a shared (coalesced) answer made no upstream call: it is not an attempt.
     if (!servedByCache) {
       run.attempts.push({
-        provider: target.provider,
+        ...tried,
         status: result.status,
         latencyMs: performance.now() - attemptStart,
       });
@@ -119,16 +124,14 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
     const latencyMs = performance.now() - attemptStart;
     run.attempts.push(
       req.signal.aborted
-        ? { provider: target.provider, status: 499, latencyMs, error: "client_abort" }
-        : attemptFailure(target.provider, err, latencyMs),
+        ? { ...tried, status: 499, latencyMs, error: "client_abort" }
+        : { ...tried, ...attemptFailure(err), latencyMs },
     );
     throw err;
   }
 }
 
-function attemptFailure(provider: string, err: unknown, latencyMs: number): AttemptSummary {
-  if (err instanceof GatewayError) {
-    return { provider, status: err.statusCode, latencyMs, error: err.code ?? err.errorType };
-  }
-  return { provider, status: 500, latencyMs, error: "internal_error" };
+function attemptFailure(err: unknown): Pick<AttemptSummary, "status" | "error"> {
+  if (err instanceof GatewayError) return { status: err.statusCode, error: err.code ?? err.errorType };
+  return { status: 500, error: "internal_error" };
 }

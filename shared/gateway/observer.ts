@@ -1,19 +1,31 @@
 import type { ErrorBody } from "../core/errors";
+import type { LimitsOutcome } from "../limits/request-limits";
 import type { GuardrailRecord } from "../logging/record";
 import type { Endpoint, Usage } from "../providers/types";
 
 /** One attempt as the log record lists it. */
 export interface AttemptSummary {
   readonly provider: string;
+  /** The model the attempt asked for (after `override_params`). */
+  readonly model?: string;
+  /** Config target path, e.g. `config.targets[1]` (config requests only). */
+  readonly target?: string;
   readonly status: number;
   readonly latencyMs: number;
   readonly error?: string;
 }
 
+/** What became of the budget reservation; present only when a budget (usage limit) applied to the request. */
+export type BudgetSummary =
+  | { readonly outcome: "settled"; readonly result: LimitsOutcome }
+  | { readonly outcome: "released" | "failed" };
+
 /** Everything the gateway knows about one client request when it is over (stream ended, or answered). */
 export interface RequestSummary {
   readonly traceId: string;
   readonly startedAt: number;
+  /** HTTP method of the request (`GET` for `/v1/models`). */
+  readonly method: string;
   readonly endpoint: Endpoint | "unknown";
   readonly workspaceId?: string;
   readonly apiKeyId?: string;
@@ -21,6 +33,8 @@ export interface RequestSummary {
   readonly configId?: string;
   /** Virtual key slug from `x-portkey-virtual-key` or `@slug/model`. */
   readonly virtualKey?: string;
+  /** Top-level strategy mode of the routing config (`single`, `fallback`, ...); absent without a config. */
+  readonly strategy?: string;
   readonly provider?: string;
   readonly modelRequested?: string;
   readonly modelServed?: string;
@@ -46,6 +60,8 @@ export interface RequestSummary {
   readonly sharedAnswer?: boolean;
   /** The budget reservation (upper bound) taken before the upstream call, in USD. */
   readonly budgetReservedUsd?: number;
+  /** The settle (or release) of that reservation, once it is done. */
+  readonly budget?: BudgetSummary;
   /** Guardrail hooks evaluated for the request (every target tried), with what the gateway did about them. */
   readonly guardrails?: readonly GuardrailRecord[];
   readonly requestBody?: Buffer;

@@ -16,7 +16,7 @@ import type { GatewayShared } from "./gateway-deps";
 import { runLeaf } from "./leaf-runner";
 import type { VirtualKeyResolver } from "./leaf-target";
 import { budgetCandidates, limitOwners } from "./limit-owners";
-import type { AttemptSummary, RequestSummary } from "./observer";
+import type { AttemptSummary, BudgetSummary, RequestSummary } from "./observer";
 import { parseJsonObject } from "./parse-body";
 import { type PortkeyHeaders, readPortkeyHeaders } from "./portkey-headers";
 import { routingHeaders } from "./routing-options";
@@ -41,7 +41,8 @@ export class RequestRun {
   readonly started = performance.now();
   readonly attempts: AttemptSummary[] = [];
   readonly billed: BilledAttempt[] = [];
-  readonly logBodies: boolean;
+  /** Deployment and request (`x-portkey-debug`) at first; the workspace's `log_bodies` once authenticated. */
+  logBodies: boolean;
   readonly guardrails: GuardrailRun | undefined;
   readonly cacheState: CacheRequestState;
   traceId: string;
@@ -56,6 +57,7 @@ export class RequestRun {
   modelSlug: string | undefined;
   modelRewritten = false;
   configId: string | undefined;
+  strategy: string | undefined;
   private admission: Admission | undefined;
   private limitHeaders: Readonly<Record<string, string>> = {};
   private readonly streamed: (Buffer | string)[] = [];
@@ -88,34 +90,58 @@ export class RequestRun {
     return this.streamed.length ? this.streamed.join("") : undefined;
   }
 
-  /** Settles the budget with what the attempts used, or gives the reservation back; once, after the answer. */
-  settleBudget(): void {
+  /**
+   * Hands the request's one summary to the observer and settles the budget with what the attempts used (or gives
+   * the reservation back), after the answer. When a budget applied, the summary waits for the settle so the log
+   * record carries its outcome.
+   */
+  finish(fields: Partial<RequestSummary> & Pick<RequestSummary, "status">): void {
+    const summary = this.summary(fields);
+    const { observer, background } = this.shared;
     const taken = this.admission;
     this.admission = undefined;
-    if (!taken) return;
-    this.shared.background(this.billed.length ? taken.settle(this.billed) : taken.release());
-  }
-
-  finish(fields: Partial<RequestSummary> & Pick<RequestSummary, "status">): void {
-    this.shared.observer?.finish(this.summary(fields));
+    if (!taken) {
+      observer?.finish(summary);
+      return;
+    }
+    const settling = this.billed.length ? taken.settle(this.billed) : taken.release();
+    if (!observer || !taken.reservation.scopes.length) {
+      background(settling);
+      observer?.finish(summary);
+      return;
+    }
+    const observed = (budget: BudgetSummary) => observer.finish({ ...summary, budget });
+    background(
+      settling.then(
+        (result) => observed(result ? { outcome: "settled", result } : { outcome: "released" }),
+        (err: unknown) => {
+          observed({ outcome: "failed" });
+          throw err;
+        },
+      ),
+    );
   }
 
   summary(fields: Partial<RequestSummary> & Pick<RequestSummary, "status">): RequestSummary {
     const { headers, outcome, principal, body, admission } = this;
+    const requestMetadata = headers?.metadata ?? {};
     return {
       traceId: this.traceId,
       startedAt: this.startedAt,
+      method: this.req.method,
       endpoint: this.route?.endpoint ?? "unknown",
       workspaceId: principal?.workspaceId,
       apiKeyId: principal?.apiKeyId,
       configId: this.configId,
       virtualKey: headers?.virtualKey ?? this.modelSlug ?? outcome?.leaf?.virtualKey,
+      strategy: this.strategy,
       provider: this.target?.provider,
       modelRequested: typeof body.model === "string" ? body.model : undefined,
       stream: body.stream === true,
       attempts: this.attempts,
       latencyMs: performance.now() - this.started,
-      metadata: headers?.metadata ?? {},
+      // The key's metadata are defaults; the request's `x-portkey-metadata` wins per field.
+      metadata: principal?.metadata ? { ...principal.metadata, ...requestMetadata } : requestMetadata,
       clientAborted: false,
       logBodies: this.logBodies,
       user: typeof body.user === "string" ? body.user : undefined,
@@ -123,7 +149,9 @@ export class RequestRun {
       lastUsedOptionIndex: this.fromConfig ? outcome?.leaf?.path : undefined,
       cacheStatus: this.cacheState.status,
       sharedAnswer: this.cacheState.shared || undefined,
-      budgetReservedUsd: admission ? microsToUsd(admission.reservation.charge.costMicros) : undefined,
+      budgetReservedUsd: admission?.reservation.scopes.length
+        ? microsToUsd(admission.reservation.charge.costMicros)
+        : undefined,
       requestBody: this.req.body,
       guardrails: this.guardrails?.records,
       ...fields,
@@ -160,6 +188,7 @@ export class RequestRun {
     if (route.method !== req.method) throw new MethodNotAllowedError(req.method, req.path);
     this.route = route;
     if (deps.authenticator) this.principal = await deps.authenticator.authenticate(req, "completions");
+    if (this.principal?.workspaceLogBodies === false) this.logBodies = false;
     const headers = readPortkeyHeaders(req.headers);
     this.headers = headers;
     this.traceId = headers.traceId;
@@ -182,6 +211,7 @@ export class RequestRun {
       ? (plans.cachedInline(configHeader) ?? (await plans.resolve(configHeader, workspaceId)))
       : HEADER_ONLY_PLAN;
     this.fromConfig = plan.fromConfig;
+    if (plan.fromConfig) this.strategy = plan.root.kind === "strategy" ? plan.root.mode : "single";
     return plan;
   }
 
@@ -221,7 +251,6 @@ export class RequestRun {
     }
     if (result.kind === "cached-stream") {
       this.finish({ status: 200, modelServed: result.model, responseBody: result.events.join("") });
-      this.settleBudget();
       return { status: 200, headers: { ...responseHeaders, ...SSE_HEADERS }, body: Readable.from(result.events) };
     }
     this.finish({
@@ -230,7 +259,6 @@ export class RequestRun {
       modelServed: result.response.model,
       responseBody: result.response.body,
     });
-    this.settleBudget();
     return {
       status: result.status,
       headers: { "content-type": result.response.contentType, ...responseHeaders },
@@ -247,7 +275,6 @@ export class RequestRun {
       error: JSON.parse(rendered.body) as ErrorBody,
       clientAborted,
     });
-    this.settleBudget();
     const out: Record<string, string> = { ...this.limitHeaders, ...rendered.headers };
     if (this.traceId) out["x-portkey-trace-id"] = this.traceId;
     if (this.outcome) Object.assign(out, routingHeaders(this.outcome, this.fromConfig));

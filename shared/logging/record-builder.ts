@@ -1,13 +1,7 @@
+import type { BudgetSummary, RequestSummary } from "../gateway/observer";
+import { microsToUsd } from "../limits/pricing";
 import { type CostInput, computeCost } from "../pricing/cost";
-import { uuidV7 } from "./ids";
-import type { LogSink } from "./log-sink";
-import {
-  type AttemptRecord,
-  type CacheStatus,
-  type GuardrailRecord,
-  LOG_SCHEMA_VERSION,
-  type RequestLogRecord,
-} from "./record";
+import { type CacheStatus, LOG_SCHEMA_VERSION, type RequestLogRecord } from "./record";
 import { type Redactor, redactSecrets } from "./redact";
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024;
@@ -15,69 +9,59 @@ export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024;
 const REDACTION_SLACK_BYTES = 512;
 const ERROR_MESSAGE_LIMIT = 1024;
 
-export interface RequestLoggerOptions {
-  sink: LogSink;
-  /** Default: `redactSecrets`. */
-  redact?: Redactor;
-  /** Per-body cap; default 32 KiB. */
-  bodyLimitBytes?: number;
-  /** Cost when the gateway does not set one; default `computeCost` over the price table. */
-  cost?: (input: CostInput) => number | null;
-  /** Wall clock (epoch ms) and monotonic clock (ms); injectable for tests. */
-  now?: () => number;
-  monotonic?: () => number;
+/** How records are built; resolved once per process. */
+export interface RecordOptions {
+  /** Removes secrets from the kept part of each body (`redact.ts`). */
+  readonly redact: Redactor;
+  /** Per-body cap in bytes. */
+  readonly bodyLimitBytes: number;
+  /** Cost of the usage, from the price table; null when the model is not priced. */
+  readonly cost: (input: CostInput) => number | null;
 }
 
-export interface RequestLogInit {
-  traceId: string;
-  workspaceId: string;
-  apiKeyId: string | null;
-  method: string;
-  endpoint: string;
-  /** false when the workspace or the request (`x-portkey-debug: false`) turned body logging off. */
-  logBodies: boolean;
-  modelRequested?: string | null;
-  stream?: boolean;
-  user?: string | null;
-  metadata?: Readonly<Record<string, string>>;
-  configId?: string | null;
-  virtualKey?: string | null;
-  strategy?: string | null;
-  requestBody?: Buffer | string | null;
-  /** Row id; default a UUIDv7 (time-ordered; log detail derives the partition from it). */
-  id?: string;
-  /** When the request started (epoch ms and monotonic ms), for records built after the fact. Default: now. */
-  startedAtMs?: number;
-  startedMono?: number;
+export const DEFAULT_RECORD_OPTIONS: RecordOptions = Object.freeze({
+  redact: redactSecrets,
+  bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+  cost: computeCost,
+});
+
+/** What makes a row unique besides the summary: its id, and the secrets known for this request. */
+export interface RowIdentity {
+  /** Row id: a UUIDv7 of the request start (log detail derives the day partition from it). */
+  readonly id: string;
+  /** Exact secrets that must never appear in logged bodies (e.g. the provider key behind a virtual key). */
+  readonly knownSecrets?: readonly string[];
 }
 
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  cached_tokens?: number;
-  reasoning_tokens?: number;
-}
+const LOG_CACHE_STATUS: Readonly<Record<NonNullable<RequestSummary["cacheStatus"]>, CacheStatus>> = {
+  HIT: "hit",
+  "SEMANTIC HIT": "semantic_hit",
+  MISS: "miss",
+  "SEMANTIC MISS": "semantic_miss",
+  REFRESH: "refresh",
+  DISABLED: "disabled",
+};
 
-export interface EndOptions {
-  retryCount?: number;
-  lastUsedOptionIndex?: string | null;
-}
+const SERVED_FROM_CACHE: ReadonlySet<RequestSummary["cacheStatus"]> = new Set(["HIT", "SEMANTIC HIT"]);
+
+const NO_SECRETS: readonly string[] = [];
 
 interface CappedBody {
-  text: string | null;
-  truncated: boolean;
+  readonly text: string | null;
+  readonly truncated: boolean;
 }
 
+const NO_BODY: CappedBody = { text: null, truncated: false };
+
 function capBody(
-  raw: Buffer | string | null,
-  overflowed: boolean,
+  raw: Buffer | string | undefined,
   limit: number,
   redact: Redactor,
-  secrets: string[],
+  secrets: readonly string[],
 ): CappedBody {
-  if (raw === null) return { text: null, truncated: false };
+  if (raw === undefined) return NO_BODY;
   let source: string;
-  let truncated = overflowed;
+  let truncated = false;
   // Fast path: a short string cannot exceed the byte cap (UTF-8 is at most 3 bytes per UTF-16 unit).
   if (typeof raw === "string" && raw.length * 3 <= limit) {
     source = raw;
@@ -85,7 +69,7 @@ function capBody(
     const buf = typeof raw === "string" ? Buffer.from(raw) : raw;
     const keep = limit + REDACTION_SLACK_BYTES;
     source = (buf.length > keep ? buf.subarray(0, keep) : buf).toString("utf8");
-    truncated ||= buf.length > limit;
+    truncated = buf.length > limit;
   }
   let text = redact(source, secrets);
   if (text.length > limit) {
@@ -95,244 +79,137 @@ function capBody(
   return { text, truncated };
 }
 
-function joinChunks(chunks: (Buffer | string)[]): Buffer | string | null {
-  if (chunks.length === 0) return null;
-  if (chunks.length === 1) return chunks[0] as Buffer | string;
-  if (chunks.every((c) => typeof c === "string")) return chunks.join("");
-  return Buffer.concat(chunks.map((c) => (typeof c === "string" ? Buffer.from(c) : c)));
-}
+type BudgetColumns = Pick<
+  RequestLogRecord,
+  "budget_outcome" | "budget_settled_usd" | "budget_settled_tokens" | "budget_settlements" | "budget_alert_crossed"
+>;
 
-/** Builds exactly one record for one client request; `end()` enqueues it once and ignores later calls. */
-export class RequestLog {
-  readonly id: string;
-  readonly traceId: string;
-  private readonly init: RequestLogInit;
-  private readonly options: Required<RequestLoggerOptions>;
-  private readonly startedAtIso: string;
-  private readonly startedMono: number;
-  private provider: string | null = null;
-  private modelServed: string | null = null;
-  private virtualKey: string | null;
-  private configId: string | null;
-  private strategy: string | null;
-  private readonly attempts: AttemptRecord[] = [];
-  private readonly guardrails: GuardrailRecord[] = [];
-  private usage: Usage | null = null;
-  private costUsd: number | null | undefined;
-  private budgetReservedUsd: number | null = null;
-  private cacheStatus: CacheStatus | null = null;
-  private ttftMs: number | null = null;
-  private upstreamLatencyMs: number | null = null;
-  private errorType: string | null = null;
-  private errorMessage: string | null = null;
-  private disconnected = false;
-  private readonly secrets: string[] = [];
-  private responseChunks: (Buffer | string)[] = [];
-  private responseBytes = 0;
-  private responseOverflow = false;
-  private ended = false;
+const NO_BUDGET: BudgetColumns = Object.freeze({
+  budget_outcome: null,
+  budget_settled_usd: null,
+  budget_settled_tokens: null,
+  budget_settlements: null,
+  budget_alert_crossed: null,
+});
 
-  constructor(init: RequestLogInit, options: Required<RequestLoggerOptions>) {
-    this.init = init;
-    this.options = options;
-    const startedAt = init.startedAtMs ?? options.now();
-    this.id = init.id ?? uuidV7(startedAt);
-    this.traceId = init.traceId;
-    this.startedAtIso = new Date(startedAt).toISOString();
-    this.startedMono = init.startedMono ?? options.monotonic();
-    this.virtualKey = init.virtualKey ?? null;
-    this.configId = init.configId ?? null;
-    this.strategy = init.strategy ?? null;
-  }
+const RELEASED: BudgetColumns = Object.freeze({
+  budget_outcome: "released",
+  budget_settled_usd: 0,
+  budget_settled_tokens: 0,
+  budget_settlements: null,
+  budget_alert_crossed: false,
+});
 
-  /** The target that is (finally) serving the request. Call again on fallback. */
-  setTarget(target: { provider: string; model?: string | null; virtualKey?: string | null }): void {
-    this.provider = target.provider;
-    if (target.model !== undefined) this.modelServed = target.model;
-    if (target.virtualKey !== undefined) this.virtualKey = target.virtualKey;
-  }
+const FAILED: BudgetColumns = Object.freeze({ ...NO_BUDGET, budget_outcome: "failed" });
 
-  setConfig(configId: string | null, strategy: string | null): void {
-    this.configId = configId;
-    this.strategy = strategy;
-  }
-
-  addAttempt(attempt: AttemptRecord): void {
-    this.attempts.push(attempt);
-  }
-
-  addGuardrail(result: GuardrailRecord): void {
-    this.guardrails.push(result);
-  }
-
-  setUsage(usage: Usage): void {
-    this.usage = usage;
-  }
-
-  /** Overrides the price-table cost (e.g. provider-reported cost). `null` = unknown. */
-  setCost(usd: number | null): void {
-    this.costUsd = usd;
-  }
-
-  setBudgetReserved(usd: number | null): void {
-    this.budgetReservedUsd = usd;
-  }
-
-  setCacheStatus(status: CacheStatus): void {
-    this.cacheStatus = status;
-  }
-
-  /** Call when the first byte/chunk of the answer goes to the client. Only the first call counts. */
-  markFirstToken(): void {
-    if (this.ttftMs === null) this.ttftMs = this.options.monotonic() - this.startedMono;
-  }
-
-  /** Time to first token measured elsewhere (ms since the request started). */
-  setTtft(ms: number): void {
-    this.ttftMs = ms;
-  }
-
-  setUpstreamLatency(ms: number): void {
-    this.upstreamLatencyMs = ms;
-  }
-
-  /** A secret that must never appear in logged bodies (e.g. the provider key behind a virtual key). */
-  addKnownSecret(secret: string): void {
-    this.secrets.push(secret);
-  }
-
-  /** Keeps the first ~32 KiB of the answer (whole body or stream chunks); the rest only sets the truncated flag. */
-  captureResponse(chunk: Buffer | string): void {
-    if (!this.init.logBodies) return;
-    const limit = this.options.bodyLimitBytes + REDACTION_SLACK_BYTES;
-    if (this.responseBytes >= limit) {
-      this.responseOverflow = true;
-      return;
-    }
-    this.responseChunks.push(chunk);
-    this.responseBytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
-  }
-
-  fail(errorType: string, message: string): void {
-    this.errorType = errorType;
-    this.errorMessage = message.length > ERROR_MESSAGE_LIMIT ? message.slice(0, ERROR_MESSAGE_LIMIT) : message;
-  }
-
-  clientDisconnected(): void {
-    this.disconnected = true;
-  }
-
-  get hasEnded(): boolean {
-    return this.ended;
-  }
-
-  /** Builds the record (does not enqueue). */
-  toRecord(status: number, end: EndOptions = {}): RequestLogRecord {
-    const usage = this.usage;
-    const prompt = usage?.prompt_tokens ?? 0;
-    const completion = usage?.completion_tokens ?? 0;
-    const cached = usage?.cached_tokens ?? 0;
-    const model = this.modelServed ?? this.init.modelRequested ?? null;
-    let cost = this.costUsd;
-    if (cost === undefined) {
-      cost =
-        usage && this.provider && model
-          ? this.options.cost({
-              provider: this.provider,
-              model,
-              prompt_tokens: prompt,
-              completion_tokens: completion,
-              cached_tokens: cached,
-            })
-          : null;
-    }
-    const { redact, bodyLimitBytes } = this.options;
-    const logBodies = this.init.logBodies;
-    const requestBody = logBodies
-      ? capBody(this.init.requestBody ?? null, false, bodyLimitBytes, redact, this.secrets)
-      : { text: null, truncated: false };
-    const responseRaw = logBodies ? joinChunks(this.responseChunks) : null;
-    const responseBody = capBody(responseRaw, this.responseOverflow, bodyLimitBytes, redact, this.secrets);
-    const finalStatus = this.disconnected ? 499 : status;
-    return {
-      schema_version: LOG_SCHEMA_VERSION,
-      kind: "request",
-      id: this.id,
-      trace_id: this.traceId,
-      workspace_id: this.init.workspaceId,
-      api_key_id: this.init.apiKeyId,
-      ts: this.startedAtIso,
-      method: this.init.method,
-      endpoint: this.init.endpoint,
-      provider: this.provider,
-      model_requested: this.init.modelRequested ?? null,
-      model_served: this.modelServed,
-      virtual_key: this.virtualKey,
-      config_id: this.configId,
-      strategy: this.strategy,
-      attempts: this.attempts,
-      status: finalStatus,
-      error_type: this.disconnected && this.errorType === null ? "client_disconnected" : this.errorType,
-      error_message: this.errorMessage,
-      retry_count: end.retryCount ?? Math.max(this.attempts.length - 1, 0),
-      last_used_option_index: end.lastUsedOptionIndex ?? null,
-      latency_ms: this.options.monotonic() - this.startedMono,
-      ttft_ms: this.ttftMs,
-      upstream_latency_ms: this.upstreamLatencyMs,
-      prompt_tokens: prompt,
-      completion_tokens: completion,
-      cached_tokens: cached,
-      reasoning_tokens: usage?.reasoning_tokens ?? 0,
-      total_tokens: prompt + completion,
-      cost_usd: cost,
-      budget_reserved_usd: this.budgetReservedUsd,
-      cache_status: this.cacheStatus,
-      guardrails: this.guardrails,
-      metadata: { ...this.init.metadata },
-      user: this.init.user ?? null,
-      stream: this.init.stream ?? false,
-      client_disconnected: this.disconnected,
-      request_body: requestBody.text,
-      response_body: responseBody.text,
-      request_body_truncated: requestBody.truncated,
-      response_body_truncated: responseBody.truncated,
-    };
-  }
-
-  /** Finishes the request: builds and enqueues the record once. Returns false (and does nothing) if already ended. */
-  end(status: number, options?: EndOptions): boolean {
-    if (this.ended) return false;
-    this.ended = true;
-    this.options.sink.enqueue(this.toRecord(status, options));
-    this.responseChunks = [];
-    return true;
-  }
-}
-
-export interface RequestLogger {
-  start(init: RequestLogInit): RequestLog;
-}
-
-/** Created once per process (cold start); `start` is called once per client request. */
-export function createRequestLogger(options: RequestLoggerOptions): RequestLogger {
-  const resolved: Required<RequestLoggerOptions> = {
-    sink: options.sink,
-    redact: options.redact ?? redactSecrets,
-    bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-    cost: options.cost ?? computeCost,
-    now: options.now ?? Date.now,
-    monotonic: options.monotonic ?? performance.now.bind(performance),
-  };
+function budgetColumns(budget: BudgetSummary | undefined): BudgetColumns {
+  if (budget === undefined) return NO_BUDGET;
+  if (budget.outcome !== "settled") return budget.outcome === "released" ? RELEASED : FAILED;
+  const { settled, settlements } = budget.result;
   return {
-    start: function startRequestLog(init) {
-      return new RequestLog(init, resolved);
-    },
+    budget_outcome: "settled",
+    budget_settled_usd: microsToUsd(settled.costMicros),
+    budget_settled_tokens: settled.tokens,
+    budget_settlements: settlements.map((s) => ({
+      scope: `${s.scope.kind}:${s.scope.id}`,
+      type: s.scope.limit.type,
+      applied: s.applied,
+      amount: s.amount,
+      spent: s.spent,
+      alert_crossed: s.alertCrossedNow,
+    })),
+    budget_alert_crossed: settlements.some((s) => s.alertCrossedNow),
   };
 }
 
 /**
- * Body logging switch: on unless the workspace turned it off or the request sends `x-portkey-debug: false`
- * (Portkey's `debug: false` client option). Headers are lower-case.
+ * The log record of one client request, built from the gateway's summary once the request is over. Pure: the same
+ * summary, identity and options give the same record. Bodies are capped (`bodyLimitBytes`, plus some slack so a
+ * secret cut by the cap is still recognised) and redacted; the error message is capped at 1 KiB.
+ */
+export function toRecord(
+  summary: RequestSummary,
+  identity: RowIdentity,
+  options: RecordOptions = DEFAULT_RECORD_OPTIONS,
+): RequestLogRecord {
+  const { usage, provider = null, clientAborted } = summary;
+  const prompt = usage?.prompt_tokens ?? 0;
+  const completion = usage?.completion_tokens ?? 0;
+  const cached = usage?.cached_tokens ?? 0;
+  const modelServed = provider === null ? null : (summary.modelServed ?? null);
+  const model = modelServed ?? summary.modelRequested ?? null;
+  // An answer from the cache (or shared with an identical concurrent request) cost nothing upstream: 0, not null.
+  const free = SERVED_FROM_CACHE.has(summary.cacheStatus) || summary.sharedAnswer === true;
+  const cost = free
+    ? 0
+    : usage && provider !== null && model !== null
+      ? options.cost({ provider, model, prompt_tokens: prompt, completion_tokens: completion, cached_tokens: cached })
+      : null;
+  // A request that reached a target without a cache config was told `x-portkey-cache-status: DISABLED`.
+  const cacheStatus = summary.cacheStatus ?? (provider === null ? undefined : "DISABLED");
+  const secrets = identity.knownSecrets ?? NO_SECRETS;
+  const { redact, bodyLimitBytes } = options;
+  const requestBody = summary.logBodies ? capBody(summary.requestBody, bodyLimitBytes, redact, secrets) : NO_BODY;
+  const responseBody = summary.logBodies ? capBody(summary.responseBody, bodyLimitBytes, redact, secrets) : NO_BODY;
+  const message = summary.error?.error.message ?? null;
+  return {
+    schema_version: LOG_SCHEMA_VERSION,
+    kind: "request",
+    id: identity.id,
+    trace_id: summary.traceId,
+    workspace_id: summary.workspaceId ?? "anonymous",
+    api_key_id: summary.apiKeyId ?? null,
+    ts: new Date(summary.startedAt).toISOString(),
+    method: summary.method,
+    endpoint: summary.endpoint,
+    provider,
+    model_requested: summary.modelRequested ?? null,
+    model_served: modelServed,
+    virtual_key: summary.virtualKey ?? null,
+    config_id: summary.configId ?? null,
+    strategy: summary.strategy ?? null,
+    attempts: summary.attempts.map((a) => ({
+      provider: a.provider,
+      model: a.model ?? null,
+      status: a.status,
+      latency_ms: a.latencyMs,
+      error: a.error ?? null,
+      target: a.target ?? null,
+    })),
+    status: clientAborted ? 499 : summary.status,
+    error_type: summary.error?.error.type ?? (clientAborted ? "client_disconnected" : null),
+    error_message:
+      message !== null && message.length > ERROR_MESSAGE_LIMIT ? message.slice(0, ERROR_MESSAGE_LIMIT) : message,
+    retry_count: summary.retryCount ?? Math.max(summary.attempts.length - 1, 0),
+    last_used_option_index: summary.lastUsedOptionIndex ?? null,
+    latency_ms: summary.latencyMs,
+    ttft_ms: summary.ttftMs ?? null,
+    upstream_latency_ms: summary.attempts.at(-1)?.latencyMs ?? null,
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    cached_tokens: cached,
+    reasoning_tokens: usage?.reasoning_tokens ?? 0,
+    total_tokens: prompt + completion,
+    cost_usd: cost,
+    budget_reserved_usd: summary.budgetReservedUsd ?? null,
+    cache_status: cacheStatus === undefined ? null : LOG_CACHE_STATUS[cacheStatus],
+    guardrails: summary.guardrails ? [...summary.guardrails] : [],
+    metadata: { ...summary.metadata },
+    // OpenAI's `user` field, else Portkey's `_user` metadata key.
+    user: summary.user ?? summary.metadata._user ?? null,
+    stream: summary.stream,
+    client_disconnected: clientAborted,
+    request_body: requestBody.text,
+    response_body: responseBody.text,
+    request_body_truncated: requestBody.truncated,
+    response_body_truncated: responseBody.truncated,
+    ...budgetColumns(summary.budget),
+  };
+}
+
+/**
+ * Body logging switch: on unless the deployment or the workspace turned it off (`false`), or the request sends
+ * `x-portkey-debug: false` (Portkey's `debug: false` client option). Headers are lower-case.
  */
 export function bodyLoggingEnabled(
   headers: Readonly<Record<string, string>>,

@@ -22,6 +22,8 @@ export interface Workspace extends Versioned {
   /** The workspace budget and rate limits (every key of the workspace counts against them). */
   readonly usageLimits?: Readonly<Record<string, unknown>>;
   readonly rateLimits?: readonly Readonly<Record<string, unknown>>[];
+  /** `false`: request and response bodies of this workspace's requests are not logged. Absent: logged. */
+  readonly logBodies?: boolean;
 }
 
 export type ApiKeyStatus = "active" | "revoked";

@@ -1,14 +1,33 @@
 import { CreateDeliveryStreamCommand, FirehoseClient } from "@aws-sdk/client-firehose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
+import { createLoggingObserver } from "../../shared/gateway/log-observer";
+import type { RequestSummary } from "../../shared/gateway/observer";
 import type { UndeliveredRows } from "../../shared/logging/log-sink";
 import { createMemorySink } from "../../shared/logging/log-sink";
-import { createRequestLogger } from "../../shared/logging/record-builder";
 import { logRowSchema } from "../../shared/logging/record-schema";
 import { motoClientConfig } from "../support/aws-env";
 import { s3 } from "../support/moto-s3";
 
 const BUCKET = "gateway-logs";
+
+/** A finished chat request as the gateway core summarises it. */
+function finished(fields: Partial<RequestSummary>): RequestSummary {
+  return {
+    traceId: "t",
+    startedAt: Date.now(),
+    method: "POST",
+    endpoint: "chat",
+    stream: false,
+    status: 200,
+    attempts: [],
+    latencyMs: 1,
+    metadata: {},
+    clientAborted: false,
+    logBodies: false,
+    ...fields,
+  };
+}
 const STREAM = "gateway-request-logs";
 
 describe("Firehose sink against moto", () => {
@@ -35,21 +54,23 @@ describe("Firehose sink against moto", () => {
   it("delivers every record of an invocation to S3 as NDJSON that parses back to the schema", async () => {
     // Prepare: records made by the real builder.
     const built = createMemorySink();
-    const logger = createRequestLogger({ sink: built });
+    const observer = createLoggingObserver({ sink: built });
     for (let i = 0; i < 7; i++) {
-      const log = logger.start({
-        traceId: `trace-${i}`,
-        workspaceId: "ws-1",
-        apiKeyId: "key-1",
-        method: "POST",
-        endpoint: "/v1/chat/completions",
-        logBodies: true,
-        modelRequested: "gpt-4o-mini",
-        requestBody: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: `hi ${i}` }] }),
-      });
-      log.setTarget({ provider: "openai", model: "gpt-4o-mini" });
-      log.setUsage({ prompt_tokens: 10 + i, completion_tokens: 5 });
-      log.end(200);
+      observer.finish(
+        finished({
+          traceId: `trace-${i}`,
+          workspaceId: "ws-1",
+          apiKeyId: "key-1",
+          logBodies: true,
+          modelRequested: "gpt-4o-mini",
+          requestBody: Buffer.from(
+            JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: `hi ${i}` }] }),
+          ),
+          provider: "openai",
+          modelServed: "gpt-4o-mini",
+          usage: { prompt_tokens: 10 + i, completion_tokens: 5, total_tokens: 15 + i },
+        }),
+      );
     }
     const undelivered: UndeliveredRows[] = [];
     const sink = createFirehoseSink({ port: firehosePort(client, STREAM), onUndelivered: (u) => undelivered.push(u) });
@@ -74,16 +95,9 @@ describe("Firehose sink against moto", () => {
 
   it("reports rows for a stream that does not exist instead of dropping them", async () => {
     const built = createMemorySink();
-    createRequestLogger({ sink: built })
-      .start({
-        traceId: "t",
-        workspaceId: "ws",
-        apiKeyId: null,
-        method: "GET",
-        endpoint: "/v1/models",
-        logBodies: false,
-      })
-      .end(200);
+    createLoggingObserver({ sink: built }).finish(
+      finished({ traceId: "t", workspaceId: "ws", method: "GET", endpoint: "models", logBodies: false }),
+    );
     const undelivered: UndeliveredRows[] = [];
     const sink = createFirehoseSink({
       port: firehosePort(client, "no-such-stream"),

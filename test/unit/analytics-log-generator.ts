@@ -107,6 +107,11 @@ export function* generateLogRecords(o: GenerateOptions): Generator<RequestLogRec
       response_body: body,
       request_body_truncated: false,
       response_body_truncated: false,
+      budget_outcome: null,
+      budget_settled_usd: null,
+      budget_settled_tokens: null,
+      budget_settlements: null,
+      budget_alert_crossed: null,
     };
   }
 }

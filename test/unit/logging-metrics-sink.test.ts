@@ -1,8 +1,8 @@
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createLoggingObserver } from "../../shared/gateway/log-observer";
 import { createMemorySink } from "../../shared/logging/log-sink";
 import { withRequestMetrics } from "../../shared/logging/metrics-sink";
-import { createRequestLogger } from "../../shared/logging/record-builder";
 
 describe("withRequestMetrics", () => {
   afterEach(() => vi.restoreAllMocks());
@@ -16,20 +16,27 @@ describe("withRequestMetrics", () => {
     });
     const inner = createMemorySink();
     const sink = withRequestMetrics(inner, new Metrics({ namespace: "AiGateway", serviceName: "gateway" }));
-    const logger = createRequestLogger({ sink });
+    const observer = createLoggingObserver({ sink });
     for (const status of [200, 502]) {
-      const log = logger.start({
+      observer.finish({
         traceId: `t-${status}`,
+        startedAt: Date.now(),
         workspaceId: "ws-1",
         apiKeyId: "k-1",
         method: "POST",
         endpoint: "chat",
         logBodies: false,
         modelRequested: "gpt-4o-mini",
+        provider: "openai",
+        modelServed: "gpt-4o-mini",
+        usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+        status,
+        stream: false,
+        attempts: [],
+        latencyMs: 1,
+        metadata: {},
+        clientAborted: false,
       });
-      log.setTarget({ provider: "openai", model: "gpt-4o-mini" });
-      log.setUsage({ prompt_tokens: 10, completion_tokens: 5 });
-      log.end(status);
     }
 
     // Act + Assess

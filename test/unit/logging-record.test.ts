@@ -1,56 +1,61 @@
 import { describe, expect, it } from "vitest";
-import { LOG_GLUE_COLUMNS } from "../../shared/logging/glue-columns";
+import { createLoggingObserver } from "../../shared/gateway/log-observer";
+import type { RequestSummary } from "../../shared/gateway/observer";
 import { timeOfUuidV7, uuidV7 } from "../../shared/logging/ids";
 import { createMemorySink } from "../../shared/logging/log-sink";
-import { bodyLoggingEnabled, createRequestLogger } from "../../shared/logging/record-builder";
-import { logRowSchema, requestLogRecordSchema } from "../../shared/logging/record-schema";
+import { bodyLoggingEnabled, DEFAULT_RECORD_OPTIONS, toRecord } from "../../shared/logging/record-builder";
+import { requestLogRecordSchema } from "../../shared/logging/record-schema";
 import { REDACTED, redactSecrets } from "../../shared/logging/redact";
 
-function setup(bodyLimitBytes?: number) {
-  const sink = createMemorySink();
-  let mono = 1000;
-  const logger = createRequestLogger({
-    sink,
-    bodyLimitBytes,
-    now: () => Date.parse("2026-11-05T10:00:00.000Z"),
-    monotonic: () => mono,
-  });
-  return { sink, logger, advance: (ms: number) => (mono += ms) };
+const STARTED_AT = Date.parse("2026-11-05T10:00:00.000Z");
+
+/** A finished request as the gateway core summarises it; tests override what they look at. */
+function summary(fields: Partial<RequestSummary> = {}): RequestSummary {
+  return {
+    traceId: "trace-1",
+    startedAt: STARTED_AT,
+    method: "POST",
+    endpoint: "chat",
+    workspaceId: "ws-1",
+    apiKeyId: "key-1",
+    modelRequested: "gpt-4o",
+    stream: false,
+    status: 200,
+    attempts: [],
+    latencyMs: 0,
+    metadata: {},
+    clientAborted: false,
+    logBodies: true,
+    ...fields,
+  };
 }
 
-const init = {
-  traceId: "trace-1",
-  workspaceId: "ws-1",
-  apiKeyId: "key-1",
-  method: "POST",
-  endpoint: "/v1/chat/completions",
-  logBodies: true,
-  modelRequested: "gpt-4o",
-};
+const options = (bodyLimitBytes = DEFAULT_RECORD_OPTIONS.bodyLimitBytes) => ({
+  ...DEFAULT_RECORD_OPTIONS,
+  bodyLimitBytes,
+});
 
-describe("request log builder", () => {
+describe("request log record (toRecord)", () => {
   it("emits exactly one schema-valid record with attempts, usage, latency and computed cost", () => {
     // Prepare
-    const { sink, logger, advance } = setup();
-    const log = logger.start({ ...init, requestBody: '{"messages":[]}', metadata: { env: "prod" }, user: "u1" });
+    const sink = createMemorySink();
+    const observer = createLoggingObserver({ sink });
     // Act
-    log.addAttempt({
-      provider: "openai",
-      model: "gpt-4o",
-      status: 503,
-      latency_ms: 5,
-      error: "unavailable",
-      target: null,
-    });
-    log.setTarget({ provider: "openai", model: "gpt-4o-2024-08-06" });
-    advance(40);
-    log.markFirstToken();
-    log.setUsage({ prompt_tokens: 1000, completion_tokens: 100, cached_tokens: 200 });
-    advance(10);
-    const first = log.end(200, { lastUsedOptionIndex: "config.targets[1]" });
-    const second = log.end(500);
+    observer.finish(
+      summary({
+        requestBody: Buffer.from('{"messages":[]}'),
+        metadata: { env: "prod" },
+        user: "u1",
+        attempts: [{ provider: "openai", model: "gpt-4o", status: 503, latencyMs: 5, error: "unavailable" }],
+        provider: "openai",
+        modelServed: "gpt-4o-2024-08-06",
+        ttftMs: 40,
+        latencyMs: 50,
+        usage: { prompt_tokens: 1000, completion_tokens: 100, cached_tokens: 200, total_tokens: 1100 },
+        lastUsedOptionIndex: "config.targets[1]",
+      }),
+    );
     // Assess
-    expect([first, second]).toEqual([true, false]);
     expect(sink.rows).toHaveLength(1);
     const record = requestLogRecordSchema.parse(sink.rows[0]);
     expect(record).toMatchObject({
@@ -70,27 +75,32 @@ describe("request log builder", () => {
   });
 
   it("records a client disconnect as 499 and leaves cost null for unknown models", () => {
-    const { sink, logger } = setup();
-    const log = logger.start(init);
-    log.setTarget({ provider: "openai", model: "not-a-real-model" });
-    log.setUsage({ prompt_tokens: 10, completion_tokens: 1 });
-    log.clientDisconnected();
-    log.end(200);
-    expect(sink.rows[0]).toMatchObject({ status: 499, error_type: "client_disconnected", cost_usd: null });
+    const record = toRecord(
+      summary({
+        provider: "openai",
+        modelServed: "not-a-real-model",
+        usage: { prompt_tokens: 10, completion_tokens: 1, total_tokens: 11 },
+        clientAborted: true,
+      }),
+      { id: "row-1" },
+    );
+    expect(record).toMatchObject({ status: 499, error_type: "client_disconnected", cost_usd: null });
   });
 
   it("caps bodies, flags truncation and redacts secrets, including known provider keys", () => {
-    const { sink, logger } = setup(64);
     const providerKey = "prov-secret-value-123456";
-    const log = logger.start({
-      ...init,
-      requestBody: `{"api_key":"abc","auth":"Bearer sk-proj-ABCDEFGHIJKLMNOPQRST","k":"${providerKey}"}`,
-    });
-    log.addKnownSecret(providerKey);
-    log.captureResponse("x".repeat(50));
-    log.captureResponse("y".repeat(50));
-    log.end(200);
-    const record = requestLogRecordSchema.parse(sink.rows[0]);
+    const record = requestLogRecordSchema.parse(
+      toRecord(
+        summary({
+          requestBody: Buffer.from(
+            `{"api_key":"abc","auth":"Bearer sk-proj-ABCDEFGHIJKLMNOPQRST","k":"${providerKey}"}`,
+          ),
+          responseBody: "x".repeat(50) + "y".repeat(50),
+        }),
+        { id: "row-1", knownSecrets: [providerKey] },
+        options(64),
+      ),
+    );
     expect(record.request_body).not.toContain("sk-proj-ABCDEFGHIJKLMNOPQRST");
     expect(record.request_body).not.toContain(providerKey);
     expect(record.request_body).not.toContain('"abc"');
@@ -100,12 +110,32 @@ describe("request log builder", () => {
     expect(record.response_body_truncated).toBe(true);
   });
 
+  it("writes retry_count -1 (retries ran out) as a valid record, as x-portkey-retry-attempt-count says", () => {
+    const record = toRecord(summary({ status: 503, retryCount: -1 }), { id: "row-1" });
+    expect(requestLogRecordSchema.parse(record)).toMatchObject({ retry_count: -1 });
+  });
+
   it("logs no bodies when body logging is off", () => {
-    const { sink, logger } = setup();
-    const log = logger.start({ ...init, logBodies: false, requestBody: "secret prompt" });
-    log.captureResponse("secret answer");
-    log.end(200);
-    expect(sink.rows[0]).toMatchObject({ request_body: null, response_body: null });
+    const record = toRecord(
+      summary({ logBodies: false, requestBody: Buffer.from("secret prompt"), responseBody: "secret answer" }),
+      { id: "row-1" },
+    );
+    expect(record).toMatchObject({ request_body: null, response_body: null });
+  });
+
+  it("carries the request's HTTP method and a failed budget settle", () => {
+    const record = toRecord(
+      summary({ method: "GET", endpoint: "models", budgetReservedUsd: 0.5, budget: { outcome: "failed" } }),
+      { id: "row-1" },
+    );
+    expect(requestLogRecordSchema.parse(record)).toMatchObject({
+      method: "GET",
+      endpoint: "models",
+      budget_reserved_usd: 0.5,
+      budget_outcome: "failed",
+      budget_settled_usd: null,
+      budget_alert_crossed: null,
+    });
   });
 
   it("honours x-portkey-debug: false and the workspace switch", () => {
@@ -134,15 +164,7 @@ describe("redaction", () => {
   });
 });
 
-describe("schema and Glue columns", () => {
-  it("has a Glue column for every record field and no extra ones", () => {
-    const shapeKeys = new Set([
-      ...Object.keys(requestLogRecordSchema.shape),
-      ...logRowSchema.options.flatMap((o) => Object.keys(o.shape)),
-    ]);
-    expect(new Set(LOG_GLUE_COLUMNS.map((c) => c.name))).toEqual(shapeKeys);
-  });
-
+describe("row ids", () => {
   it("makes time-ordered v7 ids", () => {
     const a = uuidV7(1000);
     const b = uuidV7(2000);
