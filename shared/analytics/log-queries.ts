@@ -34,6 +34,7 @@ function listColumns(dialect: SqlDialect): string {
     "reasoning_tokens",
     "total_tokens",
     "cost_usd",
+    "usage_anomaly",
     "cache_status",
     "user",
     "stream",

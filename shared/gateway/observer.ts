@@ -1,4 +1,5 @@
 import type { ErrorBody } from "../core/errors";
+import type { UsageAnomaly } from "../limits/usage-bounds";
 import type { GuardrailRecord } from "../logging/record";
 import type { Endpoint, Usage } from "../providers/types";
 
@@ -46,6 +47,8 @@ export interface RequestSummary {
   readonly sharedAnswer?: boolean;
   /** The budget reservation (upper bound) taken before the upstream call, in USD. */
   readonly budgetReservedUsd?: number;
+  /** Why an attempt's reported usage was not billed as reported (clamped, or bounded for a client-chosen host). */
+  readonly usageAnomaly?: UsageAnomaly;
   /** Guardrail hooks evaluated for the request (every target tried), with what the gateway did about them. */
   readonly guardrails?: readonly GuardrailRecord[];
   readonly requestBody?: Buffer;

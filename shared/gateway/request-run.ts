@@ -6,8 +6,9 @@ import type { GuardrailRun } from "../guardrails/guardrails";
 import type { CoreRequest, CoreResponse } from "../http/types";
 import { microsToUsd } from "../limits/pricing";
 import type { Admission, BilledAttempt } from "../limits/request-limits";
+import { boundUntrustedUsage, sanitizeUsage, type UsageAnomaly } from "../limits/usage-bounds";
 import { bodyLoggingEnabled } from "../logging/record-builder";
-import type { ProviderTarget } from "../providers/types";
+import type { ProviderTarget, Usage } from "../providers/types";
 import { executePlan, type RouteOutcome } from "../routing/executor";
 import { type CompiledPlan, HEADER_ONLY_PLAN } from "../routing/plan";
 import type { CachedAttemptResult, CacheRequestState } from "./cache-step";
@@ -51,6 +52,10 @@ export class RequestRun {
   headers: PortkeyHeaders | undefined;
   outcome: RouteOutcome<CachedAttemptResult> | undefined;
   fromConfig = false;
+  /** The plan came from a saved config (its custom hosts were stored by an admin). */
+  savedPlan = false;
+  /** Set when an attempt's reported usage had to be clamped or bounded (the first such attempt's reason). */
+  usageAnomaly: UsageAnomaly | undefined;
   principal: Principal | undefined;
   virtualKeys: VirtualKeyResolver | undefined;
   modelSlug: string | undefined;
@@ -86,6 +91,23 @@ export class RequestRun {
 
   streamedText(): string | undefined {
     return this.streamed.length ? this.streamed.join("") : undefined;
+  }
+
+  /**
+   * Records what one attempt is billed from the usage its upstream reported, checked (shared/limits/usage-bounds.ts):
+   * numbers clamped to non-negative integers within bounds, and a host the client chose billed within the
+   * reservation. Returns the usage to log.
+   */
+  bill(provider: string, model: string, reported: Usage | undefined, clientHost: boolean): Usage | undefined {
+    if (reported === undefined) {
+      this.billed.push({ provider, model, usage: "unknown" });
+      return undefined;
+    }
+    const estimate = clientHost ? this.admission?.estimate : undefined;
+    const checked = estimate ? boundUntrustedUsage(reported, estimate) : sanitizeUsage(reported);
+    this.usageAnomaly ??= checked.anomaly;
+    this.billed.push({ provider, model, usage: checked.usage });
+    return checked.usage;
   }
 
   /** Settles the budget with what the attempts used, or gives the reservation back; once, after the answer. */
@@ -124,6 +146,7 @@ export class RequestRun {
       cacheStatus: this.cacheState.status,
       sharedAnswer: this.cacheState.shared || undefined,
       budgetReservedUsd: admission ? microsToUsd(admission.reservation.charge.costMicros) : undefined,
+      usageAnomaly: this.usageAnomaly,
       requestBody: this.req.body,
       guardrails: this.guardrails?.records,
       ...fields,
@@ -182,6 +205,7 @@ export class RequestRun {
       ? (plans.cachedInline(configHeader) ?? (await plans.resolve(configHeader, workspaceId)))
       : HEADER_ONLY_PLAN;
     this.fromConfig = plan.fromConfig;
+    this.savedPlan = plans.isSaved(plan);
     return plan;
   }
 

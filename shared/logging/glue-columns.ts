@@ -45,6 +45,7 @@ export const LOG_GLUE_COLUMNS: readonly GlueColumn[] = [
   { name: "total_tokens", type: "bigint" },
   { name: "cost_usd", type: "double" },
   { name: "budget_reserved_usd", type: "double" },
+  { name: "usage_anomaly", type: "string", comment: "out_of_range | over_reservation | below_minimum" },
   { name: "cache_status", type: "string" },
   {
     name: "guardrails",

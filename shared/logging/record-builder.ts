@@ -1,3 +1,4 @@
+import type { UsageAnomaly } from "../limits/usage-bounds";
 import { type CostInput, computeCost } from "../pricing/cost";
 import { uuidV7 } from "./ids";
 import type { LogSink } from "./log-sink";
@@ -120,6 +121,7 @@ export class RequestLog {
   private usage: Usage | null = null;
   private costUsd: number | null | undefined;
   private budgetReservedUsd: number | null = null;
+  private usageAnomaly: UsageAnomaly | null = null;
   private cacheStatus: CacheStatus | null = null;
   private ttftMs: number | null = null;
   private upstreamLatencyMs: number | null = null;
@@ -176,6 +178,11 @@ export class RequestLog {
 
   setBudgetReserved(usd: number | null): void {
     this.budgetReservedUsd = usd;
+  }
+
+  /** The upstream's usage was clamped or bounded before it was billed (see `usage_anomaly`). */
+  setUsageAnomaly(anomaly: UsageAnomaly): void {
+    this.usageAnomaly = anomaly;
   }
 
   setCacheStatus(status: CacheStatus): void {
@@ -286,6 +293,7 @@ export class RequestLog {
       total_tokens: prompt + completion,
       cost_usd: cost,
       budget_reserved_usd: this.budgetReservedUsd,
+      usage_anomaly: this.usageAnomaly,
       cache_status: this.cacheStatus,
       guardrails: this.guardrails,
       metadata: { ...this.init.metadata },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { USAGE_ANOMALIES } from "../limits/usage-bounds";
 import { LOG_SCHEMA_VERSION } from "./record";
 
 /**
@@ -59,6 +60,7 @@ export const requestLogRecordSchema = z.strictObject({
   total_tokens: z.number().int().nonnegative(),
   cost_usd: z.number().nonnegative().nullable(),
   budget_reserved_usd: z.number().nullable(),
+  usage_anomaly: z.enum(USAGE_ANOMALIES).nullable(),
   cache_status: z.enum(["hit", "semantic_hit", "miss", "semantic_miss", "refresh", "disabled"]).nullable(),
   guardrails: z.array(guardrailSchema),
   user: z.string().nullable(),

@@ -1,3 +1,5 @@
+import type { UsageAnomaly } from "../limits/usage-bounds";
+
 /**
  * The request-log record: exactly one per client request (successes, failures, retries, fallbacks, cache hits and
  * client disconnects included), written as one JSON line to Firehose -> S3 (`logs/dt=YYYY-MM-DD/`) or, locally, to
@@ -82,6 +84,12 @@ export interface RequestLogRecord extends RecordBase {
   cost_usd: number | null;
   /** Upper bound reserved against the budget before the call, when budgets are on. */
   budget_reserved_usd: number | null;
+  /**
+   * Set when the upstream's usage was not taken as reported: `out_of_range` (a number was negative, fractional or
+   * too large and was clamped), `over_reservation` / `below_minimum` (a client-chosen host, billed within the
+   * reservation). See shared/limits/usage-bounds.ts.
+   */
+  usage_anomaly: UsageAnomaly | null;
   cache_status: CacheStatus | null;
   guardrails: GuardrailRecord[];
   user: string | null;
