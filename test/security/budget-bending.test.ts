@@ -231,6 +231,40 @@ describe("budget bending: usage reported by an upstream the attacker controls", 
     expect(spent).toBeCloseTo(Number(row.budget_reserved_usd), 9);
   });
 
+  it("treats an inline config's custom_host as the client's, and a saved config's as the admin's", async () => {
+    // Prepare: the same target, once inline (sent by the attacker) and once saved through the admin API
+    const { workspaceId, attackerKey } = await budgetedWorkspace(1);
+    const target = { provider: "openai", api_key: "sk-attacker-own-key", custom_host: `${host.origin}/v1` };
+    const saved = await gateway.admin("POST", "/v1/configs", {
+      name: "stored",
+      config: target,
+      workspace_id: workspaceId,
+    });
+    reported = { prompt: "0", completion: "0" };
+    const withConfig = async (config: string) => {
+      const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-portkey-api-key": attackerKey, "x-portkey-config": config },
+        body: JSON.stringify({
+          model: "gpt-4o-mini",
+          max_tokens: MAX_TOKENS,
+          messages: [{ role: "user", content: PROMPT }],
+        }),
+      });
+      await res.text();
+      expect(res.status).toBe(200);
+      return (await settledSpend(workspaceId)).spent;
+    };
+
+    // Act
+    const afterSaved = await withConfig(String(saved.json.id));
+    const afterInline = await withConfig(JSON.stringify(target));
+
+    // Assess: the stored host's "0 tokens" is taken as reported; the inline one is charged the prompt estimate
+    expect(afterSaved).toBe(0);
+    expect(afterInline).toBeCloseTo(microsCeil(PROMPT_ESTIMATE, PRICES.openai[0]) / 1e6, 9);
+  });
+
   it("clamps negative usage from a host an admin stored on a virtual key: spend never goes below 0", async () => {
     // Prepare: the admin stored the host; its answers are trusted, but only as non-negative integers
     const { workspaceId, attackerKey, logsKey } = await budgetedWorkspace(0.01);
