@@ -87,6 +87,10 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
               workspaceId: run.principal?.workspaceId ?? "anonymous",
               endpoint,
               provider: target.provider,
+              // who answers: an answer from one upstream is never served for another (cache-key.ts)
+              customHost: target.customHost,
+              virtualKey: leaf.virtualKey ?? (leaf.fromHeaders ? (h.virtualKey ?? run.modelSlug) : undefined),
+              options: target.options,
               model: String(ctx.body.model ?? ""),
               body: ctx.body,
               namespace: h.cacheNamespace,
