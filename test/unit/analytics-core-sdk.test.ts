@@ -184,6 +184,26 @@ describe("analytics core through the portkey-ai SDK", () => {
     expect(JSON.stringify(trespassLogs.json)).not.toContain(other.id);
   });
 
+  it("keeps a feedback the root key updates in the feedback's own workspace", async () => {
+    // Prepare
+    const target = mine[9] as RequestLogRecord;
+    const created = await portkey.feedback.create({ traceID: target.trace_id, value: 2 });
+    await sink.flush();
+    // Act
+    const res = await fetch(`${baseURL}/feedback/${created.feedback_id[0]}`, {
+      method: "PUT",
+      headers: { "x-portkey-api-key": "root", "content-type": "application/json" },
+      body: JSON.stringify({ value: 9 }),
+    });
+    await sink.flush();
+    // Assess: the workspace still sees its feedback, with the root key's value
+    expect(res.status).toBe(200);
+    const detail = (await (
+      await fetch(`${baseURL}/logs/${target.id}`, { headers: { "x-portkey-api-key": "key-a" } })
+    ).json()) as { feedback: Array<{ id: string; feedback_value: number }> };
+    expect(detail.feedback[0]).toMatchObject({ id: created.feedback_id[0], feedback_value: 9 });
+  });
+
   it("lists logs page by page and never shows another workspace's log", async () => {
     const seen: string[] = [];
     let after: string | null = null;
