@@ -29,19 +29,16 @@ function routePath(path: string): string {
 }
 
 /**
- * Whose rows a request reads. A workspace key: its own workspace (naming another one is a 404, as in the admin
- * API). The root key: every workspace, or the one named by `workspace_id` (Portkey's `workspace_slug` too).
+ * Whose rows a request reads. A workspace key: its own workspace, whatever the query names. The root key: every
+ * workspace, or the one named by `workspace_id` (Portkey's `workspace_slug` too).
  */
 function scopeOf(principal: Principal, query: URLSearchParams): QueryScope {
+  if (!principal.isRoot) return { workspaceId: principal.workspaceId };
   const named = query.get("workspace_id") || query.get("workspace_slug") || undefined;
   if (named !== undefined && named.length > MAX_VALUE_LENGTH) {
     throw new BadRequestError(`workspace_id is at most ${MAX_VALUE_LENGTH} characters.`, { param: "workspace_id" });
   }
-  if (principal.isRoot) return { workspaceId: named };
-  if (named !== undefined && named !== principal.workspaceId) {
-    throw new NotFoundError("Workspace not found.", { param: "workspace_id", code: "workspace_not_found" });
-  }
-  return { workspaceId: principal.workspaceId };
+  return { workspaceId: named };
 }
 
 async function graph(deps: AnalyticsCoreDeps, principal: Principal, name: string, req: CoreRequest, now: number) {
