@@ -136,6 +136,7 @@ export async function createApiKey(ctx: RouteContext): Promise<CoreResponse> {
     updatedAt: now,
   };
   const saved = await ctx.deps.store.createApiKey(record);
+  ctx.deps.onChange?.apiKeyChanged?.(saved.id);
   // The only response that ever carries the secret.
   return jsonResponse(200, { ...presentApiKey(saved), key: fresh.key });
 }

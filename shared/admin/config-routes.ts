@@ -114,6 +114,7 @@ export async function createConfig(ctx: RouteContext): Promise<CoreResponse> {
     createdAt: now,
     updatedAt: now,
   });
+  ctx.deps.onChange?.configChanged?.(saved.workspaceId, saved.slug); // drops a cached "not found" for the slug
   if (truthy(body.isDefault, body.is_default) === true) await setDefault(ctx, workspaceId, slug, true);
   const ws = await ctx.deps.store.getWorkspace(workspaceId);
   return jsonResponse(200, presentConfig(saved, ws));

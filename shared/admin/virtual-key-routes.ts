@@ -158,7 +158,9 @@ export async function createVirtualKey(ctx: RouteContext): Promise<CoreResponse>
     createdAt: now,
     updatedAt: now,
   };
-  return jsonResponse(200, presentVirtualKey(await ctx.deps.store.createVirtualKey(record)));
+  const saved = await ctx.deps.store.createVirtualKey(record);
+  ctx.deps.onChange?.virtualKeyChanged?.(saved.workspaceId, saved.slug); // drops a cached "not found" for the slug
+  return jsonResponse(200, presentVirtualKey(saved));
 }
 
 export async function listVirtualKeys(ctx: RouteContext): Promise<CoreResponse> {

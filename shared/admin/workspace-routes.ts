@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import { ConflictError } from "../core/errors";
+import { ConflictError, PermissionError } from "../core/errors";
 import { type CoreResponse, jsonResponse } from "../http/types";
 import type { Workspace } from "../store/types";
 import type { RouteContext } from "./admin-types";
@@ -95,9 +96,31 @@ export async function getWorkspace(ctx: RouteContext): Promise<CoreResponse> {
   return jsonResponse(200, presentWorkspace(await visibleWorkspace(ctx, ctx.params[0] ?? "")));
 }
 
+/**
+ * A workspace's own budget and rate limits bound every key of the workspace: only the root key may change them. A
+ * workspace admin may send them back unchanged (a client that writes back what it read) with other changes.
+ */
+function checkLimitsChange(ctx: RouteContext, body: z.infer<typeof updateSchema>, current: Workspace): void {
+  if (ctx.principal.isRoot) return;
+  const changes = (sent: unknown, stored: unknown) =>
+    sent !== undefined && !isDeepStrictEqual(sent ?? undefined, stored);
+  const param = changes(body.usage_limits, current.usageLimits)
+    ? "usage_limits"
+    : changes(body.rate_limits, current.rateLimits)
+      ? "rate_limits"
+      : undefined;
+  if (param) {
+    throw new PermissionError(
+      `Only the root admin key can change a workspace's ${param}; a workspace admin key sets limits on its API keys and virtual keys.`,
+      { code: "root_only_limits", param },
+    );
+  }
+}
+
 export async function updateWorkspace(ctx: RouteContext): Promise<CoreResponse> {
   const body = parseBody(ctx.req, updateSchema);
   const current = await visibleWorkspace(ctx, ctx.params[0] ?? "");
+  checkLimitsChange(ctx, body, current);
   const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Workspace");
   const { description: _d, defaults: _f, usageLimits: _u, rateLimits: _r, logBodies: _l, ...rest } = current;
   const usageLimits = body.usage_limits === null ? undefined : (body.usage_limits ?? current.usageLimits);

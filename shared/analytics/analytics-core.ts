@@ -1,11 +1,11 @@
-import { MethodNotAllowedError, NotFoundError, renderError } from "../core/errors";
+import { BadRequestError, MethodNotAllowedError, NotFoundError, renderError } from "../core/errors";
 import type { Authenticator, Principal } from "../core/principal";
 import { type CoreHandler, type CoreRequest, type CoreResponse, jsonResponse } from "../http/types";
 import type { LogSink } from "../logging/log-sink";
 import { bucketKeys, bucketStart, chooseGranularity } from "./buckets";
 import { DASHBOARD_HTML } from "./dashboard";
 import { feedbackRows, parseFeedbackUpdate, parseJsonBody, stringifyMetadata } from "./feedback";
-import { parseAnalyticsFilters } from "./filters";
+import { MAX_VALUE_LENGTH, parseAnalyticsFilters } from "./filters";
 import { GRAPH_ALIASES, GRAPHS } from "./graphs";
 import { groupsResponse } from "./groups-api";
 import { feedbackByIdQuery } from "./log-queries";
@@ -28,14 +28,23 @@ function routePath(path: string): string {
   return trimmed.startsWith("/v1/") ? trimmed.slice(3) : trimmed;
 }
 
-function scopeOf(principal: Principal): QueryScope {
-  return { workspaceId: principal.workspaceId };
+/**
+ * Whose rows a request reads. A workspace key: its own workspace, whatever the query names. The root key: every
+ * workspace, or the one named by `workspace_id` (Portkey's `workspace_slug` too).
+ */
+function scopeOf(principal: Principal, query: URLSearchParams): QueryScope {
+  if (!principal.isRoot) return { workspaceId: principal.workspaceId };
+  const named = query.get("workspace_id") || query.get("workspace_slug") || undefined;
+  if (named !== undefined && named.length > MAX_VALUE_LENGTH) {
+    throw new BadRequestError(`workspace_id is at most ${MAX_VALUE_LENGTH} characters.`, { param: "workspace_id" });
+  }
+  return { workspaceId: named };
 }
 
 async function graph(deps: AnalyticsCoreDeps, principal: Principal, name: string, req: CoreRequest, now: number) {
   const filters = parseAnalyticsFilters(req.query, { now });
   const granularity = chooseGranularity(filters, req.query.get("granularity"));
-  const scope = scopeOf(principal);
+  const scope = scopeOf(principal, req.query);
   const { engine } = deps;
   const keys = bucketKeys(filters, granularity);
   if (name === "errors-stack" || name === "errors-status-code") {
@@ -91,7 +100,7 @@ async function graph(deps: AnalyticsCoreDeps, principal: Principal, name: string
 async function cacheSummary(deps: AnalyticsCoreDeps, principal: Principal, req: CoreRequest, now: number) {
   const filters = parseAnalyticsFilters(req.query, { now });
   const rows = await deps.engine.query(
-    summaryQuery(deps.engine.dialect, scopeOf(principal), filters, ["cache", "cost", "latency"]),
+    summaryQuery(deps.engine.dialect, scopeOf(principal, req.query), filters, ["cache", "cost", "latency"]),
   );
   const r = rows[0];
   const hits = num(r?.cache_hits) ?? 0;
@@ -119,7 +128,7 @@ async function postFeedback(deps: AnalyticsCoreDeps, principal: Principal, req: 
 async function putFeedback(deps: AnalyticsCoreDeps, principal: Principal, id: string, req: CoreRequest, now: number) {
   const update = parseFeedbackUpdate(parseJsonBody(req.body));
   const { engine } = deps;
-  const found = (await engine.query(feedbackByIdQuery(engine.dialect, scopeOf(principal), id)))[0];
+  const found = (await engine.query(feedbackByIdQuery(engine.dialect, scopeOf(principal, req.query), id)))[0];
   if (!found) throw new NotFoundError(`Feedback ${id} not found.`);
   let previousMetadata: Record<string, string> = {};
   try {
@@ -132,7 +141,7 @@ async function putFeedback(deps: AnalyticsCoreDeps, principal: Principal, id: st
     kind: "feedback",
     id,
     trace_id: str(found.trace_id) ?? "",
-    workspace_id: principal.workspaceId,
+    workspace_id: str(found.workspace_id) ?? principal.workspaceId, // the feedback's own (root may update any)
     api_key_id: principal.apiKeyId,
     // A later ts makes this version the current one (readers take the newest row per id).
     ts: new Date(Math.max(now, Date.parse(str(found.ts) ?? "") + 1)).toISOString(),
@@ -160,7 +169,8 @@ async function route(deps: AnalyticsCoreDeps, req: CoreRequest): Promise<CoreRes
       return jsonResponse(200, await graph(deps, principal, GRAPH_ALIASES[raw] ?? raw, req, now));
     }
     if (rest.startsWith("groups/")) {
-      return jsonResponse(200, await groupsResponse(deps.engine, scopeOf(principal), rest.slice(7), req.query, now));
+      const scope = scopeOf(principal, req.query);
+      return jsonResponse(200, await groupsResponse(deps.engine, scope, rest.slice(7), req.query, now));
     }
     if (rest === "summary/cache") return jsonResponse(200, await cacheSummary(deps, principal, req, now));
     throw new NotFoundError(`Unknown analytics endpoint: ${req.path}.`);
@@ -168,8 +178,9 @@ async function route(deps: AnalyticsCoreDeps, req: CoreRequest): Promise<CoreRes
   if (path === "/logs" || path.startsWith("/logs/")) {
     if (method !== "GET") throw new MethodNotAllowedError(method, req.path);
     const principal = await deps.authenticator.authenticate(req, "logs");
-    if (path === "/logs") return searchLogs(deps.engine, scopeOf(principal), req.query, now);
-    return logDetail(deps.engine, scopeOf(principal), decodeURIComponent(path.slice("/logs/".length)));
+    const scope = scopeOf(principal, req.query);
+    if (path === "/logs") return searchLogs(deps.engine, scope, req.query, now);
+    return logDetail(deps.engine, scope, decodeURIComponent(path.slice("/logs/".length)));
   }
   if (path === "/feedback" || path.startsWith("/feedback/")) {
     const principal = await deps.authenticator.authenticate(req, "logs");

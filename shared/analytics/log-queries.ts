@@ -12,6 +12,7 @@ function checkedLimit(limit: number): number {
 function listColumns(dialect: SqlDialect): string {
   return [
     "id",
+    "workspace_id",
     "trace_id",
     "ts",
     "api_key_id",
@@ -34,6 +35,7 @@ function listColumns(dialect: SqlDialect): string {
     "reasoning_tokens",
     "total_tokens",
     "cost_usd",
+    "usage_anomaly",
     "cache_status",
     "user",
     "stream",
@@ -69,7 +71,7 @@ LIMIT ${checkedLimit(limit) + 1}`;
 
 /** One request row with everything; `around` (epoch ms, e.g. from a UUIDv7 id) narrows the partitions read. */
 export function logDetailQuery(dialect: SqlDialect, scope: QueryScope, id: string, around?: number): SqlQuery {
-  const where = new Conditions().add("workspace_id = ?", scope.workspaceId).add("kind = 'request'").add("id = ?", id);
+  const where = new Conditions().inScope(scope).add("kind = 'request'").add("id = ?", id);
   if (around !== undefined) {
     const iso = new Date(around).toISOString();
     const [dtFrom, dtTo] = partitionRange(iso, iso);
@@ -94,10 +96,7 @@ export function feedbackForTraceQuery(
   traceId: string,
   sinceIso?: string,
 ): SqlQuery {
-  const where = new Conditions()
-    .add("workspace_id = ?", scope.workspaceId)
-    .add("kind = 'feedback'")
-    .add("trace_id = ?", traceId);
+  const where = new Conditions().inScope(scope).add("kind = 'feedback'").add("trace_id = ?", traceId);
   if (sinceIso !== undefined) where.add("dt >= ?", sinceIso.slice(0, 10));
   const sql = `SELECT id, ts, feedback_value, feedback_weight, ${dialect.toJson("metadata")} AS metadata_json
 FROM ${dialect.source}
@@ -109,11 +108,8 @@ LIMIT 100`;
 
 /** The latest version of one feedback row (for updates). */
 export function feedbackByIdQuery(dialect: SqlDialect, scope: QueryScope, feedbackId: string): SqlQuery {
-  const where = new Conditions()
-    .add("workspace_id = ?", scope.workspaceId)
-    .add("kind = 'feedback'")
-    .add("id = ?", feedbackId);
-  const sql = `SELECT id, trace_id, ts, feedback_value, feedback_weight, ${dialect.toJson("metadata")} AS metadata_json
+  const where = new Conditions().inScope(scope).add("kind = 'feedback'").add("id = ?", feedbackId);
+  const sql = `SELECT id, workspace_id, trace_id, ts, feedback_value, feedback_weight, ${dialect.toJson("metadata")} AS metadata_json
 FROM ${dialect.source}
 WHERE ${where.toSql()}
 ORDER BY ts DESC

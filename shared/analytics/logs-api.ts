@@ -101,7 +101,15 @@ export async function logDetail(engine: QueryEngine, scope: QueryScope, id: stri
   const entry = toLogEntry(row);
   const traceId = str(row.trace_id);
   const feedback = traceId
-    ? await engine.query(feedbackForTraceQuery(engine.dialect, scope, traceId, str(row.ts) ?? undefined))
+    ? await engine.query(
+        // the row's own workspace: trace ids are the client's and may repeat across workspaces (root sees all)
+        feedbackForTraceQuery(
+          engine.dialect,
+          { workspaceId: str(row.workspace_id) ?? scope.workspaceId },
+          traceId,
+          str(row.ts) ?? undefined,
+        ),
+      )
     : [];
   entry.feedback = feedback.map(toLogEntry).map(({ object: _object, ...rest }) => ({ object: "feedback", ...rest }));
   return jsonResponse(200, entry);

@@ -210,7 +210,7 @@ export function feedbackSeriesQuery(
 ): SqlQuery {
   const [dtFrom, dtTo] = partitionRange(filters.from, filters.to);
   const where = new Conditions()
-    .add("workspace_id = ?", scope.workspaceId)
+    .inScope(scope)
     .add("kind = 'feedback'")
     .add("dt BETWEEN ? AND ?", dtFrom, dtTo)
     .add("ts >= ?", filters.from)

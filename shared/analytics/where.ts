@@ -8,9 +8,12 @@ export interface SqlQuery {
   readonly params: readonly SqlParam[];
 }
 
-/** Who is asking: always from the authenticated principal, never from the query string. */
+/**
+ * Whose rows a query reads, decided from the authenticated principal: a workspace key reads its own workspace; the
+ * root key reads every workspace (`undefined`) or the one it names. Never taken from the query string alone.
+ */
 export interface QueryScope {
-  readonly workspaceId: string;
+  readonly workspaceId: string | undefined;
 }
 
 /** Accumulates `AND`-ed conditions and their parameters in placeholder order. */
@@ -27,6 +30,11 @@ export class Conditions {
   addIn(column: string, values: readonly SqlParam[] | undefined): this {
     if (!values || values.length === 0) return this;
     return this.add(`${column} IN (${values.map(() => "?").join(", ")})`, ...values);
+  }
+
+  /** `workspace_id = ?` for a workspace scope; nothing for the root key's every-workspace scope. */
+  inScope(scope: QueryScope): this {
+    return scope.workspaceId === undefined ? this : this.add("workspace_id = ?", scope.workspaceId);
   }
 
   toSql(): string {
@@ -51,7 +59,7 @@ export const MODEL_EXPR = "coalesce(model_served, model_requested)";
 export function requestConditions(dialect: SqlDialect, scope: QueryScope, f: AnalyticsFilters): Conditions {
   const [dtFrom, dtTo] = partitionRange(f.from, f.to);
   const c = new Conditions()
-    .add("workspace_id = ?", scope.workspaceId)
+    .inScope(scope)
     .add("kind = 'request'")
     .add("dt BETWEEN ? AND ?", dtFrom, dtTo)
     .add("ts >= ?", f.from)
@@ -89,10 +97,7 @@ export function requestConditions(dialect: SqlDialect, scope: QueryScope, f: Ana
 /** Keeps requests whose trace has a feedback row with weighted value (value x weight) in the asked range. */
 function addFeedbackFilter(dialect: SqlDialect, scope: QueryScope, f: AnalyticsFilters, c: Conditions): void {
   const [dtFrom] = partitionRange(f.from, f.to);
-  const inner = new Conditions()
-    .add("workspace_id = ?", scope.workspaceId)
-    .add("kind = 'feedback'")
-    .add("dt >= ?", dtFrom);
+  const inner = new Conditions().inScope(scope).add("kind = 'feedback'").add("dt >= ?", dtFrom);
   if (f.weightedFeedbackMin !== undefined) inner.add("feedback_value * feedback_weight >= ?", f.weightedFeedbackMin);
   if (f.weightedFeedbackMax !== undefined) inner.add("feedback_value * feedback_weight <= ?", f.weightedFeedbackMax);
   c.add(`trace_id IN (SELECT trace_id FROM ${dialect.source} WHERE ${inner.parts.join(" AND ")})`, ...inner.params);

@@ -28,7 +28,8 @@ interface CachedPrincipal {
   /** Key expiry in epoch ms, checked on every request even while cached. */
   readonly expiresAtMs?: number;
 }
-type CacheEntry = CachedPrincipal | { readonly principal: undefined };
+/** An unknown or inactive key, remembered by the key id it names so `forgetApiKey` can drop it too. */
+type CacheEntry = CachedPrincipal | { readonly principal: undefined; readonly apiKeyId: string };
 
 /** The credential a request carries: `x-portkey-api-key`, else a Bearer token that is a gateway/root key. */
 export async function extractCredential(
@@ -97,18 +98,23 @@ export class GatewayAuthenticator implements Authenticator {
     return entry.principal;
   }
 
-  /** Drops cached principals of one key (call after revoking/updating it in this process). */
+  /**
+   * Drops what is cached about one key, valid or not (call after creating, revoking, re-activating or updating it in
+   * this process): a re-activated key works at once instead of staying "invalid" for the negative TTL.
+   */
   forgetApiKey(apiKeyId: string): void {
-    this.cache.deleteWhere((entry) => entry.principal?.apiKeyId === apiKeyId);
+    this.cache.deleteWhere(
+      (entry) => (entry.principal === undefined ? entry.apiKeyId : entry.principal.apiKeyId) === apiKeyId,
+    );
   }
 
   private async load(id: string, credential: string, hasher: KeyHasher): Promise<CacheEntry> {
     const record = await this.options.store.getApiKey(id);
     if (record === undefined || record.status !== "active" || !hasher.matches(credential, record.secretHash)) {
-      return { principal: undefined };
+      return { principal: undefined, apiKeyId: id };
     }
     const workspace = await this.options.store.getWorkspace(record.workspaceId);
-    if (workspace === undefined) return { principal: undefined };
+    if (workspace === undefined) return { principal: undefined, apiKeyId: id };
     const defaultConfigId = record.defaults?.configId ?? workspace.defaultConfigSlug;
     const principal: Principal = {
       workspaceId: record.workspaceId,

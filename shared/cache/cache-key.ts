@@ -6,7 +6,10 @@ import type { Endpoint } from "../providers/types";
  * - every body parameter (messages, tools, tool_choice, temperature, top_p, seed, response_format, n, stop,
  *   logit_bias, logprobs, max_tokens, reasoning_effort...), objects with sorted keys, arrays in order;
  * - the resolved provider and model (not the `model` string the client sent, which may be an alias), the
- *   endpoint, the workspace and the `x-portkey-cache-namespace` header.
+ *   endpoint, the workspace and the `x-portkey-cache-namespace` header;
+ * - who answers: the custom host (base URL), the virtual key, and the provider options (Azure resource,
+ *   deployment and API version, Bedrock region...) except credentials, so an answer seeded through one upstream
+ *   (say, a host the client chose) is never served for another.
  * Left out, because they do not change the answer: `stream` and `stream_options` (a cached answer is replayed as
  * SSE when asked), `user`, `safety_identifier`, `metadata`, `store`, `prompt_cache_key`; and top-level
  * parameters set to `null` (OpenAI treats them as absent). See docs/adr/0017-cache-key-canonicalisation.md.
@@ -19,9 +22,26 @@ export interface CacheKeyInput {
   /** The OpenAI-shaped body after override_params, exactly as it goes to the provider transform. */
   readonly body: Readonly<Record<string, unknown>>;
   readonly namespace?: string;
+  /** The target's base URL override (`x-portkey-custom-host`, a config's or virtual key's `custom_host`). */
+  readonly customHost?: string;
+  /** The virtual key that answers, when the target is one. */
+  readonly virtualKey?: string;
+  /** The target's provider options; credentials among them are left out of the key. */
+  readonly options?: Readonly<Record<string, string | undefined>>;
+  /** Semantic mode: the embedding target, as vectors from different targets are not comparable. */
+  readonly embeddingTarget?: string;
 }
 
-export const CACHE_KEY_VERSION = "v1";
+/** v2: the key names who answers (custom host, virtual key, provider options). */
+export const CACHE_KEY_VERSION = "v2";
+
+/** Provider options that pick an account, not an answer: never part of a key. */
+const CREDENTIAL_OPTIONS: ReadonlySet<string> = new Set([
+  "apiKey",
+  "awsAccessKeyId",
+  "awsSecretAccessKey",
+  "awsSessionToken",
+]);
 
 export const PARAMS_OUTSIDE_KEY: ReadonlySet<string> = new Set([
   "model",
@@ -46,10 +66,25 @@ export function cacheKey(input: CacheKeyInput): string {
     input.namespace ?? "",
     input.endpoint,
     input.provider,
+    targetIdentity(input),
     input.model,
     params,
   ]);
   return createHash("sha256").update(canonical).digest("hex");
+}
+
+/** Who answers, beyond the provider: custom host, virtual key, non-credential provider options (empty: `[]`). */
+export function targetIdentity(input: CacheKeyInput): unknown[] {
+  const { customHost, virtualKey, options } = input;
+  let kept: Record<string, string> | undefined;
+  for (const name in options) {
+    const value = options[name];
+    if (value === undefined || CREDENTIAL_OPTIONS.has(name)) continue;
+    kept ??= {};
+    kept[name] = value;
+  }
+  if (customHost === undefined && virtualKey === undefined && kept === undefined) return [];
+  return [customHost ?? "", virtualKey ?? "", kept ?? {}];
 }
 
 /** JSON with object keys sorted at every depth; `undefined` members dropped as JSON.stringify does. */

@@ -13,7 +13,7 @@ import { ChatStreamCollector } from "../cache/stream-collector";
 import type { Endpoint } from "../providers/types";
 import type { CacheSettings } from "../routing/plan";
 import type { AttemptResult, JsonAttempt } from "./attempt";
-import { type EmbeddingCallContext, embedderFor } from "./embedding-call";
+import { type EmbeddingCallContext, embedderFor, embeddingTargetId } from "./embedding-call";
 
 /** Answers a cache can hold: JSON documents that do not depend on side effects. */
 export const CACHEABLE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(["chat", "completions", "embeddings"]);
@@ -100,8 +100,10 @@ export interface CachedRunInput {
  * successful answer under the target that produced it, after the response.
  */
 export async function runCached(input: CachedRunInput): Promise<CachedAttemptResult> {
-  const { deps, state, key } = input;
+  const { deps, state } = input;
   const target = input.settings.embedding;
+  // semantic mode: vectors are compared only with those of the same embedding target
+  const key = target ? { ...input.key, embeddingTarget: embeddingTargetId(target) } : input.key;
   const lookup = await deps.cache.lookup({
     key,
     config: cacheConfigOf(input.settings),

@@ -39,13 +39,25 @@ export function embedderFor(
 }
 
 function memoScope(settings: EmbeddingTargetSettings, workspaceId: string): string {
-  const target = settings.virtualKey
-    ? `vk:${settings.virtualKey}`
-    : `p:${settings.provider}:${createHash("sha256")
-        .update(settings.apiKey ?? "")
-        .digest("base64url")
-        .slice(0, 16)}`;
-  return [workspaceId, target, settings.customHost ?? "", settings.model].join("\n");
+  return `${workspaceId}\n${embeddingTargetId(settings)}`;
+}
+
+const targetIds = new WeakMap<EmbeddingTargetSettings, string>();
+
+/** Who computes the vectors (virtual key or provider + key digest, custom host, model); once per compiled plan. */
+export function embeddingTargetId(settings: EmbeddingTargetSettings): string {
+  let id = targetIds.get(settings);
+  if (id === undefined) {
+    const target = settings.virtualKey
+      ? `vk:${settings.virtualKey}`
+      : `p:${settings.provider}:${createHash("sha256")
+          .update(settings.apiKey ?? "")
+          .digest("base64url")
+          .slice(0, 16)}`;
+    id = [target, settings.customHost ?? "", settings.model].join("\n");
+    targetIds.set(settings, id);
+  }
+  return id;
 }
 
 async function targetOf(settings: EmbeddingTargetSettings, ctx: EmbeddingCallContext): Promise<ProviderTarget> {

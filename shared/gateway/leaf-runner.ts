@@ -8,6 +8,7 @@ import { targetForLeaf } from "./leaf-target";
 import type { AttemptSummary } from "./observer";
 import type { PortkeyHeaders } from "./portkey-headers";
 import type { RequestRun } from "./request-run";
+import { hostChosenByClient } from "./usage-billing";
 import { headerTarget } from "./workspace-resolution";
 
 /**
@@ -46,6 +47,10 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
     ...(typeof ctx.body.model === "string" ? { model: ctx.body.model } : {}),
     ...(run.fromConfig ? { target: leaf.path } : {}),
   };
+  // A host the client chose is billed within the reservation, at the model asked for (it may name any model).
+  const clientHost = hostChosenByClient(target, leaf, h, run.savedPlan);
+  const requestedModel = String(ctx.body.model ?? "");
+  const billedModel = (reported: string | undefined) => (clientHost ? requestedModel : (reported ?? requestedModel));
   const attemptStart = performance.now();
   const attempt = () =>
     runAttempt({
@@ -61,15 +66,14 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
       },
       onStreamEnd: (end, streamed) => {
         const { translator } = streamed;
-        const model = translator.model ?? String(ctx.body.model ?? "");
-        run.billed.push({ provider: target.provider, model, usage: translator.usage ?? "unknown" });
+        const usage = run.bill(target.provider, billedModel(translator.model), translator.usage, clientHost);
         if (end.reason === "complete" && !translator.error) cacheState.onStreamComplete?.();
         const failed = end.reason === "error" || translator.error !== undefined;
         run.finish({
           provider: target.provider,
           status: end.reason === "client_abort" ? 499 : failed ? 502 : streamed.status,
           error: end.error ?? translator.error,
-          usage: translator.usage,
+          usage,
           modelServed: translator.model,
           ttftMs: streamed.ttftMs,
           clientAborted: end.reason === "client_abort",
@@ -78,7 +82,7 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
       },
     });
   try {
-    const answered =
+    let answered =
       deps.cache && leaf.cache && CACHEABLE_ENDPOINTS.has(endpoint)
         ? await runCached({
             deps: deps.cache,
@@ -88,6 +92,10 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
               workspaceId: run.principal?.workspaceId ?? "anonymous",
               endpoint,
               provider: target.provider,
+              // who answers: an answer from one upstream is never served for another (cache-key.ts)
+              customHost: target.customHost,
+              virtualKey: leaf.virtualKey ?? (leaf.fromHeaders ? (h.virtualKey ?? run.modelSlug) : undefined),
+              options: target.options,
               model: String(ctx.body.model ?? ""),
               body: ctx.body,
               namespace: h.cacheNamespace,
@@ -107,8 +115,9 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
         : await attempt();
     const servedByCache = cacheState.status === "HIT" || cacheState.status === "SEMANTIC HIT" || cacheState.shared;
     if (answered.kind === "json" && !servedByCache) {
-      const model = answered.response.model ?? String(ctx.body.model ?? "");
-      run.billed.push({ provider: target.provider, model, usage: answered.response.usage ?? "unknown" });
+      const { response } = answered;
+      const usage = run.bill(target.provider, billedModel(response.model), response.usage, clientHost);
+      if (usage !== response.usage) answered = { ...answered, response: { ...response, usage } }; // logged as billed
     }
     const result = guard ? guard.after(answered) : answered; // after-request hooks (446, or 246 + hook_results)
     // A cache hit or a shared (coalesced) answer made no upstream call: it is not an attempt.

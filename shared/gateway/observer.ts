@@ -1,5 +1,6 @@
 import type { ErrorBody } from "../core/errors";
 import type { LimitsOutcome } from "../limits/request-limits";
+import type { UsageAnomaly } from "../limits/usage-bounds";
 import type { GuardrailRecord } from "../logging/record";
 import type { Endpoint, Usage } from "../providers/types";
 
@@ -62,6 +63,8 @@ export interface RequestSummary {
   readonly budgetReservedUsd?: number;
   /** The settle (or release) of that reservation, once it is done. */
   readonly budget?: BudgetSummary;
+  /** Why an attempt's reported usage was not billed as reported (clamped, or bounded for a client-chosen host). */
+  readonly usageAnomaly?: UsageAnomaly;
   /** Guardrail hooks evaluated for the request (every target tried), with what the gateway did about them. */
   readonly guardrails?: readonly GuardrailRecord[];
   readonly requestBody?: Buffer;

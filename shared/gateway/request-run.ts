@@ -6,8 +6,9 @@ import type { GuardrailRun } from "../guardrails/guardrails";
 import type { CoreRequest, CoreResponse } from "../http/types";
 import { microsToUsd } from "../limits/pricing";
 import type { Admission, BilledAttempt } from "../limits/request-limits";
+import { boundUntrustedUsage, sanitizeUsage, type UsageAnomaly } from "../limits/usage-bounds";
 import { bodyLoggingEnabled } from "../logging/record-builder";
-import type { ProviderTarget } from "../providers/types";
+import type { ProviderTarget, Usage } from "../providers/types";
 import { executePlan, type RouteOutcome } from "../routing/executor";
 import { type CompiledPlan, HEADER_ONLY_PLAN } from "../routing/plan";
 import type { CachedAttemptResult, CacheRequestState } from "./cache-step";
@@ -52,6 +53,10 @@ export class RequestRun {
   headers: PortkeyHeaders | undefined;
   outcome: RouteOutcome<CachedAttemptResult> | undefined;
   fromConfig = false;
+  /** The plan came from a saved config (its custom hosts were stored by an admin). */
+  savedPlan = false;
+  /** Set when an attempt's reported usage had to be clamped or bounded (the first such attempt's reason). */
+  usageAnomaly: UsageAnomaly | undefined;
   principal: Principal | undefined;
   virtualKeys: VirtualKeyResolver | undefined;
   modelSlug: string | undefined;
@@ -88,6 +93,23 @@ export class RequestRun {
 
   streamedText(): string | undefined {
     return this.streamed.length ? this.streamed.join("") : undefined;
+  }
+
+  /**
+   * Records what one attempt is billed from the usage its upstream reported, checked (shared/limits/usage-bounds.ts):
+   * numbers clamped to non-negative integers within bounds, and a host the client chose billed within the
+   * reservation. Returns the usage to log.
+   */
+  bill(provider: string, model: string, reported: Usage | undefined, clientHost: boolean): Usage | undefined {
+    if (reported === undefined) {
+      this.billed.push({ provider, model, usage: "unknown" });
+      return undefined;
+    }
+    const estimate = clientHost ? this.admission?.estimate : undefined;
+    const checked = estimate ? boundUntrustedUsage(reported, estimate) : sanitizeUsage(reported);
+    this.usageAnomaly ??= checked.anomaly;
+    this.billed.push({ provider, model, usage: checked.usage });
+    return checked.usage;
   }
 
   /**
@@ -152,6 +174,7 @@ export class RequestRun {
       budgetReservedUsd: admission?.reservation.scopes.length
         ? microsToUsd(admission.reservation.charge.costMicros)
         : undefined,
+      usageAnomaly: this.usageAnomaly,
       requestBody: this.req.body,
       guardrails: this.guardrails?.records,
       ...fields,
@@ -212,6 +235,7 @@ export class RequestRun {
       : HEADER_ONLY_PLAN;
     this.fromConfig = plan.fromConfig;
     if (plan.fromConfig) this.strategy = plan.root.kind === "strategy" ? plan.root.mode : "single";
+    this.savedPlan = plans.isSaved(plan);
     return plan;
   }
 

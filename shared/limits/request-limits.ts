@@ -39,7 +39,8 @@ export interface ReserveInput {
 }
 
 /** One upstream attempt that consumed tokens. `usage: "unknown"` (e.g. a stream cut before its usage chunk) is
- * charged the reserved upper bound. Attempts that failed without output are not listed. */
+ * charged the reserved upper bound. Attempts that failed without output are not listed. `usage` is the checked
+ * usage (usage-bounds.ts), never the upstream's raw numbers. */
 export interface BilledAttempt {
   readonly provider: string;
   readonly model: string;
@@ -71,6 +72,10 @@ export interface Admission {
   release(): Promise<void>;
 }
 
+function wholeNonNegative(n: number): number {
+  return Number.isFinite(n) && n > 0 ? Math.ceil(n) : 0;
+}
+
 export class RequestLimits {
   constructor(private readonly deps: RequestLimitsDeps) {}
 
@@ -92,9 +97,10 @@ export class RequestLimits {
       const unknown = attempts.length - known.length;
       const { charge, unpriced } = actualCharge(known, priceFor);
       const boundedCost = unknown + (needsCost ? unpriced.length : 0);
+      // Usage is checked before it gets here (usage-bounds.ts); a charge is still never negative nor fractional.
       const settled: Charge = {
-        costMicros: charge.costMicros + boundedCost * bound.costMicros,
-        tokens: charge.tokens + unknown * bound.tokens,
+        costMicros: wholeNonNegative(charge.costMicros + boundedCost * bound.costMicros),
+        tokens: wholeNonNegative(charge.tokens + unknown * bound.tokens),
       };
       const settlements = await ledger.settle(reservation, settled);
       await rateLimiter.recordTokens(gate.ticket, settled.tokens);

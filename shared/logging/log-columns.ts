@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { USAGE_ANOMALIES } from "../limits/usage-bounds";
 
 /**
  * The request-log table, declared once. Every other view derives from `LOG_COLUMNS`: the record types and the
@@ -522,6 +523,17 @@ export const LOG_COLUMNS = [
     additive: true,
     filled: "budget settle",
     description: "this request's settle took a budget across its `alert_threshold`",
+  }),
+  column({
+    name: "usage_anomaly",
+    value: z.enum(USAGE_ANOMALIES),
+    glue: "string",
+    nullable: true,
+    rows: REQUEST,
+    additive: true,
+    filled: "upstream usage checked before billing (`shared/limits/usage-bounds.ts`)",
+    description:
+      "usage not billed as reported: `out_of_range`, `over_reservation` or `below_minimum`; null when it was",
   }),
 ] as const;
 

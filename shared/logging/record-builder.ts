@@ -204,6 +204,7 @@ export function toRecord(
     request_body_truncated: requestBody.truncated,
     response_body_truncated: responseBody.truncated,
     ...budgetColumns(summary.budget),
+    usage_anomaly: summary.usageAnomaly ?? null,
   };
 }
 

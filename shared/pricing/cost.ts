@@ -74,8 +74,9 @@ export function computeCost(input: CostInput): number | null {
   const price = priceFor(input.provider, input.model);
   if (!price) return null;
   const [inputRate, outputRate, cachedRate] = price;
-  const cached = Math.min(Math.max(input.cached_tokens ?? 0, 0), input.prompt_tokens);
-  const uncached = input.prompt_tokens - cached;
+  const prompt = Math.max(input.prompt_tokens, 0);
+  const cached = Math.min(Math.max(input.cached_tokens ?? 0, 0), prompt);
+  const uncached = prompt - cached;
   const scaled =
     uncached * inputRate + cached * (cachedRate ?? inputRate) + Math.max(input.completion_tokens, 0) * outputRate;
   return scaled / PER_MILLION;

@@ -2,7 +2,7 @@ import { anthropicFinish, chatCompletion, nowSeconds, type OpenAIToolCall } from
 import type { Usage } from "./types";
 
 function num(v: unknown): number {
-  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+  return typeof v === "number" && !Number.isNaN(v) ? v : 0;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Usage } from "./types";
 type Json = Record<string, unknown>;
 
 function num(v: unknown): number {
-  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+  return typeof v === "number" && !Number.isNaN(v) ? v : 0;
 }
 
 /** Converse usage -> ours. `inputTokens` excludes cache reads/writes, which OpenAI counts in prompt_tokens. */

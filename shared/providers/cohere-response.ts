@@ -6,7 +6,7 @@ import type { StreamTranslator, Usage } from "./types";
 type Json = Record<string, unknown>;
 
 function num(v: unknown): number {
-  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+  return typeof v === "number" && !Number.isNaN(v) ? v : 0;
 }
 
 /** Cohere usage: billed units (what is charged) when present, else the raw token counts. */

@@ -14,7 +14,7 @@ import type { StreamTranslator, Usage } from "./types";
 type Json = Record<string, unknown>;
 
 function num(v: unknown): number {
-  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+  return typeof v === "number" && !Number.isNaN(v) ? v : 0;
 }
 
 /** Gemini `usageMetadata` -> ours; thinking tokens count as completion (and as reasoning) tokens. */

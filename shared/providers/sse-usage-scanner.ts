@@ -18,8 +18,9 @@ export function readOpenAIUsage(value: unknown): Usage | undefined {
   return usage;
 }
 
+/** Any number, even negative or infinite (`1e400`): the gateway core bounds usage (shared/limits/usage-bounds.ts). */
 function num(v: unknown): number | undefined {
-  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+  return typeof v === "number" && !Number.isNaN(v) ? v : undefined;
 }
 
 function detail(obj: unknown, key: string): unknown {

@@ -44,10 +44,17 @@ function parseInline(text: string): unknown {
 export class PlanResolver {
   private readonly inline: LruCache<CompiledPlan>;
   private readonly saved: LruCache<CompiledPlan>;
+  /** Plans compiled from saved configs (stored through the admin API), as opposed to inline ones. */
+  private readonly fromSaved = new WeakSet<CompiledPlan>();
 
   constructor(private readonly options: PlanResolverOptions) {
     this.inline = new LruCache(options.capacity);
     this.saved = new LruCache(options.capacity);
+  }
+
+  /** True for a plan compiled from a saved config: its custom hosts were stored by an admin, not sent by the client. */
+  isSaved(plan: CompiledPlan): boolean {
+    return this.fromSaved.has(plan);
   }
 
   /** Sync fast path for a repeated inline config: one Map lookup. */
@@ -97,6 +104,7 @@ export class PlanResolver {
     if (cached) return cached;
     const plan = this.compile(saved.raw);
     this.saved.set(key, plan);
+    this.fromSaved.add(plan);
     return plan;
   }
 

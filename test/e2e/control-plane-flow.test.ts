@@ -152,6 +152,38 @@ describe("operator flow: root key -> workspace, API key, virtual key -> app gets
     expect(e404).toBeInstanceOf(OpenAI.NotFoundError);
   });
 
+  it("lets a re-activated key and a just-created virtual key work at once (no stale 'invalid' entry)", async () => {
+    // Prepare: in the suite's default workspace, a key that is revoked and refused, and a slug probed before it exists
+    const created = await gateway.admin("POST", "/v1/api-keys", {
+      name: "revoked then restored",
+      workspace_id: gateway.workspaceId,
+      scopes: ["completions"],
+    });
+    const keyId = String(created.json.id);
+    const client = new OpenAI({ apiKey: String(created.json.key), baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const ask = (model: string) =>
+      client.chat.completions.create({ model, messages: [{ role: "user", content: "back" }] }).catch((e: unknown) => e);
+    const lateSlug = "created-after-a-probe";
+    expect(await ask(`@${lateSlug}/gpt-4o-mini`)).toBeInstanceOf(OpenAI.NotFoundError);
+    await gateway.admin("POST", "/v1/virtual-keys", {
+      name: "late",
+      slug: lateSlug,
+      provider: "openai",
+      key: PROVIDER_SECRET,
+      custom_host: fake.baseUrl,
+      workspace_id: gateway.workspaceId,
+    });
+    await gateway.admin("PUT", `/v1/api-keys/${keyId}`, { status: "revoked" });
+    expect(await ask(`@${lateSlug}/gpt-4o-mini`)).toBeInstanceOf(OpenAI.AuthenticationError);
+
+    // Act: re-activate, and ask again at once (well within the 5 s "unknown" TTL)
+    await gateway.admin("PUT", `/v1/api-keys/${keyId}`, { status: "active" });
+    const answer = await ask(`@${lateSlug}/gpt-4o-mini`);
+
+    // Assess
+    expect(answer).toMatchObject({ choices: [{ message: { content: "You said: back" } }] });
+  });
+
   it("logs every request once with tokens and cost, visible to the workspace only", async () => {
     await gateway.logSink.flush();
     await gateway.analyticsEngine.refresh();

@@ -98,6 +98,32 @@ describe("Athena dialect SQL", () => {
     );
   });
 
+  it("reads every workspace for the root key, or binds the one it names; never writes it into the SQL (fuzz)", () => {
+    const filters = parseAnalyticsFilters(new URLSearchParams(RANGE), { now: 0 });
+    const all = { workspaceId: undefined };
+    const statements = (scoped: { workspaceId: string | undefined }) => [
+      summaryQuery(dialect, scoped, filters, ["requests"]),
+      groupQuery(dialect, scoped, filters, "workspace", { size: 5, current: 1 }),
+      logSearchQuery(dialect, scoped, filters, 10),
+      logDetailQuery(dialect, scoped, "some-id"),
+    ];
+    for (const q of statements(all)) {
+      expect(q.sql).not.toContain("workspace_id = ?");
+      expect(placeholders(q.sql)).toBe(q.params.length);
+    }
+    fc.assert(
+      fc.property(fc.string({ minLength: 4, maxLength: 60 }), (workspaceId) => {
+        for (const q of statements({ workspaceId })) {
+          expect(q.sql).toContain("workspace_id = ?");
+          expect(q.params[0]).toBe(workspaceId);
+          if (/[^A-Za-z_ ]/.test(workspaceId)) expect(q.sql).not.toContain(workspaceId);
+          expect(placeholders(q.sql)).toBe(q.params.length);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("rejects malformed filters with 400", () => {
     const bad = [
       { ...RANGE, status_code: "abc" },

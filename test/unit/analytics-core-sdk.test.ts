@@ -25,10 +25,13 @@ const records: RequestLogRecord[] = [
 ];
 const mine = records.filter((r) => r.workspace_id === "ws-a");
 
-/** Keys: "key-a" -> workspace ws-a; anything else -> 401. */
+/** Keys: "key-a" -> workspace ws-a; "root" -> the root principal (as the gateway's authenticator makes it); else 401. */
 const authenticator: Authenticator = {
   async authenticate(req: CoreRequest): Promise<Principal> {
-    if (req.headers["x-portkey-api-key"] !== "key-a") throw new AuthenticationError();
+    const key = req.headers["x-portkey-api-key"];
+    if (key === "root")
+      return { workspaceId: "*", apiKeyId: "root", scopes: new Set(["analytics", "logs"]), isRoot: true };
+    if (key !== "key-a") throw new AuthenticationError();
     return { workspaceId: "ws-a", apiKeyId: "k1", scopes: new Set(["analytics", "logs"]), isRoot: false };
   },
 };
@@ -147,6 +150,59 @@ describe("analytics core through the portkey-ai SDK", () => {
     expect(updated.feedback_id).toEqual(created.feedback_id);
     expect(detail.id).toBe(target.id);
     expect(detail.feedback[0]).toMatchObject({ id: created.feedback_id[0], feedback_value: -3, feedback_weight: 0.5 });
+  });
+
+  it("shows the root key every workspace, or the one it names; a workspace key only its own, whatever it names", async () => {
+    // Prepare
+    const get = async (path: string, key: string) => {
+      const res = await fetch(`${baseURL}${path}`, { headers: { "x-portkey-api-key": key } });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    const range = new URLSearchParams(RANGE).toString();
+    const theirs = records.filter((r) => r.workspace_id === "ws-b");
+    const other = theirs[0] as RequestLogRecord;
+    // Act
+    const all = await get(`/analytics/graphs/requests?${range}`, "root");
+    const named = await get(`/analytics/graphs/requests?${range}&workspace_id=ws-b`, "root");
+    const portkeyName = await get(`/analytics/graphs/requests?${range}&workspace_slug=ws-b`, "root");
+    const logs = await get(`/logs?${range}&limit=500&workspace_id=ws-b`, "root");
+    const detail = await get(`/logs/${other.id}`, "root");
+    const own = await get(`/analytics/graphs/requests?${range}&workspace_id=ws-a`, "key-a");
+    const trespass = await get(`/analytics/graphs/requests?${range}&workspace_id=ws-b`, "key-a");
+    const trespassLogs = await get(`/logs?${range}&workspace_id=ws-b`, "key-a");
+    // Assess
+    expect(all.json.summary).toEqual({ total: records.length });
+    expect(named.json.summary).toEqual({ total: theirs.length });
+    expect(portkeyName.json.summary).toEqual({ total: theirs.length });
+    const rows = logs.json.data as { id: string; workspace_id: string }[];
+    expect(rows).toHaveLength(theirs.length);
+    expect(new Set(rows.map((r) => r.workspace_id))).toEqual(new Set(["ws-b"]));
+    expect(detail).toMatchObject({ status: 200, json: { id: other.id, workspace_id: "ws-b" } });
+    expect(own.json.summary).toEqual({ total: mine.length });
+    expect(trespass.json.summary).toEqual({ total: mine.length });
+    const trespassRows = trespassLogs.json.data as { workspace_id: string }[];
+    expect(new Set(trespassRows.map((r) => r.workspace_id))).toEqual(new Set(["ws-a"]));
+    expect(JSON.stringify(trespassLogs.json)).not.toContain(other.id);
+  });
+
+  it("keeps a feedback the root key updates in the feedback's own workspace", async () => {
+    // Prepare
+    const target = mine[9] as RequestLogRecord;
+    const created = await portkey.feedback.create({ traceID: target.trace_id, value: 2 });
+    await sink.flush();
+    // Act
+    const res = await fetch(`${baseURL}/feedback/${created.feedback_id[0]}`, {
+      method: "PUT",
+      headers: { "x-portkey-api-key": "root", "content-type": "application/json" },
+      body: JSON.stringify({ value: 9 }),
+    });
+    await sink.flush();
+    // Assess: the workspace still sees its feedback, with the root key's value
+    expect(res.status).toBe(200);
+    const detail = (await (
+      await fetch(`${baseURL}/logs/${target.id}`, { headers: { "x-portkey-api-key": "key-a" } })
+    ).json()) as { feedback: Array<{ id: string; feedback_value: number }> };
+    expect(detail.feedback[0]).toMatchObject({ id: created.feedback_id[0], feedback_value: 9 });
   });
 
   it("lists logs page by page and never shows another workspace's log", async () => {

@@ -97,6 +97,7 @@ export function* generateLogRecords(o: GenerateOptions): Generator<RequestLogRec
       total_tokens: prompt + completion,
       cost_usd: cost,
       budget_reserved_usd: null,
+      usage_anomaly: null,
       cache_status: pick(rand, CACHE),
       guardrails: [],
       metadata: { env: pick(rand, ["prod", "dev"]), team: pick(rand, ["a", "b", "c"]) },

@@ -45,6 +45,32 @@ describe("cache key", () => {
     expect(keys.size).toBe(variants.length + 1);
   });
 
+  it("names who answers: custom host, virtual key and answer-changing provider options, not credentials", () => {
+    // Prepare
+    const azure: CacheKeyInput = {
+      ...base,
+      provider: "azure-openai",
+      options: { resourceName: "r1", deploymentId: "d1" },
+    };
+    const variants: CacheKeyInput[] = [
+      { ...base, customHost: "https://attacker.example/v1" },
+      { ...base, virtualKey: "openai-prod" },
+      { ...base, virtualKey: "openai-dev" },
+      { ...azure, options: { resourceName: "r1", deploymentId: "d2" } },
+      { ...azure, options: { resourceName: "r2", deploymentId: "d1" } },
+      { ...azure, options: { resourceName: "r1", deploymentId: "d1", apiVersion: "2024-10-21" } },
+    ];
+    // Act
+    const keys = new Set([cacheKey(base), cacheKey(azure), ...variants.map(cacheKey)]);
+    const otherAccount = cacheKey({
+      ...azure,
+      options: { ...azure.options, awsSecretAccessKey: "s", awsAccessKeyId: "a" },
+    });
+    // Assess
+    expect(keys.size).toBe(variants.length + 2);
+    expect(otherAccount).toBe(cacheKey(azure));
+  });
+
   it("canonical JSON is independent of key order for any object (property)", () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (obj) => {

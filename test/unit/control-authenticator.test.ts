@@ -158,6 +158,23 @@ describe("GatewayAuthenticator", () => {
     await expect(auth.authenticate(req, "completions")).rejects.toBeInstanceOf(AuthenticationError);
   });
 
+  it("accepts a re-activated key at once in the process that calls forgetApiKey (no stale 'unknown' entry)", async () => {
+    // Prepare: a key revoked, refused once (so remembered as invalid), then re-activated
+    const key = await issueKey(["completions"]);
+    const req = request({ "x-portkey-api-key": key });
+    const principal = await auth.authenticate(req, "completions");
+    const stored = await store.getApiKey(principal.apiKeyId);
+    const revoked = await store.replaceApiKey({ ...stored!, status: "revoked" }, stored!.version);
+    auth.forgetApiKey(principal.apiKeyId);
+    await expect(auth.authenticate(req, "completions")).rejects.toBeInstanceOf(AuthenticationError);
+    await store.replaceApiKey({ ...revoked, status: "active" }, revoked.version);
+    // Act
+    auth.forgetApiKey(principal.apiKeyId);
+    const again = await auth.authenticate(req, "completions");
+    // Assess: well within the 5 s negative TTL, the key works again
+    expect(again.apiKeyId).toBe(principal.apiKeyId);
+  });
+
   it("refuses an expired key even while its principal is cached", async () => {
     // Prepare
     const key = await issueKey(["completions"], { expiresAt: Math.floor(T0 / 1000) + 10 });

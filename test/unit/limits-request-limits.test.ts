@@ -127,4 +127,31 @@ describe("request limits (what the gateway core calls)", () => {
     // Assess
     expect(outcome.settled).toEqual(outcome.reserved);
   });
+
+  it("never settles a negative charge, even from usage that slipped past the checks", async () => {
+    // Prepare
+    const { limits, ledger } = setup();
+    const gate = await limits.checkRateLimits([key]);
+    const admission = await limits.reserve(gate, {
+      requestId: "req-4",
+      endpoint: "chat",
+      body,
+      candidates: [{ provider: "openai", model: "gpt-4o-mini" }],
+    });
+    // Act
+    const outcome = await admission.settle([
+      {
+        provider: "openai",
+        model: "gpt-4o-mini",
+        usage: { prompt_tokens: -100_000_000, completion_tokens: -5, total_tokens: -100_000_005 },
+      },
+    ]);
+    // Assess
+    expect(outcome.settled).toEqual({ costMicros: 0, tokens: 0 });
+    const snapshot = await ledger.current({
+      ...key,
+      limit: { type: "cost", credit_limit: 1, periodic_reset: "monthly" },
+    });
+    expect(snapshot.spent).toBe(0);
+  });
 });

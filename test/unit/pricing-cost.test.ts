@@ -33,6 +33,17 @@ describe("computeCost", () => {
     expect(cost).toBeCloseTo(0.1, 12);
   });
 
+  it("never returns a negative cost, whatever the token counts", () => {
+    const cost = computeCost({
+      provider: "openai",
+      model: "gpt-4o-mini",
+      prompt_tokens: -100_000_000,
+      completion_tokens: -5,
+      cached_tokens: -3,
+    });
+    expect(cost).toBe(0);
+  });
+
   it("returns null, not 0, for unknown providers and models", () => {
     expect(
       computeCost({ provider: "openai", model: "gpt-4o-audio-preview-x", prompt_tokens: 1, completion_tokens: 1 }),

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Endpoint } from "../../providers/types";
-import { CACHE_KEY_VERSION, type CacheKeyInput, canonicalJson, PARAMS_OUTSIDE_KEY } from "../cache-key";
+import { CACHE_KEY_VERSION, type CacheKeyInput, canonicalJson, PARAMS_OUTSIDE_KEY, targetIdentity } from "../cache-key";
 
 /**
  * When a request may be answered by a *similar* earlier one, and with what. Safe only if everything except the
- * wording of the last user turn is identical: same workspace, namespace, provider, model, every parameter
+ * wording of the last user turn is identical: same workspace, namespace, target (provider, custom host, virtual
+ * key, provider options), model, embedding target, every parameter
  * (temperature, tools, response_format, seed...), the same system prompt and the same earlier turns. Those form
  * the `contextHash`; the last user turn's text is what gets embedded and compared.
  * Not eligible: other endpoints, a last message that is not from the user, non-text parts (images, audio, files),
@@ -39,6 +40,8 @@ export function semanticView(input: CacheKeyInput): SemanticView {
     input.workspaceId,
     input.namespace ?? "",
     input.provider,
+    targetIdentity(input),
+    input.embeddingTarget ?? "",
     input.model,
     params,
     messages.slice(0, -1),
