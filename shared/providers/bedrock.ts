@@ -9,7 +9,7 @@ import { BedrockStreamTranslator } from "./bedrock-stream";
 import { readChatRequest } from "./chat-request";
 import { embeddingsResponse } from "./embeddings";
 import { applyParamPolicy } from "./param-policy";
-import { optionHeader } from "./provider-options";
+import { checkProviderOption, optionHeader } from "./provider-options";
 import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
 
 export interface BedrockAdapterOptions {
@@ -33,7 +33,8 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
         code: "missing_provider_option",
       });
     }
-    return region;
+    // the region is part of the host name: one that is not a region could send the signed request anywhere
+    return checkProviderOption("awsRegion", region);
   }
 
   function urlFor(ctx: TransformContext, model: string, action: string): string {

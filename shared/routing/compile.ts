@@ -1,4 +1,5 @@
 import { nodeHooks } from "../guardrails/compile-hooks";
+import { checkProviderOption, isProviderOption } from "../providers/provider-options";
 import { compileQuery } from "./conditions";
 import { InvalidConfigError, parseConfig, type RawConfigNode } from "./config-schema";
 import {
@@ -114,13 +115,16 @@ function camelCase(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-function providerOptions(node: RawConfigNode): Record<string, string> {
+/** The target's provider settings; the ones adapters read are checked here, once per config. */
+function providerOptions(node: RawConfigNode, path: string): Record<string, string> {
   const options: Record<string, string> = {};
   for (const key in node) {
     if (KNOWN_KEYS.has(key)) continue;
     const value = node[key];
     if (value === undefined || value === null) continue;
-    options[camelCase(key)] = typeof value === "string" ? value : JSON.stringify(value);
+    const option = camelCase(key);
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    options[option] = isProviderOption(option) ? checkProviderOption(option, text, `${path}.${key}`) : text;
   }
   return Object.freeze(options);
 }
@@ -129,6 +133,7 @@ function compileLeaf(node: RawConfigNode, path: string, settings: Inherited, isR
   if (!isRoot && !node.provider && !node.virtual_key) {
     throw new InvalidConfigError(`${path}: a target needs "provider" or "virtual_key" (or "targets")`, path);
   }
+  const options = providerOptions(node, path);
   if (settings.customHost) state.customHosts.add(settings.customHost);
   const embeddingHost = settings.cache?.embedding?.customHost;
   if (embeddingHost) state.customHosts.add(embeddingHost);
@@ -141,7 +146,7 @@ function compileLeaf(node: RawConfigNode, path: string, settings: Inherited, isR
     virtualKey: node.virtual_key,
     customHost: settings.customHost,
     fromHeaders: isRoot && !node.provider && !node.virtual_key,
-    options: providerOptions(node),
+    options,
     overrideParams: settings.overrideParams,
     retry: settings.retry,
     requestTimeoutMs: settings.requestTimeoutMs,
