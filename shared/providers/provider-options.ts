@@ -35,6 +35,19 @@ const URL_OPTIONS: Readonly<Record<string, { readonly pattern: RegExp; readonly 
 };
 
 /**
+ * Options that choose the upstream host, with their config spelling. With a virtual key the host is the one it was
+ * created for, so a request (header, config) may not set them next to a virtual key.
+ */
+const HOST_OPTIONS: Readonly<Record<string, string>> = { resourceName: "resource_name" };
+
+/** The config spelling of the first host-choosing option in `options`, or undefined. */
+export function hostOptionIn(options: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  if (!options) return undefined;
+  for (const key in HOST_OPTIONS) if (options[key] !== undefined) return HOST_OPTIONS[key];
+  return undefined;
+}
+
+/**
  * Checks one provider option wherever it comes from (header, config, virtual key): no control characters
  * (400 `invalid_header_value`), and the URL-building ones in their documented shape (400 `invalid_provider_option`).
  */
@@ -68,4 +81,15 @@ export function readProviderOptions(headers: Readonly<Record<string, string>>): 
 /** The header that carries an option, for error messages that tell the user what to send. */
 export function optionHeader(key: string): string {
   return OPTION_HEADERS[key] ?? key;
+}
+
+/**
+ * A virtual key's secret goes only to the host it was created for: a request-chosen custom host or host option
+ * next to a virtual key is refused (400 `custom_host_with_virtual_key`) before anything is sent.
+ */
+export function virtualKeyHostOverride(param: string): BadRequestError {
+  return new BadRequestError(
+    `"${param}" cannot be given with a virtual key: a virtual key is sent only to the host it was created for (set the host on the virtual key instead).`,
+    { param, code: "custom_host_with_virtual_key" },
+  );
 }

@@ -1,5 +1,10 @@
 import { nodeHooks } from "../guardrails/compile-hooks";
-import { checkProviderOption, isProviderOption } from "../providers/provider-options";
+import {
+  checkProviderOption,
+  hostOptionIn,
+  isProviderOption,
+  virtualKeyHostOverride,
+} from "../providers/provider-options";
 import { compileQuery } from "./conditions";
 import { InvalidConfigError, parseConfig, type RawConfigNode } from "./config-schema";
 import {
@@ -129,11 +134,22 @@ function providerOptions(node: RawConfigNode, path: string): Record<string, stri
   return Object.freeze(options);
 }
 
+/** A virtual key's secret goes only to its own host: no custom host or host option may sit next to one. */
+function checkVirtualKeyHost(node: RawConfigNode, settings: Inherited, options: Record<string, string>, path: string) {
+  if (node.virtual_key && settings.customHost) throw virtualKeyHostOverride(`${path}.custom_host`);
+  const hostOption = node.virtual_key ? hostOptionIn(options) : undefined;
+  if (hostOption) throw virtualKeyHostOverride(`${path}.${hostOption}`);
+  const embedding = settings.cache?.embedding;
+  if (embedding?.virtualKey && embedding.customHost)
+    throw virtualKeyHostOverride(`${path}.cache.embedding.custom_host`);
+}
+
 function compileLeaf(node: RawConfigNode, path: string, settings: Inherited, isRoot: boolean, state: CompileState) {
   if (!isRoot && !node.provider && !node.virtual_key) {
     throw new InvalidConfigError(`${path}: a target needs "provider" or "virtual_key" (or "targets")`, path);
   }
   const options = providerOptions(node, path);
+  checkVirtualKeyHost(node, settings, options, path);
   if (settings.customHost) state.customHosts.add(settings.customHost);
   const embeddingHost = settings.cache?.embedding?.customHost;
   if (embeddingHost) state.customHosts.add(embeddingHost);
