@@ -77,16 +77,16 @@ function normalHost(hostname: string): string {
   return host.endsWith(".") ? host.slice(0, -1) : host;
 }
 
-/** `scheme://authority` of an http(s) URL without parsing it (the authority ends at `/ ? # \`), else the URL. */
-function originKey(url: string): string {
+/** Where the authority of an http(s) URL ends (at `/ ? # \` or the end), or -1 for any other URL. */
+function authorityEnd(url: string): number {
   const start = url.startsWith("https://") ? 8 : url.startsWith("http://") ? 7 : -1;
-  if (start < 0) return url;
+  if (start < 0) return -1;
   let end = start;
   for (; end < url.length; end++) {
     const c = url.charCodeAt(end);
     if (c === 0x2f || c === 0x3f || c === 0x23 || c === 0x5c) break;
   }
-  return url.slice(0, end);
+  return end;
 }
 
 function hopIdOf(seed: string | undefined): string {
@@ -176,9 +176,19 @@ export function createHostGuard(allowlistSpec: string | undefined, options: Host
     return cached(url, () => checkParsed(parse(url)));
   }
 
+  // The final URL is judged by its origin (`scheme://authority`, parsed once); the last admitted origin is
+  // compared in place, so a run of requests to one provider costs no allocation.
+  let lastOrigin = "";
+  function checkOrigin(url: string): void {
+    const end = authorityEnd(url);
+    if (end === lastOrigin.length && end > 0 && url.startsWith(lastOrigin)) return;
+    const origin = end < 0 ? url : url.slice(0, end);
+    cached(`\u0000${origin}`, () => checkParsed(parse(origin)));
+    if (end > 0) lastOrigin = origin;
+  }
+
   function admit(req: UpstreamRequest): UpstreamRequest {
-    const origin = originKey(req.url);
-    cached(`origin:${origin}`, () => checkParsed(parse(origin)));
+    checkOrigin(req.url);
     return { ...req, headers: outboundHeaders(req.headers, hopId) };
   }
 
@@ -226,7 +236,9 @@ export function createHostGuard(allowlistSpec: string | undefined, options: Host
     const before = ownPorts.size + ownHosts.size;
     if (listener.port !== undefined) ownPorts.add(listener.port);
     else if (listener.host) ownHosts.add(normalHost(listener.host));
-    if (ownPorts.size + ownHosts.size !== before) verdicts.clear();
+    if (ownPorts.size + ownHosts.size === before) return;
+    verdicts.clear();
+    lastOrigin = "";
   }
 
   return {

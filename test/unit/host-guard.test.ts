@@ -154,6 +154,14 @@ describe("every request as it goes on the wire (admit)", () => {
     }
   });
 
+  it("forgets earlier verdicts when the gateway learns an own listener", () => {
+    const local = createHostGuard("loopback");
+    const url = "http://127.0.0.1:4200/v1/chat/completions";
+    expect(() => local.admit({ url, method: "POST", headers: {} })).not.toThrow();
+    local.denyOwn({ port: 4200 });
+    expect(refusal(() => local.admit({ url, method: "POST", headers: {} }))?.code).toBe("custom_host_forbidden");
+  });
+
   it("adds the deployment's hop mark, drops the client's x-portkey-* headers and refuses bad values", () => {
     const out = send("https://api.openai.com/v1/chat/completions", { "x-portkey-config": "{}", "x-kept": "1" });
     expect(out.headers).toEqual({ "x-kept": "1", "x-portkey-hop": guard.hopId });
