@@ -44,6 +44,8 @@ export interface LocalRuntime extends RunningServer {
   readonly logSink: LogSink;
   /** The local analytics engine (DuckDB over the NDJSON logs). */
   readonly analyticsEngine: DuckDbEngine;
+  /** The embedded DynamoDB (dynalite) on a random loopback port: never reachable as an upstream. */
+  readonly dynamoEndpoint: string;
 }
 
 /** Everything `npm start` runs: the three function cores behind one local HTTP port, no AWS account needed. */
@@ -51,6 +53,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const hostGuard = createHostGuard(options.customHostAllowlist ?? "loopback");
   const transport = createUndiciTransport({ guard: hostGuard });
   const dynamo = await startLocalDynamo(options.dataDir);
+  hostGuard.denyOwn({ port: Number(new URL(dynamo.endpoint).port) });
   const guardsClient = new DynamoDBClient({
     endpoint: dynamo.endpoint,
     region: "local",
@@ -106,6 +109,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     port: options.port,
     route: (path) => cores[functionForPath(path)],
   });
+  // The gateway's own listeners are never an upstream, whatever the allowlist admits (it admits loopback here).
+  hostGuard.denyOwn({ port: Number(new URL(server.url).port) });
   return {
     ...server,
     cores,
@@ -113,6 +118,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     adminKey: controlPlane.adminKey,
     logSink,
     analyticsEngine: engine,
+    dynamoEndpoint: dynamo.endpoint,
     close: async () => {
       await server.close();
       await background.drain();

@@ -19,6 +19,11 @@ export const ENV = {
   customHostAllowlist: "CUSTOM_HOST_ALLOWLIST",
   /** "true" | "false": whether request/response bodies go into the request logs by default (gateway). */
   logBodies: "LOG_BODIES",
+  /**
+   * Comma-separated host names of this deployment's API (gateway): never an upstream, and the seed of the
+   * deployment's `x-portkey-hop` mark, so a request looping back through any instance is recognised.
+   */
+  selfHosts: "GATEWAY_SELF_HOSTS",
 } as const;
 
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {

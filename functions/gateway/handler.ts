@@ -20,7 +20,11 @@ import { defaultProviderRegistry } from "../../shared/providers/registry";
 // Built once per cold start: logger, control-plane lookups (with their caches), the log sink, the provider
 // registry, the SSRF guard and the pooled upstream client. Nothing here is rebuilt per request.
 const logger = new Logger({ serviceName: "gateway" });
-const hostGuard = createHostGuard(optionalEnv(ENV.customHostAllowlist));
+// The API's own host names (from infra, and each domain the API is called on) are never an upstream; they also
+// seed the hop mark every instance of this deployment shares (a request that loops back is answered 508).
+const selfHosts = optionalEnv(ENV.selfHosts);
+const hostGuard = createHostGuard(optionalEnv(ENV.customHostAllowlist), { hopSeed: selfHosts });
+for (const host of (selfHosts ?? "").split(",")) if (host.trim()) hostGuard.denyOwn({ host: host.trim() });
 const plane = createAwsControlPlane(process.env, { rootKey: "disabled" });
 const logSink = withRequestMetrics(
   createFirehoseSink({
@@ -51,6 +55,10 @@ const core = createGatewayCore({
 // After the response stream has been fully sent: settle budgets, write caches, then ship the log rows to Firehose.
 export const handler = streamingLambda(withPrompts(core, plane), {
   logger,
+  onEvent: (event) => {
+    const domain = event.requestContext?.domainName;
+    if (domain) hostGuard.denyOwn({ host: domain });
+  },
   afterResponse: async () => {
     await background.drain();
     await logSink.flush();

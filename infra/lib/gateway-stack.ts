@@ -116,6 +116,13 @@ export class GatewayStack extends Stack {
       throttleBurstLimit: options.apiThrottleBurstLimit,
     });
 
+    // The API's own host: never an upstream of the gateway, and the seed of its hop mark (see shared/env.ts). Built
+    // from the RestApi id, not `api.url` (the stage depends on the gateway's integration: a cycle).
+    gateway.fn.addEnvironment(
+      ENV.selfHosts,
+      `${gatewayApi.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}`,
+    );
+
     new Monitoring(this, "Monitoring", {
       api: gatewayApi.api,
       functions: { gateway: gateway.fn, admin: admin.fn, analytics: analyticsFn.fn },

@@ -41,6 +41,11 @@ export function looksLikeGatewayCredential(value: string): boolean {
   return value.startsWith(GATEWAY_KEY_PREFIX) || value.startsWith(ROOT_KEY_PREFIX);
 }
 
+/** True when a header value holds a gateway or root key anywhere (e.g. `Bearer pk-gw-...`, a cookie). */
+export function carriesGatewayCredential(value: string): boolean {
+  return value.includes(GATEWAY_KEY_PREFIX) || value.includes(ROOT_KEY_PREFIX);
+}
+
 export function maskGatewayKey(displayPrefix: string): string {
   return `${displayPrefix}****`;
 }

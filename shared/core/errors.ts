@@ -128,6 +128,19 @@ export class UpstreamError extends GatewayError {
   }
 }
 
+/** A request that carries this deployment's own hop mark: it came back through an upstream (508 Loop Detected). */
+export class LoopDetectedError extends GatewayError {
+  constructor() {
+    super(
+      508,
+      "gateway_loop_detected",
+      "This request was sent by this gateway to an upstream and came back to it; the loop is stopped here.",
+      { code: "loop_detected" },
+    );
+    (this as { expose: boolean }).expose = true;
+  }
+}
+
 export class InternalError extends GatewayError {
   constructor(message = "The gateway hit an internal error.", options: GatewayErrorOptions = {}) {
     super(500, "gateway_internal_error", message, { code: "internal_error", ...options });

@@ -3,6 +3,7 @@ import type { EmbeddingMemo } from "../cache/semantic/embedding-memo";
 import type { Embed } from "../cache/semantic/semantic-cache";
 import { BadRequestError, UpstreamUnavailableError } from "../core/errors";
 import type { UpstreamTransport } from "../http/upstream";
+import { virtualKeyHostOverride } from "../providers/provider-options";
 import type { ProviderRegistry } from "../providers/registry";
 import type { ProviderTarget, TransformContext } from "../providers/types";
 import type { EmbeddingTargetSettings } from "../routing/plan";
@@ -67,8 +68,9 @@ async function targetOf(settings: EmbeddingTargetSettings, ctx: EmbeddingCallCon
         code: "virtual_key_unavailable",
       });
     }
-    const resolved = await ctx.virtualKeys.resolve(settings.virtualKey);
-    return { ...resolved, customHost: settings.customHost ?? resolved.customHost };
+    // refused when the config is compiled; checked here too, next to the secret it protects
+    if (settings.customHost) throw virtualKeyHostOverride("cache.embedding.custom_host");
+    return ctx.virtualKeys.resolve(settings.virtualKey);
   }
   return { provider: settings.provider as string, apiKey: settings.apiKey, customHost: settings.customHost };
 }

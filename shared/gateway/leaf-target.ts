@@ -1,4 +1,5 @@
 import { BadRequestError } from "../core/errors";
+import { hostOptionIn, virtualKeyHostOverride } from "../providers/provider-options";
 import type { ProviderTarget } from "../providers/types";
 import type { LeafNode } from "../routing/plan";
 import { type PortkeyHeaders, pickForwardHeaders } from "./portkey-headers";
@@ -32,6 +33,7 @@ export async function targetForLeaf(
   const forwardHeaders = forwardHeadersFor(leaf, headers, requestHeaders);
   if (leaf.fromHeaders) {
     const base = await fromHeaders();
+    if (base.virtualKey) refuseHostOverride(leaf);
     const hasOptions = Object.keys(leaf.options).length > 0;
     return {
       ...base,
@@ -47,10 +49,10 @@ export async function targetForLeaf(
         param: `${leaf.path}.virtual_key`,
       });
     }
+    refuseHostOverride(leaf); // also refused when the config is compiled; kept next to the secret it protects
     const resolved = await virtualKeys.resolve(leaf.virtualKey);
     return {
       ...resolved,
-      customHost: leaf.customHost ?? resolved.customHost,
       options: { ...resolved.options, ...leaf.options },
       forwardHeaders,
     };
@@ -62,4 +64,11 @@ export async function targetForLeaf(
     options: leaf.options,
     forwardHeaders,
   };
+}
+
+/** A virtual key's secret goes only to the host it was created for: the config may not choose another one. */
+function refuseHostOverride(leaf: LeafNode): void {
+  if (leaf.customHost) throw virtualKeyHostOverride(`${leaf.path}.custom_host`);
+  const hostOption = hostOptionIn(leaf.options);
+  if (hostOption) throw virtualKeyHostOverride(`${leaf.path}.${hostOption}`);
 }

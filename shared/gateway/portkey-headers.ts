@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { looksLikeGatewayCredential } from "../auth/gateway-key";
+import { carriesGatewayCredential, looksLikeGatewayCredential } from "../auth/gateway-key";
 import { BadRequestError } from "../core/errors";
+import { HOP_BY_HOP, hasControlCharacter, invalidHeaderValue } from "../http/outbound-headers";
 
 /** The `x-portkey-*` request headers, read once per request. */
 export interface PortkeyHeaders {
@@ -20,17 +21,6 @@ export interface PortkeyHeaders {
 }
 
 const MAX_TRACE_ID = 256;
-/** Headers that are never forwarded, whatever the client asks: hop-by-hop and the gateway's own credentials. */
-const NEVER_FORWARD = new Set([
-  "host",
-  "connection",
-  "content-length",
-  "transfer-encoding",
-  "x-portkey-api-key",
-  "x-portkey-config",
-  "x-portkey-virtual-key",
-]);
-
 export function readPortkeyHeaders(headers: Readonly<Record<string, string>>): PortkeyHeaders {
   const traceHeader = headers["x-portkey-trace-id"];
   if (traceHeader !== undefined && (traceHeader.length === 0 || traceHeader.length > MAX_TRACE_ID)) {
@@ -98,17 +88,33 @@ function readForwardHeaders(headers: Readonly<Record<string, string>>): Record<s
   return pickForwardHeaders(list.split(","), headers);
 }
 
-/** The values of the named request headers that may be forwarded upstream (never hop-by-hop or gateway ones). */
+/** Names listed in the request's `Connection` header: hop-by-hop for this connection only (RFC 9110 7.6.1). */
+function connectionTokens(headers: Readonly<Record<string, string>>): Set<string> | undefined {
+  const value = headers.connection;
+  return value ? new Set(value.split(",").map((t) => t.trim().toLowerCase())) : undefined;
+}
+
+/**
+ * The values of the named request headers that may be forwarded upstream. Never forwarded, whatever the client
+ * or a config asks (dropped, not refused): hop-by-hop headers (and names listed in `Connection`), `x-portkey-*`
+ * headers, and any value that carries a gateway or root key (e.g. `Authorization: Bearer pk-gw-...`). A value
+ * with a control character is a 400 `invalid_header_value`.
+ */
 export function pickForwardHeaders(
   names: readonly string[],
   headers: Readonly<Record<string, string>>,
 ): Record<string, string> {
   const out: Record<string, string> = {};
+  let listed: Set<string> | undefined | null = null;
   for (const raw of names) {
     const name = raw.trim().toLowerCase();
-    if (!name || NEVER_FORWARD.has(name)) continue;
+    if (!name || HOP_BY_HOP.has(name) || name.startsWith("x-portkey-")) continue;
     const value = headers[name];
-    if (value !== undefined) out[name] = value;
+    if (value === undefined || carriesGatewayCredential(value)) continue;
+    if (listed === null) listed = connectionTokens(headers);
+    if (listed?.has(name)) continue;
+    if (hasControlCharacter(value)) throw invalidHeaderValue(name);
+    out[name] = value;
   }
   return out;
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import { type ErrorBody, MethodNotAllowedError, NotFoundError, renderError } from "../core/errors";
+import { type ErrorBody, LoopDetectedError, MethodNotAllowedError, NotFoundError, renderError } from "../core/errors";
 import type { Principal } from "../core/principal";
 import type { GuardrailRun } from "../guardrails/guardrails";
+import { HOP_HEADER } from "../http/outbound-headers";
 import type { CoreRequest, CoreResponse } from "../http/types";
 import { microsToUsd } from "../limits/pricing";
 import type { Admission, BilledAttempt } from "../limits/request-limits";
@@ -210,6 +211,7 @@ export class RequestRun {
     if (!route) throw new NotFoundError(`No route for ${req.method} ${req.path}.`, { code: "unknown_route" });
     if (route.method !== req.method) throw new MethodNotAllowedError(req.method, req.path);
     this.route = route;
+    if (deps.hostGuard.isOwnHop(req.headers[HOP_HEADER])) throw new LoopDetectedError();
     if (deps.authenticator) this.principal = await deps.authenticator.authenticate(req, "completions");
     if (this.principal?.workspaceLogBodies === false) this.logBodies = false;
     const headers = readPortkeyHeaders(req.headers);

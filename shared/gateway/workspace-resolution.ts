@@ -1,6 +1,6 @@
 import { BadRequestError } from "../core/errors";
 import type { HostGuard } from "../http/host-guard";
-import { readProviderOptions } from "../providers/provider-options";
+import { readProviderOptions, virtualKeyHostOverride } from "../providers/provider-options";
 import type { ProviderTarget } from "../providers/types";
 import type { ConfigSource } from "../routing/plan-resolver";
 import type { ResolvedVirtualKey } from "../store/virtual-key-resolver";
@@ -36,7 +36,10 @@ export function workspaceVirtualKeys(
   guard: HostGuard,
 ): VirtualKeyResolver {
   return {
-    resolve: async (slug) => virtualKeyTarget(await lookups.virtualKeys.resolve(workspaceId, slug), guard),
+    resolve: async (slug) => ({
+      ...virtualKeyTarget(await lookups.virtualKeys.resolve(workspaceId, slug), guard),
+      virtualKey: slug,
+    }),
   };
 }
 
@@ -73,13 +76,10 @@ export async function headerTarget(
 ): Promise<ProviderTarget> {
   const slug = headers.virtualKey ?? modelSlug;
   if (slug && virtualKeys) {
+    // The virtual key's secret goes only to the host it was created for, never to one the request names.
+    if (headers.customHost) throw virtualKeyHostOverride("x-portkey-custom-host");
     const resolved = await virtualKeys.resolve(slug);
-    if (headers.customHost) guard.checkUrl(headers.customHost);
-    return {
-      ...resolved,
-      customHost: headers.customHost ?? resolved.customHost,
-      forwardHeaders: headers.forwardHeaders,
-    };
+    return { ...resolved, forwardHeaders: headers.forwardHeaders };
   }
   if (!headers.provider) {
     throw new BadRequestError(

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { Agent, request, errors as undiciErrors } from "undici";
-import { GatewayError, UpstreamTimeoutError, UpstreamUnavailableError } from "../core/errors";
+import { BadRequestError, GatewayError, UpstreamTimeoutError, UpstreamUnavailableError } from "../core/errors";
 import type { UpstreamRequest } from "../providers/types";
 import type { HostGuard } from "./host-guard";
 
@@ -18,7 +18,10 @@ export interface UpstreamTransport {
 }
 
 export interface UndiciTransportOptions {
-  /** Resolver used for every connection: the host guard's lookup refuses private addresses after DNS. */
+  /**
+   * Checks every request before it is sent (final URL, header values, hop mark) and every connection (its lookup
+   * refuses private addresses after DNS; its connector refuses the gateway's own ports after connecting).
+   */
   readonly guard?: HostGuard;
   readonly connections?: number;
   readonly keepAliveTimeoutMs?: number;
@@ -39,11 +42,13 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Ups
     keepAliveMaxTimeout: 600_000,
     headersTimeout: 0,
     bodyTimeout: 0,
-    connect: options.guard ? { lookup: options.guard.lookup } : undefined,
+    connect: options.guard ? options.guard.connector() : undefined,
   });
 
-  async function send(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+  const guard = options.guard;
+  async function send(upstreamReq: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
     try {
+      const req = guard ? guard.admit(upstreamReq) : upstreamReq;
       const res = await request(req.url, {
         method: req.method,
         headers: req.headers,
@@ -71,8 +76,9 @@ export function translateTransportError(err: unknown, signal: AbortSignal): unkn
   if (err instanceof undiciErrors.UndiciError || (err instanceof Error && "code" in err)) {
     const code = (err as { code?: string }).code ?? "";
     if (code === "ECUSTOMHOSTFORBIDDEN") {
-      return new UpstreamUnavailableError("The upstream host resolves to an address this deployment does not allow.", {
+      return new BadRequestError("The upstream host resolves to an address this deployment does not allow.", {
         cause: err,
+        param: "custom_host",
         code: "custom_host_forbidden",
       });
     }

@@ -16,6 +16,8 @@ export interface LambdaAdapterOptions {
   readonly logger: Logger;
   /** Runs after the response stream has been fully piped (e.g. flush the invocation's log batch). */
   readonly afterResponse?: () => Promise<void>;
+  /** Sees every event before the core (e.g. learn the API's own domain name from `requestContext`). */
+  readonly onEvent?: (event: APIGatewayProxyEvent) => void;
 }
 
 /**
@@ -31,6 +33,7 @@ export function streamingLambda(core: CoreHandler, options: LambdaAdapterOptions
   const inner = middy(
     async function invokeCore(event: APIGatewayProxyEvent, context: Context): Promise<StreamingResult> {
       logger.addContext(context);
+      options.onEvent?.(event);
       const controller = new AbortController();
       try {
         const res = await core(fromApiGatewayEvent(event, controller.signal));

@@ -1,5 +1,5 @@
 import { AuthenticationError, BadRequestError, UpstreamUnavailableError } from "../core/errors";
-import { optionHeader } from "./provider-options";
+import { checkProviderOption, optionHeader } from "./provider-options";
 import type { TransformContext } from "./types";
 
 /** Small helpers shared by the translating adapters, so each adapter file stays about its wire format. */
@@ -15,7 +15,10 @@ export function requireKey(ctx: TransformContext, provider: string): string {
   return key;
 }
 
-/** A provider option (from a virtual key, a config target or a header); missing is a 400 naming the header. */
+/**
+ * A provider option (from a virtual key, a config target or a header); missing is a 400 naming the header, and so
+ * is a value that could change the URL beyond its own segment (`checkProviderOption`).
+ */
 export function requireOption(ctx: TransformContext, key: string, provider: string): string {
   const value = ctx.target.options?.[key];
   if (!value) {
@@ -24,7 +27,7 @@ export function requireOption(ctx: TransformContext, key: string, provider: stri
       code: "missing_provider_option",
     });
   }
-  return value;
+  return checkProviderOption(key, value);
 }
 
 /** Base URL of a provider: the custom host when given (without a trailing slash), else the default. */

@@ -9,7 +9,7 @@ import { BedrockStreamTranslator } from "./bedrock-stream";
 import { readChatRequest } from "./chat-request";
 import { embeddingsResponse } from "./embeddings";
 import { applyParamPolicy } from "./param-policy";
-import { optionHeader } from "./provider-options";
+import { checkProviderOption, optionHeader } from "./provider-options";
 import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
 
 export interface BedrockAdapterOptions {
@@ -33,7 +33,8 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
         code: "missing_provider_option",
       });
     }
-    return region;
+    // the region is part of the host name: one that is not a region could send the signed request anywhere
+    return checkProviderOption("awsRegion", region);
   }
 
   function urlFor(ctx: TransformContext, model: string, action: string): string {
@@ -68,6 +69,14 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
       return { ...req, headers: { ...req.headers, authorization: `Bearer ${ctx.target.apiKey}` } };
     }
     const credentials = resolveAwsCredentials(options, env);
+    if (!explicit && credentials && ctx.target.customHost && !ctx.target.virtualKey) {
+      // The deployment's own role credentials sign only requests to hosts the operator chose (AWS or a virtual
+      // key's host), never to a host named by the request.
+      throw new BadRequestError(
+        `Provider bedrock with a custom host needs its own credentials (${optionHeader("awsAccessKeyId")} and ${optionHeader("awsSecretAccessKey")}, or a Bedrock API key): the gateway's role never signs for a host the request names.`,
+        { param: "custom_host", code: "custom_host_with_ambient_credentials" },
+      );
+    }
     if (!credentials) {
       throw new AuthenticationError(
         `No credentials for provider bedrock: send ${optionHeader("awsAccessKeyId")} and ${optionHeader("awsSecretAccessKey")}, a Bedrock API key as the Bearer key, or run with an AWS role.`,

@@ -35,6 +35,8 @@ export interface ProviderTarget {
   readonly options?: Readonly<Record<string, string | undefined>>;
   /** Extra headers the client asked to forward (`x-portkey-forward-headers`). */
   readonly forwardHeaders?: Readonly<Record<string, string>>;
+  /** The virtual key (slug) the credential and host come from; the request cannot move them to another host. */
+  readonly virtualKey?: string;
 }
 
 /** What the transport sends. `body` is the serialised native request. */

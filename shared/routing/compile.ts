@@ -1,4 +1,10 @@
 import { nodeHooks } from "../guardrails/compile-hooks";
+import {
+  checkProviderOption,
+  hostOptionIn,
+  isProviderOption,
+  virtualKeyHostOverride,
+} from "../providers/provider-options";
 import { compileQuery } from "./conditions";
 import { InvalidConfigError, parseConfig, type RawConfigNode } from "./config-schema";
 import {
@@ -114,21 +120,36 @@ function camelCase(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-function providerOptions(node: RawConfigNode): Record<string, string> {
+/** The target's provider settings; the ones adapters read are checked here, once per config. */
+function providerOptions(node: RawConfigNode, path: string): Record<string, string> {
   const options: Record<string, string> = {};
   for (const key in node) {
     if (KNOWN_KEYS.has(key)) continue;
     const value = node[key];
     if (value === undefined || value === null) continue;
-    options[camelCase(key)] = typeof value === "string" ? value : JSON.stringify(value);
+    const option = camelCase(key);
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    options[option] = isProviderOption(option) ? checkProviderOption(option, text, `${path}.${key}`) : text;
   }
   return Object.freeze(options);
+}
+
+/** A virtual key's secret goes only to its own host: no custom host or host option may sit next to one. */
+function checkVirtualKeyHost(node: RawConfigNode, settings: Inherited, options: Record<string, string>, path: string) {
+  if (node.virtual_key && settings.customHost) throw virtualKeyHostOverride(`${path}.custom_host`);
+  const hostOption = node.virtual_key ? hostOptionIn(options) : undefined;
+  if (hostOption) throw virtualKeyHostOverride(`${path}.${hostOption}`);
+  const embedding = settings.cache?.embedding;
+  if (embedding?.virtualKey && embedding.customHost)
+    throw virtualKeyHostOverride(`${path}.cache.embedding.custom_host`);
 }
 
 function compileLeaf(node: RawConfigNode, path: string, settings: Inherited, isRoot: boolean, state: CompileState) {
   if (!isRoot && !node.provider && !node.virtual_key) {
     throw new InvalidConfigError(`${path}: a target needs "provider" or "virtual_key" (or "targets")`, path);
   }
+  const options = providerOptions(node, path);
+  checkVirtualKeyHost(node, settings, options, path);
   if (settings.customHost) state.customHosts.add(settings.customHost);
   const embeddingHost = settings.cache?.embedding?.customHost;
   if (embeddingHost) state.customHosts.add(embeddingHost);
@@ -141,7 +162,7 @@ function compileLeaf(node: RawConfigNode, path: string, settings: Inherited, isR
     virtualKey: node.virtual_key,
     customHost: settings.customHost,
     fromHeaders: isRoot && !node.provider && !node.virtual_key,
-    options: providerOptions(node),
+    options,
     overrideParams: settings.overrideParams,
     retry: settings.retry,
     requestTimeoutMs: settings.requestTimeoutMs,

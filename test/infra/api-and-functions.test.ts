@@ -135,7 +135,7 @@ describe("Lambda functions", () => {
   });
 
   it.each([
-    ["gateway", ["TABLE_NAME", "KMS_KEY_ID", "LOG_STREAM_NAME", "LOG_BODIES"]],
+    ["gateway", ["TABLE_NAME", "KMS_KEY_ID", "LOG_STREAM_NAME", "LOG_BODIES", "GATEWAY_SELF_HOSTS"]],
     ["admin", ["TABLE_NAME", "KMS_KEY_ID", "ADMIN_KEY_SECRET_ARN"]],
     [
       "analytics",
@@ -165,6 +165,15 @@ describe("Lambda functions", () => {
     expect(fn.Properties).toMatchObject({
       Environment: { Variables: { CUSTOM_HOST_ALLOWLIST: "10.0.0.0/8,llm.local", LOG_BODIES: "true" } },
     });
+  });
+
+  it("tells the gateway its own API host (never an upstream, seed of the hop mark), without a dependency cycle", () => {
+    const fn = template.toJSON().Resources[functionIds.gateway] as CfnResource;
+    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const restApiId = logicalIdOf(template, "AWS::ApiGateway::RestApi", "ApiRestApi");
+
+    expect(JSON.stringify(variables.GATEWAY_SELF_HOSTS)).toContain(`{"Ref":"${restApiId}"}`);
+    expect(JSON.stringify(variables.GATEWAY_SELF_HOSTS)).toContain(".execute-api.");
   });
 
   it("bundles each handler with the local esbuild into minified ESM with a require shim and a source map", () => {

@@ -12,6 +12,8 @@ import { s3 } from "../support/moto-s3";
  * with the functions' environment set as the stack sets it. Returns a gateway key made through the admin core.
  */
 export const LOG_BUCKET = "gateway-logs";
+/** The API host the stack passes to the gateway (GATEWAY_SELF_HOSTS). */
+export const SELF_HOST = "gw123.execute-api.us-east-1.amazonaws.com";
 const ROOT_KEY = "pk-root-lambda-suite-root-key-0000000000000000";
 
 export async function provisionOnMoto(): Promise<{ apiKey: string; workspaceId: string }> {
@@ -24,6 +26,7 @@ export async function provisionOnMoto(): Promise<{ apiKey: string; workspaceId: 
     TABLE_NAME: "gateway",
     LOG_STREAM_NAME: "gateway-request-logs",
     CUSTOM_HOST_ALLOWLIST: "loopback",
+    GATEWAY_SELF_HOSTS: SELF_HOST,
     POWERTOOLS_LOG_LEVEL: "SILENT",
   });
   await ensureTable(new DynamoDBClient(cfg), "gateway");

@@ -1,10 +1,11 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHostGuard } from "../../shared/http/host-guard";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { lambdaContext, restApiEvent } from "../support/api-gateway-event";
 import { readNdjsonRows } from "../support/moto-s3";
 import { ResponseSink } from "../support/response-sink";
-import { LOG_BUCKET, provisionOnMoto } from "./gateway-lambda-setup";
+import { LOG_BUCKET, provisionOnMoto, SELF_HOST } from "./gateway-lambda-setup";
 
 type StreamingHandler = (event: APIGatewayProxyEvent, stream: ResponseSink, context: Context) => Promise<void>;
 
@@ -174,6 +175,41 @@ describe("gateway Lambda handler (response streaming through middy)", () => {
     await handler(event, sink, lambdaContext());
     expect(sink.prelude?.statusCode).toBe(400);
     expect(sink.text()).toContain("custom_host_forbidden");
+  });
+
+  // Requests never come back to the gateway: its own hosts are refused, and its hop mark is recognised.
+  async function callWith(headers: Record<string, string>, host?: string) {
+    const sink = new ResponseSink();
+    const event = restApiEvent({
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: {
+        "x-portkey-api-key": apiKey,
+        Authorization: "Bearer sk-live-1",
+        "x-portkey-provider": "openai",
+        ...(host ? { Host: host } : {}),
+        ...headers,
+      },
+      body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }] }),
+    });
+    await handler(event, sink, lambdaContext());
+    return { status: sink.prelude?.statusCode, body: sink.text() };
+  }
+
+  it.each([
+    ["the API host the stack passes (GATEWAY_SELF_HOSTS)", `https://${SELF_HOST}/prod/v1`, undefined],
+    ["a domain the API is called on (requestContext.domainName)", "https://llm.example.org/v1", "llm.example.org"],
+  ])("refuses %s as a custom host with a 400", async (_what, customHost, calledOn) => {
+    const reply = await callWith({ "x-portkey-custom-host": customHost }, calledOn);
+    expect(reply.status).toBe(400);
+    expect(reply.body).toContain("custom_host_forbidden");
+  });
+
+  it("answers 508 to a request carrying this deployment's hop mark (same in every instance)", async () => {
+    const hop = createHostGuard(undefined, { hopSeed: SELF_HOST }).hopId;
+    const reply = await callWith({ "x-portkey-hop": hop, "x-portkey-custom-host": fake.baseUrl });
+    expect(reply.status).toBe(508);
+    expect(reply.body).toContain("loop_detected");
   });
 });
 

@@ -29,6 +29,7 @@ export function restApiEvent(input: {
     requestContext: {
       accountId: "123456789012",
       apiId: "abc123",
+      domainName: headers.Host,
       authorizer: null,
       protocol: "HTTP/1.1",
       httpMethod: input.method,

@@ -61,6 +61,23 @@ describe("readPortkeyHeaders", () => {
     expect(h.traceId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("never forwards hop-by-hop headers, x-portkey-* headers or a gateway key; refuses a control character", () => {
+    const h = readPortkeyHeaders({
+      authorization: "Bearer pk-gw-0123456789abcdef.secret",
+      connection: "keep-alive, x-listed",
+      "x-portkey-forward-headers": "authorization, te, upgrade, x-listed, x-portkey-trace-id, x-team",
+      te: "trailers",
+      upgrade: "h2c",
+      "x-listed": "1",
+      "x-portkey-trace-id": "t",
+      "x-team": "blue",
+    });
+    expect(h.forwardHeaders).toEqual({ "x-team": "blue" });
+    expect(h.bearer).toBeUndefined();
+    const bad = () => readPortkeyHeaders({ "x-portkey-forward-headers": "x-team", "x-team": "a\u0000b" });
+    expect(bad).toThrow(expect.objectContaining({ statusCode: 400, code: "invalid_header_value", param: "x-team" }));
+  });
+
   it.each([
     ["x-portkey-metadata", "[1,2]"],
     ["x-portkey-metadata", "{bad"],

@@ -168,6 +168,29 @@ describe("bedrock", () => {
     expect(thrown(() => adapter.toRequest(ctx(hello, { options: {} }))).message).toContain("x-portkey-aws-region");
   });
 
+  it("never builds a host from a region that is not one, wherever it comes from (target or AWS_REGION)", () => {
+    const fromTarget = thrown(() =>
+      createBedrockAdapter({ env: {} }).toRequest(ctx(hello, { options: { awsRegion: "x@127.0.0.1:9/#" } })),
+    );
+    expect(fromTarget).toMatchObject({ statusCode: 400, code: "invalid_provider_option", param: "awsRegion" });
+    const fromEnv = thrown(() =>
+      createBedrockAdapter({ env: { AWS_REGION: "evil.example.com/#" } }).toRequest(ctx(hello, { options: {} })),
+    );
+    expect(fromEnv.code).toBe("invalid_provider_option");
+  });
+
+  it("never signs with the role's credentials for a custom host the request names (a virtual key's host may)", async () => {
+    const adapter = createBedrockAdapter({ env: { AWS_ACCESS_KEY_ID: "AKIAENV", AWS_SECRET_ACCESS_KEY: "s" } });
+    const named = ctx(hello, { apiKey: undefined, customHost: "https://collector.example.com", options: region });
+    await expect(adapter.sign?.(adapter.toRequest(named), named)).rejects.toMatchObject({
+      statusCode: 400,
+      code: "custom_host_with_ambient_credentials",
+    });
+    const stored = ctx(hello, { ...named.target, virtualKey: "bedrock-vpce" });
+    const signed = await adapter.sign?.(adapter.toRequest(stored), stored);
+    expect(signed?.headers.authorization).toContain("Credential=AKIAENV/");
+  });
+
   it("refuses image URLs (Converse takes bytes) and tool_choice none", () => {
     const adapter = createBedrockAdapter({ env: {} });
     const image = { role: "user", content: [{ type: "image_url", image_url: { url: "https://x/y.png" } }] };
@@ -256,6 +279,16 @@ describe("azure-openai", () => {
     expect(emb.url).toContain("/deployments/gpt4o/embeddings?api-version=");
   });
 
+  it.each([
+    ["resourceName", "evil.example.com#"],
+    ["resourceName", "x@127.0.0.1:9/#"],
+    ["deploymentId", ".."],
+    ["apiVersion", "2024-10-21&api-key=x"],
+  ])("refuses the option %s = %s (from any source) with a 400 before building the URL", (key, value) => {
+    const err = thrown(() => azureOpenAIAdapter.toRequest(ctx(hello, { options: { ...options, [key]: value } })));
+    expect(err).toMatchObject({ statusCode: 400, code: "invalid_provider_option", param: key });
+  });
+
   it("refuses a missing api version with a 400 naming the header", () => {
     const err = thrown(() =>
       azureOpenAIAdapter.toRequest(ctx(hello, { options: { ...options, apiVersion: undefined } })),
@@ -275,5 +308,15 @@ describe("readProviderOptions", () => {
         "x-other": "1",
       }),
     ).toEqual({ resourceName: "acme", awsRegion: "eu-west-1" });
+  });
+
+  it("refuses a control character (400 invalid_header_value) and a region that is not one (invalid_provider_option)", () => {
+    expect(thrown(() => readProviderOptions({ "x-portkey-anthropic-beta": "a\u0001b" })).code).toBe(
+      "invalid_header_value",
+    );
+    expect(thrown(() => readProviderOptions({ "x-portkey-aws-region": "us-east-1.evil.com" })).code).toBe(
+      "invalid_provider_option",
+    );
+    expect(readProviderOptions({ "x-portkey-aws-region": "us-gov-west-1" })).toEqual({ awsRegion: "us-gov-west-1" });
   });
 });

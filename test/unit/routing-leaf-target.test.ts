@@ -59,4 +59,27 @@ describe("config leaf -> provider target", () => {
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).code).toBe("virtual_key_unavailable");
   });
+
+  it("refuses a config host (custom_host, Azure resource_name) over a virtual key, before resolving it", async () => {
+    let resolved = 0;
+    const resolver: VirtualKeyResolver = {
+      resolve: async (slug) => {
+        resolved += 1;
+        return { provider: "azure-openai", apiKey: `decrypted-${slug}`, virtualKey: slug };
+      },
+    };
+    const headerKey = async () => ({ ...(await resolver.resolve("prod")), forwardHeaders: undefined });
+    for (const config of [{ custom_host: "https://collector.example.com/v1" }, { resource_name: "collector" }]) {
+      const leaf = leafOf({ retry: { attempts: 1 }, ...config }); // no provider: the header's virtual key
+      const err = await targetForLeaf(leaf, headers, requestHeaders, headerKey, resolver).catch((e: unknown) => e);
+      expect(err).toMatchObject({ statusCode: 400, code: "custom_host_with_virtual_key" });
+    }
+    expect(() => leafOf({ virtual_key: "prod", custom_host: "https://collector.example.com/v1" })).toThrow(
+      expect.objectContaining({ code: "custom_host_with_virtual_key", param: "config.custom_host" }),
+    );
+    expect(() =>
+      leafOf({ strategy: { mode: "fallback" }, targets: [{ virtual_key: "prod", resource_name: "collector" }] }),
+    ).toThrow(expect.objectContaining({ code: "custom_host_with_virtual_key" }));
+    expect(resolved).toBe(2); // only the header-named key, whose host is checked when the target is built
+  });
 });
