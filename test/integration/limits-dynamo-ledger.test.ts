@@ -10,7 +10,8 @@ const TABLE = "gateway-limits-test";
 
 const backends = useLimitBackends(TABLE);
 
-describe.each(backends)("DynamoDB usage ledger on $name", (backend) => {
+// 200 serialised flows against moto take ~20 s on an idle 2-core box: room for a loaded one.
+describe.each(backends)("DynamoDB usage ledger on $name", { timeout: 120_000 }, (backend) => {
   function ledgerAt(nowMs: () => number) {
     return new BudgetLedger({
       backend: new DynamoLedgerBackend(backend.client(), TABLE, nowMs),
