@@ -25,7 +25,7 @@ const feedbackItemSchema = z
     path: ["trace_id"],
   });
 
-const feedbackBodySchema = z.union([feedbackItemSchema, z.array(feedbackItemSchema).min(1).max(100)]);
+export const feedbackBodySchema = z.union([feedbackItemSchema, z.array(feedbackItemSchema).min(1).max(100)]);
 
 export const feedbackUpdateSchema = z.object({
   value: z.number().int().min(-10).max(10).optional(),
