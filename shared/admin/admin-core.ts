@@ -1,6 +1,6 @@
 import { ANALYTICS_ROUTES } from "../analytics/analytics-core";
 import { renderError } from "../core/errors";
-import type { ApiRoute } from "../http/api-route";
+import { type ApiRoute, routeBuilders } from "../http/api-route";
 import { createApiRouter, readRouteInput } from "../http/api-router";
 import { openApiDocument } from "../http/openapi";
 import type { CoreHandler, CoreRequest, CoreResponse } from "../http/types";
@@ -31,15 +31,14 @@ function apiDocument(): string {
 /** Every route the admin function serves: the admin API plus its public description. */
 export const ADMIN_FUNCTION_ROUTES: readonly ApiRoute<AdminContext>[] = [
   ...ADMIN_ROUTES,
-  {
+  routeBuilders<AdminContext>().publicRoute({
     method: "GET",
     path: OPENAPI_PATH,
     operationId: "getOpenApiDocument",
     summary: "This API's OpenAPI 3.1 description (public: it holds no data)",
     tag: "meta",
-    auth: "public",
     handle: async () => ({ status: 200, headers: { "content-type": "application/json" }, body: apiDocument() }),
-  },
+  }),
 ];
 
 /**
