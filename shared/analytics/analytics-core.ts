@@ -183,12 +183,20 @@ async function putFeedback(
 
 const { route, publicRoute } = routeBuilders<AnalyticsContext>();
 
+/** `users/requests` -> `UsersRequests` (operation ids are identifiers). */
+function pascal(name: string): string {
+  return name
+    .split(/[-/_]/)
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join("");
+}
+
 function graphRoute(name: string) {
   const canonical = GRAPH_ALIASES[name] ?? name;
   return route({
     method: "GET",
     path: `/v1/analytics/graphs/${name}`,
-    operationId: `getGraph:${name}`,
+    operationId: `getGraph${pascal(name)}${canonical === name ? "" : "Alias"}`,
     summary: canonical === name ? `Time series and summary: ${name}` : `Alias of graphs/${canonical}`,
     tag: "analytics",
     auth: "analytics",
@@ -201,7 +209,7 @@ function groupRoute([name, dimension]: [string, GroupDimension]) {
   return route({
     method: "GET",
     path: `/v1/analytics/groups/${name}`,
-    operationId: `getGroups:${name}`,
+    operationId: `getGroupsBy${pascal(name)}`,
     summary: `Requests, cost, tokens and latency grouped by ${dimension}`,
     tag: "analytics",
     auth: "analytics",
@@ -243,7 +251,7 @@ export const ANALYTICS_ROUTES: readonly ApiRoute<AnalyticsContext>[] = [
   route({
     method: "GET",
     path: "/v1/analytics/groups/metadata/{key}",
-    operationId: "getGroups:metadata",
+    operationId: "getGroupsByMetadataKey",
     summary: "Requests, cost, tokens and latency grouped by one metadata key",
     tag: "analytics",
     auth: "analytics",
