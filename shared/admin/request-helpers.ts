@@ -2,16 +2,10 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { BadRequestError, ConflictError, NotFoundError, PermissionError } from "../core/errors";
 import type { Principal } from "../core/principal";
-import { parseJsonBody, parseQuery } from "../http/api-router";
 import { intParam, textParam } from "../http/query-params";
 import type { CoreRequest } from "../http/types";
 import type { ControlStore } from "../store/control-store";
 import type { PageRequest, SlugKind } from "../store/types";
-
-/** Parses the body as JSON and validates it; problems become 400s naming the offending field. */
-export function parseBody<S extends z.ZodType>(req: CoreRequest, schema: S): z.output<S> {
-  return parseJsonBody(req.body, schema);
-}
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
@@ -47,11 +41,6 @@ export function withPage<Q extends { limit: number | undefined; page_size: numbe
 export const listQuery = listFields.transform(withPage);
 
 export type ListQuery = z.output<typeof listQuery>;
-
-/** `limit`/`page_size` and `cursor` of a list request, validated like `listQuery`. */
-export function parsePage(query: URLSearchParams): PageRequest {
-  return parseQuery(listQuery, query).page;
-}
 
 export function listResponse<T>(data: readonly T[], nextCursor: string | undefined): Record<string, unknown> {
   return {

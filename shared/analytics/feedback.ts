@@ -41,14 +41,6 @@ function stringifyMetadata(metadata: Record<string, string | number | boolean> |
   return out;
 }
 
-export function parseJsonBody(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch {
-    throw new BadRequestError("The request body must be JSON.");
-  }
-}
-
 function issueMessage(error: z.ZodError): string {
   const issue = error.issues[0];
   return issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : "Invalid feedback.";
@@ -72,12 +64,6 @@ export function feedbackRows(body: unknown, principal: Principal, nowMs: number)
     feedback_value: item.value,
     feedback_weight: item.weight ?? 1,
   }));
-}
-
-export function parseFeedbackUpdate(body: unknown): FeedbackUpdate {
-  const parsed = feedbackUpdateSchema.safeParse(body);
-  if (!parsed.success) throw new BadRequestError(issueMessage(parsed.error));
-  return parsed.data;
 }
 
 export { stringifyMetadata };
