@@ -1,20 +1,35 @@
+import { ADMIN_FUNCTION_ROUTES } from "./admin/admin-core";
+import { ANALYTICS_ROUTES } from "./analytics/analytics-core";
+import { DATA_PLANE_ROUTES, HEALTH_PATH } from "./gateway/endpoints";
+import { type ApiResource, createResourceResolver, type DeclaredRoute, deriveResources } from "./http/api-resources";
+import { PROMPT_GATEWAY_ROUTES } from "./prompts/with-prompts";
+
 /**
- * Which function serves a path. The CDK stack routes the same prefixes to the same functions; the local runtime
- * uses this table to host all three behind one port.
+ * Which function serves a path, derived from the tables that declare the routes: the data plane
+ * (shared/gateway/endpoints.ts, the prompt render/completions routes), the admin API (shared/admin/admin-api.ts)
+ * and the analytics API (shared/analytics/analytics-core.ts). The CDK stack creates exactly `API_RESOURCES`; the
+ * local runtime resolves paths over the same resources, so both send a path to the same function.
  */
 export type FunctionName = "gateway" | "admin" | "analytics";
 
-const ADMIN_PREFIXES = ["/v1/admin", "/v1/virtual-keys", "/v1/configs", "/v1/api-keys", "/v1/guardrails", "/v1/usage"];
-const ANALYTICS_PREFIXES = ["/v1/logs", "/v1/analytics", "/v1/feedback", "/dashboard"];
+export const DECLARED_ROUTES: readonly DeclaredRoute<FunctionName>[] = [
+  { method: "GET", path: HEALTH_PATH, fn: "gateway" },
+  ...[...DATA_PLANE_ROUTES].map(([path, route]) => ({ method: route.method, path, fn: "gateway" as const })),
+  ...PROMPT_GATEWAY_ROUTES.map((route) => ({ ...route, fn: "gateway" as const })),
+  ...ADMIN_FUNCTION_ROUTES.map(({ method, path }) => ({ method, path, fn: "admin" as const })),
+  ...ANALYTICS_ROUTES.map(({ method, path }) => ({ method, path, fn: "analytics" as const })),
+];
 
-function under(path: string, prefix: string): boolean {
-  return path === prefix || path.startsWith(`${prefix}/`);
-}
+/**
+ * The API Gateway resources (each with `ANY`). Paths under `/v1` that no table declares go to the gateway, whose
+ * answer for an unknown path is OpenAI's 404.
+ */
+export const API_RESOURCES: readonly ApiResource<FunctionName>[] = deriveResources(DECLARED_ROUTES, "gateway");
 
+/** The resource API Gateway picks for a path (undefined: none matches). */
+export const resourceForPath = createResourceResolver(API_RESOURCES);
+
+/** The function API Gateway sends `path` to; the gateway for a path no resource matches. */
 export function functionForPath(path: string): FunctionName {
-  // Prompts: rendering and completions are data plane; managing prompts is the admin API.
-  if (under(path, "/v1/prompts")) return /\/(completions|render)$/.test(path) ? "gateway" : "admin";
-  for (const p of ADMIN_PREFIXES) if (under(path, p)) return "admin";
-  for (const p of ANALYTICS_PREFIXES) if (under(path, p)) return "analytics";
-  return "gateway";
+  return resourceForPath(path)?.target ?? "gateway";
 }

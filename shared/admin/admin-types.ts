@@ -1,6 +1,7 @@
 import type { KeyHasher } from "../auth/gateway-key";
 import type { Authenticator, Principal } from "../core/principal";
 import type { SecretCipher } from "../crypto/secret-cipher";
+import type { RouteInput } from "../http/api-route";
 import type { CoreRequest, CoreResponse } from "../http/types";
 import type { BudgetScope } from "../limits/limit-types";
 import type { UsageSnapshot } from "../limits/usage-ledger";
@@ -46,14 +47,18 @@ export interface UsageReader {
   current(scope: BudgetScope): Promise<UsageSnapshot>;
 }
 
-/** What a route handler receives. */
-export interface RouteContext {
+/** What every admin handler receives besides its validated input. */
+export interface AdminContext {
   readonly req: CoreRequest;
   readonly principal: Principal;
-  /** Path parameters in order of the route's capture groups. */
-  readonly params: readonly string[];
   readonly deps: AdminCoreDeps;
   readonly now: () => number;
 }
+
+/**
+ * What a route handler receives: `body` and `query` as its route's schemas output them (see admin-api.ts), and the
+ * path parameters, percent-decoded, in the order of the route's `{name}` segments.
+ */
+export type RouteContext<B = unknown, Q = unknown> = AdminContext & RouteInput<Q, B>;
 
 export type RouteHandler = (ctx: RouteContext) => Promise<CoreResponse>;

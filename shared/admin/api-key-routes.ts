@@ -10,10 +10,9 @@ import {
   checkVersion,
   expectedVersion,
   iso,
+  type ListQuery,
   listResponse,
-  parseBody,
   parseExpiry,
-  parsePage,
   targetWorkspace,
 } from "./request-helpers";
 
@@ -26,7 +25,7 @@ const defaultsSchema = z.object({
 });
 const expirySchema = z.union([z.string().min(1), z.number().positive()]);
 
-const createSchema = z.object({
+export const createSchema = z.object({
   name: z.string().min(1).max(100),
   description: z.string().max(1000).optional(),
   workspace_id: z.string().min(1).optional(),
@@ -39,7 +38,7 @@ const createSchema = z.object({
   "sub-type": z.string().optional(),
 });
 
-const updateSchema = z.object({
+export const updateSchema = z.object({
   name: z.string().min(1).max(100).optional(),
   description: z.string().max(1000).nullable().optional(),
   scopes: scopesSchema.optional(),
@@ -102,8 +101,8 @@ export async function visibleKey(ctx: RouteContext): Promise<ApiKeyRecord> {
   return key;
 }
 
-export async function createApiKey(ctx: RouteContext): Promise<CoreResponse> {
-  const body = parseBody(ctx.req, createSchema);
+export async function createApiKey(ctx: RouteContext<z.output<typeof createSchema>>): Promise<CoreResponse> {
+  const body = ctx.body;
   // The Portkey SDK builds `/api-keys/${type}/${subType}` even when they are unset ("undefined").
   const segment = (value: string | undefined) => (value === undefined || value === "undefined" ? undefined : value);
   const type = segment(ctx.params[0]) ?? segment(body.type) ?? "workspace";
@@ -141,8 +140,8 @@ export async function createApiKey(ctx: RouteContext): Promise<CoreResponse> {
   return jsonResponse(200, { ...presentApiKey(saved), key: fresh.key });
 }
 
-export async function listApiKeys(ctx: RouteContext): Promise<CoreResponse> {
-  const page = parsePage(ctx.req.query);
+export async function listApiKeys(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
+  const page = ctx.query.page;
   const workspaceId = await targetWorkspace(
     ctx.principal,
     ctx.req.query.get("workspace_id") ?? undefined,
@@ -156,8 +155,8 @@ export async function getApiKey(ctx: RouteContext): Promise<CoreResponse> {
   return jsonResponse(200, presentApiKey(await visibleKey(ctx)));
 }
 
-export async function updateApiKey(ctx: RouteContext): Promise<CoreResponse> {
-  const body = parseBody(ctx.req, updateSchema);
+export async function updateApiKey(ctx: RouteContext<z.output<typeof updateSchema>>): Promise<CoreResponse> {
+  const body = ctx.body;
   const current = await visibleKey(ctx);
   const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "API key");
   const { description: _d, defaults: _f, expiresAt: _e, ...rest } = current;

@@ -8,10 +8,9 @@ import {
   checkVersion,
   expectedVersion,
   iso,
+  type ListQuery,
   listResponse,
   newSlug,
-  parseBody,
-  parsePage,
   targetWorkspace,
   workspaceNotFound,
   workspaceOfSlug,
@@ -19,7 +18,7 @@ import {
 
 const flag = z.union([z.boolean(), z.literal(0), z.literal(1)]).optional();
 
-const createSchema = z.object({
+export const createSchema = z.object({
   name: z.string().min(1).max(100),
   config: z.unknown(),
   isDefault: flag,
@@ -28,7 +27,7 @@ const createSchema = z.object({
   slug: z.string().optional(),
 });
 
-const updateSchema = z.object({
+export const updateSchema = z.object({
   name: z.string().min(1).max(100).optional(),
   config: z.unknown().optional(),
   status: z.enum(["active", "archived"]).optional(),
@@ -98,8 +97,8 @@ async function visibleConfig(ctx: RouteContext): Promise<SavedConfig> {
   return config;
 }
 
-export async function createConfig(ctx: RouteContext): Promise<CoreResponse> {
-  const body = parseBody(ctx.req, createSchema);
+export async function createConfig(ctx: RouteContext<z.output<typeof createSchema>>): Promise<CoreResponse> {
+  const body = ctx.body;
   const workspaceId = await targetWorkspace(ctx.principal, body.workspace_id, ctx.deps.store);
   const configJson = validated(ctx, body.config);
   const now = ctx.now();
@@ -120,8 +119,8 @@ export async function createConfig(ctx: RouteContext): Promise<CoreResponse> {
   return jsonResponse(200, presentConfig(saved, ws));
 }
 
-export async function listConfigs(ctx: RouteContext): Promise<CoreResponse> {
-  const page = parsePage(ctx.req.query);
+export async function listConfigs(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
+  const page = ctx.query.page;
   const requested = ctx.req.query.get("workspace_id") ?? undefined;
   const workspaceId = await targetWorkspace(ctx.principal, requested, ctx.deps.store);
   const [result, ws] = await Promise.all([
@@ -157,8 +156,8 @@ export async function getConfig(ctx: RouteContext): Promise<CoreResponse> {
   return jsonResponse(200, presentConfig(asOf, ws));
 }
 
-export async function updateConfig(ctx: RouteContext): Promise<CoreResponse> {
-  const body = parseBody(ctx.req, updateSchema);
+export async function updateConfig(ctx: RouteContext<z.output<typeof updateSchema>>): Promise<CoreResponse> {
+  const body = ctx.body;
   const current = await visibleConfig(ctx);
   const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Config");
   const next: SavedConfig = {

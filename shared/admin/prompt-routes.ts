@@ -3,14 +3,14 @@ import { type CoreResponse, jsonResponse } from "../http/types";
 import { parsePromptReference, pickVersion, promptNotFound } from "../prompts/prompt-reference";
 import {
   CONTENT_FIELDS,
-  createPromptSchema,
+  type CreatePromptBody,
   MAX_JSON_BYTES,
   mergeContent,
+  type PublishPromptBody,
   presentPrompt,
   presentPromptSummary,
   presentPromptVersion,
-  publishPromptSchema,
-  updatePromptSchema,
+  type UpdatePromptBody,
 } from "../prompts/prompt-shapes";
 import { compilePromptContent } from "../prompts/prompt-template";
 import type { PromptContent, SavedPrompt } from "../store/types";
@@ -19,10 +19,9 @@ import {
   checkSlug,
   checkVersion,
   expectedVersion,
+  type ListQuery,
   listResponse,
   newSlug,
-  parseBody,
-  parsePage,
   targetWorkspace,
 } from "./request-helpers";
 
@@ -103,8 +102,8 @@ function changed(ctx: RouteContext, head: SavedPrompt): void {
   ctx.deps.onChange?.promptChanged?.(head.workspaceId, head.slug);
 }
 
-export async function createPrompt(ctx: RouteContext): Promise<CoreResponse> {
-  const body = parseBody(ctx.req, createPromptSchema);
+export async function createPrompt(ctx: RouteContext<CreatePromptBody>): Promise<CoreResponse> {
+  const body = ctx.body;
   const workspaceId = await targetWorkspace(ctx.principal, body.workspace_id, ctx.deps.store);
   const slug = body.slug === undefined ? newSlug("pp-", body.name) : checkSlug(body.slug, "slug");
   if (RESERVED_SLUGS.has(slug)) throw new BadRequestError(`'${slug}' is reserved.`, { param: "slug" });
@@ -128,8 +127,8 @@ export async function createPrompt(ctx: RouteContext): Promise<CoreResponse> {
 }
 
 /** `GET /v1/prompts`; `collection_id` and `search` (name or slug contains) filter each page. */
-export async function listPrompts(ctx: RouteContext): Promise<CoreResponse> {
-  const page = parsePage(ctx.req.query);
+export async function listPrompts(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
+  const page = ctx.query.page;
   const requested = ctx.req.query.get("workspace_id") ?? undefined;
   const workspaceId = await targetWorkspace(ctx.principal, requested, ctx.deps.store);
   const collection = ctx.req.query.get("collection_id");
@@ -150,8 +149,8 @@ export async function getPrompt(ctx: RouteContext): Promise<CoreResponse> {
 }
 
 /** `PUT /v1/prompts/{id}`: content fields make a new version (unnamed fields are kept); publishing is separate. */
-export async function updatePrompt(ctx: RouteContext): Promise<CoreResponse> {
-  const body = parseBody(ctx.req, updatePromptSchema);
+export async function updatePrompt(ctx: RouteContext<UpdatePromptBody>): Promise<CoreResponse> {
+  const body = ctx.body;
   const current = await writablePrompt(ctx);
   const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Prompt");
   const newContent = CONTENT_FIELDS.some((field) => body[field] !== undefined);
@@ -198,8 +197,8 @@ function stripContent(head: Omit<SavedPrompt, "collectionId">): Omit<SavedPrompt
 }
 
 /** `PUT /v1/prompts/{id}/makeDefault` (SDK `prompts.publish`): which version runs without a `@` suffix. */
-export async function publishPrompt(ctx: RouteContext): Promise<CoreResponse> {
-  const body = parseBody(ctx.req, publishPromptSchema);
+export async function publishPrompt(ctx: RouteContext<PublishPromptBody>): Promise<CoreResponse> {
+  const body = ctx.body;
   const current = await writablePrompt(ctx);
   await contentOf(ctx, current, body.version);
   const saved =
@@ -224,8 +223,8 @@ export async function deletePrompt(ctx: RouteContext): Promise<CoreResponse> {
 }
 
 /** `GET /v1/prompts/{id}/versions`, oldest first, paginated like every list. */
-export async function listPromptVersions(ctx: RouteContext): Promise<CoreResponse> {
-  const page = parsePage(ctx.req.query);
+export async function listPromptVersions(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
+  const page = ctx.query.page;
   const head = await writablePrompt(ctx);
   const result = await ctx.deps.store.listPromptVersions(head.workspaceId, head.slug, page);
   return jsonResponse(

@@ -1,52 +1,46 @@
 import { randomBytes } from "node:crypto";
-import type { z } from "zod";
+import { z } from "zod";
 import { BadRequestError, ConflictError, NotFoundError, PermissionError } from "../core/errors";
 import type { Principal } from "../core/principal";
+import { intParam, textParam } from "../http/query-params";
 import type { CoreRequest } from "../http/types";
 import type { ControlStore } from "../store/control-store";
 import type { PageRequest, SlugKind } from "../store/types";
 
-/** Parses the body as JSON and validates it; problems become 400s naming the offending field. */
-export function parseBody<S extends z.ZodType>(req: CoreRequest, schema: S): z.infer<S> {
-  let value: unknown = {};
-  if (req.body.length > 0) {
-    try {
-      value = JSON.parse(req.body.toString("utf8"));
-    } catch {
-      throw new BadRequestError("Request body must be valid JSON.", { code: "invalid_json" });
-    }
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new BadRequestError("Request body must be a JSON object.", { code: "invalid_json" });
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const param = issue?.path.map(String).join(".") || null;
-    throw new BadRequestError(`${param ?? "body"}: ${issue?.message ?? "invalid value"}`, { param });
-  }
-  return parsed.data;
-}
-
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
+const MAX_CURSOR_CHARS = 2048;
 
-/** `limit` (alias Portkey's `page_size`), 1..100, default 50; `cursor` from the previous page. */
-export function parsePage(query: URLSearchParams): PageRequest {
-  const raw = query.get("limit") ?? query.get("page_size");
-  const limit = raw === null ? DEFAULT_PAGE_SIZE : Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new BadRequestError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`, { param: "limit" });
-  }
-  const currentPage = query.get("current_page");
-  if (currentPage !== null && currentPage !== "0" && currentPage !== "1") {
-    throw new BadRequestError("Page numbers are not supported; pass the next_cursor of the previous page as cursor.", {
-      param: "current_page",
-    });
-  }
-  const cursor = query.get("cursor") ?? undefined;
-  return cursor === undefined || cursor === "" ? { limit } : { limit, cursor };
+/** `workspace_id`: which workspace the root key acts on (a workspace key may only name its own). */
+export const workspaceQuery = z.object({ workspace_id: textParam(128) });
+
+const LIST_FIELDS = {
+  limit: intParam("limit", 1, MAX_PAGE_SIZE),
+  page_size: intParam("page_size", 1, MAX_PAGE_SIZE),
+  cursor: textParam(MAX_CURSOR_CHARS),
+  current_page: z
+    .enum(["0", "1"], { error: "Page numbers are not supported; pass the next_cursor of the previous page as cursor." })
+    .optional(),
+};
+
+/**
+ * An admin list's query: `limit` (alias Portkey's `page_size`), 1..100, default 50; `cursor` from the previous
+ * page's `next_cursor` (keyset pagination: page numbers are refused, except Portkey's `current_page` 0 or 1);
+ * `workspace_id`. Extend `listFields` and finish with `.transform(withPage)` for lists with more parameters.
+ */
+export const listFields = workspaceQuery.extend(LIST_FIELDS);
+
+/** Adds the parsed `page` next to the list parameters. */
+export function withPage<Q extends { limit: number | undefined; page_size: number | undefined; cursor?: string }>(
+  q: Q,
+): Q & { page: PageRequest } {
+  const limit = q.limit ?? q.page_size ?? DEFAULT_PAGE_SIZE;
+  return { ...q, page: q.cursor === undefined ? { limit } : { limit, cursor: q.cursor } };
 }
+
+export const listQuery = listFields.transform(withPage);
+
+export type ListQuery = z.output<typeof listQuery>;
 
 export function listResponse<T>(data: readonly T[], nextCursor: string | undefined): Record<string, unknown> {
   return {

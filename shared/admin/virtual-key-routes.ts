@@ -10,10 +10,9 @@ import {
   checkVersion,
   expectedVersion,
   iso,
+  type ListQuery,
   listResponse,
   newSlug,
-  parseBody,
-  parsePage,
   targetWorkspace,
   workspaceOfSlug,
 } from "./request-helpers";
@@ -46,13 +45,13 @@ const fieldsSchema = z.object({
   workspace_id: z.string().min(1).optional(),
 });
 
-const createSchema = fieldsSchema.extend({
+export const createSchema = fieldsSchema.extend({
   name: z.string().min(1).max(100),
   provider: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "provider must be a lower-case provider id"),
   slug: z.string().optional(),
 });
 
-const updateSchema = fieldsSchema.extend({
+export const updateSchema = fieldsSchema.extend({
   name: z.string().min(1).max(100).optional(),
   status: z.enum(["active", "disabled"]).optional(),
   expected_version: z.number().int().min(1).optional(),
@@ -127,8 +126,8 @@ export async function visibleVirtualKey(ctx: RouteContext): Promise<VirtualKeyRe
   return vk;
 }
 
-export async function createVirtualKey(ctx: RouteContext): Promise<CoreResponse> {
-  const body = parseBody(ctx.req, createSchema);
+export async function createVirtualKey(ctx: RouteContext<z.output<typeof createSchema>>): Promise<CoreResponse> {
+  const body = ctx.body;
   const workspaceId = await targetWorkspace(ctx.principal, body.workspace_id, ctx.deps.store);
   const slug = body.slug === undefined ? newSlug("", body.name) : checkSlug(body.slug, "slug");
   const secret = secretOf(body);
@@ -163,8 +162,8 @@ export async function createVirtualKey(ctx: RouteContext): Promise<CoreResponse>
   return jsonResponse(200, presentVirtualKey(saved));
 }
 
-export async function listVirtualKeys(ctx: RouteContext): Promise<CoreResponse> {
-  const page = parsePage(ctx.req.query);
+export async function listVirtualKeys(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
+  const page = ctx.query.page;
   const requested = ctx.req.query.get("workspace_id") ?? undefined;
   const workspaceId = await targetWorkspace(ctx.principal, requested, ctx.deps.store);
   const result = await ctx.deps.store.listVirtualKeys(workspaceId, page);
@@ -176,8 +175,8 @@ export async function getVirtualKey(ctx: RouteContext): Promise<CoreResponse> {
 }
 
 /** Update; any secret field rotates the secret (the whole secret bundle is replaced), the slug stays. */
-export async function updateVirtualKey(ctx: RouteContext): Promise<CoreResponse> {
-  const body = parseBody(ctx.req, updateSchema);
+export async function updateVirtualKey(ctx: RouteContext<z.output<typeof updateSchema>>): Promise<CoreResponse> {
+  const body = ctx.body;
   const current = await visibleVirtualKey(ctx);
   if (body.workspace_id !== undefined && body.workspace_id !== current.workspaceId) {
     throw new BadRequestError("A virtual key cannot move between workspaces.", { param: "workspace_id" });

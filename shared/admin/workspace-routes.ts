@@ -10,15 +10,14 @@ import {
   checkVersion,
   expectedVersion,
   iso,
+  type ListQuery,
   listResponse,
-  parseBody,
-  parsePage,
   requireRoot,
   slugify,
   workspaceNotFound,
 } from "./request-helpers";
 
-const createSchema = z.object({
+export const createSchema = z.object({
   name: z.string().min(1).max(100),
   description: z.string().max(1000).optional(),
   defaults: z.record(z.string(), z.unknown()).optional(),
@@ -27,7 +26,7 @@ const createSchema = z.object({
   log_bodies: z.boolean().optional(),
 });
 
-const updateSchema = z.object({
+export const updateSchema = z.object({
   name: z.string().min(1).max(100).optional(),
   description: z.string().max(1000).nullable().optional(),
   defaults: z.record(z.string(), z.unknown()).nullable().optional(),
@@ -63,9 +62,9 @@ export async function visibleWorkspace(ctx: RouteContext, id: string): Promise<W
   return ws;
 }
 
-export async function createWorkspace(ctx: RouteContext): Promise<CoreResponse> {
+export async function createWorkspace(ctx: RouteContext<z.output<typeof createSchema>>): Promise<CoreResponse> {
   requireRoot(ctx.principal, "create workspaces");
-  const body = parseBody(ctx.req, createSchema);
+  const body = ctx.body;
   const now = ctx.now();
   const ws: Workspace = {
     id: `ws-${slugify(body.name)}-${randomBytes(3).toString("hex")}`,
@@ -82,8 +81,8 @@ export async function createWorkspace(ctx: RouteContext): Promise<CoreResponse> 
   return jsonResponse(200, presentWorkspace(await ctx.deps.store.createWorkspace(ws)));
 }
 
-export async function listWorkspaces(ctx: RouteContext): Promise<CoreResponse> {
-  const page = parsePage(ctx.req.query);
+export async function listWorkspaces(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
+  const page = ctx.query.page;
   if (!ctx.principal.isRoot) {
     const own = await ctx.deps.store.getWorkspace(ctx.principal.workspaceId);
     return jsonResponse(200, listResponse(own === undefined ? [] : [presentWorkspace(own)], undefined));
@@ -117,8 +116,8 @@ function checkLimitsChange(ctx: RouteContext, body: z.infer<typeof updateSchema>
   }
 }
 
-export async function updateWorkspace(ctx: RouteContext): Promise<CoreResponse> {
-  const body = parseBody(ctx.req, updateSchema);
+export async function updateWorkspace(ctx: RouteContext<z.output<typeof updateSchema>>): Promise<CoreResponse> {
+  const body = ctx.body;
   const current = await visibleWorkspace(ctx, ctx.params[0] ?? "");
   checkLimitsChange(ctx, body, current);
   const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Workspace");

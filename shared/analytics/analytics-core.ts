@@ -1,16 +1,33 @@
-import { BadRequestError, MethodNotAllowedError, NotFoundError, renderError } from "../core/errors";
+import { z } from "zod";
+import { BadRequestError, NotFoundError, renderError } from "../core/errors";
 import type { Authenticator, Principal } from "../core/principal";
-import { type CoreHandler, type CoreRequest, type CoreResponse, jsonResponse } from "../http/types";
+import { type ApiRoute, routeBuilders } from "../http/api-route";
+import { createApiRouter, readRouteInput } from "../http/api-router";
+import { MAX_VALUE_LENGTH, textParam } from "../http/query-params";
+import { type CoreHandler, type CoreRequest, jsonResponse } from "../http/types";
 import type { LogSink } from "../logging/log-sink";
 import { bucketKeys, bucketStart, chooseGranularity } from "./buckets";
 import { DASHBOARD_HTML } from "./dashboard";
-import { feedbackRows, parseFeedbackUpdate, parseJsonBody, stringifyMetadata } from "./feedback";
-import { MAX_VALUE_LENGTH, parseAnalyticsFilters } from "./filters";
+import {
+  type FeedbackUpdate,
+  feedbackBodySchema,
+  feedbackRows,
+  feedbackUpdateSchema,
+  stringifyMetadata,
+} from "./feedback";
+import { type AnalyticsFilterQuery, analyticsFilterQuery, toAnalyticsFilters } from "./filters";
 import { GRAPH_ALIASES, GRAPHS } from "./graphs";
-import { groupsResponse } from "./groups-api";
+import { GROUP_PATHS, groupsQueryParams, groupsResponse } from "./groups-api";
 import { feedbackByIdQuery } from "./log-queries";
-import { logDetail, searchLogs } from "./logs-api";
-import { feedbackSeriesQuery, statusCodeSeriesQuery, summaryQuery, timeSeriesQuery } from "./query-builder";
+import { logDetail, logSearchParams, searchLogs } from "./logs-api";
+import {
+  feedbackSeriesQuery,
+  type Granularity,
+  type GroupDimension,
+  statusCodeSeriesQuery,
+  summaryQuery,
+  timeSeriesQuery,
+} from "./query-builder";
 import { num, type QueryEngine, type Row, str } from "./query-engine";
 import type { QueryScope } from "./where";
 
@@ -22,11 +39,27 @@ export interface AnalyticsCoreDeps {
   now?: () => number;
 }
 
-/** Strips the optional `/v1` prefix (the SDK's base URL ends in `/v1`). */
-function routePath(path: string): string {
-  const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-  return trimmed.startsWith("/v1/") ? trimmed.slice(3) : trimmed;
+/** What every analytics handler receives besides its validated input. */
+export interface AnalyticsContext {
+  readonly req: CoreRequest;
+  readonly principal: Principal;
+  readonly deps: AnalyticsCoreDeps;
+  readonly now: number;
 }
+
+const GRANULARITIES = ["minute", "hour", "day", "month"] as const satisfies readonly Granularity[];
+
+/** Graph queries: the analytics filters plus an optional bucket size (default: chosen from the range). */
+const graphQuery = analyticsFilterQuery.extend({
+  granularity: textParam(16)
+    .pipe(z.enum(GRANULARITIES, { error: "granularity must be minute, hour, day or month." }).optional())
+    .meta({ enum: [...GRANULARITIES] }),
+});
+
+type GraphQuery = z.output<typeof graphQuery>;
+
+/** Graphs computed here rather than from the `GRAPHS` metric table. */
+const SERIES_GRAPHS = ["errors-stack", "errors-status-code", "feedbacks", "feedbacks-scores", "feedbacks-weighted"];
 
 /**
  * Whose rows a request reads. A workspace key: its own workspace, whatever the query names. The root key: every
@@ -41,10 +74,9 @@ function scopeOf(principal: Principal, query: URLSearchParams): QueryScope {
   return { workspaceId: named };
 }
 
-async function graph(deps: AnalyticsCoreDeps, principal: Principal, name: string, req: CoreRequest, now: number) {
-  const filters = parseAnalyticsFilters(req.query, { now });
-  const granularity = chooseGranularity(filters, req.query.get("granularity"));
-  const scope = scopeOf(principal, req.query);
+async function graph(deps: AnalyticsCoreDeps, scope: QueryScope, name: string, query: GraphQuery, now: number) {
+  const filters = toAnalyticsFilters(query, { now });
+  const granularity = chooseGranularity(filters, query.granularity ?? null);
   const { engine } = deps;
   const keys = bucketKeys(filters, granularity);
   if (name === "errors-stack" || name === "errors-status-code") {
@@ -97,11 +129,9 @@ async function graph(deps: AnalyticsCoreDeps, principal: Principal, name: string
   };
 }
 
-async function cacheSummary(deps: AnalyticsCoreDeps, principal: Principal, req: CoreRequest, now: number) {
-  const filters = parseAnalyticsFilters(req.query, { now });
-  const rows = await deps.engine.query(
-    summaryQuery(deps.engine.dialect, scopeOf(principal, req.query), filters, ["cache", "cost", "latency"]),
-  );
+async function cacheSummary(deps: AnalyticsCoreDeps, scope: QueryScope, query: AnalyticsFilterQuery, now: number) {
+  const filters = toAnalyticsFilters(query, { now });
+  const rows = await deps.engine.query(summaryQuery(deps.engine.dialect, scope, filters, ["cache", "cost", "latency"]));
   const r = rows[0];
   const hits = num(r?.cache_hits) ?? 0;
   const requests = num(r?.requests) ?? 0;
@@ -119,16 +149,22 @@ async function cacheSummary(deps: AnalyticsCoreDeps, principal: Principal, req: 
   };
 }
 
-async function postFeedback(deps: AnalyticsCoreDeps, principal: Principal, req: CoreRequest, now: number) {
-  const rows = feedbackRows(parseJsonBody(req.body), principal, now);
+async function postFeedback(deps: AnalyticsCoreDeps, principal: Principal, body: unknown, now: number) {
+  const rows = feedbackRows(body, principal, now);
   for (const row of rows) deps.feedbackSink.enqueue(row);
   return { status: "success", message: "feedback logged", feedback_id: rows.map((r) => r.id) };
 }
 
-async function putFeedback(deps: AnalyticsCoreDeps, principal: Principal, id: string, req: CoreRequest, now: number) {
-  const update = parseFeedbackUpdate(parseJsonBody(req.body));
+async function putFeedback(
+  deps: AnalyticsCoreDeps,
+  principal: Principal,
+  scope: QueryScope,
+  id: string,
+  update: FeedbackUpdate,
+  now: number,
+) {
   const { engine } = deps;
-  const found = (await engine.query(feedbackByIdQuery(engine.dialect, scopeOf(principal, req.query), id)))[0];
+  const found = (await engine.query(feedbackByIdQuery(engine.dialect, scope, id)))[0];
   if (!found) throw new NotFoundError(`Feedback ${id} not found.`);
   let previousMetadata: Record<string, string> = {};
   try {
@@ -152,64 +188,170 @@ async function putFeedback(deps: AnalyticsCoreDeps, principal: Principal, id: st
   return { status: "success", message: "feedback updated", feedback_id: [id] };
 }
 
-async function route(deps: AnalyticsCoreDeps, req: CoreRequest): Promise<CoreResponse> {
-  const now = (deps.now ?? Date.now)();
-  const path = routePath(req.path);
-  const { method } = req;
-  if (path === "/dashboard") {
-    if (method !== "GET") throw new MethodNotAllowedError(method, req.path);
-    return { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: DASHBOARD_HTML };
-  }
-  if (path.startsWith("/analytics/")) {
-    if (method !== "GET") throw new MethodNotAllowedError(method, req.path);
-    const principal = await deps.authenticator.authenticate(req, "analytics");
-    const rest = path.slice("/analytics/".length);
-    if (rest.startsWith("graphs/")) {
-      const raw = rest.slice("graphs/".length);
-      return jsonResponse(200, await graph(deps, principal, GRAPH_ALIASES[raw] ?? raw, req, now));
-    }
-    if (rest.startsWith("groups/")) {
-      const scope = scopeOf(principal, req.query);
-      return jsonResponse(200, await groupsResponse(deps.engine, scope, rest.slice(7), req.query, now));
-    }
-    if (rest === "summary/cache") return jsonResponse(200, await cacheSummary(deps, principal, req, now));
-    throw new NotFoundError(`Unknown analytics endpoint: ${req.path}.`);
-  }
-  if (path === "/logs" || path.startsWith("/logs/")) {
-    if (method !== "GET") throw new MethodNotAllowedError(method, req.path);
-    const principal = await deps.authenticator.authenticate(req, "logs");
-    const scope = scopeOf(principal, req.query);
-    if (path === "/logs") return searchLogs(deps.engine, scope, req.query, now);
-    return logDetail(deps.engine, scope, decodeURIComponent(path.slice("/logs/".length)));
-  }
-  if (path === "/feedback" || path.startsWith("/feedback/")) {
-    const principal = await deps.authenticator.authenticate(req, "logs");
-    if (path === "/feedback" && method === "POST")
-      return jsonResponse(200, await postFeedback(deps, principal, req, now));
-    if (path !== "/feedback" && method === "PUT") {
-      const id = decodeURIComponent(path.slice("/feedback/".length));
-      return jsonResponse(200, await putFeedback(deps, principal, id, req, now));
-    }
-    throw new MethodNotAllowedError(method, req.path);
-  }
-  throw new NotFoundError(`No route for ${method} ${req.path}.`);
+const { route, publicRoute } = routeBuilders<AnalyticsContext>();
+
+/** `users/requests` -> `UsersRequests` (operation ids are identifiers). */
+function pascal(name: string): string {
+  return name
+    .split(/[-/_]/)
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join("");
+}
+
+function graphRoute(name: string) {
+  const canonical = GRAPH_ALIASES[name] ?? name;
+  return route({
+    method: "GET",
+    path: `/v1/analytics/graphs/${name}`,
+    operationId: `getGraph${pascal(name)}${canonical === name ? "" : "Alias"}`,
+    summary: canonical === name ? `Time series and summary: ${name}` : `Alias of graphs/${canonical}`,
+    tag: "analytics",
+    auth: "analytics",
+    query: graphQuery,
+    handle: async (ctx) =>
+      jsonResponse(200, await graph(ctx.deps, scopeOf(ctx.principal, ctx.req.query), canonical, ctx.query, ctx.now)),
+  });
+}
+
+function groupRoute([name, dimension]: [string, GroupDimension]) {
+  return route({
+    method: "GET",
+    path: `/v1/analytics/groups/${name}`,
+    operationId: `getGroupsBy${pascal(name)}`,
+    summary: `Requests, cost, tokens and latency grouped by ${dimension}`,
+    tag: "analytics",
+    auth: "analytics",
+    query: groupsQueryParams,
+    handle: async ({ deps, principal, req, query, now }) =>
+      jsonResponse(
+        200,
+        await groupsResponse(deps.engine, scopeOf(principal, req.query), dimension, undefined, query, now),
+      ),
+  });
 }
 
 /**
- * The analytics function's core: Portkey-compatible analytics graphs/groups/summary, log search and detail,
- * feedback, and the dashboard page. Every data route authenticates first; the workspace comes from the principal.
+ * The analytics function's API (Portkey-compatible, see docs/analytics.md): graphs, groups and summaries need the
+ * `analytics` scope; log search, log detail and feedback the `logs` scope. The workspace always comes from the
+ * principal. The one declaration the router, `GET /v1/openapi.json` and the API Gateway routes read.
+ */
+export const ANALYTICS_ROUTES: readonly ApiRoute<AnalyticsContext>[] = [
+  publicRoute({
+    method: "GET",
+    path: "/v1/analytics/health",
+    operationId: "analyticsHealth",
+    summary: "Health check of the analytics function",
+    tag: "health",
+    handle: async () => jsonResponse(200, { status: "ok", service: "analytics" }),
+  }),
+  publicRoute({
+    method: "GET",
+    path: "/dashboard",
+    operationId: "getDashboard",
+    summary: "The analytics dashboard page (it asks for a key and calls the API from the browser)",
+    tag: "analytics",
+    produces: "text/html",
+    handle: async () => ({
+      status: 200,
+      headers: { "content-type": "text/html; charset=utf-8" },
+      body: DASHBOARD_HTML,
+    }),
+  }),
+  ...[...Object.keys(GRAPHS), ...SERIES_GRAPHS, ...Object.keys(GRAPH_ALIASES)].map(graphRoute),
+  ...Object.entries(GROUP_PATHS).map(groupRoute),
+  route({
+    method: "GET",
+    path: "/v1/analytics/groups/metadata/{key}",
+    operationId: "getGroupsByMetadataKey",
+    summary: "Requests, cost, tokens and latency grouped by one metadata key",
+    tag: "analytics",
+    auth: "analytics",
+    query: groupsQueryParams,
+    handle: async ({ deps, principal, req, params, query, now }) =>
+      jsonResponse(
+        200,
+        await groupsResponse(deps.engine, scopeOf(principal, req.query), "metadata", params[0], query, now),
+      ),
+  }),
+  route({
+    method: "GET",
+    path: "/v1/analytics/summary/cache",
+    operationId: "getCacheSummary",
+    summary: "Cache hits, misses, hit rate and latency",
+    tag: "analytics",
+    auth: "analytics",
+    query: analyticsFilterQuery,
+    handle: async (ctx) =>
+      jsonResponse(200, await cacheSummary(ctx.deps, scopeOf(ctx.principal, ctx.req.query), ctx.query, ctx.now)),
+  }),
+  route({
+    method: "GET",
+    path: "/v1/logs",
+    operationId: "searchLogs",
+    summary: "Search request logs, newest first (keyset cursor `after`)",
+    tag: "logs",
+    auth: "logs",
+    query: logSearchParams,
+    handle: ({ deps, principal, req, query, now }) =>
+      searchLogs(deps.engine, scopeOf(principal, req.query), query, now),
+  }),
+  route({
+    method: "GET",
+    path: "/v1/logs/{id}",
+    operationId: "getLog",
+    summary: "One request log with its trace's feedback",
+    tag: "logs",
+    auth: "logs",
+    handle: ({ deps, principal, req, params }) =>
+      logDetail(deps.engine, scopeOf(principal, req.query), params[0] ?? ""),
+  }),
+  route({
+    method: "POST",
+    path: "/v1/feedback",
+    operationId: "createFeedback",
+    summary: "Record feedback on a trace (one object or an array)",
+    tag: "feedback",
+    auth: "logs",
+    body: feedbackBodySchema,
+    handle: async (ctx) => jsonResponse(200, await postFeedback(ctx.deps, ctx.principal, ctx.body, ctx.now)),
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/feedback/{id}",
+    operationId: "updateFeedback",
+    summary: "Change a feedback's value, weight or metadata",
+    tag: "feedback",
+    auth: "logs",
+    body: feedbackUpdateSchema,
+    handle: async (ctx) =>
+      jsonResponse(
+        200,
+        await putFeedback(
+          ctx.deps,
+          ctx.principal,
+          scopeOf(ctx.principal, ctx.req.query),
+          ctx.params[0] ?? "",
+          ctx.body,
+          ctx.now,
+        ),
+      ),
+  }),
+];
+
+/**
+ * The analytics function's core: routes a call through `ANALYTICS_ROUTES` (404/405 first), authenticates it with
+ * the route's scope, validates its path, query and body, and renders every failure in OpenAI's shape.
  */
 export function createAnalyticsCore(deps: AnalyticsCoreDeps): CoreHandler {
+  const router = createApiRouter(ANALYTICS_ROUTES);
   return async function analyticsCore(req) {
-    if (req.method === "GET" && req.path === "/v1/analytics/health") {
-      return {
-        status: 200,
-        headers: { "content-type": "application/json" },
-        body: '{"status":"ok","service":"analytics"}',
-      };
-    }
     try {
-      return await route(deps, req);
+      const match = router.find(req.method, req.path);
+      const { route } = match;
+      if (route.auth === "public") return await route.handle(req);
+      const principal = await deps.authenticator.authenticate(req, route.auth);
+      const now = (deps.now ?? Date.now)();
+      return await route.handle({ req, principal, deps, now, ...readRouteInput(match, req) });
     } catch (err) {
       return renderError(err);
     }

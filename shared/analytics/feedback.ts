@@ -25,7 +25,7 @@ const feedbackItemSchema = z
     path: ["trace_id"],
   });
 
-const feedbackBodySchema = z.union([feedbackItemSchema, z.array(feedbackItemSchema).min(1).max(100)]);
+export const feedbackBodySchema = z.union([feedbackItemSchema, z.array(feedbackItemSchema).min(1).max(100)]);
 
 export const feedbackUpdateSchema = z.object({
   value: z.number().int().min(-10).max(10).optional(),
@@ -39,14 +39,6 @@ function stringifyMetadata(metadata: Record<string, string | number | boolean> |
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(metadata ?? {})) out[k] = String(v);
   return out;
-}
-
-export function parseJsonBody(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch {
-    throw new BadRequestError("The request body must be JSON.");
-  }
 }
 
 function issueMessage(error: z.ZodError): string {
@@ -72,12 +64,6 @@ export function feedbackRows(body: unknown, principal: Principal, nowMs: number)
     feedback_value: item.value,
     feedback_weight: item.weight ?? 1,
   }));
-}
-
-export function parseFeedbackUpdate(body: unknown): FeedbackUpdate {
-  const parsed = feedbackUpdateSchema.safeParse(body);
-  if (!parsed.success) throw new BadRequestError(issueMessage(parsed.error));
-  return parsed.data;
 }
 
 export { stringifyMetadata };

@@ -1,4 +1,7 @@
+import { z } from "zod";
 import { BadRequestError } from "../core/errors";
+import { parseQuery } from "../http/api-router";
+import { listParam, MAX_LIST_ITEMS, MAX_VALUE_LENGTH, numberParam } from "../http/query-params";
 
 /**
  * Filters shared by analytics graphs, groups, summaries and log search, parsed from Portkey's query parameters.
@@ -33,105 +36,120 @@ export interface AnalyticsFilters {
   weightedFeedbackMax?: number;
 }
 
-export const MAX_LIST_ITEMS = 50;
-export const MAX_VALUE_LENGTH = 256;
+export { MAX_LIST_ITEMS, MAX_VALUE_LENGTH };
 export const MAX_METADATA_PAIRS = 10;
 export const MAX_RANGE_DAYS = 400;
 const DAY_MS = 86_400_000;
 
-function parseTime(name: string, raw: string | null): number | undefined {
-  if (raw === null || raw === "") return undefined;
-  const ms = Date.parse(raw);
-  if (Number.isNaN(ms)) throw new BadRequestError(`${name} must be an ISO-8601 date-time.`, { param: name });
-  return ms;
+function timeParam(name: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === "") return undefined;
+      const ms = Date.parse(raw);
+      if (!Number.isNaN(ms)) return ms;
+      ctx.addIssue({ code: "custom", message: `${name} must be an ISO-8601 date-time.` });
+      return z.NEVER;
+    })
+    .meta({ type: "string", format: "date-time" });
 }
 
-function parseList(query: URLSearchParams, name: string): string[] | undefined {
-  const raw = query.getAll(name).join(",");
-  if (raw === "") return undefined;
-  const items = raw
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  if (items.length === 0) return undefined;
-  if (items.length > MAX_LIST_ITEMS) {
-    throw new BadRequestError(`${name} accepts at most ${MAX_LIST_ITEMS} values.`, { param: name });
-  }
+const statusCodes = listParam("status_code").transform((items, ctx) => {
+  if (items === undefined) return undefined;
+  const codes = items.map(Number);
+  if (codes.every((code) => Number.isInteger(code) && code >= 100 && code <= 999)) return codes;
+  ctx.addIssue({ code: "custom", message: "status_code must be a comma-separated list of HTTP status codes." });
+  return z.NEVER;
+});
+
+const providerModels = listParam("ai_org_model").transform((items, ctx) => {
+  if (items === undefined) return undefined;
+  const pairs: Array<{ provider: string; model: string }> = [];
   for (const item of items) {
-    if (item.length > MAX_VALUE_LENGTH) {
-      throw new BadRequestError(`${name} values are at most ${MAX_VALUE_LENGTH} characters.`, { param: name });
-    }
-  }
-  return items;
-}
-
-function parseNumber(query: URLSearchParams, name: string, opts: { min?: number; max?: number } = {}) {
-  const raw = query.get(name);
-  if (raw === null || raw === "") return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new BadRequestError(`${name} must be a number.`, { param: name });
-  if ((opts.min !== undefined && value < opts.min) || (opts.max !== undefined && value > opts.max)) {
-    throw new BadRequestError(`${name} must be between ${opts.min} and ${opts.max}.`, { param: name });
-  }
-  return value;
-}
-
-function parseStatusCodes(query: URLSearchParams): number[] | undefined {
-  const items = parseList(query, "status_code");
-  if (!items) return undefined;
-  return items.map((item) => {
-    const code = Number(item);
-    if (!Number.isInteger(code) || code < 100 || code > 999) {
-      throw new BadRequestError("status_code must be a comma-separated list of HTTP status codes.", {
-        param: "status_code",
-      });
-    }
-    return code;
-  });
-}
-
-function parseMetadata(raw: string | null): Record<string, string> | undefined {
-  if (raw === null || raw === "") return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new BadRequestError("metadata must be a JSON object of string values.", { param: "metadata" });
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new BadRequestError("metadata must be a JSON object of string values.", { param: "metadata" });
-  }
-  const entries = Object.entries(parsed);
-  if (entries.length > MAX_METADATA_PAIRS) {
-    throw new BadRequestError(`metadata accepts at most ${MAX_METADATA_PAIRS} keys.`, { param: "metadata" });
-  }
-  const out: Record<string, string> = {};
-  for (const [key, value] of entries) {
-    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
-      throw new BadRequestError("metadata values must be strings.", { param: "metadata" });
-    }
-    const text = String(value);
-    if (key.length > MAX_VALUE_LENGTH || text.length > MAX_VALUE_LENGTH) {
-      throw new BadRequestError(`metadata keys and values are at most ${MAX_VALUE_LENGTH} characters.`, {
-        param: "metadata",
-      });
-    }
-    out[key] = text;
-  }
-  return entries.length > 0 ? out : undefined;
-}
-
-function parseProviderModels(query: URLSearchParams): Array<{ provider: string; model: string }> | undefined {
-  const items = parseList(query, "ai_org_model");
-  if (!items) return undefined;
-  return items.map((item) => {
     const sep = item.indexOf("__");
     if (sep <= 0 || sep === item.length - 2) {
-      throw new BadRequestError("ai_org_model entries look like provider__model.", { param: "ai_org_model" });
+      ctx.addIssue({ code: "custom", message: "ai_org_model entries look like provider__model." });
+      return z.NEVER;
     }
-    return { provider: item.slice(0, sep), model: item.slice(sep + 2) };
-  });
-}
+    pairs.push({ provider: item.slice(0, sep), model: item.slice(sep + 2) });
+  }
+  return pairs;
+});
+
+const METADATA_SHAPE = "metadata must be a JSON object of string values.";
+
+const metadata = z
+  .string()
+  .optional()
+  .transform((raw, ctx): Record<string, string> | undefined => {
+    if (raw === undefined || raw === "") return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+    const fail = (message: string) => {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    };
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return fail(METADATA_SHAPE);
+    const entries = Object.entries(parsed);
+    if (entries.length > MAX_METADATA_PAIRS) return fail(`metadata accepts at most ${MAX_METADATA_PAIRS} keys.`);
+    const out: Record<string, string> = {};
+    for (const [key, value] of entries) {
+      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+        return fail("metadata values must be strings.");
+      }
+      const text = String(value);
+      if (key.length > MAX_VALUE_LENGTH || text.length > MAX_VALUE_LENGTH) {
+        return fail(`metadata keys and values are at most ${MAX_VALUE_LENGTH} characters.`);
+      }
+      out[key] = text;
+    }
+    return entries.length > 0 ? out : undefined;
+  })
+  .meta({ description: "JSON object of metadata key/value pairs that must all match." });
+
+const tokens = (name: string) => numberParam(name, { min: 0 });
+
+/**
+ * Portkey's analytics query parameters (graphs, groups, summaries, log search). Every value reaches SQL only as a
+ * bound parameter; sizes are bounded so a request cannot build a huge statement. The workspace is NOT a filter: it
+ * comes from the principal and the builder always applies it.
+ */
+export const analyticsFilterQuery = z.object({
+  time_of_generation_min: timeParam("time_of_generation_min"),
+  time_of_generation_max: timeParam("time_of_generation_max"),
+  model: listParam("model"),
+  models: listParam("models"),
+  provider: listParam("provider"),
+  providers: listParam("providers"),
+  ai_org_model: providerModels,
+  status_code: statusCodes,
+  virtual_keys: listParam("virtual_keys"),
+  configs: listParam("configs"),
+  api_key_ids: listParam("api_key_ids"),
+  trace_id: listParam("trace_id"),
+  user: listParam("user"),
+  users: listParam("users"),
+  cache_status: listParam("cache_status"),
+  metadata,
+  /** Portkey expresses cost filters in cents; records hold USD. */
+  cost_min: tokens("cost_min"),
+  cost_max: tokens("cost_max"),
+  prompt_token_min: tokens("prompt_token_min"),
+  prompt_token_max: tokens("prompt_token_max"),
+  completion_token_min: tokens("completion_token_min"),
+  completion_token_max: tokens("completion_token_max"),
+  total_units_min: tokens("total_units_min"),
+  total_units_max: tokens("total_units_max"),
+  weighted_feedback_min: numberParam("weighted_feedback_min", { min: -10, max: 10 }),
+  weighted_feedback_max: numberParam("weighted_feedback_max", { min: -10, max: 10 }),
+});
+
+export type AnalyticsFilterQuery = z.output<typeof analyticsFilterQuery>;
 
 export interface TimeRangeDefaults {
   /** When set, a missing range defaults to the last `days` days ending `now` (log search); else both are required. */
@@ -139,10 +157,10 @@ export interface TimeRangeDefaults {
   now: number;
 }
 
-/** Parses Portkey's analytics query parameters. Throws `BadRequestError` (400) for anything malformed. */
-export function parseAnalyticsFilters(query: URLSearchParams, range: TimeRangeDefaults): AnalyticsFilters {
-  let from = parseTime("time_of_generation_min", query.get("time_of_generation_min"));
-  let to = parseTime("time_of_generation_max", query.get("time_of_generation_max"));
+/** The filters of a validated query, with the time range resolved and bounded (the checks that span fields). */
+export function toAnalyticsFilters(q: AnalyticsFilterQuery, range: TimeRangeDefaults): AnalyticsFilters {
+  let from = q.time_of_generation_min;
+  let to = q.time_of_generation_max;
   if (range.defaultDays !== undefined) {
     to ??= range.now;
     from ??= to - range.defaultDays * DAY_MS;
@@ -156,33 +174,34 @@ export function parseAnalyticsFilters(query: URLSearchParams, range: TimeRangeDe
   if (to - from > MAX_RANGE_DAYS * DAY_MS) {
     throw new BadRequestError(`The time range may span at most ${MAX_RANGE_DAYS} days.`);
   }
-  const costMinCents = parseNumber(query, "cost_min", { min: 0 });
-  const costMaxCents = parseNumber(query, "cost_max", { min: 0 });
-  const filters: AnalyticsFilters = {
+  return {
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
-    models: parseList(query, "model") ?? parseList(query, "models"),
-    providers: parseList(query, "provider") ?? parseList(query, "providers"),
-    providerModels: parseProviderModels(query),
-    statusCodes: parseStatusCodes(query),
-    virtualKeys: parseList(query, "virtual_keys"),
-    configs: parseList(query, "configs"),
-    apiKeyIds: parseList(query, "api_key_ids"),
-    traceIds: parseList(query, "trace_id"),
-    users: parseList(query, "user") ?? parseList(query, "users"),
-    cacheStatuses: parseList(query, "cache_status")?.map((s) => s.toLowerCase().replace(/\s+/g, "_")),
-    metadata: parseMetadata(query.get("metadata")),
-    // Portkey expresses cost filters in cents; records hold USD.
-    costMinUsd: costMinCents === undefined ? undefined : costMinCents / 100,
-    costMaxUsd: costMaxCents === undefined ? undefined : costMaxCents / 100,
-    promptTokensMin: parseNumber(query, "prompt_token_min", { min: 0 }),
-    promptTokensMax: parseNumber(query, "prompt_token_max", { min: 0 }),
-    completionTokensMin: parseNumber(query, "completion_token_min", { min: 0 }),
-    completionTokensMax: parseNumber(query, "completion_token_max", { min: 0 }),
-    totalTokensMin: parseNumber(query, "total_units_min", { min: 0 }),
-    totalTokensMax: parseNumber(query, "total_units_max", { min: 0 }),
-    weightedFeedbackMin: parseNumber(query, "weighted_feedback_min", { min: -10, max: 10 }),
-    weightedFeedbackMax: parseNumber(query, "weighted_feedback_max", { min: -10, max: 10 }),
+    models: q.model ?? q.models,
+    providers: q.provider ?? q.providers,
+    providerModels: q.ai_org_model,
+    statusCodes: q.status_code,
+    virtualKeys: q.virtual_keys,
+    configs: q.configs,
+    apiKeyIds: q.api_key_ids,
+    traceIds: q.trace_id,
+    users: q.user ?? q.users,
+    cacheStatuses: q.cache_status?.map((s) => s.toLowerCase().replace(/\s+/g, "_")),
+    metadata: q.metadata,
+    costMinUsd: q.cost_min === undefined ? undefined : q.cost_min / 100,
+    costMaxUsd: q.cost_max === undefined ? undefined : q.cost_max / 100,
+    promptTokensMin: q.prompt_token_min,
+    promptTokensMax: q.prompt_token_max,
+    completionTokensMin: q.completion_token_min,
+    completionTokensMax: q.completion_token_max,
+    totalTokensMin: q.total_units_min,
+    totalTokensMax: q.total_units_max,
+    weightedFeedbackMin: q.weighted_feedback_min,
+    weightedFeedbackMax: q.weighted_feedback_max,
   };
-  return filters;
+}
+
+/** Parses Portkey's analytics query parameters. Throws `BadRequestError` (400) for anything malformed. */
+export function parseAnalyticsFilters(query: URLSearchParams, range: TimeRangeDefaults): AnalyticsFilters {
+  return toAnalyticsFilters(parseQuery(analyticsFilterQuery, query), range);
 }

@@ -1,11 +1,12 @@
-import { BadRequestError } from "../core/errors";
-import { parseAnalyticsFilters } from "./filters";
+import type { z } from "zod";
+import { intParam } from "../http/query-params";
+import { analyticsFilterQuery, toAnalyticsFilters } from "./filters";
 import { type GroupDimension, groupQuery } from "./query-builder";
 import { num, type QueryEngine, str } from "./query-engine";
 import type { QueryScope } from "./where";
 
-/** `/analytics/groups/{users|ai-models|workspaces|metadata/{key}|<groupBy>}`. */
-const GROUP_PATHS: Readonly<Record<string, GroupDimension>> = {
+/** `/v1/analytics/groups/<name>` (and `/v1/analytics/groups/metadata/{key}`): the dimension each name groups by. */
+export const GROUP_PATHS: Readonly<Record<string, GroupDimension>> = {
   users: "user",
   "ai-models": "model",
   model: "model",
@@ -19,40 +20,25 @@ const GROUP_PATHS: Readonly<Record<string, GroupDimension>> = {
   virtual_key: "virtual_key",
 };
 
-function parsePageParam(query: URLSearchParams, name: string, fallback: number, max: number): number {
-  const raw = query.get(name);
-  if (raw === null || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new BadRequestError(`${name} must be an integer between 1 and ${max}.`, { param: name });
-  }
-  return n;
-}
+/** Group queries: the analytics filters plus Portkey's page numbers (`page_size` 1..500, `current_page`). */
+export const groupsQueryParams = analyticsFilterQuery.extend({
+  page_size: intParam("page_size", 1, 500),
+  current_page: intParam("current_page", 1, 100_000),
+});
 
+export type GroupsQuery = z.output<typeof groupsQueryParams>;
+
+/** `metadataKey` is the decoded `{key}` of `groups/metadata/{key}` (1-256 characters, checked by the router). */
 export async function groupsResponse(
   engine: QueryEngine,
   scope: QueryScope,
-  rest: string,
-  query: URLSearchParams,
+  dimension: GroupDimension,
+  metadataKey: string | undefined,
+  query: GroupsQuery,
   now: number,
 ) {
-  let dimension: GroupDimension | undefined;
-  let metadataKey: string | undefined;
-  if (rest.startsWith("metadata/")) {
-    dimension = "metadata";
-    metadataKey = decodeURIComponent(rest.slice("metadata/".length));
-    if (metadataKey.length === 0 || metadataKey.length > 256) {
-      throw new BadRequestError("The metadata key must be 1-256 characters.");
-    }
-  } else {
-    dimension = GROUP_PATHS[rest];
-  }
-  if (!dimension) throw new BadRequestError(`Unknown group: ${rest}.`);
-  const filters = parseAnalyticsFilters(query, { now });
-  const page = {
-    size: parsePageParam(query, "page_size", 20, 500),
-    current: parsePageParam(query, "current_page", 1, 100_000),
-  };
+  const filters = toAnalyticsFilters(query, { now });
+  const page = { size: query.page_size ?? 20, current: query.current_page ?? 1 };
   const rows = await engine.query(groupQuery(engine.dialect, scope, filters, dimension, page, metadataKey));
   const label = dimension === "metadata" ? (metadataKey as string) : dimension;
   const data = rows.map((r) => {

@@ -1,7 +1,9 @@
+import type { z } from "zod";
 import { BadRequestError, NotFoundError } from "../core/errors";
+import { intParam, textParam } from "../http/query-params";
 import { type CoreResponse, jsonResponse } from "../http/types";
 import { timeOfUuidV7 } from "../logging/ids";
-import { parseAnalyticsFilters } from "./filters";
+import { analyticsFilterQuery, toAnalyticsFilters } from "./filters";
 import { feedbackForTraceQuery, type LogCursor, logDetailQuery, logSearchQuery } from "./log-queries";
 import { type Cell, type QueryEngine, type Row, str } from "./query-engine";
 import type { QueryScope } from "./where";
@@ -52,24 +54,24 @@ export function toLogEntry(row: Row): Record<string, unknown> {
   return out;
 }
 
-function parseLimit(raw: string | null): number {
-  if (raw === null || raw === "") return DEFAULT_LOG_PAGE;
-  const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-    throw new BadRequestError("limit must be an integer between 1 and 500.", { param: "limit" });
-  }
-  return limit;
-}
+/** Log search: the analytics filters (range defaults to the last 7 days), `limit` (alias `page_size`), `after`. */
+export const logSearchParams = analyticsFilterQuery.extend({
+  limit: intParam("limit", 1, 500),
+  page_size: intParam("page_size", 1, 500),
+  after: textParam(1024),
+});
+
+export type LogSearchParams = z.output<typeof logSearchParams>;
 
 export async function searchLogs(
   engine: QueryEngine,
   scope: QueryScope,
-  query: URLSearchParams,
+  query: LogSearchParams,
   now: number,
 ): Promise<CoreResponse> {
-  const filters = parseAnalyticsFilters(query, { defaultDays: DEFAULT_LOG_WINDOW_DAYS, now });
-  const limit = parseLimit(query.get("limit") ?? query.get("page_size"));
-  const after = query.get("after");
+  const filters = toAnalyticsFilters(query, { defaultDays: DEFAULT_LOG_WINDOW_DAYS, now });
+  const limit = query.limit ?? query.page_size ?? DEFAULT_LOG_PAGE;
+  const after = query.after;
   const cursor = after ? decodeCursor(after) : undefined;
   const rows = await engine.query(logSearchQuery(engine.dialect, scope, filters, limit, cursor));
   const hasMore = rows.length > limit;

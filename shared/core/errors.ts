@@ -92,6 +92,14 @@ export class RateLimitError extends GatewayError {
   }
 }
 
+/** The API declares this operation but this deployment does not serve it (yet); the message says what to do. */
+export class NotImplementedError extends GatewayError {
+  constructor(message: string, options: GatewayErrorOptions = {}) {
+    super(501, "invalid_request_error", message, { code: "not_implemented", ...options });
+    (this as { expose: boolean }).expose = true;
+  }
+}
+
 /** The gateway could not reach the upstream at all (DNS, connect refused, reset before a response). */
 export class UpstreamUnavailableError extends GatewayError {
   constructor(message: string, options: GatewayErrorOptions = {}) {

@@ -1,5 +1,6 @@
 import type { CoreHandler, CoreRequest, CoreResponse } from "../http/types";
 import { PlanResolver } from "../routing/plan-resolver";
+import { HEALTH_PATH } from "./endpoints";
 import type { GatewayDeps, GatewayShared } from "./gateway-deps";
 import type { RequestObserver, RequestSummary } from "./observer";
 import { RequestRun } from "./request-run";
@@ -41,7 +42,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
   };
 
   return async function handleGatewayRequest(req: CoreRequest): Promise<CoreResponse> {
-    if (req.path === "/health" && req.method === "GET") return HEALTH;
+    if (req.path === HEALTH_PATH && req.method === "GET") return HEALTH;
     return new RequestRun(shared, req).handle();
   };
 }

@@ -7,6 +7,9 @@ export interface EndpointRoute {
   readonly json: boolean;
 }
 
+/** The gateway's own health check (`GET`, no key needed). */
+export const HEALTH_PATH = "/health";
+
 /** The OpenAI-compatible data-plane routes. Built once; looked up with one Map get per request. */
 export const DATA_PLANE_ROUTES: ReadonlyMap<string, EndpointRoute> = new Map([
   ["/v1/chat/completions", { endpoint: "chat", method: "POST", json: true }],

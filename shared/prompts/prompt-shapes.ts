@@ -52,6 +52,7 @@ export const publishPromptSchema = z.object({ version: z.number().int().min(1) }
 
 export type CreatePromptBody = z.infer<typeof createPromptSchema>;
 export type UpdatePromptBody = z.infer<typeof updatePromptSchema>;
+export type PublishPromptBody = z.infer<typeof publishPromptSchema>;
 
 /** The content fields an update names (`null` clears an optional field). */
 export const CONTENT_FIELDS = [

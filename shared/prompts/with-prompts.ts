@@ -12,7 +12,15 @@ export interface PromptGatewayDeps {
 }
 
 const PREFIX = "/v1/prompts/";
-const ROUTE = /^\/v1\/prompts\/([^/]+)\/(render|completions)\/?$/;
+/** What the data plane does with a saved prompt: `POST /v1/prompts/{id}/<action>`. */
+const ACTIONS = ["render", "completions"] as const;
+const ROUTE = new RegExp(`^/v1/prompts/([^/]+)/(${ACTIONS.join("|")})/?$`);
+
+/** The prompt routes the gateway serves (the rest of `/v1/prompts` is the admin API). */
+export const PROMPT_GATEWAY_ROUTES = ACTIONS.map((action) => ({
+  method: "POST",
+  path: `/v1/prompts/{id}/${action}`,
+})) satisfies ReadonlyArray<{ method: string; path: string }>;
 /** Headers that say how to route; when the request sends one, the prompt's virtual key does not apply. */
 const ROUTING_HEADERS = ["x-portkey-config", "x-portkey-virtual-key", "x-portkey-provider"] as const;
 

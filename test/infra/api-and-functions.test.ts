@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ESM_REQUIRE_BANNER } from "../../infra/lib/node-function";
+import { ROUTES } from "../../infra/lib/routes";
 import { importBundleInNode } from "./support/import-bundle";
 import { type CfnResource, logicalIdOf, type Synthesized, synthGatewayStack } from "./support/synth-stack";
 
@@ -22,19 +23,19 @@ const EXPECTED_ROUTES: Record<string, Target> = {
   "/v1/prompts": "admin",
   "/v1/prompts/{id}": "admin",
   "/v1/prompts/{id}/{proxy+}": "admin",
+  "/v1/prompts/partials": "admin",
+  "/v1/prompts/partials/{proxy+}": "admin",
   "/v1/api-keys": "admin",
   "/v1/api-keys/{proxy+}": "admin",
   "/v1/guardrails": "admin",
   "/v1/guardrails/{proxy+}": "admin",
-  "/v1/usage": "admin",
-  "/v1/usage/{proxy+}": "admin",
+  "/v1/openapi.json": "admin",
   "/v1/logs": "analytics",
   "/v1/logs/{proxy+}": "analytics",
   "/v1/analytics/{proxy+}": "analytics",
   "/v1/feedback": "analytics",
   "/v1/feedback/{proxy+}": "analytics",
   "/dashboard": "analytics",
-  "/dashboard/{proxy+}": "analytics",
 };
 
 interface MethodInfo {
@@ -69,6 +70,7 @@ describe("REST API routes", () => {
 
     // Assess
     expect(routed).toEqual(EXPECTED_ROUTES);
+    expect(routed).toEqual(Object.fromEntries(ROUTES.map((r) => [r.path, r.target])));
   });
 
   it("accepts any HTTP method without API Gateway auth (the functions authenticate keys themselves)", () => {

@@ -1,0 +1,461 @@
+import { routeBuilders } from "../http/api-route";
+import { textParam } from "../http/query-params";
+import { jsonResponse } from "../http/types";
+import { createPromptSchema, publishPromptSchema, updatePromptSchema } from "../prompts/prompt-shapes";
+import type { AdminContext } from "./admin-types";
+import {
+  createApiKey,
+  createSchema as createApiKeyBody,
+  deleteApiKey,
+  getApiKey,
+  listApiKeys,
+  updateApiKey,
+  updateSchema as updateApiKeyBody,
+} from "./api-key-routes";
+import {
+  createConfig,
+  createSchema as createConfigBody,
+  deleteConfig,
+  getConfig,
+  listConfigs,
+  updateConfig,
+  updateSchema as updateConfigBody,
+} from "./config-routes";
+import { savedGuardrails } from "./guardrail-routes";
+import {
+  createPrompt,
+  deletePrompt,
+  getPrompt,
+  getPromptVersion,
+  listPrompts,
+  listPromptVersions,
+  promptPartials,
+  publishPrompt,
+  updatePrompt,
+  updatePromptVersion,
+} from "./prompt-routes";
+import { listFields, listQuery, withPage, workspaceQuery } from "./request-helpers";
+import { apiKeyUsage, virtualKeyUsage, workspaceUsage } from "./usage-routes";
+import {
+  createVirtualKey,
+  createSchema as createVirtualKeyBody,
+  deleteVirtualKey,
+  getVirtualKey,
+  listVirtualKeys,
+  updateVirtualKey,
+  updateSchema as updateVirtualKeyBody,
+} from "./virtual-key-routes";
+import {
+  createWorkspace,
+  createSchema as createWorkspaceBody,
+  deleteWorkspace,
+  getWorkspace,
+  listWorkspaces,
+  updateWorkspace,
+  updateSchema as updateWorkspaceBody,
+} from "./workspace-routes";
+
+const { route, publicRoute } = routeBuilders<AdminContext>();
+
+const promptListQuery = listFields
+  .extend({ collection_id: textParam(128), search: textParam(200) })
+  .transform(withPage);
+const configQuery = workspaceQuery.extend({ version: textParam(20) });
+const auth = "admin";
+
+/**
+ * The control-plane API (Portkey-compatible paths, see docs/control-plane.md and docs/prompts.md): the one
+ * declaration the admin router, `GET /v1/openapi.json` and the API Gateway routes (shared/routes.ts) read.
+ * Every route needs the root key or a key with the `admin` scope, except the health check.
+ */
+export const ADMIN_ROUTES = [
+  publicRoute({
+    method: "GET",
+    path: "/v1/admin/health",
+    operationId: "adminHealth",
+    summary: "Health check of the admin function",
+    tag: "health",
+    handle: async () => jsonResponse(200, { status: "ok", service: "admin" }),
+  }),
+  // Workspaces (root key: all; workspace key: its own).
+  route({
+    method: "GET",
+    path: "/v1/admin/workspaces",
+    operationId: "listWorkspaces",
+    summary: "List workspaces",
+    tag: "workspaces",
+    auth,
+    query: listQuery,
+    handle: listWorkspaces,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/admin/workspaces",
+    operationId: "createWorkspace",
+    summary: "Create a workspace (root key only)",
+    tag: "workspaces",
+    auth,
+    body: createWorkspaceBody,
+    handle: createWorkspace,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/admin/workspaces/{id}",
+    operationId: "getWorkspace",
+    summary: "Get a workspace",
+    tag: "workspaces",
+    auth,
+    handle: getWorkspace,
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/admin/workspaces/{id}",
+    operationId: "updateWorkspace",
+    summary: "Update a workspace",
+    tag: "workspaces",
+    auth,
+    body: updateWorkspaceBody,
+    handle: updateWorkspace,
+  }),
+  route({
+    method: "DELETE",
+    path: "/v1/admin/workspaces/{id}",
+    operationId: "deleteWorkspace",
+    summary: "Delete an empty workspace (root key only)",
+    tag: "workspaces",
+    auth,
+    handle: deleteWorkspace,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/admin/workspaces/{id}/usage",
+    operationId: "getWorkspaceUsage",
+    summary: "Current spend of a workspace's budgets",
+    tag: "usage",
+    auth,
+    handle: workspaceUsage,
+  }),
+  // Gateway API keys.
+  route({
+    method: "GET",
+    path: "/v1/api-keys",
+    operationId: "listApiKeys",
+    summary: "List API keys",
+    tag: "api-keys",
+    auth,
+    query: listQuery,
+    handle: listApiKeys,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/api-keys",
+    operationId: "createApiKey",
+    summary: "Create an API key (the only answer that carries its secret)",
+    tag: "api-keys",
+    auth,
+    body: createApiKeyBody,
+    handle: createApiKey,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/api-keys/{type}/{subType}",
+    operationId: "createTypedApiKey",
+    summary: "Create an API key, Portkey SDK form",
+    tag: "api-keys",
+    auth,
+    body: createApiKeyBody,
+    handle: createApiKey,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/api-keys/{id}",
+    operationId: "getApiKey",
+    summary: "Get an API key (masked)",
+    tag: "api-keys",
+    auth,
+    handle: getApiKey,
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/api-keys/{id}",
+    operationId: "updateApiKey",
+    summary: "Update an API key",
+    tag: "api-keys",
+    auth,
+    body: updateApiKeyBody,
+    handle: updateApiKey,
+  }),
+  route({
+    method: "DELETE",
+    path: "/v1/api-keys/{id}",
+    operationId: "deleteApiKey",
+    summary: "Delete an API key",
+    tag: "api-keys",
+    auth,
+    handle: deleteApiKey,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/api-keys/{id}/usage",
+    operationId: "getApiKeyUsage",
+    summary: "Current spend of an API key's budgets",
+    tag: "usage",
+    auth,
+    handle: apiKeyUsage,
+  }),
+  // Virtual keys (provider credentials).
+  route({
+    method: "GET",
+    path: "/v1/virtual-keys",
+    operationId: "listVirtualKeys",
+    summary: "List virtual keys",
+    tag: "virtual-keys",
+    auth,
+    query: listQuery,
+    handle: listVirtualKeys,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/virtual-keys",
+    operationId: "createVirtualKey",
+    summary: "Store a provider credential as a virtual key",
+    tag: "virtual-keys",
+    auth,
+    body: createVirtualKeyBody,
+    handle: createVirtualKey,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/virtual-keys/{slug}",
+    operationId: "getVirtualKey",
+    summary: "Get a virtual key (the secret is never returned)",
+    tag: "virtual-keys",
+    auth,
+    query: workspaceQuery,
+    handle: getVirtualKey,
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/virtual-keys/{slug}",
+    operationId: "updateVirtualKey",
+    summary: "Update or rotate a virtual key",
+    tag: "virtual-keys",
+    auth,
+    query: workspaceQuery,
+    body: updateVirtualKeyBody,
+    handle: updateVirtualKey,
+  }),
+  route({
+    method: "DELETE",
+    path: "/v1/virtual-keys/{slug}",
+    operationId: "deleteVirtualKey",
+    summary: "Delete a virtual key",
+    tag: "virtual-keys",
+    auth,
+    query: workspaceQuery,
+    handle: deleteVirtualKey,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/virtual-keys/{slug}/usage",
+    operationId: "getVirtualKeyUsage",
+    summary: "Current spend of a virtual key's budgets",
+    tag: "usage",
+    auth,
+    query: workspaceQuery,
+    handle: virtualKeyUsage,
+  }),
+  // Saved configs.
+  route({
+    method: "GET",
+    path: "/v1/configs",
+    operationId: "listConfigs",
+    summary: "List saved configs",
+    tag: "configs",
+    auth,
+    query: listQuery,
+    handle: listConfigs,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/configs",
+    operationId: "createConfig",
+    summary: "Save a routing config",
+    tag: "configs",
+    auth,
+    body: createConfigBody,
+    handle: createConfig,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/configs/{slug}",
+    operationId: "getConfig",
+    summary: "Get a saved config (`?version=N`: that version)",
+    tag: "configs",
+    auth,
+    query: configQuery,
+    handle: getConfig,
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/configs/{slug}",
+    operationId: "updateConfig",
+    summary: "Update a saved config (a new version)",
+    tag: "configs",
+    auth,
+    query: workspaceQuery,
+    body: updateConfigBody,
+    handle: updateConfig,
+  }),
+  route({
+    method: "DELETE",
+    path: "/v1/configs/{slug}",
+    operationId: "deleteConfig",
+    summary: "Delete a saved config",
+    tag: "configs",
+    auth,
+    query: workspaceQuery,
+    handle: deleteConfig,
+  }),
+  // Prompt templates (the admin side; rendering and completions are data plane).
+  route({
+    method: "GET",
+    path: "/v1/prompts",
+    operationId: "listPrompts",
+    summary: "List prompts",
+    tag: "prompts",
+    auth,
+    query: promptListQuery,
+    handle: listPrompts,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/prompts",
+    operationId: "createPrompt",
+    summary: "Create a prompt (version 1, published)",
+    tag: "prompts",
+    auth,
+    body: createPromptSchema,
+    handle: createPrompt,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/prompts/{id}",
+    operationId: "getPrompt",
+    summary: "Get a prompt: the published version, `@latest` or `@n`",
+    tag: "prompts",
+    auth,
+    query: workspaceQuery,
+    handle: getPrompt,
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/prompts/{id}",
+    operationId: "updatePrompt",
+    summary: "Update a prompt (content changes make a new version)",
+    tag: "prompts",
+    auth,
+    query: workspaceQuery,
+    body: updatePromptSchema,
+    handle: updatePrompt,
+  }),
+  route({
+    method: "DELETE",
+    path: "/v1/prompts/{id}",
+    operationId: "deletePrompt",
+    summary: "Delete a prompt and its versions",
+    tag: "prompts",
+    auth,
+    query: workspaceQuery,
+    handle: deletePrompt,
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/prompts/{id}/makeDefault",
+    operationId: "publishPrompt",
+    summary: "Publish a version (the one that runs without `@`)",
+    tag: "prompts",
+    auth,
+    query: workspaceQuery,
+    body: publishPromptSchema,
+    handle: publishPrompt,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/prompts/{id}/versions",
+    operationId: "listPromptVersions",
+    summary: "List a prompt's versions, oldest first",
+    tag: "prompts",
+    auth,
+    query: listQuery,
+    handle: listPromptVersions,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/prompts/{id}/versions/{version}",
+    operationId: "getPromptVersion",
+    summary: "Get one version of a prompt",
+    tag: "prompts",
+    auth,
+    query: workspaceQuery,
+    handle: getPromptVersion,
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/prompts/{id}/versions/{version}",
+    operationId: "updatePromptVersion",
+    summary: "Set a version's labels (not supported: versions are immutable)",
+    tag: "prompts",
+    auth,
+    query: workspaceQuery,
+    handle: updatePromptVersion,
+  }),
+  ...partialRoutes(),
+  ...guardrailRoutes(),
+];
+
+/** Portkey's prompt partials: not offered; each operation answers 404 `partials_not_supported`. */
+function partialRoutes() {
+  const ops = [
+    ["GET", "/v1/prompts/partials", "listPromptPartials"],
+    ["POST", "/v1/prompts/partials", "createPromptPartial"],
+    ["GET", "/v1/prompts/partials/{partialId}", "getPromptPartial"],
+    ["PUT", "/v1/prompts/partials/{partialId}", "updatePromptPartial"],
+    ["DELETE", "/v1/prompts/partials/{partialId}", "deletePromptPartial"],
+    ["GET", "/v1/prompts/partials/{partialId}/versions", "listPromptPartialVersions"],
+    ["PUT", "/v1/prompts/partials/{partialId}/makeDefault", "publishPromptPartial"],
+  ] as const;
+  return ops.map(([method, path, operationId]) =>
+    route({
+      method,
+      path,
+      operationId,
+      summary: "Prompt partials (not supported)",
+      tag: "prompts",
+      auth,
+      handle: promptPartials,
+    }),
+  );
+}
+
+/** Portkey's saved guardrails: declared so the paths are routed and documented; 501 until they exist. */
+function guardrailRoutes() {
+  const ops = [
+    ["GET", "/v1/guardrails", "listGuardrails"],
+    ["POST", "/v1/guardrails", "createGuardrail"],
+    ["GET", "/v1/guardrails/{id}", "getGuardrail"],
+    ["PUT", "/v1/guardrails/{id}", "updateGuardrail"],
+    ["DELETE", "/v1/guardrails/{id}", "deleteGuardrail"],
+  ] as const;
+  return ops.map(([method, path, operationId]) =>
+    route({
+      method,
+      path,
+      operationId,
+      summary: "Saved guardrails (not implemented yet: 501)",
+      tag: "guardrails",
+      auth,
+      handle: savedGuardrails,
+    }),
+  );
+}
