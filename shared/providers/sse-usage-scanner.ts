@@ -30,7 +30,7 @@ const EMPTY = Buffer.alloc(0);
 const LF_LF = Buffer.from("\n\n");
 const CRLF_CRLF = Buffer.from("\r\n\r\n");
 const USAGE = Buffer.from('"usage":');
-const DONE = Buffer.from("data: [DONE]");
+const DONE = Buffer.from("[DONE]");
 const MODEL_RE = /"model"\s*:\s*"([^"]*)"/;
 
 const LF = 0x0a;
@@ -45,6 +45,38 @@ export function lastEventBoundary(buf: Buffer): number {
   const lf = buf.lastIndexOf(LF_LF);
   const crlf = buf.lastIndexOf(CRLF_CRLF);
   return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4);
+}
+
+function isLineBreak(byte: number | undefined): boolean {
+  return byte === LF || byte === CR;
+}
+
+/**
+ * True when `events` (whole events, starting at an event boundary) holds OpenAI's terminal event: a line that is
+ * exactly `data: [DONE]` (or `data:[DONE]`) and is an event of its own. `[DONE]` inside an answer's text, a comment,
+ * a longer line or a multi-line event does not count, so a cut stream never passes as complete. The end of the
+ * input counts as the event's end (the last event of a stream may lack its blank line).
+ */
+export function hasDoneEvent(events: Buffer): boolean {
+  for (let at = events.indexOf(DONE); at !== -1; at = events.indexOf(DONE, at + DONE.length)) {
+    let start = events[at - 1] === 0x20 ? at - 1 : at;
+    if (start < 5 || events.toString("latin1", start - 5, start) !== "data:") continue;
+    start -= 5;
+    // before: the start of the input, or a line break that ends a blank line (or follows only the input's start)
+    if (start > 0) {
+      let i = start - 1;
+      if (!isLineBreak(events[i])) continue;
+      i -= events[i] === LF && events[i - 1] === CR ? 2 : 1;
+      if (i >= 0 && !isLineBreak(events[i])) continue;
+    }
+    // after: the end of the input, or a line break followed by another one (or by the input's end)
+    let j = at + DONE.length;
+    if (j === events.length) return true;
+    if (!isLineBreak(events[j])) continue;
+    j += events[j] === CR && events[j + 1] === LF ? 2 : 1;
+    if (j === events.length || isLineBreak(events[j])) return true;
+  }
+  return false;
 }
 
 /**
@@ -83,7 +115,7 @@ function withoutUsageOnlyEvents(events: Buffer): Buffer {
 /**
  * Pass-through translator for OpenAI-format SSE. Bytes are forwarded unchanged but only in whole events, so
  * that a failure mid-stream can be reported with a clean SSE error event instead of a half-written one. On the
- * side it reads the `model`, the `usage` (final chunk) and notices `data: [DONE]`; only events that mention
+ * side it reads the `model`, the `usage` (final chunk) and notices the `data: [DONE]` event; only events that mention
  * usage are JSON-parsed.
  */
 export class SsePassThrough implements StreamTranslator {
@@ -124,7 +156,7 @@ export class SsePassThrough implements StreamTranslator {
       const m = MODEL_RE.exec(events.toString("utf8", 0, Math.min(events.length, 2048)));
       if (m) this.model = m[1];
     }
-    if (!this.finished && events.includes(DONE)) this.finished = true;
+    if (!this.finished && hasDoneEvent(events)) this.finished = true;
     if (!hasUsageObject(events)) return;
     for (const line of events.toString("utf8").split("\n")) {
       if (!line.startsWith("data:") || !line.includes('"usage"')) continue;
