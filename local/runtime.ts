@@ -4,6 +4,7 @@ import { createDuckDbEngine, type DuckDbEngine } from "../shared/analytics/duckd
 import { createDynamoGuards } from "../shared/aws/dynamo-guards";
 import { createLocalControlPlane, LOCAL_TABLE_NAME, type LocalControlPlane } from "../shared/aws/local-control-plane";
 import { trackBackgroundWork } from "../shared/gateway/background-work";
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, type GatewayBounds } from "../shared/gateway/bounds";
 import { createGatewayCore } from "../shared/gateway/core";
 import { createLoggingObserver } from "../shared/gateway/log-observer";
 import type { RequestObserver } from "../shared/gateway/observer";
@@ -28,6 +29,8 @@ export interface LocalRuntimeOptions {
   /** SSRF allowlist for custom hosts; the local runtime admits loopback by default. */
   readonly customHostAllowlist?: string;
   readonly streamIdleTimeoutMs?: number;
+  /** Request timeout and upstream body caps of the gateway (DEFAULT_GATEWAY_BOUNDS). */
+  readonly bounds?: Partial<GatewayBounds>;
   /** Root admin key; absent: GATEWAY_ADMIN_KEY or a key generated on first start and kept in the data dir. */
   readonly adminKey?: string;
   /** Log request/response bodies by default (`x-portkey-debug: false` turns it off per request). Default true. */
@@ -96,7 +99,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
             },
           }
         : logging,
-      streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 120_000,
+      streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+      bounds: options.bounds,
     }),
     admin: controlPlane.adminCore,
     analytics: createAnalyticsCore({ authenticator: controlPlane.authenticator, engine, feedbackSink: logSink }),

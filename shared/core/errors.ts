@@ -110,6 +110,20 @@ export class UpstreamTimeoutError extends GatewayError {
   }
 }
 
+/**
+ * The request reached the time the runtime allows it (on Lambda: the function timeout minus the time kept for the
+ * work after the response). Not an upstream failure: no retry or fallback follows it.
+ */
+export class DeadlineExceededError extends GatewayError {
+  constructor(options: GatewayErrorOptions = {}) {
+    super(504, "gateway_timeout", "The request reached the time this deployment allows a request.", {
+      code: "request_deadline_exceeded",
+      ...options,
+    });
+    (this as { expose: boolean }).expose = true;
+  }
+}
+
 /** An upstream answered with an error: keeps its status; the body is already OpenAI-shaped by the provider. */
 export class UpstreamError extends GatewayError {
   readonly upstreamBody: ErrorBody;

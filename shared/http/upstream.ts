@@ -31,14 +31,21 @@ export class AttemptTimeout extends Error {
   }
 }
 
+/**
+ * undici's own headers and body timeouts: the longest `request_timeout` a config may set, so they never cut a wait
+ * the gateway allows, yet no socket waits forever.
+ */
+export const UPSTREAM_SOCKET_BACKSTOP_MS = 3_600_000;
+
 /** One pooled keep-alive client (undici Agent: a pool per origin), created once per process. */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): UpstreamTransport {
   const agent = new Agent({
     connections: options.connections ?? 128,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
     keepAliveMaxTimeout: 600_000,
-    headersTimeout: 0,
-    bodyTimeout: 0,
+    // A backstop only: the gateway's own timers (request timeout, stream idle, deadline) end every wait sooner.
+    headersTimeout: UPSTREAM_SOCKET_BACKSTOP_MS,
+    bodyTimeout: UPSTREAM_SOCKET_BACKSTOP_MS,
     connect: options.guard ? { lookup: options.guard.lookup } : undefined,
   });
 
@@ -70,6 +77,9 @@ export function translateTransportError(err: unknown, signal: AbortSignal): unkn
   }
   if (err instanceof undiciErrors.UndiciError || (err instanceof Error && "code" in err)) {
     const code = (err as { code?: string }).code ?? "";
+    if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+      return new UpstreamTimeoutError(UPSTREAM_SOCKET_BACKSTOP_MS, { cause: err });
+    }
     if (code === "ECUSTOMHOSTFORBIDDEN") {
       return new UpstreamUnavailableError("The upstream host resolves to an address this deployment does not allow.", {
         cause: err,

@@ -18,7 +18,7 @@ export interface TestGateway extends LocalRuntime {
 
 /** Starts the local runtime on a random loopback port with a throw-away data directory, a workspace and a key. */
 export async function startTestGateway(
-  options: Partial<Pick<LocalRuntimeOptions, "streamIdleTimeoutMs" | "logBodies">> & {
+  options: Partial<Pick<LocalRuntimeOptions, "streamIdleTimeoutMs" | "logBodies" | "bounds">> & {
     observer?: RequestObserver;
   } = {},
 ): Promise<TestGateway> {
