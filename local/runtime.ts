@@ -31,6 +31,10 @@ export interface LocalRuntimeOptions {
   readonly streamIdleTimeoutMs?: number;
   /** Request timeout and upstream body caps of the gateway (DEFAULT_GATEWAY_BOUNDS). */
   readonly bounds?: Partial<GatewayBounds>;
+  /** Largest request body accepted (413 beyond); default 32 MiB. */
+  readonly maxRequestBodyBytes?: number;
+  /** Milliseconds a client has to send its request body (408 beyond); default 60 s. */
+  readonly requestBodyTimeoutMs?: number;
   /** Root admin key; absent: GATEWAY_ADMIN_KEY or a key generated on first start and kept in the data dir. */
   readonly adminKey?: string;
   /** Log request/response bodies by default (`x-portkey-debug: false` turns it off per request). Default true. */
@@ -110,6 +114,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     host: options.host,
     port: options.port,
     route: (path) => cores[functionForPath(path)],
+    maxBodyBytes: options.maxRequestBodyBytes,
+    bodyTimeoutMs: options.requestBodyTimeoutMs,
+    // every endpoint that takes a body wants a key: an upload without a valid one is refused before it is read
+    admitBody: (headers) => controlPlane.authenticator.identify(headers),
   });
   return {
     ...server,

@@ -82,7 +82,16 @@ export class ConflictError extends GatewayError {
 
 export class PayloadTooLargeError extends GatewayError {
   constructor(limitBytes: number) {
-    super(413, "invalid_request_error", `Request body exceeds ${limitBytes} bytes.`, { code: "payload_too_large" });
+    super(413, "invalid_request_error", `Request body exceeds ${limitBytes} bytes.`, { code: "request_too_large" });
+  }
+}
+
+/** The client did not finish sending its request body in time. */
+export class RequestBodyTimeoutError extends GatewayError {
+  constructor(timeoutMs: number) {
+    super(408, "invalid_request_error", `The request body was not received within ${timeoutMs} ms.`, {
+      code: "request_body_timeout",
+    });
   }
 }
 
