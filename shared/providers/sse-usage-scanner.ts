@@ -47,6 +47,13 @@ export function lastEventBoundary(buf: Buffer): number {
   return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4);
 }
 
+/** True when `chunk`, after held bytes ending in `tail` (at most 3), holds or completes a blank line. */
+function completesEvent(tail: Buffer, chunk: Buffer): boolean {
+  if (chunk.includes(LF_LF) || chunk.includes(CRLF_CRLF)) return true;
+  const seam = Buffer.concat([tail, chunk.subarray(0, 3)]);
+  return seam.includes(LF_LF) || seam.includes(CRLF_CRLF);
+}
+
 function isLineBreak(byte: number | undefined): boolean {
   return byte === LF || byte === CR;
 }
@@ -122,7 +129,10 @@ export class SsePassThrough implements StreamTranslator {
   usage: Usage | undefined;
   model: string | undefined;
   finished = false;
-  private carry: Buffer = EMPTY;
+  /** The start of an event not complete yet, in the pieces it came in (joined once, when the event completes). */
+  private carry: Buffer[] = [];
+  /** The last bytes of `carry` (at most 3), where a blank line may begin that the next chunk completes. */
+  private carryTail: Buffer = EMPTY;
   private readonly stripUsageChunk: boolean;
 
   /** `stripUsageChunk`: the gateway asked for usage the client did not; drop the usage-only chunk (`choices: []`). */
@@ -131,13 +141,23 @@ export class SsePassThrough implements StreamTranslator {
   }
 
   push(chunk: Buffer): Buffer {
-    const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    let buf = chunk;
+    if (this.carry.length) {
+      // Linear in the event's size however it is split: the pieces are joined only once a blank line arrives.
+      if (!completesEvent(this.carryTail, chunk)) {
+        this.hold(chunk);
+        return EMPTY;
+      }
+      buf = Buffer.concat([...this.carry, chunk]);
+      this.carry = [];
+      this.carryTail = EMPTY;
+    }
     const boundary = lastEventBoundary(buf);
     if (boundary === 0) {
-      this.carry = buf;
+      this.hold(buf);
       return EMPTY;
     }
-    this.carry = boundary === buf.length ? EMPTY : buf.subarray(boundary);
+    if (boundary < buf.length) this.hold(buf.subarray(boundary));
     const events = boundary === buf.length ? buf : buf.subarray(0, boundary);
     this.scan(events);
     return this.stripUsageChunk && hasUsageObject(events) ? withoutUsageOnlyEvents(events) : events;
@@ -145,10 +165,17 @@ export class SsePassThrough implements StreamTranslator {
 
   /** The upstream ended: forward whatever is left (a final event without its blank line). */
   end(): Buffer {
-    const rest = this.carry;
-    this.carry = EMPTY;
+    const rest = this.carry.length === 1 ? (this.carry[0] as Buffer) : Buffer.concat(this.carry);
+    this.carry = [];
+    this.carryTail = EMPTY;
     if (rest.length) this.scan(rest);
     return rest;
+  }
+
+  private hold(piece: Buffer): void {
+    this.carry.push(piece);
+    this.carryTail =
+      piece.length >= 3 ? piece.subarray(piece.length - 3) : Buffer.concat([this.carryTail, piece]).subarray(-3);
   }
 
   private scan(events: Buffer): void {

@@ -5,6 +5,7 @@ import { BedrockStreamTranslator } from "../../shared/providers/bedrock-stream";
 import { CohereStreamTranslator } from "../../shared/providers/cohere-response";
 import { GeminiStreamTranslator } from "../../shared/providers/google-response";
 import { SseParser } from "../../shared/providers/sse-parser";
+import { SsePassThrough } from "../../shared/providers/sse-usage-scanner";
 import type { StreamTranslator } from "../../shared/providers/types";
 import { anthropicStreamFrames } from "../fakes/anthropic-fake";
 import { converseStreamFrames } from "../fakes/bedrock-fake";
@@ -193,6 +194,26 @@ describe.each(STREAM_CASES.map((c) => [c.name, c] as const))("%s stream translat
     translator.push(bytes.subarray(0, Math.floor(bytes.length / 2)));
     translator.end();
     expect(translator.finished).toBe(false);
+  });
+});
+
+describe("bytes that never form an event", () => {
+  // 4 MiB in 1 KiB pieces: a translator that re-joined or re-scanned its buffer on every piece did ~4 GiB of work
+  // (seconds of CPU with the event loop blocked); linear work takes milliseconds.
+  const pieces = 4096;
+  const garbage = Buffer.alloc(1024, "x");
+
+  it.each([
+    ["the SSE pass-through", () => new SsePassThrough()],
+    ["an SSE translator (anthropic)", () => new AnthropicStreamTranslator("claude", true)],
+    ["the bedrock event-stream framer", () => new BedrockStreamTranslator("claude", "chatcmpl-1", true)],
+  ])("cost %s time linear in their size, however they are split", (_name, make) => {
+    const translator = make();
+    const started = performance.now();
+
+    for (let i = 0; i < pieces; i++) expect(translator.push(garbage).length).toBe(0);
+
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
 
