@@ -166,6 +166,34 @@ describe("an upstream that never answers", () => {
     expect(errorOf(res.text).message).toContain("150 ms");
   });
 
+  it("gets the timeout of the config target's request_timeout when the config sets one", async () => {
+    hostile.script = silent;
+    const config = {
+      provider: "openai",
+      api_key: "sk-attacker",
+      custom_host: `${hostile.origin}/v1`,
+      request_timeout: 120,
+    };
+
+    const res = await call({ headers: { "x-portkey-config": JSON.stringify(config) } });
+
+    expect(res.status).toBe(504);
+    expect(errorOf(res.text).message).toContain("120 ms");
+  });
+
+  it("waits longer than the default when the request allows it (the default is a default, not a cap)", async () => {
+    hostile.script = async ({ res }) => {
+      await sleep(REQUEST_TIMEOUT_MS + 300);
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(`data: ${openAIChunk("late", "stop")}\n\ndata: [DONE]\n\n`);
+    };
+
+    const res = await call({ headers: { "x-portkey-request-timeout": String(REQUEST_TIMEOUT_MS * 3) } });
+
+    expect(res.status).toBe(200);
+    expect(streamErrorOf(res.text)).toBeUndefined();
+  });
+
   it("gets 504 when the headers come but the first event never does", async () => {
     hostile.script = async ({ res }) => {
       sseHead(res);
