@@ -94,7 +94,7 @@ function looksTruncated(contentType: string | string[] | undefined, raw: Buffer)
 }
 
 /**
- * One call to one upstream. Resolves with a translated answer or a stream that has produced its first chunk;
+ * One call to one upstream. Resolves with a translated answer or a stream that has its first event for the client;
  * throws a `GatewayError` (UpstreamError keeps the provider's status) so the caller can retry or fall back.
  */
 export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
