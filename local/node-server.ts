@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { PayloadTooLargeError, renderError } from "../shared/core/errors";
+import { PayloadTooLargeError, RequestBodyTimeoutError, renderError } from "../shared/core/errors";
 import type { CoreHandler, CoreRequest, CoreResponse } from "../shared/http/types";
 
 export interface NodeServerOptions {
@@ -10,7 +10,15 @@ export interface NodeServerOptions {
   readonly port: number;
   /** Picks the core for a path (the three functions share one port locally). */
   readonly route: (path: string) => CoreHandler;
+  /** Largest request body accepted (413 `request_too_large` beyond). Default 32 MiB. */
   readonly maxBodyBytes?: number;
+  /** Milliseconds a client has to send its whole request body (408 `request_body_timeout` beyond). Default 60 s. */
+  readonly bodyTimeoutMs?: number;
+  /**
+   * Checks a request that has a body on its headers alone, before any of the body is read (e.g. that it carries a
+   * valid key); throws a GatewayError to refuse it unread.
+   */
+  readonly admitBody?: (headers: Readonly<Record<string, string>>) => Promise<unknown>;
 }
 
 export interface RunningServer {
@@ -19,9 +27,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Reads the whole body, refusing it once it exceeds `limit` or is not complete within `timeoutMs`. */
+function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? "0");
     if (declared > limit) {
@@ -30,18 +40,48 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    const timer = setTimeout(() => fail(new RequestBodyTimeoutError(timeoutMs)), timeoutMs);
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new PayloadTooLargeError(limit));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    req.once("error", reject);
+      if (size > limit) fail(new PayloadTooLargeError(limit));
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    };
+    function done(): void {
+      clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", fail);
+    }
+    function fail(err: unknown): void {
+      done();
+      reject(err);
+    }
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", fail);
   });
+}
+
+/**
+ * After refusing a request whose body was not read to its end: the rest is read and dropped (so the client, still
+ * sending, can read the answer instead of a reset), for at most `timeoutMs`; then the connection is closed.
+ */
+function discardRest(req: IncomingMessage, timeoutMs: number): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.socket.destroy(), timeoutMs);
+  timer.unref();
+  req.once("end", () => clearTimeout(timer));
+  req.once("close", () => clearTimeout(timer));
+  req.resume();
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
 }
 
 function toHeaders(raw: IncomingMessage["headers"]): Record<string, string> {
@@ -70,7 +110,9 @@ async function send(res: ServerResponse, response: CoreResponse): Promise<void> 
 
 /** The local runtime's HTTP adapter: IncomingMessage -> CoreRequest -> core -> ServerResponse. */
 export function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const { admitBody } = options;
   const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, (req, res) => {
     const controller = new AbortController();
     res.once("close", () => {
@@ -79,13 +121,17 @@ export function startNodeServer(options: NodeServerOptions): Promise<RunningServ
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
-    readBody(req, maxBody)
+    const headers = toHeaders(req.headers);
+    // an upload is checked on its headers before a byte of it is buffered
+    const admitted = admitBody && hasBody(req) ? admitBody(headers) : Promise.resolve();
+    admitted
+      .then(() => readBody(req, maxBody, bodyTimeoutMs))
       .then((body) => {
         const coreReq: CoreRequest = {
           method: (req.method ?? "GET").toUpperCase(),
           path,
           query: new URLSearchParams(q === -1 ? "" : url.slice(q + 1)),
-          headers: toHeaders(req.headers),
+          headers,
           body,
           signal: controller.signal,
           sourceIp: req.socket.remoteAddress,
@@ -94,6 +140,12 @@ export function startNodeServer(options: NodeServerOptions): Promise<RunningServ
       })
       .catch((err: unknown) => {
         const rendered = renderError(err);
+        if (!req.complete) {
+          // Refused before its body was read: the rest is read and dropped while the client reads the answer. The
+          // connection stays open for that (closing it on unread bytes would reset it, answer and all).
+          res.shouldKeepAlive = true;
+          discardRest(req, bodyTimeoutMs);
+        }
         return { status: rendered.status, headers: rendered.headers, body: rendered.body } satisfies CoreResponse;
       })
       .then((response) => send(res, response))

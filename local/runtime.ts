@@ -4,6 +4,7 @@ import { createDuckDbEngine, type DuckDbEngine } from "../shared/analytics/duckd
 import { createDynamoGuards } from "../shared/aws/dynamo-guards";
 import { createLocalControlPlane, LOCAL_TABLE_NAME, type LocalControlPlane } from "../shared/aws/local-control-plane";
 import { trackBackgroundWork } from "../shared/gateway/background-work";
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, type GatewayBounds } from "../shared/gateway/bounds";
 import { createGatewayCore } from "../shared/gateway/core";
 import { createLoggingObserver } from "../shared/gateway/log-observer";
 import type { RequestObserver } from "../shared/gateway/observer";
@@ -27,6 +28,12 @@ export interface LocalRuntimeOptions {
   /** SSRF allowlist for custom hosts; the local runtime admits loopback by default. */
   readonly customHostAllowlist?: string;
   readonly streamIdleTimeoutMs?: number;
+  /** Request timeout and upstream body caps of the gateway (DEFAULT_GATEWAY_BOUNDS). */
+  readonly bounds?: Partial<GatewayBounds>;
+  /** Largest request body accepted (413 beyond); default 32 MiB. */
+  readonly maxRequestBodyBytes?: number;
+  /** Milliseconds a client has to send its request body (408 beyond); default 60 s. */
+  readonly requestBodyTimeoutMs?: number;
   /** Root admin key; absent: GATEWAY_ADMIN_KEY or a key generated on first start and kept in the data dir. */
   readonly adminKey?: string;
   /** Log request/response bodies by default (`x-portkey-debug: false` turns it off per request). Default true. */
@@ -98,7 +105,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
             },
           }
         : logging,
-      streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 120_000,
+      streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+      bounds: options.bounds,
     }),
     admin: controlPlane.adminCore,
     analytics: createAnalyticsCore({ authenticator: controlPlane.authenticator, engine, feedbackSink: logSink }),
@@ -108,6 +116,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     host: options.host,
     port: options.port,
     route: (path) => cores[functionForPath(path)],
+    maxBodyBytes: options.maxRequestBodyBytes,
+    bodyTimeoutMs: options.requestBodyTimeoutMs,
+    // every endpoint that takes a body wants a key: an upload without a valid one is refused before it is read
+    admitBody: (headers) => controlPlane.authenticator.identify(headers),
   });
   // The gateway's own listeners are never an upstream, whatever the allowlist admits (it admits loopback here).
   hostGuard.denyOwn({ port: Number(new URL(server.url).port) });

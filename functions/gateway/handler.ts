@@ -7,6 +7,7 @@ import { createDynamoGuards } from "../../shared/aws/dynamo-guards";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
 import { ENV, optionalEnv, requireEnv } from "../../shared/env";
 import { trackBackgroundWork } from "../../shared/gateway/background-work";
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from "../../shared/gateway/bounds";
 import { createGatewayCore } from "../../shared/gateway/core";
 import { createLoggingObserver } from "../../shared/gateway/log-observer";
 import { createGuardrails } from "../../shared/guardrails/guardrails";
@@ -49,7 +50,7 @@ const core = createGatewayCore({
   background: background.run,
   logBodies: optionalEnv(ENV.logBodies) !== "false",
   observer: createLoggingObserver({ sink: logSink }),
-  streamIdleTimeoutMs: 120_000,
+  streamIdleTimeoutMs: DEFAULT_STREAM_IDLE_TIMEOUT_MS,
 });
 
 // After the response stream has been fully sent: settle budgets, write caches, then ship the log rows to Firehose.

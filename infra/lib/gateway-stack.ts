@@ -16,6 +16,15 @@ export interface GatewayStackProps extends StackProps {
   readonly options: GatewayStackOptions;
 }
 
+/**
+ * How long API Gateway waits for the streaming gateway integration, and the gateway function's timeout below it:
+ * Lambda stops the function before API Gateway gives up on it, and the function's own deadline (its timeout minus
+ * POST_RESPONSE_RESERVE_MS) and request timeout end every wait before that, so the work after the response (budget
+ * settlement, log flush) always runs. test/infra asserts the order.
+ */
+const GATEWAY_INTEGRATION_TIMEOUT = Duration.seconds(300);
+const GATEWAY_FUNCTION_TIMEOUT = Duration.seconds(290);
+
 /** The whole deployment: API, three functions, state, request-log pipeline, analytics and monitoring. */
 export class GatewayStack extends Stack {
   readonly functions: Readonly<Record<FunctionName, NodeFunction>>;
@@ -46,7 +55,7 @@ export class GatewayStack extends Stack {
       name: "gateway",
       description: "AI gateway data plane (OpenAI-compatible API, streaming)",
       memorySize: 1024,
-      timeout: Duration.seconds(300),
+      timeout: GATEWAY_FUNCTION_TIMEOUT,
       logRetention,
       environment: {
         [ENV.tableName]: state.table.tableName,
@@ -110,7 +119,7 @@ export class GatewayStack extends Stack {
 
     const gatewayApi = new GatewayApi(this, "Api", {
       functions: { gateway: gateway.fn, admin: admin.fn, analytics: analyticsFn.fn },
-      gatewayIntegrationTimeout: Duration.seconds(300),
+      gatewayIntegrationTimeout: GATEWAY_INTEGRATION_TIMEOUT,
       logRetention,
       throttleRateLimit: options.apiThrottleRateLimit,
       throttleBurstLimit: options.apiThrottleBurstLimit,

@@ -82,7 +82,16 @@ export class ConflictError extends GatewayError {
 
 export class PayloadTooLargeError extends GatewayError {
   constructor(limitBytes: number) {
-    super(413, "invalid_request_error", `Request body exceeds ${limitBytes} bytes.`, { code: "payload_too_large" });
+    super(413, "invalid_request_error", `Request body exceeds ${limitBytes} bytes.`, { code: "request_too_large" });
+  }
+}
+
+/** The client did not finish sending its request body in time. */
+export class RequestBodyTimeoutError extends GatewayError {
+  constructor(timeoutMs: number) {
+    super(408, "invalid_request_error", `The request body was not received within ${timeoutMs} ms.`, {
+      code: "request_body_timeout",
+    });
   }
 }
 
@@ -112,6 +121,20 @@ export class UpstreamTimeoutError extends GatewayError {
   constructor(timeoutMs: number, options: GatewayErrorOptions = {}) {
     super(504, "gateway_timeout", `Upstream did not answer within ${timeoutMs} ms.`, {
       code: "upstream_timeout",
+      ...options,
+    });
+    (this as { expose: boolean }).expose = true;
+  }
+}
+
+/**
+ * The request reached the time the runtime allows it (on Lambda: the function timeout minus the time kept for the
+ * work after the response). Not an upstream failure: no retry or fallback follows it.
+ */
+export class DeadlineExceededError extends GatewayError {
+  constructor(options: GatewayErrorOptions = {}) {
+    super(504, "gateway_timeout", "The request reached the time this deployment allows a request.", {
+      code: "request_deadline_exceeded",
       ...options,
     });
     (this as { expose: boolean }).expose = true;

@@ -1,7 +1,8 @@
 import type { Readable } from "node:stream";
-import { UpstreamError, UpstreamUnavailableError } from "../core/errors";
+import { DeadlineExceededError, UpstreamError, UpstreamUnavailableError } from "../core/errors";
 import { AttemptTimeout, translateTransportError, type UpstreamTransport } from "../http/upstream";
 import type { ProviderAdapter, StreamTranslator, TransformContext, TranslatedResponse } from "../providers/types";
+import { DEFAULT_GATEWAY_BOUNDS } from "./bounds";
 import { type StreamEnd, TranslatedStream } from "./translated-stream";
 
 /** Upstream response headers worth passing on to the client (rate-limit state, request ids). */
@@ -13,9 +14,15 @@ export interface AttemptInput {
   readonly transport: UpstreamTransport;
   /** The client's signal: aborting it aborts the upstream call. */
   readonly clientSignal: AbortSignal;
-  /** Per-attempt limit until the answer (non-stream) or the first streamed chunk. */
-  readonly timeoutMs?: number;
+  /** Per-attempt limit until the whole answer (non-stream) or the first event the client is sent (stream). */
+  readonly timeoutMs: number;
+  /** `Date.now()` by which the request must end (`CoreRequest.deadline`); the attempt and its stream end there. */
+  readonly deadline?: number;
   readonly streamIdleTimeoutMs: number;
+  /** Most bytes of an answer read into memory; default `DEFAULT_GATEWAY_BOUNDS.maxUpstreamBodyBytes`. */
+  readonly maxBodyBytes?: number;
+  /** Most stream bytes without output for the client; default `DEFAULT_GATEWAY_BOUNDS.maxStreamEventBytes`. */
+  readonly maxEventBytes?: number;
   readonly onStreamEnd: (end: StreamEnd, stream: StreamAttempt) => void;
   /** Sees every chunk the client is sent on a stream (body logging). */
   readonly onStreamOutput?: (chunk: Buffer | string) => void;
@@ -51,9 +58,26 @@ function passedHeaders(headers: Readonly<Record<string, string | string[] | unde
   return out;
 }
 
-async function readAll(body: Readable): Promise<Buffer> {
+function tooLarge(maxBytes: number): UpstreamUnavailableError {
+  return new UpstreamUnavailableError(`The upstream's answer exceeds ${maxBytes} bytes.`, {
+    code: "upstream_response_too_large",
+  });
+}
+
+/** The whole body, refused (and the connection dropped) once it exceeds `maxBytes`: never held beyond the cap. */
+async function readAll(
+  body: Readable,
+  declaredLength: string | string[] | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
+  if (Number(declaredLength) > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk as Buffer);
+  }
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
@@ -69,54 +93,30 @@ function looksTruncated(contentType: string | string[] | undefined, raw: Buffer)
   return i < 0 || (raw[i] !== 0x7d && raw[i] !== 0x5d);
 }
 
-/** Waits for the first chunk of a stream, so failures before the first byte can still be retried or failed over. */
-function firstChunk(body: Readable): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      cleanup();
-      body.pause();
-      resolve(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(null);
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(err);
-    };
-    function cleanup(): void {
-      body.off("data", onData);
-      body.off("end", onEnd);
-      body.off("error", onError);
-    }
-    body.on("data", onData);
-    body.once("end", onEnd);
-    body.once("error", onError);
-  });
-}
-
 /**
- * One call to one upstream. Resolves with a translated answer or a stream that has produced its first chunk;
+ * One call to one upstream. Resolves with a translated answer or a stream that has its first event for the client;
  * throws a `GatewayError` (UpstreamError keeps the provider's status) so the caller can retry or fall back.
  */
 export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   const { adapter, ctx, transport } = input;
   const started = performance.now();
-  // An attempt needs a signal of its own only to add a per-attempt timeout; otherwise the client's signal is
-  // passed straight through (an AbortController per attempt is measurable on the hot path).
-  const controller = input.timeoutMs === undefined ? undefined : new AbortController();
-  const signal = controller ? controller.signal : input.clientSignal;
-  const onClientAbort = (): void => controller?.abort(input.clientSignal.reason);
-  if (controller) {
-    if (input.clientSignal.aborted) onClientAbort();
-    input.clientSignal.addEventListener("abort", onClientAbort, { once: true });
-  }
-  const timer = controller
-    ? setTimeout(() => controller.abort(new AttemptTimeout(input.timeoutMs as number)), input.timeoutMs)
-    : undefined;
+  const left = input.deadline === undefined ? Number.POSITIVE_INFINITY : input.deadline - Date.now();
+  if (left <= 0) throw new DeadlineExceededError();
+  const maxBodyBytes = input.maxBodyBytes ?? DEFAULT_GATEWAY_BOUNDS.maxUpstreamBodyBytes;
+  const maxEventBytes = input.maxEventBytes ?? DEFAULT_GATEWAY_BOUNDS.maxStreamEventBytes;
+  // Every attempt has a timer (the request timeout, or the deadline when that comes first) and so a signal of
+  // its own, which follows the client's.
+  const byDeadline = left < input.timeoutMs;
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const onClientAbort = (): void => controller.abort(input.clientSignal.reason);
+  if (input.clientSignal.aborted) onClientAbort();
+  input.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(byDeadline ? new DeadlineExceededError() : new AttemptTimeout(input.timeoutMs)),
+    byDeadline ? left : input.timeoutMs,
+  );
   const release = (): void => {
-    if (!controller) return;
     clearTimeout(timer);
     input.clientSignal.removeEventListener("abort", onClientAbort);
   };
@@ -129,11 +129,11 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     const dropped = upstreamReq.droppedParams;
     if (dropped?.length) headers["x-portkey-dropped-params"] = dropped.join(", ");
     if (res.status < 200 || res.status >= 300) {
-      const raw = await readAll(res.body);
+      const raw = await readAll(res.body, res.headers["content-length"], maxBodyBytes);
       throw new UpstreamError(res.status, adapter.mapError(res.status, raw, ctx), { headers });
     }
     if (!adapter.isStreaming(ctx)) {
-      const raw = await readAll(res.body);
+      const raw = await readAll(res.body, res.headers["content-length"], maxBodyBytes);
       if (looksTruncated(res.headers["content-type"], raw)) {
         throw new UpstreamUnavailableError("The upstream sent an incomplete JSON body.", {
           code: "upstream_incomplete_body",
@@ -144,49 +144,47 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       return { kind: "json", status: res.status, headers, response, latencyMs: performance.now() - started };
     }
     const translator = adapter.createStreamTranslator(ctx);
-    let head: Buffer | string = Buffer.alloc(0);
+    const stream = new TranslatedStream({
+      upstream: res.body,
+      translator,
+      // the stream destroys the upstream body itself; the attempt's controller is told too
+      abortUpstream: (reason) => controller.abort(reason),
+      idleTimeoutMs: input.streamIdleTimeoutMs,
+      maxEventBytes,
+      onOutput: input.onStreamOutput,
+    });
     // Read until the translator produces output (or the upstream ends): only then is the stream committed.
-    while (head.length === 0) {
-      const chunk = await firstChunk(res.body);
-      if (chunk === null) {
-        // Ended before producing a single event: a failure before the first byte, so it may be retried.
-        throw new UpstreamUnavailableError("The upstream closed the stream before sending any event.", {
-          code: "empty_stream",
-        });
-      }
-      head = translator.push(chunk);
+    let head: Buffer | string | null;
+    try {
+      head = await stream.firstOutput;
+    } catch (err) {
+      stream.destroy();
+      throw err;
+    }
+    if (head === null) {
+      // Ended before producing a single event: a failure before the first byte, so it may be retried.
+      throw new UpstreamUnavailableError("The upstream closed the stream before sending any event.", {
+        code: "empty_stream",
+      });
     }
     // An error as the stream's first event (e.g. Anthropic "overloaded", a Bedrock throttling frame) is a failure
     // before the first byte reached the client: retry and fallback may still handle it.
     if (translator.error) {
-      res.body.destroy();
+      stream.destroy();
       throw new UpstreamError(502, translator.error, { headers });
     }
     const ttftMs = performance.now() - started;
     release();
-    const attempt: { -readonly [K in keyof StreamAttempt]: StreamAttempt[K] } = {
-      kind: "stream",
-      status: res.status,
-      headers,
-      translator,
-      ttftMs,
-      stream: undefined as unknown as TranslatedStream,
-    };
-    attempt.stream = new TranslatedStream({
-      upstream: res.body,
-      translator,
-      head,
-      // the stream destroys the upstream body itself; a controller (timeout case) is told too
-      abortUpstream: (reason) => controller?.abort(reason),
-      idleTimeoutMs: input.streamIdleTimeoutMs,
+    const attempt: StreamAttempt = { kind: "stream", status: res.status, headers, translator, ttftMs, stream };
+    stream.start({
+      deadlineInMs: input.deadline === undefined ? undefined : input.deadline - Date.now(),
       onEnd: (end) => input.onStreamEnd(end, attempt),
-      onOutput: input.onStreamOutput,
     });
     return attempt;
   } catch (err) {
     release();
     const translated = translateTransportError(err, signal);
-    if (controller && !controller.signal.aborted) controller.abort(translated);
+    if (!controller.signal.aborted) controller.abort(translated);
     throw translated;
   }
 }

@@ -1,5 +1,6 @@
 import type { CoreHandler, CoreRequest, CoreResponse } from "../http/types";
 import { PlanResolver } from "../routing/plan-resolver";
+import { DEFAULT_GATEWAY_BOUNDS } from "./bounds";
 import { HEALTH_PATH } from "./endpoints";
 import type { GatewayDeps, GatewayShared } from "./gateway-deps";
 import type { RequestObserver, RequestSummary } from "./observer";
@@ -32,6 +33,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
     // The request's summary (log record, metrics) is built after the response has been written, never before it.
     observer: deps.observer ? deferred(deps.observer, background) : undefined,
     routing,
+    bounds: { ...DEFAULT_GATEWAY_BOUNDS, ...deps.bounds },
     plans: new PlanResolver({
       configSource: deps.lookups ? configSourceFor(deps.lookups) : deps.configSource,
       capacity: routing.planCacheSize,

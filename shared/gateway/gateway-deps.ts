@@ -5,6 +5,7 @@ import type { UpstreamTransport } from "../http/upstream";
 import type { RequestLimits } from "../limits/request-limits";
 import type { ProviderRegistry } from "../providers/registry";
 import type { ConfigSource, PlanResolver } from "../routing/plan-resolver";
+import type { GatewayBounds } from "./bounds";
 import type { CacheDeps } from "./cache-step";
 import type { RequestObserver } from "./observer";
 import type { RoutingOptions } from "./routing-options";
@@ -17,6 +18,8 @@ export interface GatewayDeps {
   readonly observer?: RequestObserver;
   /** Milliseconds without a streamed chunk before a stream is failed with an SSE error event. */
   readonly streamIdleTimeoutMs: number;
+  /** Request timeout and body caps; see DEFAULT_GATEWAY_BOUNDS. */
+  readonly bounds?: Partial<GatewayBounds>;
   /**
    * Authenticates every request (gateway key with the `completions` scope). Absent only in tests and benches
    * that exercise routing alone; then requests run in the workspace "anonymous" without virtual keys.
@@ -51,5 +54,6 @@ export interface GatewayShared {
   /** Deferred: summaries are turned into log records after the response has been written. */
   readonly observer: RequestObserver | undefined;
   readonly routing: RoutingOptions;
+  readonly bounds: GatewayBounds;
   readonly plans: PlanResolver;
 }

@@ -18,7 +18,7 @@ import { headerTarget } from "./workspace-resolution";
  */
 export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAttemptResult> {
   const { req, cacheState } = run;
-  const { deps } = run.shared;
+  const { deps, bounds } = run.shared;
   const h = run.headers as PortkeyHeaders;
   const endpoint = (run.route as EndpointRoute).endpoint;
   const fromHeaders = () => headerTarget(h, req.headers, deps.hostGuard, run.virtualKeys, run.modelSlug);
@@ -58,8 +58,11 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
       ctx,
       transport: deps.transport,
       clientSignal: req.signal,
-      timeoutMs: leaf.requestTimeoutMs ?? h.requestTimeoutMs,
+      timeoutMs: leaf.requestTimeoutMs ?? h.requestTimeoutMs ?? bounds.requestTimeoutMs,
+      deadline: req.deadline,
       streamIdleTimeoutMs: deps.streamIdleTimeoutMs,
+      maxBodyBytes: bounds.maxUpstreamBodyBytes,
+      maxEventBytes: bounds.maxStreamEventBytes,
       onStreamOutput: (chunk) => {
         run.captureStream(chunk);
         cacheState.tap?.(chunk);

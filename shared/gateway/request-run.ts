@@ -21,7 +21,7 @@ import { budgetCandidates, limitOwners } from "./limit-owners";
 import type { AttemptSummary, BudgetSummary, RequestSummary } from "./observer";
 import { parseJsonObject } from "./parse-body";
 import { type PortkeyHeaders, readPortkeyHeaders } from "./portkey-headers";
-import { routingHeaders } from "./routing-options";
+import { type RoutingOptions, routingHeaders } from "./routing-options";
 import { splitVirtualKeyModel, workspaceVirtualKeys } from "./workspace-resolution";
 
 /** Stream bytes kept for the request log (the log caps bodies at 32 KiB; a little slack for redaction). */
@@ -194,7 +194,7 @@ export class RequestRun {
         signal: this.req.signal,
         timing: routing.timing,
         random: routing.random,
-        sleep: routing.sleep,
+        sleep: this.req.deadline === undefined ? routing.sleep : untilDeadline(routing.sleep, this.req.deadline),
       });
       if (!this.outcome.ok) throw this.outcome.error;
       return this.answer(this.outcome.value, this.outcome);
@@ -307,4 +307,9 @@ export class RequestRun {
     if (this.target) out["x-portkey-provider"] = this.target.provider;
     return { status: rendered.status, headers: out, body: rendered.body };
   }
+}
+
+/** A retry wait that ends at the request's deadline at the latest (the next attempt then fails at once). */
+function untilDeadline(sleep: RoutingOptions["sleep"], deadline: number): RoutingOptions["sleep"] {
+  return (ms, signal) => sleep(Math.max(0, Math.min(ms, deadline - Date.now())), signal);
 }

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import type { ErrorBody } from "../core/errors";
+import { type ErrorBody, UpstreamUnavailableError } from "../core/errors";
 import type { StreamTranslator } from "../providers/types";
 
 export interface StreamEnd {
@@ -11,15 +11,20 @@ export interface StreamEnd {
 export interface TranslatedStreamOptions {
   readonly upstream: Readable;
   readonly translator: StreamTranslator;
-  /** Output already produced from the first upstream chunk(s) (read before the stream was handed out). */
-  readonly head: Buffer | string;
-  /** Abort the upstream request (client went away, or idle timeout). */
+  /** Abort the upstream request (client went away, or a timeout). */
   readonly abortUpstream: (reason: unknown) => void;
-  /** Milliseconds without an upstream chunk after which the stream is failed with an SSE error event. */
+  /** Milliseconds without output for the client after which the stream is failed with an SSE error event. */
   readonly idleTimeoutMs: number;
-  readonly onEnd: (end: StreamEnd) => void;
+  /** Most upstream bytes without output for the client (garbage, or one oversized event) before it fails. */
+  readonly maxEventBytes: number;
   /** Sees every chunk sent to the client (for body logging); must be cheap and must not throw. */
   readonly onOutput?: (chunk: Buffer | string) => void;
+}
+
+export interface StreamStart {
+  /** Milliseconds until the request's deadline, where the stream ends with an error event; undefined: none. */
+  readonly deadlineInMs?: number;
+  readonly onEnd: (end: StreamEnd) => void;
 }
 
 /** SSE error event the OpenAI SDKs understand (they throw an APIError on `data: {"error":...}`). */
@@ -27,33 +32,103 @@ export function sseErrorEvent(body: ErrorBody): string {
   return `data: ${JSON.stringify(body)}\n\n`;
 }
 
-function streamError(message: string, code: string): ErrorBody {
-  return { error: { message, type: "gateway_upstream_error", param: null, code } };
+function streamError(message: string, code: string, type = "gateway_upstream_error"): ErrorBody {
+  return { error: { message, type, param: null, code } };
 }
 
 /**
- * The client-facing stream: upstream bytes through a provider translator, with backpressure. Never a silent
- * cut: an upstream failure after the first byte ends the stream with an SSE error event. Destroying this stream
- * (client disconnect) aborts the upstream call.
+ * The client-facing stream: upstream bytes through a provider translator, with backpressure. Two phases, one set
+ * of upstream listeners (so no chunk, end or error falls between them):
+ * - until the translator's first output, `firstOutput` is pending; a failure rejects it (the attempt may still be
+ *   retried) and the upstream is left paused once the output is there;
+ * - `start()` commits the stream: the first output goes out, and from then on a failure ends the stream with an
+ *   SSE error event, never a silent cut. Destroying the stream (client disconnect) aborts the upstream call.
+ * Only output for the client counts as progress: bytes that never form an event keep no stream alive.
  */
 export class TranslatedStream extends Readable {
+  /** The translator's first output (or its error event), or null when the upstream ended before any. */
+  readonly firstOutput: Promise<Buffer | string | null>;
+  private resolveFirst!: (head: Buffer | string | null) => void;
+  private rejectFirst!: (err: unknown) => void;
+  private head: Buffer | string | null = null;
+  /** Output produced before `start()` (normally just the first). */
+  private readonly held: (Buffer | string)[] = [];
+  private start_: StreamStart | undefined;
+  private upstreamEnded = false;
+  private upstreamFailed = false;
   private done = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  /** Upstream bytes since the last output for the client. */
+  private withoutOutput = 0;
 
   constructor(private readonly opts: TranslatedStreamOptions) {
     super();
-    if (opts.head.length) this.send(opts.head);
-    const { upstream } = opts;
-    upstream.on("data", (chunk: Buffer) => {
-      this.armIdle();
-      const out = opts.translator.push(chunk);
-      if (out.length && !this.send(out)) upstream.pause();
+    this.firstOutput = new Promise((resolve, reject) => {
+      this.resolveFirst = resolve;
+      this.rejectFirst = reject;
     });
-    upstream.once("end", () => this.finishFromUpstream());
-    upstream.once("error", () =>
-      this.fail(streamError("The upstream connection failed mid-stream.", "stream_interrupted")),
-    );
+    const { upstream } = opts;
+    upstream.on("data", (chunk: Buffer) => this.onChunk(chunk));
+    upstream.once("end", () => {
+      this.upstreamEnded = true;
+      if (this.start_) this.finishFromUpstream();
+      else if (this.head === null) this.resolveFirst(null);
+    });
+    upstream.once("error", (err: Error) => {
+      this.upstreamFailed = true;
+      if (this.start_) this.failInterrupted();
+      else if (this.head === null) this.rejectFirst(err);
+    });
+  }
+
+  /** Commits the stream (after `firstOutput` resolved with output): sends it and starts the timers. */
+  start(start: StreamStart): this {
+    this.start_ = start;
+    for (const out of this.held) this.send(out);
+    this.held.length = 0;
     this.armIdle();
+    if (start.deadlineInMs !== undefined) {
+      this.deadlineTimer = setTimeout(() => {
+        this.opts.abortUpstream(new Error("request deadline"));
+        const message = "The stream reached the time this deployment allows a request.";
+        this.fail(streamError(message, "request_deadline_exceeded", "gateway_timeout"));
+      }, start.deadlineInMs);
+      this.deadlineTimer.unref?.();
+    }
+    // the upstream may have ended or failed between the first output and now
+    if (this.upstreamFailed) this.failInterrupted();
+    else if (this.upstreamEnded) this.finishFromUpstream();
+    return this;
+  }
+
+  private onChunk(chunk: Buffer): void {
+    const { upstream, translator, maxEventBytes } = this.opts;
+    const out = translator.push(chunk);
+    if (out.length || (!this.start_ && translator.error)) {
+      this.withoutOutput = 0;
+      if (!this.start_) {
+        // the first output: hold it (and the rest of the upstream) until the attempt commits the stream
+        upstream.pause();
+        this.held.push(out);
+        this.head ??= out;
+        this.resolveFirst(out);
+        return;
+      }
+      this.armIdle();
+      if (!this.send(out)) upstream.pause();
+      return;
+    }
+    this.withoutOutput += chunk.length;
+    if (this.withoutOutput <= maxEventBytes) return;
+    const message = `The upstream sent more than ${maxEventBytes} bytes without a complete event.`;
+    if (!this.start_) {
+      upstream.pause();
+      this.rejectFirst(new UpstreamUnavailableError(message, { code: "upstream_event_too_large" }));
+      return;
+    }
+    this.opts.abortUpstream(new Error("stream event too large"));
+    this.fail(streamError(message, "stream_event_too_large"));
   }
 
   private send(chunk: Buffer | string): boolean {
@@ -62,21 +137,22 @@ export class TranslatedStream extends Readable {
   }
 
   override _read(): void {
-    if (!this.done) this.opts.upstream.resume();
+    if (!this.done && this.start_) this.opts.upstream.resume();
   }
 
   override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
-    clearTimeout(this.idleTimer);
+    this.clearTimers();
     if (!this.done) {
       this.done = true;
-      this.opts.abortUpstream(err ?? new Error("client closed the stream"));
+      // before start() the attempt is still failing on its own terms (it aborts with its own reason)
+      if (this.start_) this.opts.abortUpstream(err ?? new Error("client closed the stream"));
       this.opts.upstream.destroy();
-      this.opts.onEnd({ reason: "client_abort" });
+      this.start_?.onEnd({ reason: "client_abort" });
     }
     cb(err);
   }
 
-  /** One timer per stream, pushed forward on every chunk (`refresh` re-arms it without allocating a new one). */
+  /** One timer per stream, pushed forward on every output (`refresh` re-arms it without allocating a new one). */
   private armIdle(): void {
     if (this.idleTimer) {
       this.idleTimer.refresh();
@@ -89,6 +165,15 @@ export class TranslatedStream extends Readable {
     this.idleTimer.unref?.();
   }
 
+  private clearTimers(): void {
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.deadlineTimer);
+  }
+
+  private failInterrupted(): void {
+    this.fail(streamError("The upstream connection failed mid-stream.", "stream_interrupted"));
+  }
+
   private finishFromUpstream(): void {
     if (this.done) return;
     const tail = this.opts.translator.end();
@@ -99,18 +184,18 @@ export class TranslatedStream extends Readable {
     }
     if (tail.length) this.send(tail);
     this.done = true;
-    clearTimeout(this.idleTimer);
+    this.clearTimers();
     this.push(null);
-    this.opts.onEnd({ reason: "complete" });
+    this.start_?.onEnd({ reason: "complete" });
   }
 
   private fail(error: ErrorBody): void {
     if (this.done) return;
     this.done = true;
-    clearTimeout(this.idleTimer);
+    this.clearTimers();
     this.opts.upstream.destroy();
     this.send(sseErrorEvent(error));
     this.push(null);
-    this.opts.onEnd({ reason: "error", error });
+    this.start_?.onEnd({ reason: "error", error });
   }
 }

@@ -17,6 +17,11 @@ export interface CoreRequest {
   readonly signal: AbortSignal;
   /** Client address, when the adapter knows it. */
   readonly sourceIp?: string;
+  /**
+   * `Date.now()` by which the answer must be complete (Lambda: the function timeout minus the time kept for the
+   * work after the response); attempts and streams end there. Absent: no deadline (the local runtime).
+   */
+  readonly deadline?: number;
 }
 
 /** A body is sent whole (string/Buffer) or streamed (Readable); streams are never buffered by adapters. */

@@ -34,15 +34,23 @@ export class AttemptTimeout extends Error {
   }
 }
 
+/**
+ * undici's own headers and body timeouts: the longest `request_timeout` a config may set, so they never cut a wait
+ * the gateway allows, yet no socket waits forever.
+ */
+export const UPSTREAM_SOCKET_BACKSTOP_MS = 3_600_000;
+
 /** One pooled keep-alive client (undici Agent: a pool per origin), created once per process. */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): UpstreamTransport {
   const agent = new Agent({
     connections: options.connections ?? 128,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
     keepAliveMaxTimeout: 600_000,
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    connect: options.guard ? options.guard.connector() : undefined,
+    // A backstop only: the gateway's own timers (request timeout, stream idle, deadline) end every wait sooner.
+    headersTimeout: UPSTREAM_SOCKET_BACKSTOP_MS,
+    bodyTimeout: UPSTREAM_SOCKET_BACKSTOP_MS,
+    // The guard's connector replaces undici's: the connect timeout is set on it (undici ignores connectTimeout then).
+    connect: options.guard ? options.guard.connector({ timeout: 10_000 }) : undefined,
   });
 
   const guard = options.guard;
@@ -75,6 +83,9 @@ export function translateTransportError(err: unknown, signal: AbortSignal): unkn
   }
   if (err instanceof undiciErrors.UndiciError || (err instanceof Error && "code" in err)) {
     const code = (err as { code?: string }).code ?? "";
+    if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+      return new UpstreamTimeoutError(UPSTREAM_SOCKET_BACKSTOP_MS, { cause: err });
+    }
     if (code === "ECUSTOMHOSTFORBIDDEN") {
       return new BadRequestError("The upstream host resolves to an address this deployment does not allow.", {
         cause: err,

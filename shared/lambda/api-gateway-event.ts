@@ -5,7 +5,7 @@ import type { CoreRequest } from "../http/types";
  * API Gateway REST (v1 proxy) event -> CoreRequest. Header names are lower-cased once here; repeated headers are
  * joined with ", " as HTTP allows. The body is decoded once (base64 for binary media types).
  */
-export function fromApiGatewayEvent(event: APIGatewayProxyEvent, signal: AbortSignal): CoreRequest {
+export function fromApiGatewayEvent(event: APIGatewayProxyEvent, signal: AbortSignal, deadline?: number): CoreRequest {
   const headers: Record<string, string> = {};
   if (event.multiValueHeaders) {
     for (const name in event.multiValueHeaders) {
@@ -35,5 +35,6 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEvent, signal: AbortSi
     body,
     signal,
     sourceIp: event.requestContext?.identity?.sourceIp,
+    deadline,
   };
 }

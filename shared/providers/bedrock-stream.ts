@@ -23,10 +23,19 @@ export interface BedrockFrame {
  * each with `@smithy/eventstream-codec` (which checks the prelude and message CRCs).
  */
 export class EventStreamFramer {
-  private pending: Buffer = EMPTY;
+  /** Bytes of a message not complete yet, in the pieces they came in (joined once the message is complete). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Total length of the message being collected, once its 4-byte prelude length is in; 0 before. */
+  private needed = 0;
 
   push(chunk: Buffer): BedrockFrame[] {
-    let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.needed === 0 && this.pendingBytes >= 4) this.needed = this.joined().readUInt32BE(0);
+    // linear in the message's size however it is split: nothing is joined before the whole message is in
+    if (this.pendingBytes < 4 || this.pendingBytes < this.needed) return [];
+    let buf = this.joined();
     const frames: BedrockFrame[] = [];
     while (buf.length >= 4) {
       const total = buf.readUInt32BE(0);
@@ -46,13 +55,20 @@ export class EventStreamFramer {
       frames.push({ messageType, type: header(messageType === "event" ? ":event-type" : ":exception-type"), payload });
       buf = buf.subarray(total);
     }
-    this.pending = buf.length ? Buffer.from(buf) : EMPTY;
+    this.pending = buf.length ? [Buffer.from(buf)] : [];
+    this.pendingBytes = buf.length;
+    this.needed = buf.length >= 4 ? buf.readUInt32BE(0) : 0;
     return frames;
   }
 
   /** Bytes left over at the end (a cut-off message). */
   get leftover(): number {
-    return this.pending.length;
+    return this.pendingBytes;
+  }
+
+  private joined(): Buffer {
+    if (this.pending.length > 1) this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
+    return this.pending[0] ?? EMPTY;
   }
 }
 

@@ -13,48 +13,65 @@ export interface SseEvent {
  */
 export class SseParser {
   private readonly decoder = new StringDecoder("utf8");
-  private buf = "";
+  /** The start of a line not complete yet, in the pieces it came in (joined once, when its line end arrives). */
+  private pending: string[] = [];
+  /** The last line ended with a CR: a LF at the start of the next input is the rest of that CRLF. */
+  private afterCr = false;
   private eventName = "";
   private data: string[] = [];
 
   push(chunk: Buffer): SseEvent[] {
-    this.buf += this.decoder.write(chunk);
+    const text = this.decoder.write(chunk);
     const out: SseEvent[] = [];
-    const buf = this.buf;
     let start = 0;
-    const len = buf.length;
+    if (this.afterCr && text.length) {
+      this.afterCr = false;
+      if (text.charCodeAt(0) === 10) start = 1;
+    }
+    const len = text.length;
     while (start < len) {
-      const lf = buf.indexOf("\n", start);
-      const cr = buf.indexOf("\r", start);
+      const lf = text.indexOf("\n", start);
+      const cr = text.indexOf("\r", start);
       let end: number;
       let next: number;
       if (cr !== -1 && (lf === -1 || cr < lf)) {
-        // a CR at the very end may be the first half of a CRLF: wait for the next byte
-        if (cr === len - 1) break;
         end = cr;
-        next = buf.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+        if (cr === len - 1) {
+          // a CR at the very end may be the first half of a CRLF: the next input says
+          this.afterCr = true;
+          next = len;
+        } else {
+          next = text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+        }
       } else if (lf !== -1) {
         end = lf;
         next = lf + 1;
       } else {
-        break;
+        // no line end: keep the piece; searching resumes in the next input only (linear in the line's length)
+        this.pending.push(start === 0 ? text : text.slice(start));
+        return out;
       }
-      this.line(buf, start, end, out);
+      if (this.pending.length) {
+        this.pending.push(text.slice(start, end));
+        const line = this.pending.join("");
+        this.pending = [];
+        this.line(line, 0, line.length, out);
+      } else {
+        this.line(text, start, end, out);
+      }
       start = next;
     }
-    this.buf = start === 0 ? buf : buf.slice(start);
     return out;
   }
 
   /** End of input: a last event without its blank line is still delivered (lenient, like most SDKs). */
   end(): SseEvent[] {
     const out: SseEvent[] = [];
-    const rest = this.buf + this.decoder.end();
-    this.buf = "";
-    if (rest.length) {
-      const trimmed = rest.endsWith("\r") ? rest.slice(0, -1) : rest;
-      this.line(trimmed, 0, trimmed.length, out);
-    }
+    this.pending.push(this.decoder.end());
+    const rest = this.pending.join("");
+    this.pending = [];
+    this.afterCr = false;
+    if (rest.length) this.line(rest, 0, rest.length, out);
     if (this.data.length) this.dispatch(out);
     return out;
   }

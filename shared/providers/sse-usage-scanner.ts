@@ -31,7 +31,7 @@ const EMPTY = Buffer.alloc(0);
 const LF_LF = Buffer.from("\n\n");
 const CRLF_CRLF = Buffer.from("\r\n\r\n");
 const USAGE = Buffer.from('"usage":');
-const DONE = Buffer.from("data: [DONE]");
+const DONE = Buffer.from("[DONE]");
 const MODEL_RE = /"model"\s*:\s*"([^"]*)"/;
 
 const LF = 0x0a;
@@ -46,6 +46,45 @@ export function lastEventBoundary(buf: Buffer): number {
   const lf = buf.lastIndexOf(LF_LF);
   const crlf = buf.lastIndexOf(CRLF_CRLF);
   return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4);
+}
+
+/** True when `chunk`, after held bytes ending in `tail` (at most 3), holds or completes a blank line. */
+function completesEvent(tail: Buffer, chunk: Buffer): boolean {
+  if (chunk.includes(LF_LF) || chunk.includes(CRLF_CRLF)) return true;
+  const seam = Buffer.concat([tail, chunk.subarray(0, 3)]);
+  return seam.includes(LF_LF) || seam.includes(CRLF_CRLF);
+}
+
+function isLineBreak(byte: number | undefined): boolean {
+  return byte === LF || byte === CR;
+}
+
+/**
+ * True when `events` (whole events, starting at an event boundary) holds OpenAI's terminal event: a line that is
+ * exactly `data: [DONE]` (or `data:[DONE]`) and is an event of its own. `[DONE]` inside an answer's text, a comment,
+ * a longer line or a multi-line event does not count, so a cut stream never passes as complete. The end of the
+ * input counts as the event's end (the last event of a stream may lack its blank line).
+ */
+export function hasDoneEvent(events: Buffer): boolean {
+  for (let at = events.indexOf(DONE); at !== -1; at = events.indexOf(DONE, at + DONE.length)) {
+    let start = events[at - 1] === 0x20 ? at - 1 : at;
+    if (start < 5 || events.toString("latin1", start - 5, start) !== "data:") continue;
+    start -= 5;
+    // before: the start of the input, or a line break that ends a blank line (or follows only the input's start)
+    if (start > 0) {
+      let i = start - 1;
+      if (!isLineBreak(events[i])) continue;
+      i -= events[i] === LF && events[i - 1] === CR ? 2 : 1;
+      if (i >= 0 && !isLineBreak(events[i])) continue;
+    }
+    // after: the end of the input, or a line break followed by another one (or by the input's end)
+    let j = at + DONE.length;
+    if (j === events.length) return true;
+    if (!isLineBreak(events[j])) continue;
+    j += events[j] === CR && events[j + 1] === LF ? 2 : 1;
+    if (j === events.length || isLineBreak(events[j])) return true;
+  }
+  return false;
 }
 
 /**
@@ -84,14 +123,17 @@ function withoutUsageOnlyEvents(events: Buffer): Buffer {
 /**
  * Pass-through translator for OpenAI-format SSE. Bytes are forwarded unchanged but only in whole events, so
  * that a failure mid-stream can be reported with a clean SSE error event instead of a half-written one. On the
- * side it reads the `model`, the `usage` (final chunk) and notices `data: [DONE]`; only events that mention
+ * side it reads the `model`, the `usage` (final chunk) and notices the `data: [DONE]` event; only events that mention
  * usage are JSON-parsed.
  */
 export class SsePassThrough implements StreamTranslator {
   usage: Usage | undefined;
   model: string | undefined;
   finished = false;
-  private carry: Buffer = EMPTY;
+  /** The start of an event not complete yet, in the pieces it came in (joined once, when the event completes). */
+  private carry: Buffer[] = [];
+  /** The last bytes of `carry` (at most 3), where a blank line may begin that the next chunk completes. */
+  private carryTail: Buffer = EMPTY;
   private readonly stripUsageChunk: boolean;
 
   /** `stripUsageChunk`: the gateway asked for usage the client did not; drop the usage-only chunk (`choices: []`). */
@@ -100,13 +142,23 @@ export class SsePassThrough implements StreamTranslator {
   }
 
   push(chunk: Buffer): Buffer {
-    const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    let buf = chunk;
+    if (this.carry.length) {
+      // Linear in the event's size however it is split: the pieces are joined only once a blank line arrives.
+      if (!completesEvent(this.carryTail, chunk)) {
+        this.hold(chunk);
+        return EMPTY;
+      }
+      buf = Buffer.concat([...this.carry, chunk]);
+      this.carry = [];
+      this.carryTail = EMPTY;
+    }
     const boundary = lastEventBoundary(buf);
     if (boundary === 0) {
-      this.carry = buf;
+      this.hold(buf);
       return EMPTY;
     }
-    this.carry = boundary === buf.length ? EMPTY : buf.subarray(boundary);
+    if (boundary < buf.length) this.hold(buf.subarray(boundary));
     const events = boundary === buf.length ? buf : buf.subarray(0, boundary);
     this.scan(events);
     return this.stripUsageChunk && hasUsageObject(events) ? withoutUsageOnlyEvents(events) : events;
@@ -114,10 +166,17 @@ export class SsePassThrough implements StreamTranslator {
 
   /** The upstream ended: forward whatever is left (a final event without its blank line). */
   end(): Buffer {
-    const rest = this.carry;
-    this.carry = EMPTY;
+    const rest = this.carry.length === 1 ? (this.carry[0] as Buffer) : Buffer.concat(this.carry);
+    this.carry = [];
+    this.carryTail = EMPTY;
     if (rest.length) this.scan(rest);
     return rest;
+  }
+
+  private hold(piece: Buffer): void {
+    this.carry.push(piece);
+    this.carryTail =
+      piece.length >= 3 ? piece.subarray(piece.length - 3) : Buffer.concat([this.carryTail, piece]).subarray(-3);
   }
 
   private scan(events: Buffer): void {
@@ -125,7 +184,7 @@ export class SsePassThrough implements StreamTranslator {
       const m = MODEL_RE.exec(events.toString("utf8", 0, Math.min(events.length, 2048)));
       if (m) this.model = m[1];
     }
-    if (!this.finished && events.includes(DONE)) this.finished = true;
+    if (!this.finished && hasDoneEvent(events)) this.finished = true;
     if (!hasUsageObject(events)) return;
     for (const line of events.toString("utf8").split("\n")) {
       if (!line.startsWith("data:") || !line.includes('"usage"')) continue;

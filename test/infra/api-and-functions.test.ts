@@ -4,6 +4,11 @@ import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ESM_REQUIRE_BANNER } from "../../infra/lib/node-function";
 import { ROUTES } from "../../infra/lib/routes";
+import {
+  DEFAULT_GATEWAY_BOUNDS,
+  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  POST_RESPONSE_RESERVE_MS,
+} from "../../shared/gateway/bounds";
 import { importBundleInNode } from "./support/import-bundle";
 import { type CfnResource, logicalIdOf, type Synthesized, synthGatewayStack } from "./support/synth-stack";
 
@@ -45,6 +50,8 @@ interface MethodInfo {
   readonly target: Target;
   readonly transferMode: string | undefined;
   readonly uri: string;
+  /** API Gateway's integration timeout (default 29 000 when unset). */
+  readonly timeoutMs: number;
 }
 
 let synth: Synthesized;
@@ -120,8 +127,22 @@ describe("REST API routes", () => {
 });
 
 describe("Lambda functions", () => {
+  it("ends every wait of the gateway before its function times out, and the function before API Gateway", () => {
+    // Prepare
+    const fn = template.toJSON().Resources[functionIds.gateway] as CfnResource;
+    const functionMs = (fn.Properties.Timeout as number) * 1000;
+    const integrationMs = methods.filter((m) => m.target === "gateway").map((m) => m.timeoutMs);
+
+    // Assess: the gateway answers (504, or an SSE error event) and still has POST_RESPONSE_RESERVE_MS to settle
+    // budgets and flush logs before Lambda stops it; API Gateway never cuts the function's answer short
+    expect(DEFAULT_GATEWAY_BOUNDS.requestTimeoutMs + POST_RESPONSE_RESERVE_MS).toBeLessThan(functionMs);
+    expect(DEFAULT_STREAM_IDLE_TIMEOUT_MS + POST_RESPONSE_RESERVE_MS).toBeLessThan(functionMs);
+    expect(integrationMs.length).toBeGreaterThan(0);
+    for (const timeout of integrationMs) expect(functionMs).toBeLessThan(timeout);
+  });
+
   it.each([
-    ["gateway", 1024, 300],
+    ["gateway", 1024, 290],
     ["admin", 512, 30],
     ["analytics", 512, 60],
   ] as const)("runs %s on nodejs22.x, arm64, with %i MB and a %i s timeout", (name, memory, timeout) => {
@@ -254,7 +275,11 @@ function readMethods(template: Template, fnIds: Record<Target, string>): MethodI
     .filter((r) => r.Type === "AWS::ApiGateway::Method")
     .map((r) => {
       const props = r.Properties as Record<string, unknown>;
-      const integration = props.Integration as { Uri: unknown; ResponseTransferMode?: string };
+      const integration = props.Integration as {
+        Uri: unknown;
+        ResponseTransferMode?: string;
+        TimeoutInMillis?: number;
+      };
       const uriJson = JSON.stringify(integration.Uri);
       return {
         path: pathOf(props.ResourceId),
@@ -263,6 +288,7 @@ function readMethods(template: Template, fnIds: Record<Target, string>): MethodI
         target: targetOf(uriJson),
         transferMode: integration.ResponseTransferMode,
         uri: flattenJoin(integration.Uri),
+        timeoutMs: integration.TimeoutInMillis ?? 29_000,
       };
     });
 }

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POST_RESPONSE_RESERVE_MS } from "../../shared/gateway/bounds";
 import { createHostGuard } from "../../shared/http/host-guard";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { lambdaContext, restApiEvent } from "../support/api-gateway-event";
@@ -100,6 +101,86 @@ describe("gateway Lambda handler (response streaming through middy)", () => {
     const mine = rows.filter((r) => r.trace_id === "disconnect-trace");
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ status: 499, client_disconnected: true });
+  });
+
+  it.each([
+    ["a JSON answer", false],
+    ["a stream before its first event", true],
+  ])("aborts the upstream call when the client leaves while waiting for %s", async (_name, stream) => {
+    // Prepare: an upstream that takes 5 s to answer; the client goes after 200 ms (the response stream closes)
+    fake.reset();
+    fake.enqueueFaults({ kind: "slow", delayMs: 5_000 });
+    const sink = new ResponseSink();
+    const trace = `gone-before-answer-${stream}`;
+    const event = restApiEvent({
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: { ...headers(), "x-portkey-trace-id": trace },
+      body: JSON.stringify({ model: "gpt-4o-mini", stream, messages: [{ role: "user", content: "x" }] }),
+    });
+    setTimeout(() => sink.destroy(), 200);
+    const started = Date.now();
+
+    // Act
+    await handler(event, sink, lambdaContext()).catch(() => undefined);
+
+    // Assess: the upstream call is cut at once, not paid for until it answers, and the request is logged
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(fake.abortedResponses).toBe(1);
+    const rows = await readNdjsonRows(LOG_BUCKET, "logs/");
+    expect(rows.filter((r) => r.trace_id === trace)).toMatchObject([{ status: 499, client_disconnected: true }]);
+  });
+
+  it("answers 504 at the invocation's deadline, early enough for the post-response work to run", async () => {
+    // Prepare: the function has 800 ms left beyond the time it keeps for the work after the response
+    fake.reset();
+    fake.enqueueFaults({ kind: "slow", delayMs: 5_000 });
+    const sink = new ResponseSink();
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => POST_RESPONSE_RESERVE_MS + 800 };
+    const event = restApiEvent({
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: { ...headers(), "x-portkey-trace-id": "deadline-trace" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] }),
+    });
+    const started = Date.now();
+
+    // Act
+    await handler(event, sink, context);
+
+    // Assess
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(sink.prelude?.statusCode).toBe(504);
+    expect(JSON.parse(sink.text()).error).toMatchObject({
+      type: "gateway_timeout",
+      code: "request_deadline_exceeded",
+    });
+    const rows = await readNdjsonRows(LOG_BUCKET, "logs/");
+    expect(rows.filter((r) => r.trace_id === "deadline-trace")).toMatchObject([{ status: 504 }]);
+  });
+
+  it("ends a stream still running at the deadline with an SSE error event, and logs it", async () => {
+    // Prepare: 30 events 20 ms apart (600 ms), 300 ms left before the deadline
+    fake.reset();
+    const sink = new ResponseSink();
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => POST_RESPONSE_RESERVE_MS + 300 };
+    const words = Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ");
+    const event = restApiEvent({
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: { ...headers(), "x-portkey-trace-id": "stream-deadline-trace" },
+      body: JSON.stringify({ model: "gpt-4o-mini", stream: true, messages: [{ role: "user", content: words }] }),
+    });
+
+    // Act
+    await handler(event, sink, context);
+
+    // Assess
+    expect(sink.prelude?.statusCode).toBe(200);
+    const last = sink.text().trimEnd().split("\n\n").at(-1) ?? "";
+    expect(JSON.parse(last.slice("data: ".length)).error.code).toBe("request_deadline_exceeded");
+    const rows = await readNdjsonRows(LOG_BUCKET, "logs/");
+    expect(rows.filter((r) => r.trace_id === "stream-deadline-trace")).toMatchObject([{ status: 502 }]);
   });
 
   it("refuses a request without a gateway key with 401 before any upstream call", async () => {

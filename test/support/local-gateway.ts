@@ -18,7 +18,12 @@ export interface TestGateway extends LocalRuntime {
 
 /** Starts the local runtime on a random loopback port with a throw-away data directory, a workspace and a key. */
 export async function startTestGateway(
-  options: Partial<Pick<LocalRuntimeOptions, "streamIdleTimeoutMs" | "logBodies">> & {
+  options: Partial<
+    Pick<
+      LocalRuntimeOptions,
+      "streamIdleTimeoutMs" | "logBodies" | "bounds" | "maxRequestBodyBytes" | "requestBodyTimeoutMs"
+    >
+  > & {
     observer?: RequestObserver;
   } = {},
 ): Promise<TestGateway> {

@@ -5,6 +5,7 @@ import { BedrockStreamTranslator } from "../../shared/providers/bedrock-stream";
 import { CohereStreamTranslator } from "../../shared/providers/cohere-response";
 import { GeminiStreamTranslator } from "../../shared/providers/google-response";
 import { SseParser } from "../../shared/providers/sse-parser";
+import { SsePassThrough } from "../../shared/providers/sse-usage-scanner";
 import type { StreamTranslator } from "../../shared/providers/types";
 import { anthropicStreamFrames } from "../fakes/anthropic-fake";
 import { converseStreamFrames } from "../fakes/bedrock-fake";
@@ -98,6 +99,8 @@ const replyArb: fc.Arbitrary<ScriptedReply> = fc.oneof(
 
 interface StreamCase {
   readonly name: string;
+  /** True for SSE streams (bedrock's is binary event-stream framing, which has no blank lines). */
+  readonly sse: boolean;
   frames(reply: ScriptedReply): Buffer;
   translator(): StreamTranslator;
 }
@@ -106,21 +109,25 @@ const PROMPT = 7;
 const STREAM_CASES: readonly StreamCase[] = [
   {
     name: "anthropic",
+    sse: true,
     frames: (r) => Buffer.from(anthropicStreamFrames("msg_1", "claude", r, PROMPT).join("")),
     translator: () => new AnthropicStreamTranslator("claude", true),
   },
   {
     name: "google",
+    sse: true,
     frames: (r) => Buffer.from(googleStreamFrames(r, PROMPT, "gemini", "resp1").join("")),
     translator: () => new GeminiStreamTranslator("gemini", true),
   },
   {
     name: "bedrock",
+    sse: false,
     frames: (r) => Buffer.concat(converseStreamFrames(r, PROMPT, "tooluse_1")),
     translator: () => new BedrockStreamTranslator("claude", "chatcmpl-1", true),
   },
   {
     name: "cohere",
+    sse: true,
     frames: (r) => {
       const call =
         r.kind === "tool" ? { id: "c1", type: "function", function: { name: r.name, arguments: "" } } : undefined;
@@ -163,12 +170,50 @@ describe.each(STREAM_CASES.map((c) => [c.name, c] as const))("%s stream translat
     );
   });
 
+  it.skipIf(!c.sse)("delivers a last event that lacks its closing blank line (any line ending)", () => {
+    fc.assert(
+      fc.property(replyArb, fc.constantFrom("\n", "\r\n", "\r"), fc.boolean(), (reply, eol, keepLineEnd) => {
+        // Prepare: the provider's stream in the given line ending, its final blank line (and line end) cut off
+        const text = c.frames(reply).toString("utf8").replace(/\r?\n/g, eol);
+        const cut = text.slice(0, text.length - (keepLineEnd ? eol.length : 2 * eol.length));
+
+        // Act
+        const whole = assemble(run(c.translator(), Buffer.from(text), []));
+        const unterminated = assemble(run(c.translator(), Buffer.from(cut), []));
+
+        // Assess
+        expect(unterminated).toEqual(whole);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it("reports a stream cut before its end as unfinished (the gateway then sends a truncation error)", () => {
     const bytes = c.frames({ kind: "text", words: ["a", "b", "c"], finish: "stop" });
     const translator = c.translator();
     translator.push(bytes.subarray(0, Math.floor(bytes.length / 2)));
     translator.end();
     expect(translator.finished).toBe(false);
+  });
+});
+
+describe("bytes that never form an event", () => {
+  // 4 MiB in 1 KiB pieces: a translator that re-joined or re-scanned its buffer on every piece did ~4 GiB of work
+  // (seconds of CPU with the event loop blocked); linear work takes milliseconds.
+  const pieces = 4096;
+  const garbage = Buffer.alloc(1024, "x");
+
+  it.each([
+    ["the SSE pass-through", () => new SsePassThrough()],
+    ["an SSE translator (anthropic)", () => new AnthropicStreamTranslator("claude", true)],
+    ["the bedrock event-stream framer", () => new BedrockStreamTranslator("claude", "chatcmpl-1", true)],
+  ])("cost %s time linear in their size, however they are split", (_name, make) => {
+    const translator = make();
+    const started = performance.now();
+
+    for (let i = 0; i < pieces; i++) expect(translator.push(garbage).length).toBe(0);
+
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
 
@@ -179,15 +224,21 @@ describe("SSE parser", () => {
       data: fc.string({ unit: "grapheme", maxLength: 30 }).filter((d) => !/[\r\n]/.test(d)),
     });
     const eolArb = fc.constantFrom("\n", "\r\n", "\r");
+    // How the input ends: the last event with its blank line, with its line end only, or with neither (a stream
+    // whose last event lacks the closing blank line: `end()` must still deliver it).
+    const tailArb = fc.constantFrom("blank line", "line end", "nothing");
     fc.assert(
       fc.property(
         fc.array(eventArb, { minLength: 1, maxLength: 8 }),
         eolArb,
+        tailArb,
         fc.array(fc.nat()),
-        (events, eol, raw) => {
-          const text = events
+        (events, eol, tail, raw) => {
+          const full = events
             .map((e) => `${e.event ? `event: ${e.event}${eol}` : ""}: comment${eol}data: ${e.data}${eol}${eol}`)
             .join("");
+          const cut = tail === "blank line" ? 0 : tail === "line end" ? eol.length : 2 * eol.length;
+          const text = full.slice(0, full.length - cut);
           const bytes = Buffer.from(text);
           const parser = new SseParser();
           const got = [];

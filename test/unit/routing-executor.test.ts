@@ -85,9 +85,23 @@ describe("plan executor", () => {
     expect((outcome as { error: UpstreamError }).error.statusCode).toBe(500);
   });
 
-  it("counts a timeout as 408 and 504 for on_status_codes", async () => {
-    const { calls } = await run(fallback({ on_status_codes: [408] }), { a: ["timeout"] });
+  it.each([408, 504])("counts a timeout as %i for strategy.on_status_codes (falls back)", async (status) => {
+    const { outcome, calls } = await run(fallback({ on_status_codes: [status] }), { a: ["timeout"] });
     expect(calls).toEqual(["a", "b"]);
+    expect(outcome).toMatchObject({ ok: true, value: "answer from b" });
+  });
+
+  it.each([408, 504])("counts a timeout as %i for retry.on_status_codes (retries)", async (status) => {
+    const raw = { retry: { attempts: 2, on_status_codes: [status] }, provider: "a", api_key: "k" };
+    const { outcome, calls } = await run(raw, { a: ["timeout", "timeout"] });
+    expect(calls).toEqual(["a", "a", "a"]);
+    expect(outcome).toMatchObject({ ok: true, retryCount: 2 });
+  });
+
+  it("does not count a timeout as any other status", async () => {
+    const { outcome, calls } = await run(fallback({ on_status_codes: [502, 503] }), { a: ["timeout"] });
+    expect(calls).toEqual(["a"]);
+    expect(outcome).toMatchObject({ ok: false, statuses: [408, 504] });
   });
 
   it("does not fall back after a gateway-made error (bad config target): the error is returned", async () => {

@@ -64,6 +64,32 @@ describe("SsePassThrough", () => {
     expect(translator.finished).toBe(true);
   });
 
+  it.each([
+    ["the answer's text", 'data: {"choices":[{"delta":{"content":"data: [DONE]"}}]}\n\n'],
+    ["a multi-line event", "data: x\ndata: [DONE]\n\n"],
+    ["a longer data line", "data: [DONE] and more\n\n"],
+    ["a comment", ": data: [DONE]\n\n"],
+  ])("is not finished by [DONE] inside %s (only a terminal event ends the stream)", (_name, event) => {
+    const translator = new SsePassThrough();
+    translator.push(Buffer.from(`data: {"a":1}\n\n${event}`));
+    translator.end();
+    expect(translator.finished).toBe(false);
+  });
+
+  it.each([
+    ["data: [DONE]\n\n", "LF"],
+    ["data:[DONE]\r\n\r\n", "CRLF, no space"],
+    ["data: [DONE]\r\r", "CR"],
+    ["data: [DONE]", "no closing blank line at the end of the stream"],
+    ["data: [DONE]\n", "one line end at the end of the stream"],
+  ])("is finished by a terminal event %j (%s)", (done) => {
+    const translator = new SsePassThrough();
+    translator.push(Buffer.from('data: {"a":1}\n\n'));
+    translator.push(Buffer.from(done));
+    translator.end();
+    expect(translator.finished).toBe(true);
+  });
+
   it("is not finished when the stream lacks [DONE]", () => {
     const translator = new SsePassThrough();
     translator.push(Buffer.from('data: {"a":1}\n\n'));
