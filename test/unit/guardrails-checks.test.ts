@@ -6,6 +6,7 @@ import { countCharacters, countSentences, countWords } from "../../shared/guardr
 import { extractJson } from "../../shared/guardrails/checks/json-checks";
 import { codeFormats, findUrls, isValidUrl } from "../../shared/guardrails/checks/url-code-checks";
 import type { CheckInput, HookPhase } from "../../shared/guardrails/types";
+import { REGEX_WORK_LIMIT } from "../../shared/routing/linear-regex";
 
 /** Runs a check as the gateway does: compiled once from its parameters, `not` applied. */
 function check(id: string, parameters: Record<string, unknown>) {
@@ -82,6 +83,72 @@ describe("text checks", () => {
     const err = configError(() => compileCheck("default.regexMatch", { rule: "(" }, "config.h[0].checks[0]"));
     expect(err.param).toBe("config.h[0].checks[0].parameters.rule");
     expect(err.message).toContain("not a valid regular expression");
+  });
+
+  it("regexMatch reports the match, its index and named groups (JavaScript syntax on RE2)", () => {
+    // Prepare
+    const compiled = compileCheck("default.regexMatch", { rule: "(?<year>\\d{4})-(?<month>\\d\\d)" }, "c");
+
+    // Act
+    const outcome = compiled.run({ text: "on 2024-05-01", request: {}, phase: "before_request" });
+
+    // Assess
+    expect(outcome.verdict).toBe(true);
+    expect(outcome.data.matchDetails).toEqual({
+      matchedText: "2024-05",
+      index: 3,
+      groups: { year: "2024", month: "05" },
+    });
+  });
+
+  it("regexMatch fails on a text beyond the pattern's input bound, with or without `not`", () => {
+    // Prepare
+    const rule = "forbidden";
+    const long = `${"x".repeat(REGEX_WORK_LIMIT)} forbidden`;
+
+    // Act
+    const allow = check("default.regexMatch", { rule })(long);
+    const deny = check("default.regexMatch", { rule, not: true })(long);
+
+    // Assess
+    expect(allow).toBe(false);
+    expect(deny).toBe(false);
+    expect(check("default.regexMatch", { rule, not: true })("short and forbidden")).toBe(false);
+    expect(check("default.regexMatch", { rule, not: true })("short and fine")).toBe(true);
+  });
+
+  it("regexMatch refuses backreferences, lookaround and oversized patterns at compile time", () => {
+    expect(configError(() => compileCheck("default.regexMatch", { rule: "(a)\\1" }, "c")).message).toContain(
+      "backreference",
+    );
+    expect(configError(() => compileCheck("default.regexMatch", { rule: "a(?!b)" }, "c")).message).toContain(
+      "lookahead",
+    );
+    const huge = configError(() => compileCheck("default.regexMatch", { rule: "(?:a?){600}a{600}" }, "c"));
+    expect(huge.param).toBe("c.parameters.rule");
+    expect(huge.message).toContain("too complex");
+  });
+
+  it("validUrls and containsCode stay linear on hostile text", () => {
+    // Prepare
+    const parens = `https://example.com/a${")".repeat(20_000)}`;
+    const fence = `\`\`\`${"a".repeat(100_000)}`;
+
+    // Act
+    const started = performance.now();
+    const urls = findUrls(parens);
+    const formats = codeFormats(fence);
+    const elapsed = performance.now() - started;
+
+    // Assess
+    expect(urls).toEqual(["https://example.com/a"]);
+    expect(formats).toEqual([]);
+    expect(elapsed).toBeLessThan(200);
+  });
+
+  it("findUrls and codeFormats keep their results on ordinary text", () => {
+    expect(findUrls("see (https://x.io/a_(b)) and https://y.io/c).")).toEqual(["https://x.io/a_(b)", "https://y.io/c"]);
+    expect(codeFormats("```py\nx\n```\n```` sql extra\nselect\n```\n```nope")).toEqual(["Python", "SQL"]);
   });
 
   it("contains implements any / all / none over words and phrases", () => {
