@@ -3,6 +3,7 @@ import { createAnalyticsCore } from "../shared/analytics/analytics-core";
 import { createDuckDbEngine, type DuckDbEngine } from "../shared/analytics/duckdb-engine";
 import { createDynamoGuards } from "../shared/aws/dynamo-guards";
 import { createLocalControlPlane, LOCAL_TABLE_NAME, type LocalControlPlane } from "../shared/aws/local-control-plane";
+import { knownSecrets } from "../shared/core/known-secrets";
 import { trackBackgroundWork } from "../shared/gateway/background-work";
 import { createGatewayCore } from "../shared/gateway/core";
 import { createLoggingObserver } from "../shared/gateway/log-observer";
@@ -65,6 +66,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     usage: guards.ledger,
     ...(options.adminKey === undefined ? {} : { adminKey: options.adminKey }),
   });
+  knownSecrets.add(controlPlane.adminKey.key); // a GATEWAY_ADMIN_KEY of any shape is never logged
   const logSink = createNdjsonFileSink({
     dataDir: options.dataDir,
     onUndelivered: (failure) => process.emitWarning(`${failure.rows.length} log rows not written: ${failure.reason}`),

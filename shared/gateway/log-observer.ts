@@ -62,6 +62,7 @@ export function createLoggingObserver(logger: RequestLogger, options: { onRecord
       // An answer from the cache (or shared with an identical concurrent request) cost nothing upstream: 0, not null.
       if (SERVED_FROM_CACHE.has(summary.cacheStatus) || summary.sharedAnswer) log.setCost(0);
       if (summary.budgetReservedUsd !== undefined) log.setBudgetReserved(summary.budgetReservedUsd);
+      for (const secret of summary.secrets ?? []) log.addKnownSecret(secret);
       if (summary.responseBody !== undefined) log.captureResponse(summary.responseBody);
       log.end(summary.status, {
         retryCount: summary.retryCount,

@@ -56,6 +56,8 @@ export class RequestRun {
   modelSlug: string | undefined;
   modelRewritten = false;
   configId: string | undefined;
+  /** Provider credentials the request's targets used: the request log redacts any echo of them. */
+  private readonly credentials = new Set<string>();
   private admission: Admission | undefined;
   private limitHeaders: Readonly<Record<string, string>> = {};
   private readonly streamed: (Buffer | string)[] = [];
@@ -75,6 +77,13 @@ export class RequestRun {
       onStreamComplete: undefined,
       background: shared.background,
     };
+  }
+
+  /** Remembers a target's credentials for the log's redaction (whatever their shape). */
+  noteCredentials(target: ProviderTarget): void {
+    for (const secret of [target.apiKey, target.options?.awsSecretAccessKey, target.options?.awsSessionToken]) {
+      if (secret) this.credentials.add(secret);
+    }
   }
 
   /** Keeps what the client was streamed, for the log record (capped). */
@@ -125,6 +134,7 @@ export class RequestRun {
       sharedAnswer: this.cacheState.shared || undefined,
       budgetReservedUsd: admission ? microsToUsd(admission.reservation.charge.costMicros) : undefined,
       requestBody: this.req.body,
+      secrets: this.credentials.size ? [...this.credentials] : undefined,
       guardrails: this.guardrails?.records,
       ...fields,
     };

@@ -254,6 +254,11 @@ export class RequestLog {
     const responseRaw = logBodies ? joinChunks(this.responseChunks) : null;
     const responseBody = capBody(responseRaw, this.responseOverflow, bodyLimitBytes, redact, this.secrets);
     const finalStatus = this.disconnected ? 499 : status;
+    // Free text other than bodies can carry secrets too: what the client sent (metadata, user) and what the
+    // upstream said (error messages echo keys). Short strings: the redactor's cost is in proportion.
+    const clean = (text: string): string => redact(text, this.secrets);
+    const metadata: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.init.metadata ?? {})) metadata[key] = clean(value);
     return {
       schema_version: LOG_SCHEMA_VERSION,
       kind: "request",
@@ -270,10 +275,10 @@ export class RequestLog {
       virtual_key: this.virtualKey,
       config_id: this.configId,
       strategy: this.strategy,
-      attempts: this.attempts,
+      attempts: this.attempts.map((a) => (a.error === null ? a : { ...a, error: clean(a.error) })),
       status: finalStatus,
       error_type: this.disconnected && this.errorType === null ? "client_disconnected" : this.errorType,
-      error_message: this.errorMessage,
+      error_message: this.errorMessage === null ? null : clean(this.errorMessage),
       retry_count: end.retryCount ?? Math.max(this.attempts.length - 1, 0),
       last_used_option_index: end.lastUsedOptionIndex ?? null,
       latency_ms: this.options.monotonic() - this.startedMono,
@@ -288,8 +293,8 @@ export class RequestLog {
       budget_reserved_usd: this.budgetReservedUsd,
       cache_status: this.cacheStatus,
       guardrails: this.guardrails,
-      metadata: { ...this.init.metadata },
-      user: this.init.user ?? null,
+      metadata,
+      user: this.init.user == null ? null : clean(this.init.user),
       stream: this.init.stream ?? false,
       client_disconnected: this.disconnected,
       request_body: requestBody.text,
