@@ -13,7 +13,7 @@ export interface AttackBench {
   /** The provider key the fake accepts. */
   readonly providerKey: string;
   /** POSTs JSON to the gateway with the attacker's key; returns status, parsed body (or text) and elapsed ms. */
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<AttackResponse>;
+  post(path: string, body: unknown, headers?: Record<string, string>, timeoutMs?: number): Promise<AttackResponse>;
   stop(): Promise<void>;
 }
 
@@ -35,13 +35,18 @@ export async function startAttackBench(): Promise<AttackBench> {
     scopes: ["completions"],
   });
   const attackerKey = String(key.json.key);
-  async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<AttackResponse> {
+  async function post(
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    timeoutMs = 20_000,
+  ): Promise<AttackResponse> {
     const started = performance.now();
     const res = await fetch(`${gateway.url}${path}`, {
       method: "POST",
       headers: { "x-portkey-api-key": attackerKey, "content-type": "application/json", ...headers },
       body: typeof body === "string" ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(20_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
     let parsed: Record<string, unknown> = {};
