@@ -71,6 +71,8 @@ function looksTruncated(contentType: string | string[] | undefined, raw: Buffer)
 
 /** Waits for the first chunk of a stream, so failures before the first byte can still be retried or failed over. */
 function firstChunk(body: Readable): Promise<Buffer | null> {
+  // `end` follows the last chunk on the next tick, between two calls: once missed, it would never come again.
+  if (body.readableEnded) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       cleanup();

@@ -49,7 +49,9 @@ export class TranslatedStream extends Readable {
       const out = opts.translator.push(chunk);
       if (out.length && !this.send(out)) upstream.pause();
     });
-    upstream.once("end", () => this.finishFromUpstream());
+    // A body that arrived whole (one read, then EOF) has already emitted `end` while the first chunk was read.
+    if (upstream.readableEnded) queueMicrotask(() => this.finishFromUpstream());
+    else upstream.once("end", () => this.finishFromUpstream());
     upstream.once("error", () =>
       this.fail(streamError("The upstream connection failed mid-stream.", "stream_interrupted")),
     );
