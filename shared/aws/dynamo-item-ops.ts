@@ -9,7 +9,15 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, NotFoundError } from "../core/errors";
 import type { Page, PageRequest } from "../store/types";
-import { decodeCursor, encodeCursor, GSI1, type ItemKey, LAYOUT_ATTRIBUTES } from "./dynamo-keys";
+import {
+  decodeCursor,
+  encodeCursor,
+  GSI1,
+  type ItemKey,
+  keyFits,
+  LAYOUT_ATTRIBUTES,
+  partitionKeyFits,
+} from "./dynamo-keys";
 
 /** A stored item: layout keys plus the entity's own attributes. */
 export type Item = Record<string, unknown>;
@@ -57,6 +65,7 @@ export class ItemOps {
   }
 
   async get(key: ItemKey): Promise<Item | undefined> {
+    if (!keyFits(key)) return undefined; // DynamoDB would refuse the request (a 500); no such item can exist
     const out = await this.doc.send(
       new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }),
     );
@@ -121,11 +130,13 @@ export class ItemOps {
   }
 
   async delete(key: ItemKey): Promise<void> {
+    if (!keyFits(key)) return;
     await this.doc.send(new DeleteCommand({ TableName: this.options.tableName, Key: key }));
   }
 
   /** Items of one partition (base table), optionally under a sort-key prefix. */
   async queryPartition(pk: string, skPrefix: string, page: PageRequest): Promise<Page<Item>> {
+    if (!keyFits({ pk, sk: skPrefix })) return { items: [] };
     const condition =
       skPrefix === ""
         ? { KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": pk } }
@@ -138,6 +149,7 @@ export class ItemOps {
 
   /** Items of one GSI partition (eventually consistent). */
   async queryIndex(gsi1pk: string, page: PageRequest): Promise<Page<Item>> {
+    if (!partitionKeyFits(gsi1pk)) return { items: [] };
     return this.query(
       {
         IndexName: GSI1,

@@ -114,6 +114,23 @@ describe("deeply nested configs are a 400, sent inline or saved", () => {
   }
 });
 
+describe("names longer than any stored key are a 404, not a database error", () => {
+  const long = "v".repeat(3_000);
+
+  it("a virtual key slug in the header or the model", async () => {
+    const inHeader = await bench.post("/v1/chat/completions", CHAT, { "x-portkey-virtual-key": long });
+    const inModel = await bench.post("/v1/chat/completions", { ...CHAT, model: `@${long}/gpt-4o-mini` });
+    expect([inHeader.status, inModel.status]).toEqual([404, 404]);
+  });
+
+  it.each(["/v1/configs", "/v1/virtual-keys", "/v1/prompts"])("GET %s/{3,000 characters}", async (path) => {
+    const res = await fetch(`${bench.gateway.url}${path}/${long}`, {
+      headers: { "x-portkey-api-key": bench.gateway.apiKey },
+    });
+    expect(res.status).toBe(404);
+  });
+});
+
 describe("dates beyond the calendar are a 400", () => {
   it.each([1e300, 8.64e12, "275760-09-14T00:00:00Z"])("api key expires_at %s", async (expiresAt) => {
     const created = await bench.gateway.admin("POST", "/v1/api-keys", {
