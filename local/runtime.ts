@@ -20,6 +20,7 @@ import { defaultProviderRegistry } from "../shared/providers/registry";
 import { functionForPath } from "../shared/routes";
 import { validateRoutingConfig } from "../shared/routing/validate-config";
 import { startLocalDynamo } from "../shared/store/local-dynamo";
+import { secureDataDir } from "./data-dir";
 import { type RunningServer, startNodeServer } from "./node-server";
 
 export interface LocalRuntimeOptions {
@@ -50,6 +51,7 @@ export interface LocalRuntime extends RunningServer {
 
 /** Everything `npm start` runs: the three function cores behind one local HTTP port, no AWS account needed. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  await secureDataDir(options.dataDir); // 0700 before anything is written there
   const hostGuard = createHostGuard(options.customHostAllowlist ?? "loopback");
   const transport = createUndiciTransport({ guard: hostGuard });
   const dynamo = await startLocalDynamo(options.dataDir);
