@@ -47,6 +47,7 @@ export class GatewayStack extends Stack {
       description: "AI gateway data plane (OpenAI-compatible API, streaming)",
       memorySize: 1024,
       timeout: Duration.seconds(300),
+      reservedConcurrentExecutions: options.gatewayReservedConcurrency,
       logRetention,
       environment: {
         [ENV.tableName]: state.table.tableName,

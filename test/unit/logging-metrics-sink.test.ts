@@ -41,4 +41,46 @@ describe("withRequestMetrics", () => {
     expect(emf[0]).toMatchObject({ model: "gpt-4o-mini", Requests: 1, Errors: 0, PromptTokens: 10 });
     expect(emf[1]).toMatchObject({ Errors: 1, ServerErrors: 1 });
   });
+
+  it("bounds the model dimension: models outside the price table are `other`, known ones their table id", async () => {
+    // Prepare
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const sink = withRequestMetrics(
+      createMemorySink(),
+      new Metrics({ namespace: "AiGateway", serviceName: "gateway" }),
+    );
+    const logger = createRequestLogger({ sink });
+    const models = [
+      ...Array.from({ length: 50 }, (_, i) => `attacker-model-${i}`),
+      "gpt-4o-mini",
+      "gpt-4o-mini-2024-07-18",
+      "gpt-4o-mini-0001",
+      "gpt-4o-mini-0002",
+    ];
+    for (const model of models) {
+      const log = logger.start({
+        traceId: model,
+        workspaceId: "ws-1",
+        apiKeyId: "k-1",
+        method: "POST",
+        endpoint: "chat",
+        logBodies: false,
+        modelRequested: model,
+      });
+      log.setTarget({ provider: "openai", model });
+      log.end(200);
+    }
+
+    // Act
+    await sink.flush();
+
+    // Assess
+    const dimensions = lines.filter((l) => l.includes('"_aws"')).map((l) => (JSON.parse(l) as { model: string }).model);
+    expect(dimensions).toHaveLength(models.length);
+    expect(new Set(dimensions)).toEqual(new Set(["other", "gpt-4o-mini"]));
+  });
 });
