@@ -69,9 +69,13 @@ function redactAfterEscapes(text: string): string {
   return copied === 0 ? text : out + text.slice(copied);
 }
 
-/** JSON string fields whose *name* marks a secret: `"api_key": "..."`, `"Authorization": "..."`, ... */
+/**
+ * JSON string fields whose *name* marks a secret: `"api_key": "..."`, `"Authorization": "..."`, ... The name is
+ * matched in a lookahead and then taken whole, so a long name made of secret-like words cannot make the engine
+ * retry every split of it (the earlier `[...]*(?:words)[...]*` form was quadratic in the name's length).
+ */
 const SECRET_FIELD_PATTERN =
-  /"([A-Za-z0-9_-]*(?:api[_-]?key|apikey|authorization|password|passwd|secret|access[_-]?token|refresh[_-]?token|private[_-]?key|x-portkey-api-key)[A-Za-z0-9_-]*)"(\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
+  /"(?=[A-Za-z0-9_-]*(?:api[_-]?key|apikey|authorization|password|passwd|secret|access[_-]?token|refresh[_-]?token|private[_-]?key|x-portkey-api-key))([A-Za-z0-9_-]+)"(\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
 
 function replaceToken(match: string): string {
   return match.startsWith("Bearer") ? `Bearer ${REDACTED}` : REDACTED;

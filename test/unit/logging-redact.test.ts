@@ -66,6 +66,31 @@ describe("redaction of well-known key shapes inside JSON bodies", () => {
     });
   }
 
+  it("stays linear on hostile text (a field name made of secret-like words, runs of escapes and prefixes)", () => {
+    // Prepare: ~32 KiB each, the most of a body the log keeps
+    const inputs = [
+      `{"${"apikey".repeat(5_400)}" x}`,
+      `{"a":"${"\\n".repeat(16_000)}"}`,
+      "sk-".repeat(10_000),
+      "Bearer ".repeat(4_600),
+    ];
+
+    // Act
+    const started = performance.now();
+    for (const input of inputs) redactSecrets(input);
+    const elapsed = performance.now() - started;
+
+    // Assess
+    expect(elapsed).toBeLessThan(60);
+  });
+
+  it("still redacts JSON fields named like secrets", () => {
+    const text = '{"openai_api_key": "abc", "Authorization":"xyz", "client_secret" : "s3", "keep":"me"}';
+    expect(redactSecrets(text)).toBe(
+      `{"openai_api_key": "${REDACTED}", "Authorization":"${REDACTED}", "client_secret" : "${REDACTED}", "keep":"me"}`,
+    );
+  });
+
   it("leaves ordinary words that share a prefix alone", () => {
     const text = JSON.stringify({
       content: "risk-management-framework-overview, task-1234567890abcdefgh, ask-the-expert-session-notes",
