@@ -254,8 +254,8 @@ export class RequestLog {
     const responseRaw = logBodies ? joinChunks(this.responseChunks) : null;
     const responseBody = capBody(responseRaw, this.responseOverflow, bodyLimitBytes, redact, this.secrets);
     const finalStatus = this.disconnected ? 499 : status;
-    // Free text other than bodies can carry secrets too: what the client sent (metadata, user) and what the
-    // upstream said (error messages echo keys). Short strings: the redactor's cost is in proportion.
+    // Free text other than bodies can carry secrets too: what the client sent (metadata, user, the trace id and
+    // virtual key headers) and what the upstream said (error messages echo keys). Short strings: cheap.
     const clean = (text: string): string => redact(text, this.secrets);
     const metadata: Record<string, string> = {};
     for (const [key, value] of Object.entries(this.init.metadata ?? {})) metadata[key] = clean(value);
@@ -263,7 +263,7 @@ export class RequestLog {
       schema_version: LOG_SCHEMA_VERSION,
       kind: "request",
       id: this.id,
-      trace_id: this.traceId,
+      trace_id: clean(this.traceId),
       workspace_id: this.init.workspaceId,
       api_key_id: this.init.apiKeyId,
       ts: this.startedAtIso,
@@ -272,8 +272,8 @@ export class RequestLog {
       provider: this.provider,
       model_requested: this.init.modelRequested ?? null,
       model_served: this.modelServed,
-      virtual_key: this.virtualKey,
-      config_id: this.configId,
+      virtual_key: this.virtualKey === null ? null : clean(this.virtualKey),
+      config_id: this.configId === null ? null : clean(this.configId),
       strategy: this.strategy,
       attempts: this.attempts.map((a) => (a.error === null ? a : { ...a, error: clean(a.error) })),
       status: finalStatus,

@@ -186,7 +186,7 @@ describe("the log record", () => {
     const gatewayKey = generateGatewayKey().key;
     const providerKey = `sk-proj-${chars(60)}`;
     const log = logger.start({
-      traceId: "t",
+      traceId: `trace-${gatewayKey}`,
       workspaceId: "ws",
       apiKeyId: null,
       method: "POST",
@@ -194,6 +194,8 @@ describe("the log record", () => {
       logBodies: true,
       metadata: { note: `key ${gatewayKey}`, env: "prod" },
       user: providerKey,
+      // headers the record keeps: a provider key pasted as the virtual key or the trace id
+      virtualKey: providerKey,
     });
 
     // Act
