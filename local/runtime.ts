@@ -3,6 +3,7 @@ import { createAnalyticsCore } from "../shared/analytics/analytics-core";
 import { createDuckDbEngine, type DuckDbEngine } from "../shared/analytics/duckdb-engine";
 import { createDynamoGuards } from "../shared/aws/dynamo-guards";
 import { createLocalControlPlane, LOCAL_TABLE_NAME, type LocalControlPlane } from "../shared/aws/local-control-plane";
+import { knownSecrets } from "../shared/core/known-secrets";
 import { trackBackgroundWork } from "../shared/gateway/background-work";
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, type GatewayBounds } from "../shared/gateway/bounds";
 import { createGatewayCore } from "../shared/gateway/core";
@@ -19,6 +20,7 @@ import { defaultProviderRegistry } from "../shared/providers/registry";
 import { functionForPath } from "../shared/routes";
 import { validateRoutingConfig } from "../shared/routing/validate-config";
 import { startLocalDynamo } from "../shared/store/local-dynamo";
+import { secureDataDir } from "./data-dir";
 import { type RunningServer, startNodeServer } from "./node-server";
 
 export interface LocalRuntimeOptions {
@@ -57,6 +59,7 @@ export interface LocalRuntime extends RunningServer {
 
 /** Everything `npm start` runs: the three function cores behind one local HTTP port, no AWS account needed. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  await secureDataDir(options.dataDir); // 0700 before anything is written there
   const hostGuard = createHostGuard(options.customHostAllowlist ?? "loopback");
   const transport = createUndiciTransport({ guard: hostGuard });
   const dynamo = await startLocalDynamo(options.dataDir);
@@ -74,6 +77,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     usage: guards.ledger,
     ...(options.adminKey === undefined ? {} : { adminKey: options.adminKey }),
   });
+  knownSecrets.add(controlPlane.adminKey.key); // a GATEWAY_ADMIN_KEY of any shape is never logged
   const logSink = createNdjsonFileSink({
     dataDir: options.dataDir,
     onUndelivered: (failure) => process.emitWarning(`${failure.rows.length} log rows not written: ${failure.reason}`),

@@ -56,6 +56,7 @@ export class GatewayStack extends Stack {
       description: "AI gateway data plane (OpenAI-compatible API, streaming)",
       memorySize: 1024,
       timeout: GATEWAY_FUNCTION_TIMEOUT,
+      reservedConcurrentExecutions: options.gatewayReservedConcurrency,
       logRetention,
       environment: {
         [ENV.tableName]: state.table.tableName,

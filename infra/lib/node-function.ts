@@ -22,6 +22,8 @@ export interface NodeFunctionProps {
   readonly logRetention: logs.RetentionDays;
   /** Exactly the variables this function reads; nothing is added behind the caller's back except runtime ones. */
   readonly environment: Readonly<Record<string, string>>;
+  /** Reserved concurrency; absent: unreserved (shares the account's pool). */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -54,6 +56,7 @@ export class NodeFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

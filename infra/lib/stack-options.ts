@@ -22,6 +22,11 @@ export interface GatewayStackOptions {
   readonly apiThrottleBurstLimit: number;
   /** When set, alarms notify an SNS topic with this e-mail subscription. */
   readonly alarmEmail: string | undefined;
+  /**
+   * Reserved concurrency of the gateway function: the most instances a flood of requests can run (and bill), and
+   * the share of the account's concurrency that stays for everything else. `undefined` (context "none"): unreserved.
+   */
+  readonly gatewayReservedConcurrency: number | undefined;
 }
 
 export const DEFAULT_STACK_OPTIONS: GatewayStackOptions = {
@@ -34,6 +39,7 @@ export const DEFAULT_STACK_OPTIONS: GatewayStackOptions = {
   apiThrottleRateLimit: 500,
   apiThrottleBurstLimit: 1000,
   alarmEmail: undefined,
+  gatewayReservedConcurrency: 100,
 };
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -66,6 +72,7 @@ export function readStackOptions(scope: Construct): GatewayStackOptions {
     apiThrottleRateLimit: readPositiveInt(scope, "apiThrottleRateLimit") ?? d.apiThrottleRateLimit,
     apiThrottleBurstLimit: readPositiveInt(scope, "apiThrottleBurstLimit") ?? d.apiThrottleBurstLimit,
     alarmEmail: readString(scope, "alarmEmail") ?? d.alarmEmail,
+    gatewayReservedConcurrency: readConcurrency(scope, "gatewayReservedConcurrency", d.gatewayReservedConcurrency),
   };
   validateStackOptions(options);
   return options;
@@ -113,6 +120,18 @@ function readPositiveInt(scope: Construct, key: string): number | undefined {
   const parsed = typeof value === "string" ? Number(value) : value;
   if (typeof parsed !== "number" || !Number.isInteger(parsed) || parsed <= 0) {
     throw new Error(`Context "${key}" must be a positive integer, got ${JSON.stringify(value)}.`);
+  }
+  return parsed;
+}
+
+/** A positive integer, or "none" for no reservation. */
+function readConcurrency(scope: Construct, key: string, fallback: number | undefined): number | undefined {
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined) return fallback;
+  if (value === "none") return undefined;
+  const parsed = typeof value === "string" ? Number(value) : value;
+  if (typeof parsed !== "number" || !Number.isInteger(parsed) || parsed <= 0) {
+    throw new Error(`Context "${key}" must be a positive integer or "none", got ${JSON.stringify(value)}.`);
   }
   return parsed;
 }

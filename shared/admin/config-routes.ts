@@ -61,10 +61,13 @@ export function presentConfig(config: SavedConfig, workspace: Workspace | undefi
 function validated(ctx: RouteContext, value: unknown): string {
   const result = ctx.deps.validateConfig(value);
   if (!result.ok) {
-    throw new BadRequestError(`Invalid config${result.path ? ` at ${result.path}` : ""}: ${result.message}`, {
-      param: result.path ? `config.${result.path.replace(/^\$?\.?/, "")}` : "config",
-      code: "invalid_config",
-    });
+    // The routing validator names paths from the body's `config` field (`config.targets[0]`) and says "Invalid config".
+    const path = result.path.replace(/^\$?\.?/, "");
+    const param = path === "" ? "config" : /^config\b/.test(path) ? path : `config.${path}`;
+    const message = result.message.startsWith("Invalid config")
+      ? result.message
+      : `Invalid config${path ? ` at ${param}` : ""}: ${result.message}`;
+    throw new BadRequestError(message, { param, code: "invalid_config" });
   }
   const json = JSON.stringify(value);
   if (Buffer.byteLength(json) > MAX_CONFIG_BYTES) {

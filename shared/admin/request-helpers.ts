@@ -142,11 +142,17 @@ export function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
-/** `expires_at` as ISO string or epoch seconds -> epoch seconds, which must lie in the future. */
+/** The last instant `expires_at` may name: 9999-12-31T23:59:59Z (later dates break ISO-8601 and stores alike). */
+const MAX_EXPIRY_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/** `expires_at` as ISO string or epoch seconds -> epoch seconds, which must lie in the future (before year 10000). */
 export function parseExpiry(value: string | number, nowMs: number): number {
   const ms = typeof value === "number" ? value * 1000 : Date.parse(value);
   if (!Number.isFinite(ms))
     throw new BadRequestError("expires_at must be an ISO date or epoch seconds.", { param: "expires_at" });
   if (ms <= nowMs) throw new BadRequestError("expires_at must be in the future.", { param: "expires_at" });
+  if (ms > MAX_EXPIRY_MS) {
+    throw new BadRequestError("expires_at must be no later than 9999-12-31T23:59:59Z.", { param: "expires_at" });
+  }
   return Math.floor(ms / 1000);
 }

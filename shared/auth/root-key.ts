@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { knownSecrets } from "../core/known-secrets";
 import { generateRootKey } from "./gateway-key";
 
 /** Local runtime: env var holding the root admin key; when unset, one is generated under the data directory. */
@@ -26,6 +27,7 @@ export class RootKeyMatcher {
   async matches(candidate: string): Promise<boolean> {
     const rootKey = await this.source();
     if (rootKey === "") throw new Error("The root admin key is empty.");
+    knownSecrets.add(rootKey); // whatever its shape, never logged
     return timingSafeEqual(this.digest(candidate), this.digest(rootKey));
   }
 }

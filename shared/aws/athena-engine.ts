@@ -4,6 +4,7 @@ import {
   GetQueryResultsCommand,
   type GetQueryResultsCommandOutput,
   StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
 import { athenaDialect } from "../analytics/dialect";
 import type { Cell, QueryEngine, Row } from "../analytics/query-engine";
@@ -57,6 +58,15 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
   const timeoutMs = options.timeoutMs ?? 25_000;
   const sleep = options.sleep ?? defaultSleep;
 
+  /** A query nobody waits for any more would keep scanning (and billing): stop it. Best effort, the 504 stands. */
+  async function stopQuery(queryExecutionId: string): Promise<void> {
+    try {
+      await client.send(new StopQueryExecutionCommand({ QueryExecutionId: queryExecutionId }));
+    } catch {
+      // already finished, or Athena refused: nothing more to do for a query that ends with the workgroup's limits
+    }
+  }
+
   async function waitForCompletion(queryExecutionId: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let delay = options.pollDelayMs ?? 100;
@@ -68,7 +78,10 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
         const reason = out.QueryExecution?.Status?.StateChangeReason ?? "no reason given";
         throw new UpstreamUnavailableError(`Analytics query ${state.toLowerCase()}.`, { cause: new Error(reason) });
       }
-      if (Date.now() + delay > deadline) throw new UpstreamTimeoutError(timeoutMs);
+      if (Date.now() + delay > deadline) {
+        await stopQuery(queryExecutionId);
+        throw new UpstreamTimeoutError(timeoutMs);
+      }
       await sleep(delay);
       delay = Math.min(delay * 1.5, 1000);
     }

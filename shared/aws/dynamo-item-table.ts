@@ -7,7 +7,17 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { decodeCursor, encodeCursor, GSI1, type Item, type ItemKey, type ItemTable, isLive } from "../store/item-table";
+import {
+  decodeCursor,
+  encodeCursor,
+  GSI1,
+  type Item,
+  type ItemKey,
+  type ItemTable,
+  isLive,
+  keyFits,
+  partitionKeyFits,
+} from "../store/item-table";
 import type { Page, PageRequest } from "../store/types";
 
 export interface DynamoItemTableOptions {
@@ -34,6 +44,7 @@ export class DynamoItemTable implements ItemTable {
   }
 
   async get(key: ItemKey): Promise<Item | undefined> {
+    if (!keyFits(key)) return undefined; // DynamoDB would refuse the request (a 500); no such item can exist
     const out = await this.doc.send(
       new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }),
     );
@@ -55,10 +66,12 @@ export class DynamoItemTable implements ItemTable {
   }
 
   async delete(key: ItemKey): Promise<void> {
+    if (!keyFits(key)) return;
     await this.doc.send(new DeleteCommand({ TableName: this.options.tableName, Key: key }));
   }
 
   async queryPartition(pk: string, skPrefix: string, page: PageRequest): Promise<Page<Item>> {
+    if (!keyFits({ pk, sk: skPrefix })) return { items: [] };
     const condition =
       skPrefix === ""
         ? { KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": pk } }
@@ -70,6 +83,7 @@ export class DynamoItemTable implements ItemTable {
   }
 
   async queryIndex(gsi1pk: string, page: PageRequest): Promise<Page<Item>> {
+    if (!partitionKeyFits(gsi1pk)) return { items: [] };
     return this.query(
       {
         IndexName: GSI1,

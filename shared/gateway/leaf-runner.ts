@@ -27,6 +27,7 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
       ? await fromHeaders()
       : await targetForLeaf(leaf, h, req.headers, fromHeaders, run.virtualKeys);
   run.target = target;
+  run.noteCredentials(target);
   const adapter = deps.providers.get(target.provider);
   if (!adapter.endpoints.has(endpoint)) {
     throw new BadRequestError(`Provider ${adapter.id} does not support ${req.path}.`, { code: "unsupported_endpoint" });

@@ -68,6 +68,8 @@ export interface RequestSummary {
   /** Guardrail hooks evaluated for the request (every target tried), with what the gateway did about them. */
   readonly guardrails?: readonly GuardrailRecord[];
   readonly requestBody?: Buffer;
+  /** Provider credentials the request used: never logged, whatever an upstream echoes. */
+  readonly secrets?: readonly string[];
   readonly responseBody?: Buffer | string;
 }
 

@@ -1,6 +1,10 @@
 import { BadRequestError } from "../core/errors";
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "../core/json-depth";
 
-/** Parses a JSON request body that must be an object. Bad input is a 400 with a clear message, never a 500. */
+/**
+ * Parses a JSON request body that must be an object, nested at most 64 levels. Bad input is a 400 with a clear
+ * message, never a 500.
+ */
 export function parseJsonObject(raw: Buffer, contentType: string | undefined): Record<string, unknown> {
   if (raw.length === 0) {
     throw new BadRequestError("The request body is empty; a JSON object is required.", { code: "invalid_json" });
@@ -20,6 +24,11 @@ export function parseJsonObject(raw: Buffer, contentType: string | undefined): R
   }
   if (!value || typeof value !== "object" || Array.isArray(value)) {
     throw new BadRequestError("The request body must be a JSON object.", { code: "invalid_json" });
+  }
+  if (nestedDeeperThan(value)) {
+    throw new BadRequestError(`The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`, {
+      code: "invalid_json",
+    });
   }
   return value as Record<string, unknown>;
 }

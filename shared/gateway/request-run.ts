@@ -64,6 +64,8 @@ export class RequestRun {
   modelRewritten = false;
   configId: string | undefined;
   strategy: string | undefined;
+  /** Provider credentials the request's targets used: the request log redacts any echo of them. */
+  private readonly credentials = new Set<string>();
   private admission: Admission | undefined;
   private limitHeaders: Readonly<Record<string, string>> = {};
   private readonly streamed: (Buffer | string)[] = [];
@@ -83,6 +85,13 @@ export class RequestRun {
       onStreamComplete: undefined,
       background: shared.background,
     };
+  }
+
+  /** Remembers a target's credentials for the log's redaction (whatever their shape). */
+  noteCredentials(target: ProviderTarget): void {
+    for (const secret of [target.apiKey, target.options?.awsSecretAccessKey, target.options?.awsSessionToken]) {
+      if (secret) this.credentials.add(secret);
+    }
   }
 
   /** Keeps what the client was streamed, for the log record (capped). */
@@ -177,6 +186,7 @@ export class RequestRun {
         : undefined,
       usageAnomaly: this.usageAnomaly,
       requestBody: this.req.body,
+      secrets: this.credentials.size ? [...this.credentials] : undefined,
       guardrails: this.guardrails?.records,
       ...fields,
     };

@@ -30,7 +30,7 @@ function issueText(issue: z.core.$ZodIssue): string {
 export function defineCheck<Shape extends z.ZodRawShape>(
   id: string,
   shape: Shape,
-  build: (params: z.infer<z.ZodObject<Shape>>, at: string) => CheckFn,
+  build: (params: z.infer<z.ZodObject<Shape>>, at: string, not: boolean) => CheckFn,
 ): CheckDefinition {
   const schema = z.strictObject({ ...shape, not: notFlag });
   return {
@@ -43,7 +43,7 @@ export function defineCheck<Shape extends z.ZodRawShape>(
         throw new InvalidConfigError(`${path}: ${issueText(issue)}`, path);
       }
       const { not, ...rest } = parsed.data as { not?: boolean };
-      return { run: build(rest as z.infer<z.ZodObject<Shape>>, at), not: not === true };
+      return { run: build(rest as z.infer<z.ZodObject<Shape>>, at, not === true), not: not === true };
     },
   };
 }

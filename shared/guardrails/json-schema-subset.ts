@@ -1,4 +1,5 @@
 import { InvalidConfigError } from "../routing/config-schema";
+import { compileLinearRegex } from "../routing/linear-regex";
 
 /**
  * A small JSON Schema validator, compiled once per config. Supported keywords: `type` (string or list), `enum`,
@@ -165,14 +166,17 @@ function keyword(key: string, value: unknown, schema: Record<string, unknown>, a
     }
     case "pattern": {
       if (typeof value !== "string") bad(here, "must be a regular expression (a string)");
-      let regex: RegExp;
-      try {
-        regex = new RegExp(value, "u");
-      } catch (err) {
-        bad(here, `not a valid regular expression (${(err as Error).message})`);
-      }
+      const regex = compileLinearRegex(value, here);
       return (v, p, issues) => {
-        if (typeof v === "string" && !regex.test(v)) issues.push({ path: p, message: `must match ${value}` });
+        if (typeof v !== "string") return;
+        if (v.length > regex.maxInput) {
+          issues.push({
+            path: p,
+            message: `is longer than ${regex.maxInput} characters, the most ${value} may search`,
+          });
+        } else if (!regex.test(v)) {
+          issues.push({ path: p, message: `must match ${value}` });
+        }
       };
     }
     case "minimum":

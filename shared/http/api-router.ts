@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from "../core/errors";
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "../core/json-depth";
 import type { RouteInput, RouteShape } from "./api-route";
 import type { CoreRequest } from "./types";
 
@@ -148,6 +149,11 @@ export function parseJsonBody<S extends z.ZodType>(body: Buffer, schema: S): z.o
   if (schema instanceof z.ZodObject && (typeof value !== "object" || value === null || Array.isArray(value))) {
     throw new BadRequestError("Request body must be a JSON object.", { code: "invalid_json" });
   }
+  if (nestedDeeperThan(value)) {
+    throw new BadRequestError(`Request body is nested more than ${MAX_JSON_DEPTH} levels deep.`, {
+      code: "invalid_json",
+    });
+  }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw issueError(parsed.error.issues[0], "body");
   return parsed.data;
@@ -164,7 +170,10 @@ function decodeParam(raw: string, name: string): string {
     });
   }
   if (value.length === 0 || value.length > MAX_PATH_PARAM_CHARS) {
-    throw new BadRequestError(`${name} must be 1-${MAX_PATH_PARAM_CHARS} characters.`, { param: name });
+    throw new BadRequestError(`${name} must be 1-${MAX_PATH_PARAM_CHARS} characters.`, {
+      param: name,
+      code: "invalid_path",
+    });
   }
   return value;
 }

@@ -57,7 +57,7 @@ export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
     const dir = join(logsDir, `dt=${dt}`);
     try {
       if (!madeDirs.has(dir)) {
-        await mkdir(dir, { recursive: true });
+        await mkdir(dir, { recursive: true, mode: 0o700 }); // bodies are private to the gateway's user
         madeDirs.add(dir);
       }
       let file = files.get(dt);
@@ -71,7 +71,7 @@ export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
       }
       let text = "";
       for (const row of rows) text += toNdjsonLine(row);
-      await appendFile(join(dir, `${stem}-${file.seq}.ndjson`), text);
+      await appendFile(join(dir, `${stem}-${file.seq}.ndjson`), text, { mode: 0o600 });
       file.bytes += Buffer.byteLength(text);
     } catch (err) {
       report({ rows, reason: `writing ${dir} failed`, cause: err });

@@ -147,16 +147,26 @@ export function toRecord(
       : null;
   // A request that reached a target without a cache config was told `x-portkey-cache-status: DISABLED`.
   const cacheStatus = summary.cacheStatus ?? (provider === null ? undefined : "DISABLED");
-  const secrets = identity.knownSecrets ?? NO_SECRETS;
+  // The request's own provider credentials, plus any the caller names (e.g. tests).
+  const secrets =
+    summary.secrets?.length && identity.knownSecrets?.length
+      ? [...identity.knownSecrets, ...summary.secrets]
+      : (summary.secrets ?? identity.knownSecrets ?? NO_SECRETS);
   const { redact, bodyLimitBytes } = options;
   const requestBody = summary.logBodies ? capBody(summary.requestBody, bodyLimitBytes, redact, secrets) : NO_BODY;
   const responseBody = summary.logBodies ? capBody(summary.responseBody, bodyLimitBytes, redact, secrets) : NO_BODY;
   const message = summary.error?.error.message ?? null;
+  // Free text other than bodies can carry secrets too: what the client sent (metadata, user, the trace id and
+  // virtual key headers) and what the upstream said (error messages echo keys). Short strings: cheap.
+  const clean = (text: string): string => redact(text, secrets);
+  const cleanOrNull = (text: string | null | undefined): string | null => (text == null ? null : clean(text));
+  const metadata: Record<string, string> = {};
+  for (const [key, value] of Object.entries(summary.metadata)) metadata[key] = clean(value);
   return {
     schema_version: LOG_SCHEMA_VERSION,
     kind: "request",
     id: identity.id,
-    trace_id: summary.traceId,
+    trace_id: clean(summary.traceId),
     workspace_id: summary.workspaceId ?? "anonymous",
     api_key_id: summary.apiKeyId ?? null,
     ts: new Date(summary.startedAt).toISOString(),
@@ -165,21 +175,22 @@ export function toRecord(
     provider,
     model_requested: summary.modelRequested ?? null,
     model_served: modelServed,
-    virtual_key: summary.virtualKey ?? null,
-    config_id: summary.configId ?? null,
+    virtual_key: cleanOrNull(summary.virtualKey),
+    config_id: cleanOrNull(summary.configId),
     strategy: summary.strategy ?? null,
     attempts: summary.attempts.map((a) => ({
       provider: a.provider,
       model: a.model ?? null,
       status: a.status,
       latency_ms: a.latencyMs,
-      error: a.error ?? null,
+      error: cleanOrNull(a.error),
       target: a.target ?? null,
     })),
     status: clientAborted ? 499 : summary.status,
     error_type: summary.error?.error.type ?? (clientAborted ? "client_disconnected" : null),
-    error_message:
+    error_message: cleanOrNull(
       message !== null && message.length > ERROR_MESSAGE_LIMIT ? message.slice(0, ERROR_MESSAGE_LIMIT) : message,
+    ),
     retry_count: summary.retryCount ?? Math.max(summary.attempts.length - 1, 0),
     last_used_option_index: summary.lastUsedOptionIndex ?? null,
     latency_ms: summary.latencyMs,
@@ -194,9 +205,9 @@ export function toRecord(
     budget_reserved_usd: summary.budgetReservedUsd ?? null,
     cache_status: cacheStatus === undefined ? null : LOG_CACHE_STATUS[cacheStatus],
     guardrails: summary.guardrails ? [...summary.guardrails] : [],
-    metadata: { ...summary.metadata },
+    metadata,
     // OpenAI's `user` field, else Portkey's `_user` metadata key.
-    user: summary.user ?? summary.metadata._user ?? null,
+    user: cleanOrNull(summary.user ?? summary.metadata._user),
     stream: summary.stream,
     client_disconnected: clientAborted,
     request_body: requestBody.text,

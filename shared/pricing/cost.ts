@@ -33,9 +33,14 @@ function tableFor(provider: string): Readonly<Record<string, PriceTriple>> | und
 }
 
 function lookup(table: Readonly<Record<string, PriceTriple>>, model: string): PriceTriple | null {
+  const key = lookupKey(table, model);
+  return key === null ? null : (table[key] ?? null);
+}
+
+/** The price table's id for a model (exact, or after stripping version suffixes), or null. */
+function lookupKey(table: Readonly<Record<string, PriceTriple>>, model: string): string | null {
   let candidate = model.toLowerCase().replace(BEDROCK_PROFILE_PREFIX, "");
-  const exact = table[candidate];
-  if (exact) return exact;
+  if (table[candidate]) return candidate;
   // Strip suffixes repeatedly (e.g. `-2024-08-06`, then nothing) until a listed id or no change.
   for (let round = 0; round < 3; round++) {
     let changed = false;
@@ -44,8 +49,7 @@ function lookup(table: Readonly<Record<string, PriceTriple>>, model: string): Pr
       if (stripped !== candidate && stripped.length > 0) {
         candidate = stripped;
         changed = true;
-        const hit = table[candidate];
-        if (hit) return hit;
+        if (table[candidate]) return candidate;
         break;
       }
     }
@@ -63,6 +67,15 @@ export function priceFor(provider: string, model: string): PriceTriple | null {
   const price = table ? lookup(table, model) : null;
   if (resolved.size < 10_000) resolved.set(key, price);
   return price;
+}
+
+/**
+ * The price table's id of a provider's model (`gpt-4o-mini-2024-07-18` -> `gpt-4o-mini`), or null when the table
+ * does not know it: a bounded set of names, for places where every distinct name costs something (metric series).
+ */
+export function priceTableModel(provider: string, model: string): string | null {
+  const table = tableFor(provider);
+  return table ? lookupKey(table, model) : null;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "../core/json-depth";
 import { nodeHooks } from "../guardrails/compile-hooks";
 import {
   checkProviderOption,
@@ -245,6 +246,10 @@ function compileNode(
  * `invalid_config`) naming the path of the first bad fields. Pure: call once per distinct config and cache.
  */
 export function compileConfig(raw: unknown): CompiledPlan {
+  // Checked first: the schema, the condition and JSON Schema compilers all recurse over the config.
+  if (nestedDeeperThan(raw)) {
+    throw new InvalidConfigError(`config: nested more than ${MAX_JSON_DEPTH} levels deep`, "config");
+  }
   const config = parseConfig(raw);
   const state: CompileState = { nodes: 0, leaves: [], customHosts: new Set() };
   const root = compileNode(config, "config", ROOT_INHERITED, 0, state);

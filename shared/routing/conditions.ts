@@ -1,4 +1,5 @@
 import { InvalidConfigError } from "./config-schema";
+import { compileLinearRegex } from "./linear-regex";
 
 /** What a conditional strategy can look at: `metadata.*` (x-portkey-metadata) and `params.*` (the request body). */
 export interface RouteContext {
@@ -70,13 +71,13 @@ function compileComparison(op: string, operand: unknown, path: string): (value: 
     }
     case "$regex": {
       if (typeof operand !== "string") throw new InvalidConfigError(`${path}: $regex needs a string`, path);
-      let re: RegExp;
-      try {
-        re = new RegExp(operand);
-      } catch (err) {
-        throw new InvalidConfigError(`${path}: invalid regular expression (${(err as Error).message})`, path);
-      }
-      return (v) => v !== undefined && v !== null && re.test(String(v));
+      const re = compileLinearRegex(operand, path);
+      // A value longer than the pattern's input bound never matches (see linear-regex.ts).
+      return (v) => {
+        if (v === undefined || v === null) return false;
+        const text = String(v);
+        return text.length <= re.maxInput && re.test(text);
+      };
     }
     default:
       throw new InvalidConfigError(

@@ -29,6 +29,21 @@ export type Item = Record<string, unknown>;
 
 export const GSI1 = "gsi1";
 
+/** DynamoDB's limits on key values (UTF-8 bytes). No stored item has a longer key, so lookups of one find nothing. */
+const MAX_PARTITION_KEY_BYTES = 2048;
+const MAX_SORT_KEY_BYTES = 1024;
+
+export function partitionKeyFits(pk: string): boolean {
+  return pk.length <= MAX_PARTITION_KEY_BYTES / 3 || Buffer.byteLength(pk) <= MAX_PARTITION_KEY_BYTES;
+}
+
+export function keyFits(key: { readonly pk: string; readonly sk: string }): boolean {
+  return (
+    partitionKeyFits(key.pk) &&
+    (key.sk.length <= MAX_SORT_KEY_BYTES / 3 || Buffer.byteLength(key.sk) <= MAX_SORT_KEY_BYTES)
+  );
+}
+
 export interface ItemKey {
   readonly pk: string;
   readonly sk: string;

@@ -1,4 +1,5 @@
 import { NotFoundError, PermissionError } from "../core/errors";
+import { knownSecrets } from "../core/known-secrets";
 import type { SecretCipher } from "../crypto/secret-cipher";
 import { CachedLookup, LOOKUP_POLICIES, type LookupPolicy } from "./cached-lookup";
 import type { ControlStore } from "./control-store";
@@ -75,12 +76,17 @@ export class VirtualKeyResolver {
       workspace: record.workspaceId,
       virtualKey: record.slug,
     });
+    const secret = JSON.parse(plaintext) as VirtualKeySecret;
+    // Whatever echoes it later (an upstream's answer or error), the request log must not show it.
+    knownSecrets.add(secret.apiKey);
+    knownSecrets.add(secret.awsSecretAccessKey);
+    knownSecrets.add(secret.awsSessionToken);
     return {
       workspaceId: record.workspaceId,
       slug: record.slug,
       provider: record.provider,
       version: record.version,
-      secret: JSON.parse(plaintext) as VirtualKeySecret,
+      secret,
       options: record.providerOptions,
       ...(record.usageLimits === undefined ? {} : { usageLimits: record.usageLimits }),
       ...(record.rateLimits === undefined ? {} : { rateLimits: record.rateLimits }),

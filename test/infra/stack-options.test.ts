@@ -37,6 +37,8 @@ describe("stack options from CDK context", () => {
     [{ logTransitionToIaDays: "10" }, /at least 30/],
     [{ logExpirationDays: "20" }, /greater than logTransitionToIaDays/],
     [{ athenaBytesScannedCutoff: "1000" }, /at least 10 MiB/],
+    [{ gatewayReservedConcurrency: "0" }, /positive integer or "none"/],
+    [{ gatewayReservedConcurrency: "lots" }, /positive integer or "none"/],
   ])("refuses %j instead of ignoring it", (context, message) => {
     expect(() => readStackOptions(appWith(context))).toThrow(message);
   });

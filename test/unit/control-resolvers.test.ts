@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import { beforeEach, describe, expect, it } from "vitest";
 import { LocalKeyringCipher } from "../../shared/crypto/local-keyring-cipher";
 import type { CipherContext } from "../../shared/crypto/secret-cipher";
+import { REDACTED, redactSecrets } from "../../shared/logging/redact";
 import { PromptResolver, type ResolvedPrompt } from "../../shared/prompts/prompt-resolver";
 import { ConfigResolver } from "../../shared/store/config-resolver";
 import { MemoryControlStore } from "../../shared/store/memory-control-store";
@@ -82,6 +83,18 @@ describe("VirtualKeyResolver", () => {
     expect(resolved.options).toEqual({ resourceName: "res", deploymentId: "dep", apiVersion: "2024-06-01" });
     expect([store.reads, cipher.decrypts]).toEqual([1, 1]);
     expect(perLookupUs).toBeLessThan(50);
+  });
+
+  it("registers the decrypted secret so the request log redacts any echo of it, whatever its shape", async () => {
+    // Prepare
+    const azureKey = randomBytes(16).toString("hex");
+    await addKey("azure-echo", azureKey);
+    const echoed = JSON.stringify({ error: { message: `Access denied due to invalid subscription key ${azureKey}.` } });
+    // Act
+    await resolver.resolve("ws-a", "azure-echo");
+    // Assess
+    expect(redactSecrets(echoed)).not.toContain(azureKey);
+    expect(redactSecrets(echoed)).toContain(REDACTED);
   });
 
   it("coalesces concurrent cold lookups into one read and one decrypt", async () => {

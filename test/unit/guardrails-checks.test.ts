@@ -6,6 +6,7 @@ import { countCharacters, countSentences, countWords } from "../../shared/guardr
 import { extractJson } from "../../shared/guardrails/checks/json-checks";
 import { codeFormats, findUrls, isValidUrl } from "../../shared/guardrails/checks/url-code-checks";
 import type { CheckInput, HookPhase } from "../../shared/guardrails/types";
+import { REGEX_WORK_LIMIT } from "../../shared/routing/linear-regex";
 
 /** Runs a check as the gateway does: compiled once from its parameters, `not` applied. */
 function check(id: string, parameters: Record<string, unknown>) {
@@ -16,6 +17,47 @@ function check(id: string, parameters: Record<string, unknown>) {
     return compiled.not ? !outcome.verdict : outcome.verdict;
   };
 }
+
+/**
+ * An independent oracle for `countSentences`, written as a scan over code points instead of a split on a regex: a
+ * run of `.!?` ends a sentence when whitespace or the end follows it, `。！？` always do, and a sentence counts when
+ * it holds a letter or a digit.
+ */
+function referenceSentenceCount(text: string): number {
+  const chars = [...text];
+  let count = 0;
+  let hasContent = false;
+  const close = () => {
+    if (hasContent) count++;
+    hasContent = false;
+  };
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i] as string;
+    if ("。！？".includes(c)) {
+      close();
+    } else if (".!?".includes(c)) {
+      let end = i;
+      while (end < chars.length && ".!?".includes(chars[end] as string)) end++;
+      const next = chars[end];
+      if (next === undefined || /\s/u.test(next)) close();
+      i = end - 1;
+    } else if (/[\p{L}\p{N}]/u.test(c)) {
+      hasContent = true;
+    }
+  }
+  close();
+  return count;
+}
+
+/** Text made of the pieces sentence counting cares about, so ends, decimals and runs of punctuation are common. */
+const sentenceLikeText = fc
+  .array(
+    fc.constantFrom("a", "Z", "7", "é", "你", " ", "\n", "\t", ".", "!", "?", "...", "。", "！", "？", "-", "👍"),
+    {
+      maxLength: 60,
+    },
+  )
+  .map((parts) => parts.join(""));
 
 function configError(fn: () => unknown): { message: string; param: string | null } {
   try {
@@ -41,6 +83,72 @@ describe("text checks", () => {
     const err = configError(() => compileCheck("default.regexMatch", { rule: "(" }, "config.h[0].checks[0]"));
     expect(err.param).toBe("config.h[0].checks[0].parameters.rule");
     expect(err.message).toContain("not a valid regular expression");
+  });
+
+  it("regexMatch reports the match, its index and named groups (JavaScript syntax on RE2)", () => {
+    // Prepare
+    const compiled = compileCheck("default.regexMatch", { rule: "(?<year>\\d{4})-(?<month>\\d\\d)" }, "c");
+
+    // Act
+    const outcome = compiled.run({ text: "on 2024-05-01", request: {}, phase: "before_request" });
+
+    // Assess
+    expect(outcome.verdict).toBe(true);
+    expect(outcome.data.matchDetails).toEqual({
+      matchedText: "2024-05",
+      index: 3,
+      groups: { year: "2024", month: "05" },
+    });
+  });
+
+  it("regexMatch fails on a text beyond the pattern's input bound, with or without `not`", () => {
+    // Prepare
+    const rule = "forbidden";
+    const long = `${"x".repeat(REGEX_WORK_LIMIT)} forbidden`;
+
+    // Act
+    const allow = check("default.regexMatch", { rule })(long);
+    const deny = check("default.regexMatch", { rule, not: true })(long);
+
+    // Assess
+    expect(allow).toBe(false);
+    expect(deny).toBe(false);
+    expect(check("default.regexMatch", { rule, not: true })("short and forbidden")).toBe(false);
+    expect(check("default.regexMatch", { rule, not: true })("short and fine")).toBe(true);
+  });
+
+  it("regexMatch refuses backreferences, lookaround and oversized patterns at compile time", () => {
+    expect(configError(() => compileCheck("default.regexMatch", { rule: "(a)\\1" }, "c")).message).toContain(
+      "backreference",
+    );
+    expect(configError(() => compileCheck("default.regexMatch", { rule: "a(?!b)" }, "c")).message).toContain(
+      "lookahead",
+    );
+    const huge = configError(() => compileCheck("default.regexMatch", { rule: "(?:a?){600}a{600}" }, "c"));
+    expect(huge.param).toBe("c.parameters.rule");
+    expect(huge.message).toContain("too complex");
+  });
+
+  it("validUrls and containsCode stay linear on hostile text", () => {
+    // Prepare
+    const parens = `https://example.com/a${")".repeat(20_000)}`;
+    const fence = `\`\`\`${"a".repeat(100_000)}`;
+
+    // Act
+    const started = performance.now();
+    const urls = findUrls(parens);
+    const formats = codeFormats(fence);
+    const elapsed = performance.now() - started;
+
+    // Assess
+    expect(urls).toEqual(["https://example.com/a"]);
+    expect(formats).toEqual([]);
+    expect(elapsed).toBeLessThan(200);
+  });
+
+  it("findUrls and codeFormats keep their results on ordinary text", () => {
+    expect(findUrls("see (https://x.io/a_(b)) and https://y.io/c).")).toEqual(["https://x.io/a_(b)", "https://y.io/c"]);
+    expect(codeFormats("```py\nx\n```\n```` sql extra\nselect\n```\n```nope")).toEqual(["Python", "SQL"]);
   });
 
   it("contains implements any / all / none over words and phrases", () => {
@@ -96,11 +204,10 @@ describe("count checks", () => {
 
   it("never throws and agrees with reference counts on arbitrary text (property)", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (text) => {
+      fc.property(fc.oneof(fc.string({ unit: "grapheme", maxLength: 200 }), sentenceLikeText), (text) => {
         expect(countWords(text)).toBe(text.split(/\s+/).filter(Boolean).length);
         expect(countCharacters(text)).toBe([...text].length);
-        expect(countSentences(text)).toBeGreaterThanOrEqual(0);
-        expect(countSentences(text)).toBeLessThanOrEqual(countCharacters(text));
+        expect(countSentences(text)).toBe(referenceSentenceCount(text));
       }),
       { numRuns: 300 },
     );

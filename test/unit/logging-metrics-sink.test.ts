@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLoggingObserver } from "../../shared/gateway/log-observer";
 import { createMemorySink } from "../../shared/logging/log-sink";
 import { withRequestMetrics } from "../../shared/logging/metrics-sink";
+import { toRecord } from "../../shared/logging/record-builder";
 
 describe("withRequestMetrics", () => {
   afterEach(() => vi.restoreAllMocks());
@@ -47,5 +48,58 @@ describe("withRequestMetrics", () => {
     expect(emf).toHaveLength(2);
     expect(emf[0]).toMatchObject({ model: "gpt-4o-mini", Requests: 1, Errors: 0, PromptTokens: 10 });
     expect(emf[1]).toMatchObject({ Errors: 1, ServerErrors: 1 });
+  });
+
+  it("bounds the model dimension: models outside the price table are `other`, known ones their table id", async () => {
+    // Prepare
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const sink = withRequestMetrics(
+      createMemorySink(),
+      new Metrics({ namespace: "AiGateway", serviceName: "gateway" }),
+    );
+    const models = [
+      ...Array.from({ length: 50 }, (_, i) => `attacker-model-${i}`),
+      "gpt-4o-mini",
+      "gpt-4o-mini-2024-07-18",
+      "gpt-4o-mini-0001",
+      "gpt-4o-mini-0002",
+    ];
+    for (const model of models) {
+      sink.enqueue(
+        toRecord(
+          {
+            traceId: model,
+            startedAt: Date.now(),
+            method: "POST",
+            endpoint: "chat",
+            workspaceId: "ws-1",
+            apiKeyId: "k-1",
+            provider: "openai",
+            modelRequested: model,
+            modelServed: model,
+            stream: false,
+            status: 200,
+            attempts: [],
+            latencyMs: 1,
+            metadata: {},
+            clientAborted: false,
+            logBodies: false,
+          },
+          { id: `row-${model}` },
+        ),
+      );
+    }
+
+    // Act
+    await sink.flush();
+
+    // Assess
+    const dimensions = lines.filter((l) => l.includes('"_aws"')).map((l) => (JSON.parse(l) as { model: string }).model);
+    expect(dimensions).toHaveLength(models.length);
+    expect(new Set(dimensions)).toEqual(new Set(["other", "gpt-4o-mini"]));
   });
 });

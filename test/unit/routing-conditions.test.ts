@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileQuery, type RouteContext } from "../../shared/routing/conditions";
+import { REGEX_WORK_LIMIT } from "../../shared/routing/linear-regex";
 
 const ctx: RouteContext = {
   metadata: { tier: "pro", region: "eu-west-1", score: "42" },
@@ -31,7 +32,27 @@ describe("conditional routing queries", () => {
     expect(predicate(ctx)).toBe(expected);
   });
 
+  it("$regex runs in linear time and never matches a value beyond the pattern's input bound", () => {
+    // Prepare
+    const evil = compileQuery({ "params.prompt": { $regex: "^(a+)+$" } }, "q");
+    const word = compileQuery({ "params.prompt": { $regex: "needle" } }, "q");
+    const at = (prompt: string): RouteContext => ({ metadata: {}, params: { prompt } });
+
+    // Act
+    const started = performance.now();
+    const evilResult = evil(at(`${"a".repeat(5_000)}!`));
+    const elapsed = performance.now() - started;
+
+    // Assess
+    expect(evilResult).toBe(false);
+    expect(elapsed).toBeLessThan(100);
+    expect(word(at("a needle in a haystack"))).toBe(true);
+    expect(word(at(`${"hay ".repeat(REGEX_WORK_LIMIT / 4)}needle`))).toBe(false);
+  });
+
   it("rejects an invalid regular expression when the config is compiled, not per request", () => {
-    expect(() => compileQuery({ "params.model": { $regex: "([" } }, "q")).toThrow(/q.params.model.\$regex: invalid/);
+    expect(() => compileQuery({ "params.model": { $regex: "([" } }, "q")).toThrow(
+      /q.params.model.\$regex: not a valid regular expression/,
+    );
   });
 });

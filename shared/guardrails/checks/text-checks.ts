@@ -1,29 +1,36 @@
 import { z } from "zod";
-import { InvalidConfigError } from "../../routing/config-schema";
+import { compileLinearRegex } from "../../routing/linear-regex";
 import { type CheckDefinition, defineCheck, excerpt } from "../check-definition";
 
-/** `default.regexMatch`: passes when the text matches `rule` (a JavaScript regular expression, compiled once). */
+/**
+ * `default.regexMatch`: passes when the text matches `rule` (JavaScript syntax, run by RE2 in linear time and
+ * compiled once). A text longer than the pattern's input bound is not searched: the check fails whether or not
+ * `not` is set, so a long text can neither slip past a deny-list nor satisfy an allow-list.
+ */
 export const regexMatch: CheckDefinition = defineCheck(
   "default.regexMatch",
   { rule: z.string({ error: "must be a regular expression (a string)" }).min(1, "must not be empty") },
-  function buildRegexMatch({ rule }, at) {
-    let regex: RegExp;
-    try {
-      regex = new RegExp(rule);
-    } catch (err) {
-      throw new InvalidConfigError(
-        `${at}.rule: not a valid regular expression (${(err as Error).message})`,
-        `${at}.rule`,
-      );
-    }
+  function buildRegexMatch({ rule }, at, not) {
+    const regex = compileLinearRegex(rule, `${at}.rule`);
     return function regexMatchCheck({ text }) {
-      const match = regex.exec(text);
+      if (text.length > regex.maxInput) {
+        return {
+          verdict: not, // inverted by `not` into a failure either way
+          data: {
+            regexPattern: rule,
+            explanation: `The text is longer than ${regex.maxInput} characters, the most this pattern may search; the check fails.`,
+            matchDetails: null,
+            textExcerpt: excerpt(text),
+          },
+        };
+      }
+      const match = regex.test(text) ? regex.exec(text) : null;
       return {
         verdict: match !== null,
         data: {
           regexPattern: rule,
           explanation: match ? "The regex pattern matched the text." : "The regex pattern did not match the text.",
-          matchDetails: match ? { matchedText: match[0], index: match.index, groups: match.groups ?? {} } : null,
+          matchDetails: match ? { matchedText: match.text, index: match.index, groups: match.groups } : null,
           textExcerpt: excerpt(text),
         },
       };

@@ -2,19 +2,32 @@ import { z } from "zod";
 import { type CheckDefinition, defineCheck, excerpt } from "../check-definition";
 
 const URL_IN_TEXT = /https?:\/\/[^\s<>"'`]+/g;
-const TRAILING_PUNCTUATION = /[.,;:!?'"\]}>]+$/;
+const TRAILING_PUNCTUATION = new Set(".,;:!?'\"]}>");
 const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const TLD = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$/;
 
-/** The URLs of a text, without the sentence punctuation that often follows them. */
+function countChar(text: string, char: string): number {
+  let n = 0;
+  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) n++;
+  return n;
+}
+
+/** The URLs of a text, without the sentence punctuation that often follows them. Linear in the text. */
 export function findUrls(text: string): string[] {
   const urls: string[] = [];
   for (const match of text.matchAll(URL_IN_TEXT)) {
-    let url = match[0].replace(TRAILING_PUNCTUATION, "");
+    const raw = match[0];
+    let end = raw.length;
+    while (end > 0 && TRAILING_PUNCTUATION.has(raw[end - 1] as string)) end--;
     // "(see https://x.y/z)": a closing parenthesis without an opening one in the URL belongs to the prose
-    while (url.endsWith(")") && url.split("(").length < url.split(")").length) url = url.slice(0, -1);
-    urls.push(url);
+    const url = raw.slice(0, end);
+    let unmatched = countChar(url, ")") - countChar(url, "(");
+    while (unmatched > 0 && end > 0 && raw[end - 1] === ")") {
+      end--;
+      unmatched--;
+    }
+    urls.push(raw.slice(0, end));
   }
   return urls;
 }
@@ -92,14 +105,33 @@ const FORMATS = Object.keys(FORMAT_TAGS) as [string, ...string[]];
 const FORMAT_OF_TAG: ReadonlyMap<string, string> = new Map(
   Object.entries(FORMAT_TAGS).flatMap(([format, tags]) => tags.map((t) => [t, format] as const)),
 );
-const FENCE = /```[ \t]*([\w#+.-]+)[^\n]*\n[\s\S]*?```/g;
+const FENCE = "```";
+const FENCE_TAG = /[\w#+.-]/;
 
-/** The formats of the fenced code blocks in a text (`\`\`\`python ...`), in order. */
+/**
+ * The formats of the fenced code blocks in a text (`\`\`\`python ...`), in order: a fence, a tag, the rest of
+ * its line, then anything up to the next fence. A scan with `indexOf`, linear in the text (a regex with the tag
+ * and the rest of the line both greedy backtracks quadratically over a long line without a newline).
+ */
 export function codeFormats(text: string): string[] {
   const formats: string[] = [];
-  for (const match of text.matchAll(FENCE)) {
-    const format = FORMAT_OF_TAG.get((match[1] ?? "").toLowerCase());
+  let from = 0;
+  for (let open = text.indexOf(FENCE, from); open !== -1; open = text.indexOf(FENCE, from)) {
+    let i = open + FENCE.length;
+    while (text[i] === " " || text[i] === "\t") i++;
+    const tagStart = i;
+    while (i < text.length && FENCE_TAG.test(text[i] as string)) i++;
+    if (i === tagStart) {
+      from = open + 1;
+      continue;
+    }
+    const lineEnd = text.indexOf("\n", i);
+    if (lineEnd === -1) break; // no later fence can have a newline either
+    const close = text.indexOf(FENCE, lineEnd + 1);
+    if (close === -1) break; // nor a closing fence
+    const format = FORMAT_OF_TAG.get(text.slice(tagStart, i).toLowerCase());
     if (format) formats.push(format);
+    from = close + FENCE.length;
   }
   return formats;
 }
