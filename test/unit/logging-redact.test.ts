@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { generateGatewayKey, generateRootKey } from "../../shared/auth/gateway-key";
 import { KnownSecrets } from "../../shared/core/known-secrets";
 import type { RequestSummary } from "../../shared/gateway/observer";
-import { createMemorySink } from "../../shared/logging/log-sink";
 import { toRecord } from "../../shared/logging/record-builder";
 import { requestLogRecordSchema } from "../../shared/logging/record-schema";
 import { REDACTED, redactSecrets } from "../../shared/logging/redact";
