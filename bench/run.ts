@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { runAnalyticsBench } from "./analytics";
 import { runCoreCpuBench } from "./core-cpu";
+import { runLambdaRuntimeBench } from "./lambda-runtime";
 import { runLimitsBench } from "./limits";
 import { runProviderBench } from "./providers";
 import { printOverhead, runProxyOverheadBench } from "./proxy-overhead";
@@ -39,6 +40,11 @@ const sections: [string, string, () => Promise<Record<string, number>>][] = [
   ["providers", "Stream translation cost per upstream chunk (us)", runProviderBench],
   ["limits", "Cache and budget costs on the hot path (us per operation)", runLimitsBench],
   ["analytics", "Logging hot path and analytics queries (1M records, DuckDB)", runAnalyticsBench],
+  [
+    "lambda",
+    "Gateway bundle under the Lambda runtime client on Node 22 vs a floor handler (ms)",
+    () => runLambdaRuntimeBench(quick ? { coldStarts: 3, warmInvocations: 50 } : {}),
+  ],
 ];
 for (const [name, title, run] of sections) {
   if (!wanted(name)) continue;
