@@ -108,8 +108,7 @@ describe("the gateway bundle under AWS's Lambda runtime interface client (nodejs
     const lastUpstreamEventNotBefore = streamed.startedAt + (MIN_UPSTREAM_EVENTS - 1) * EVENT_GAP_MS;
     const arrivals = content.map((e) => arrivalOf(streamed, e.endOffset - 1));
     expect(arrivals[0]).toBeLessThan(lastUpstreamEventNotBefore);
-    // ...and the words arrived one after another, spread over the upstream's pacing
-    expect(arrivals).toEqual([...arrivals].sort((a, b) => a - b));
+    // ...and the words arrived spread over the upstream's pacing, not together
     expect((arrivals.at(-1) as number) - (arrivals[0] as number)).toBeGreaterThan(
       (content.length - 1) * EVENT_GAP_MS * 0.5,
     );
