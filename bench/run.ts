@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { runAnalyticsBench, runLoggingBench } from "./analytics";
 import { runCoreCpuBench } from "./core-cpu";
+import { runLambdaRuntimeBench } from "./lambda-runtime";
 import { runLimitsBench } from "./limits";
 import { runProviderBench } from "./providers";
 import { printOverhead, runProxyOverheadBench } from "./proxy-overhead";
@@ -40,6 +41,11 @@ const sections: [string, string, () => Promise<Record<string, number>>][] = [
   ["limits", "Cache and budget costs on the hot path (us per operation)", runLimitsBench],
   ["logging", "Logging hot path alone (us per request)", runLoggingBench],
   ["analytics", "Logging hot path and analytics queries (1M records, DuckDB)", runAnalyticsBench],
+  [
+    "lambda",
+    "Gateway bundle under the Lambda runtime client on Node 22 vs a floor handler (ms)",
+    () => runLambdaRuntimeBench(quick ? { coldStarts: 3, warmInvocations: 50 } : {}),
+  ],
 ];
 for (const [name, title, run] of sections) {
   if (!wanted(name)) continue;

@@ -1,18 +1,12 @@
-import { fileURLToPath } from "node:url";
 import type { Duration } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { type FunctionName, LAMBDA_BUNDLING, lambdaEntry, REPO_ROOT, runtimeEnvironment } from "./lambda-bundle";
 
-export type FunctionName = "gateway" | "admin" | "analytics";
-
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-/** ESM bundles still meet CommonJS dependencies that call `require`; this gives them one. */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+export type { FunctionName } from "./lambda-bundle";
 
 export interface NodeFunctionProps {
   readonly name: FunctionName;
@@ -28,8 +22,8 @@ export interface NodeFunctionProps {
 
 /**
  * One of the three Lambda functions: `functions/<name>/handler.ts` (export `handler`), Node 22 on arm64, bundled
- * by the local esbuild (no Docker) to minified ESM with source maps, its own role (no managed policies) and its
- * own log group with retention.
+ * by the local esbuild (no Docker) with the settings in `lambda-bundle.ts` (minified ESM with source maps), its
+ * own role (no managed policies) and its own log group with retention.
  */
 export class NodeFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -48,7 +42,7 @@ export class NodeFunction extends Construct {
 
     this.fn = new NodejsFunction(this, "Function", {
       description: props.description,
-      entry: `${REPO_ROOT}functions/${props.name}/handler.ts`,
+      entry: lambdaEntry(props.name),
       handler: "handler",
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}package-lock.json`,
@@ -60,19 +54,16 @@ export class NodeFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: {
-        ...props.environment,
-        POWERTOOLS_SERVICE_NAME: `ai-gateway-${props.name}`,
-        NODE_OPTIONS: "--enable-source-maps",
-      },
+      environment: { ...props.environment, ...runtimeEnvironment(props.name) },
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: "node22",
-        minify: true,
-        sourceMap: true,
-        mainFields: ["module", "main"],
-        banner: ESM_REQUIRE_BANNER,
+        target: LAMBDA_BUNDLING.target,
+        minify: LAMBDA_BUNDLING.minify,
+        sourceMap: LAMBDA_BUNDLING.sourceMap,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        banner: LAMBDA_BUNDLING.banner,
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
       },
     });
   }

@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Match, type Template } from "aws-cdk-lib/assertions";
+import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ESM_REQUIRE_BANNER } from "../../infra/lib/node-function";
+import { ESM_REQUIRE_BANNER, lambdaEsbuildOptions } from "../../infra/lib/lambda-bundle";
 import { ROUTES } from "../../infra/lib/routes";
 import {
   DEFAULT_GATEWAY_BOUNDS,
@@ -208,6 +210,21 @@ describe("Lambda functions", () => {
       // Minified export names may contain `$` (e.g. `export{$1 as handler}`).
       expect(code).toMatch(/export\s*\{\s*[\w$]+ as handler\s*\}/);
       expect(readFileSync(join(assetDir, "index.mjs.map"), "utf8")).toContain('"mappings"');
+    }
+  });
+
+  it("deploys the same gateway bundle that the tests and the bench build with lambdaEsbuildOptions", async () => {
+    // Prepare
+    const outdir = mkdtempSync(join(tmpdir(), "gateway-esbuild-"));
+    try {
+      // Act
+      await build(lambdaEsbuildOptions("gateway", outdir));
+
+      // Assess: byte for byte, so the Lambda runtime test runs what a deploy ships
+      const built = readFileSync(join(outdir, "index.mjs"), "utf8");
+      expect(built === readFileSync(join(assetDirOf(functionIds.gateway), "index.mjs"), "utf8")).toBe(true);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import type { TestProject } from "vitest/node";
+import { type MotoServer, startMotoServer } from "./moto-server";
 
 /** Starts one moto_server on a free loopback port for the integration project and stops it afterwards. */
 
@@ -10,56 +9,13 @@ declare module "vitest" {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilUp(url: string, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(`${url}/moto-api/`);
-      if (res.status < 500) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`moto_server did not start at ${url} within ${deadlineMs} ms`);
-}
-
-let child: ChildProcess | undefined;
+let moto: MotoServer | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  const port = await freePort();
-  child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  const endpoint = `http://localhost:${port}`;
-  try {
-    await waitUntilUp(endpoint, 20_000);
-  } catch (err) {
-    child.kill("SIGKILL");
-    throw new Error(`${(err as Error).message}\n${stderr}`);
-  }
-  project.provide("motoEndpoint", endpoint);
+  moto = await startMotoServer();
+  project.provide("motoEndpoint", moto.endpoint);
 }
 
 export async function teardown(): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child?.once("exit", r));
-  child.kill("SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-  if (child.exitCode === null) child.kill("SIGKILL");
+  await moto?.stop();
 }

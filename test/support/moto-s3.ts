@@ -8,7 +8,12 @@ const FAKE_SIGV4 =
   "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
 
 export async function s3(method: string, path: string): Promise<string> {
-  const res = await fetch(`${motoClientConfig().endpoint}${path}`, { method, headers: { authorization: FAKE_SIGV4 } });
+  return s3At(motoClientConfig().endpoint, method, path);
+}
+
+/** `s3` on any moto_server (the bench starts its own). */
+export async function s3At(endpoint: string, method: string, path: string): Promise<string> {
+  const res = await fetch(`${endpoint}${path}`, { method, headers: { authorization: FAKE_SIGV4 } });
   const text = await res.text();
   if (!res.ok) throw new Error(`S3 ${method} ${path}: ${res.status} ${text}`);
   return text;
