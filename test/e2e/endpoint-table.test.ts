@@ -1,6 +1,8 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeServer } from "../fakes/fake-server";
+import { ENDPOINT_ROWS, upstreamPath } from "../../shared/core/endpoints";
+import { functionForPath } from "../../shared/routes";
+import { type FakeServer, startFakeServer } from "../fakes/fake-server";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { FAKE_MP3, startOpenAIMediaFake } from "../fakes/openai-media-fake";
 import { startTestGateway, type TestGateway } from "../support/local-gateway";
@@ -12,16 +14,22 @@ import { startTestGateway, type TestGateway } from "../support/local-gateway";
 let gateway: TestGateway;
 let openai: OpenAIFake;
 let media: FakeServer;
+/** Answers every request with a small JSON document, and records it. */
+let echo: FakeServer;
 
 beforeAll(async () => {
-  [gateway, openai, media] = await Promise.all([
+  [gateway, openai, media, echo] = await Promise.all([
     startTestGateway(),
     startOpenAIFake({ apiKey: "sk-openai" }),
     startOpenAIMediaFake("sk-openai"),
+    startFakeServer(({ res }) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"object":"echo"}');
+    }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([openai.close(), media.close()]);
+  await Promise.all([openai.close(), media.close(), echo.close()]);
   await gateway.stop();
 });
 
@@ -38,6 +46,47 @@ function call(path: string, body: unknown, headers: Record<string, string>): Pro
     signal: AbortSignal.timeout(10_000),
   });
 }
+
+describe("every row of the endpoint table", () => {
+  it.each(ENDPOINT_ROWS.map((row) => ({ row, path: row.path })))("is served at $path", async ({ row }) => {
+    // Prepare
+    const multipart = "multipart/form-data; boundary=b";
+    const body =
+      row.body === "json"
+        ? JSON.stringify({ model: "m", input: "x" })
+        : row.body === "multipart"
+          ? '--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--b--\r\n'
+          : undefined;
+
+    // Act
+    const res = await fetch(`${gateway.url}${row.path}`, {
+      method: row.method,
+      headers: {
+        "x-portkey-api-key": gateway.apiKey,
+        "x-portkey-provider": "openai",
+        "x-portkey-custom-host": `${echo.origin}/v1`,
+        authorization: "Bearer sk-openai",
+        ...(body === undefined ? {} : { "content-type": row.body === "json" ? "application/json" : multipart }),
+      },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+
+    // Assess: the API Gateway resource and the local runtime send it to the gateway, which calls the upstream at
+    // the row's path below the base URL with the client's body
+    expect(functionForPath(row.path)).toBe("gateway");
+    expect(res.status).toBe(200);
+    const sent = echo.requests.at(-1);
+    expect(sent?.method).toBe(row.method);
+    expect(sent?.path).toBe(`/v1${upstreamPath(row)}`);
+    expect(sent?.body.toString()).toBe(body ?? "");
+    const wrong = await fetch(`${gateway.url}${row.path}`, {
+      method: row.method === "GET" ? "POST" : "GET",
+      headers: { "x-portkey-api-key": gateway.apiKey },
+    });
+    expect(wrong.status).toBe(405);
+  });
+});
 
 describe("stream: true on an endpoint without a streamed form", () => {
   it("answers /v1/embeddings with the embeddings JSON when a lenient upstream ignores the flag", async () => {
