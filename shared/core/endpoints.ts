@@ -50,7 +50,7 @@ const TABLE = {
     method: "POST",
     body: "json",
     answer: "json",
-    stream: { usage: false },
+    stream: { usage: true },
     cacheable: true,
     guarded: true,
     estimate: { prompt: "prompt", completion: true },

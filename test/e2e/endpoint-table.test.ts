@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENDPOINT_ROWS, upstreamPath } from "../../shared/core/endpoints";
+import type { RequestSummary } from "../../shared/gateway/observer";
 import { functionForPath } from "../../shared/routes";
 import { type FakeServer, startFakeServer } from "../fakes/fake-server";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
@@ -16,10 +17,11 @@ let openai: OpenAIFake;
 let media: FakeServer;
 /** Answers every request with a small JSON document, and records it. */
 let echo: FakeServer;
+const summaries: RequestSummary[] = [];
 
 beforeAll(async () => {
   [gateway, openai, media, echo] = await Promise.all([
-    startTestGateway(),
+    startTestGateway({ observer: { finish: (summary) => summaries.push(summary) } }),
     startOpenAIFake({ apiKey: "sk-openai" }),
     startOpenAIMediaFake("sk-openai"),
     startFakeServer(({ res }) => {
@@ -85,6 +87,39 @@ describe("every row of the endpoint table", () => {
       headers: { "x-portkey-api-key": gateway.apiKey },
     });
     expect(wrong.status).toBe(405);
+  });
+});
+
+describe("a streamed /v1/completions through an OpenAI-family provider", () => {
+  it("is costed from the upstream's usage chunk, which a client that did not ask for it never sees", async () => {
+    // Prepare
+    const client = new OpenAI({
+      apiKey: "sk-openai",
+      baseURL: `${gateway.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: {
+        "x-portkey-api-key": gateway.apiKey,
+        "x-portkey-provider": "openai",
+        "x-portkey-custom-host": openai.baseUrl,
+      },
+    });
+
+    // Act
+    const stream = await client.completions.create({
+      model: "gpt-3.5-turbo-instruct",
+      prompt: "one two three",
+      stream: true,
+    });
+    const chunks: OpenAI.Completion[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    await expect.poll(() => summaries.find((s) => s.endpoint === "completions" && s.stream)).toBeDefined();
+
+    // Assess: the gateway asked for usage; the client got only text chunks; the request is costed exactly
+    expect(openai.requests.at(-1)?.json().stream_options).toEqual({ include_usage: true });
+    expect(chunks.map((c) => c.choices[0]?.text).join("")).toBe("You said: one two three");
+    expect(chunks.every((c) => c.choices.length === 1 && !c.usage)).toBe(true);
+    const summary = summaries.find((s) => s.endpoint === "completions" && s.stream);
+    expect(summary?.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 });
   });
 });
 
