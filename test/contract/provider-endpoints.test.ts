@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ENDPOINT_ROWS, type Endpoint, type EndpointRow, upstreamPath } from "../../shared/core/endpoints";
 import { GatewayError } from "../../shared/core/errors";
@@ -72,6 +73,37 @@ describe("every provider", () => {
       for (const endpoint of provider.endpoints) expect(ENDPOINT_ROWS.map((r) => r.endpoint)).toContain(endpoint);
     },
   );
+});
+
+/** Provider id -> the endpoints docs/providers.md lists for it (`all`, or names with optional notes in brackets). */
+function documentedEndpoints(): Map<string, string[]> {
+  const doc = readFileSync(new URL("../../docs/providers.md", import.meta.url), "utf8");
+  const table = doc.slice(doc.indexOf("| id "), doc.indexOf("\n\n", doc.indexOf("| id ")));
+  const out = new Map<string, string[]>();
+  for (const line of table.split("\n").slice(2)) {
+    const [idCell = "", , endpointsCell = ""] = line
+      .split("|")
+      .slice(1)
+      .map((c) => c.trim());
+    const ids = [/^`([^`]+)`/.exec(idCell)?.[1] ?? "", ...(/\(\+ ([^)]*)\)/.exec(idCell)?.[1]?.split(", ") ?? [])];
+    const names =
+      endpointsCell === "all"
+        ? ENDPOINT_ROWS.map((r) => r.endpoint)
+        : endpointsCell
+            .replace(/\([^)]*\)/g, "")
+            .split(",")
+            .map((e) => e.trim());
+    for (const id of ids) out.set(id, names);
+  }
+  return out;
+}
+
+describe("docs/providers.md", () => {
+  it("lists every provider with the endpoints it serves", () => {
+    const documented = documentedEndpoints();
+    expect([...documented.keys()].sort()).toEqual(registry.ids().sort());
+    for (const provider of providers) expect(documented.get(provider.id)).toEqual([...provider.endpoints]);
+  });
 });
 
 describe("an endpoint a provider serves", () => {
