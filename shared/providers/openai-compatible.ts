@@ -127,7 +127,12 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
     return headers;
   }
 
-  function requestFor(row: EndpointRow, override: OpenAIEndpointOverride | undefined): EndpointTransforms["toRequest"] {
+  /** `injectUsage`: the gateway asks this endpoint's streams for the usage chunk the client did not ask for. */
+  function requestFor(
+    row: EndpointRow,
+    rewrite: OpenAIEndpointOverride["rewriteBody"],
+    injectUsage: boolean,
+  ): EndpointTransforms["toRequest"] {
     const path = upstreamPath(row);
     const urlOf = (ctx: TransformContext) => (options.urlFor ? options.urlFor(ctx, path) : baseUrlFor(ctx) + path);
     const method = row.method;
@@ -139,8 +144,6 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
         return { url: urlOf(ctx), method, headers, body: ctx.rawBody };
       };
     }
-    const rewrite = override?.rewriteBody;
-    const injectUsage = options.streamUsage === true && row.stream !== false && row.stream.usage;
     return (ctx): UpstreamRequest => {
       const headers = headersFor(ctx);
       const url = urlOf(ctx);
@@ -160,11 +163,11 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
 
   function transformsFor(row: EndpointRow): EndpointTransforms {
     const override = options.endpointOverrides?.[row.endpoint];
-    const stripUsage = options.streamUsage === true && row.stream !== false && row.stream.usage;
+    const injectUsage = options.streamUsage === true && row.stream !== false && row.stream.usage;
     const passThrough: EndpointTransforms["stream"] = (ctx) =>
-      new SsePassThrough({ stripUsageChunk: stripUsage && wantsInjectedUsage(ctx) });
+      new SsePassThrough({ stripUsageChunk: injectUsage && wantsInjectedUsage(ctx) });
     return {
-      toRequest: requestFor(row, override),
+      toRequest: requestFor(row, override?.rewriteBody, injectUsage),
       fromResponse: row.answer === "audio" ? audioAnswer : jsonAnswer,
       ...(row.stream === false ? {} : { stream: override?.stream ?? passThrough }),
     };
