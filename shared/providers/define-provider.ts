@@ -59,12 +59,10 @@ export function defineProvider(definition: ProviderDefinition): ProviderAdapter 
   function serving(endpoint: Endpoint): ServedEndpoint {
     const found = served.get(endpoint);
     if (found) return found;
-    throw new BadRequestError(
-      `Provider ${id} does not serve ${ENDPOINTS[endpoint]?.path ?? endpoint}; it serves ${servedPaths}.`,
-      {
-        code: "unsupported_endpoint",
-      },
-    );
+    const path = ENDPOINTS[endpoint]?.path ?? endpoint;
+    throw new BadRequestError(`Provider ${id} does not serve ${path}; it serves ${servedPaths}.`, {
+      code: "unsupported_endpoint",
+    });
   }
 
   return {
