@@ -32,13 +32,17 @@ interface ServedEndpoint {
 }
 
 /**
- * The adapter the gateway calls, built once per provider (at module load): each call is one Map get for the
+ * The adapter the gateway calls, built once per provider (at module load): each call is one keyed read of the
  * endpoint's transforms. A definition that names an endpoint the table lacks, or streams one that has no streamed
  * form, is a programming error and throws here, not per request.
  */
 export function defineProvider(definition: ProviderDefinition): ProviderAdapter {
   const { id } = definition;
-  const served = new Map<Endpoint, ServedEndpoint>();
+  // Every endpoint a key (undefined when not served): one object of a fixed shape, read by key per call
+  const served = Object.fromEntries(ENDPOINT_ROWS.map((r) => [r.endpoint, undefined])) as Record<
+    Endpoint,
+    ServedEndpoint | undefined
+  >;
   for (const [name, transforms] of Object.entries(definition.endpoints)) {
     if (!Object.hasOwn(ENDPOINTS, name)) {
       throw new Error(`Provider ${id}: "${name}" is not a data-plane endpoint (shared/core/endpoints.ts).`);
@@ -48,16 +52,16 @@ export function defineProvider(definition: ProviderDefinition): ProviderAdapter 
     if (transforms.stream && row.stream === false) {
       throw new Error(`Provider ${id}: ${row.path} has no streamed form, so it takes no stream transform.`);
     }
-    served.set(row.endpoint, Object.freeze({ transforms, streams: row.stream !== false && !!transforms.stream }));
+    served[row.endpoint] = Object.freeze({ transforms, streams: row.stream !== false && !!transforms.stream });
   }
   const endpoints: ReadonlySet<Endpoint> = new Set(
-    ENDPOINT_ROWS.filter((r) => served.has(r.endpoint)).map((r) => r.endpoint),
+    ENDPOINT_ROWS.filter((r) => served[r.endpoint]).map((r) => r.endpoint),
   );
   if (endpoints.size === 0) throw new Error(`Provider ${id} serves no endpoint.`);
   const servedPaths = [...endpoints].map((e) => ENDPOINTS[e].path).join(", ");
 
   function serving(endpoint: Endpoint): ServedEndpoint {
-    const found = served.get(endpoint);
+    const found = Object.hasOwn(served, endpoint) ? served[endpoint] : undefined;
     if (found) return found;
     const path = ENDPOINTS[endpoint]?.path ?? endpoint;
     throw new BadRequestError(`Provider ${id} does not serve ${path}; it serves ${servedPaths}.`, {
@@ -84,6 +88,6 @@ export function defineProvider(definition: ProviderDefinition): ProviderAdapter 
       return stream(ctx);
     },
     mapError: definition.mapError,
-    isStreaming: (ctx) => ctx.body.stream === true && served.get(ctx.endpoint)?.streams === true,
+    isStreaming: (ctx) => ctx.body.stream === true && served[ctx.endpoint]?.streams === true,
   };
 }
