@@ -10,13 +10,13 @@ import { type CacheMiss, isCacheHit, type ResponseCache } from "../cache/respons
 import type { EmbeddingMemo } from "../cache/semantic/embedding-memo";
 import { DEFAULT_REPLAY_CHUNK_CHARS, replayAsSse } from "../cache/sse-replay";
 import { ChatStreamCollector } from "../cache/stream-collector";
-import type { Endpoint } from "../providers/types";
+import { type Endpoint, endpointsWhere } from "../core/endpoints";
 import type { CacheSettings } from "../routing/plan";
 import type { AttemptResult, JsonAttempt } from "./attempt";
 import { type EmbeddingCallContext, embedderFor, embeddingTargetId } from "./embedding-call";
 
-/** Answers a cache can hold: JSON documents that do not depend on side effects. */
-export const CACHEABLE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(["chat", "completions", "embeddings"]);
+/** Answers a cache can hold (the endpoint table's `cacheable`): JSON documents that do not depend on side effects. */
+export const CACHEABLE_ENDPOINTS: ReadonlySet<Endpoint> = endpointsWhere((row) => row.cacheable);
 /** Streamed answers longer than this are not collected for the cache. */
 const MAX_CACHED_STREAM_BYTES = 1024 * 1024;
 

@@ -83,11 +83,7 @@ export async function embedText(
 ): Promise<number[]> {
   const target = await targetOf(settings, ctx);
   const adapter = ctx.providers.get(target.provider);
-  if (!adapter.endpoints.has("embeddings")) {
-    throw new BadRequestError(`cache.embedding: provider ${adapter.id} does not offer embeddings.`, {
-      code: "unsupported_endpoint",
-    });
-  }
+  adapter.requireEndpoint("embeddings"); // 400 unsupported_endpoint: the lookup becomes a plain MISS
   const body = { model: settings.model, input: text };
   const transform: TransformContext = {
     endpoint: "embeddings",

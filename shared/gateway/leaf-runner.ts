@@ -1,4 +1,4 @@
-import { BadRequestError, GatewayError } from "../core/errors";
+import { GatewayError } from "../core/errors";
 import type { TransformContext } from "../providers/types";
 import type { LeafNode } from "../routing/plan";
 import { runAttempt } from "./attempt";
@@ -29,9 +29,7 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
   run.target = target;
   run.noteCredentials(target);
   const adapter = deps.providers.get(target.provider);
-  if (!adapter.endpoints.has(endpoint)) {
-    throw new BadRequestError(`Provider ${adapter.id} does not support ${req.path}.`, { code: "unsupported_endpoint" });
-  }
+  adapter.requireEndpoint(endpoint); // 400 unsupported_endpoint
   const overrides = leaf.overrideParams;
   const ctx: TransformContext = {
     endpoint,

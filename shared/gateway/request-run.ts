@@ -227,7 +227,7 @@ export class RequestRun {
     const headers = readPortkeyHeaders(req.headers);
     this.headers = headers;
     this.traceId = headers.traceId;
-    if (route.json) this.body = parseJsonObject(req.body, req.headers["content-type"]);
+    if (route.body === "json") this.body = parseJsonObject(req.body, req.headers["content-type"]);
     const workspaceId = this.principal?.workspaceId ?? "anonymous";
     if (deps.lookups) this.virtualKeys = workspaceVirtualKeys(deps.lookups, workspaceId, deps.hostGuard);
     const split = splitVirtualKeyModel(this.body.model);

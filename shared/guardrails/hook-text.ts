@@ -1,7 +1,7 @@
-import type { Endpoint } from "../providers/types";
+import { type Endpoint, endpointsWhere } from "../core/endpoints";
 
-/** Endpoints whose hooks run (Portkey runs guardrails on chat and text completions only). */
-export const GUARDED_ENDPOINTS: ReadonlySet<Endpoint> = new Set(["chat", "completions"]);
+/** Endpoints whose hooks run: the endpoint table's `guarded` (as Portkey: chat and text completions only). */
+export const GUARDED_ENDPOINTS: ReadonlySet<Endpoint> = endpointsWhere((row) => row.guarded);
 
 /** A message content as text: a string, or the `text` of its parts joined by newlines (as Portkey's getText). */
 function contentText(content: unknown): string {

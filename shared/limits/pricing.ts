@@ -1,4 +1,5 @@
-import type { Endpoint, Usage } from "../providers/types";
+import { ENDPOINTS, type Endpoint } from "../core/endpoints";
+import type { Usage } from "../providers/types";
 import { PriceUnknownError } from "./budget-errors";
 
 /** Prices in USD per million tokens, as the pricing table (another module) provides them. */
@@ -70,21 +71,21 @@ export const IMAGE_PART_TOKENS = 1_500;
 const PER_MESSAGE_OVERHEAD = 4;
 
 /**
- * Prompt tokens estimated from the request's text as UTF-8 bytes / 3: above the real count for English (~4
- * characters a token) and about right for CJK (3 bytes a character, ~1 token). Images count a fixed amount.
+ * Prompt tokens estimated from the text of the body field the endpoint table names (`estimate.prompt`) as UTF-8
+ * bytes / 3: above the real count for English (~4 characters a token) and about right for CJK (3 bytes a
+ * character, ~1 token). Images count a fixed amount. Completion tokens as the row says (`estimate.completion`).
  */
 export function estimateRequest(
   endpoint: Endpoint,
   body: Readonly<Record<string, unknown>>,
   completionCap: number,
 ): RequestEstimate {
-  const textBytes = countTextBytes(endpoint === "chat" ? body.messages : (body.prompt ?? body.input));
+  const { prompt, completion } = ENDPOINTS[endpoint].estimate;
+  const textBytes = countTextBytes(prompt === undefined ? undefined : body[prompt]);
   const messages = Array.isArray(body.messages) ? body.messages.length : 1;
   const promptTokens =
     Math.ceil(textBytes.bytes / 3) + messages * PER_MESSAGE_OVERHEAD + textBytes.images * IMAGE_PART_TOKENS;
-  if (endpoint === "embeddings" || endpoint === "moderations") {
-    return { promptTokens, completionTokens: 0, completionCapped: false };
-  }
+  if (!completion) return { promptTokens, completionTokens: 0, completionCapped: false };
   const n = typeof body.n === "number" && body.n > 1 ? Math.floor(body.n) : 1;
   const named = firstNumber(body.max_completion_tokens, body.max_tokens);
   const perChoice = named ?? completionCap;

@@ -3,6 +3,7 @@ import { ANTHROPIC_PARAMS, toAnthropicBody } from "./anthropic-request";
 import { fromAnthropicMessage } from "./anthropic-response";
 import { AnthropicStreamTranslator } from "./anthropic-stream";
 import { readChatRequest } from "./chat-request";
+import { defineProvider } from "./define-provider";
 import { toOpenAIErrorBody } from "./openai-errors";
 import { applyParamPolicy } from "./param-policy";
 import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
@@ -37,13 +38,15 @@ function fromResponse(_status: number, raw: Buffer, ctx: TransformContext): Tran
 }
 
 /** Anthropic Messages API (`POST /v1/messages`, `x-api-key`, `anthropic-version: 2023-06-01`). */
-export const anthropicAdapter: ProviderAdapter = {
+export const anthropicAdapter: ProviderAdapter = defineProvider({
   id: "anthropic",
-  endpoints: new Set(["chat"]),
   defaultBaseUrl: BASE_URL,
-  toRequest,
-  fromResponse,
-  createStreamTranslator: (ctx) => new AnthropicStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body)),
+  endpoints: {
+    chat: {
+      toRequest,
+      fromResponse,
+      stream: (ctx) => new AnthropicStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body)),
+    },
+  },
   mapError: (status, body) => toOpenAIErrorBody(status, body, "anthropic"),
-  isStreaming: (ctx) => ctx.body.stream === true,
-};
+});

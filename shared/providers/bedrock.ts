@@ -7,6 +7,7 @@ import { bedrockErrorBody, fromConverseResponse, fromInvokeEmbedding } from "./b
 import { resolveAwsCredentials, signSigV4 } from "./bedrock-sign";
 import { BedrockStreamTranslator } from "./bedrock-stream";
 import { readChatRequest } from "./chat-request";
+import { defineProvider } from "./define-provider";
 import { embeddingsResponse } from "./embeddings";
 import { applyParamPolicy } from "./param-policy";
 import { checkProviderOption, optionHeader } from "./provider-options";
@@ -42,18 +43,19 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
     return `${base}/model/${encodeURIComponent(model)}/${action}`;
   }
 
-  function toRequest(ctx: TransformContext): UpstreamRequest {
+  function embeddingsRequest(ctx: TransformContext): UpstreamRequest {
+    const model = requestedModel(ctx.body);
+    const body = JSON.stringify(toInvokeEmbeddingBody(model, ctx.body));
+    return {
+      url: urlFor(ctx, model, "invoke"),
+      method: "POST",
+      headers: { ...ctx.target.forwardHeaders, "content-type": "application/json", accept: "application/json" },
+      body,
+    };
+  }
+
+  function chatRequest(ctx: TransformContext): UpstreamRequest {
     const headers: Record<string, string> = { ...ctx.target.forwardHeaders, "content-type": "application/json" };
-    if (ctx.endpoint === "embeddings") {
-      const model = requestedModel(ctx.body);
-      const body = JSON.stringify(toInvokeEmbeddingBody(model, ctx.body));
-      return {
-        url: urlFor(ctx, model, "invoke"),
-        method: "POST",
-        headers: { ...headers, accept: "application/json" },
-        body,
-      };
-    }
     const dropped = applyParamPolicy(ctx.body, BEDROCK_PARAMS, "bedrock");
     const chat = readChatRequest(ctx.body);
     const action = chat.stream ? "converse-stream" : "converse";
@@ -86,29 +88,36 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
     return signSigV4(req, credentials, regionOf(ctx));
   }
 
-  function fromResponse(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
-    const json = parseUpstreamJson(raw, "bedrock");
+  function embeddingsAnswer(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
+    const { vectors, tokens } = fromInvokeEmbedding(parseUpstreamJson(raw, "bedrock"));
+    const { body, usage } = embeddingsResponse(vectors, requestedModel(ctx.body), tokens, ctx.body.encoding_format);
+    return { body, contentType: "application/json", usage };
+  }
+
+  function chatAnswer(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
     const model = requestedModel(ctx.body);
-    if (ctx.endpoint === "embeddings") {
-      const { vectors, tokens } = fromInvokeEmbedding(json);
-      const { body, usage } = embeddingsResponse(vectors, model, tokens, ctx.body.encoding_format);
-      return { body, contentType: "application/json", usage };
-    }
-    const { body, usage } = fromConverseResponse(json, model);
+    const { body, usage } = fromConverseResponse(parseUpstreamJson(raw, "bedrock"), model);
     return { body: JSON.stringify(body), contentType: "application/json", usage, model };
   }
 
-  return {
+  return defineProvider({
     id: "bedrock",
-    endpoints: new Set(["chat", "embeddings"]),
-    toRequest,
+    endpoints: {
+      chat: {
+        toRequest: chatRequest,
+        fromResponse: chatAnswer,
+        stream: (ctx) =>
+          new BedrockStreamTranslator(
+            requestedModel(ctx.body),
+            `chatcmpl-bedrock-${randomUUID()}`,
+            wantsUsage(ctx.body),
+          ),
+      },
+      embeddings: { toRequest: embeddingsRequest, fromResponse: embeddingsAnswer },
+    },
     sign,
-    fromResponse,
-    createStreamTranslator: (ctx) =>
-      new BedrockStreamTranslator(requestedModel(ctx.body), `chatcmpl-bedrock-${randomUUID()}`, wantsUsage(ctx.body)),
     mapError: (status, body) => bedrockErrorBody(status, body),
-    isStreaming: (ctx) => ctx.endpoint === "chat" && ctx.body.stream === true,
-  };
+  });
 }
 
 export const bedrockAdapter = createBedrockAdapter();

@@ -2,6 +2,7 @@ import { baseUrl, parseUpstreamJson, requestedModel, requireKey, wantsUsage } fr
 import { readChatRequest } from "./chat-request";
 import { COHERE_PARAMS, toCohereBody } from "./cohere-request";
 import { CohereStreamTranslator, fromCohereResponse } from "./cohere-response";
+import { defineProvider } from "./define-provider";
 import { embeddingInputs, embeddingsResponse } from "./embeddings";
 import { toOpenAIErrorBody } from "./openai-errors";
 import { applyParamPolicy } from "./param-policy";
@@ -18,23 +19,37 @@ function headersOf(ctx: TransformContext): Record<string, string> {
   };
 }
 
-function toRequest(ctx: TransformContext): UpstreamRequest {
-  const base = baseUrl(ctx, BASE_URL);
-  if (ctx.endpoint === "embeddings") {
-    const body: Record<string, unknown> = {
-      model: requestedModel(ctx.body),
-      texts: embeddingInputs(ctx.body),
-      // Cohere requires input_type; OpenAI has none. Clients may send it; documented default search_document.
-      input_type: typeof ctx.body.input_type === "string" ? ctx.body.input_type : "search_document",
-      embedding_types: ["float"],
-    };
-    if (typeof ctx.body.dimensions === "number") body.output_dimension = ctx.body.dimensions;
-    return { url: `${base}/embed`, method: "POST", headers: headersOf(ctx), body: JSON.stringify(body) };
-  }
+function embeddingsRequest(ctx: TransformContext): UpstreamRequest {
+  const body: Record<string, unknown> = {
+    model: requestedModel(ctx.body),
+    texts: embeddingInputs(ctx.body),
+    // Cohere requires input_type; OpenAI has none. Clients may send it; documented default search_document.
+    input_type: typeof ctx.body.input_type === "string" ? ctx.body.input_type : "search_document",
+    embedding_types: ["float"],
+  };
+  if (typeof ctx.body.dimensions === "number") body.output_dimension = ctx.body.dimensions;
+  return {
+    url: `${baseUrl(ctx, BASE_URL)}/embed`,
+    method: "POST",
+    headers: headersOf(ctx),
+    body: JSON.stringify(body),
+  };
+}
+
+function embeddingsAnswer(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
+  const json = parseUpstreamJson(raw, "cohere");
+  const vectors = ((json.embeddings as Record<string, unknown> | undefined)?.float ?? []) as number[][];
+  const billed = ((json.meta as Record<string, unknown> | undefined)?.billed_units ?? {}) as Record<string, unknown>;
+  const tokens = typeof billed.input_tokens === "number" ? billed.input_tokens : 0;
+  const { body, usage } = embeddingsResponse(vectors, requestedModel(ctx.body), tokens, ctx.body.encoding_format);
+  return { body, contentType: "application/json", usage };
+}
+
+function chatRequest(ctx: TransformContext): UpstreamRequest {
   const dropped = applyParamPolicy(ctx.body, COHERE_PARAMS, "cohere");
   const body = toCohereBody(readChatRequest(ctx.body));
   return {
-    url: `${base}/chat`,
+    url: `${baseUrl(ctx, BASE_URL)}/chat`,
     method: "POST",
     headers: headersOf(ctx),
     body: JSON.stringify(body),
@@ -42,28 +57,23 @@ function toRequest(ctx: TransformContext): UpstreamRequest {
   };
 }
 
-function fromResponse(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
-  const json = parseUpstreamJson(raw, "cohere");
+function chatAnswer(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
   const model = requestedModel(ctx.body);
-  if (ctx.endpoint === "embeddings") {
-    const vectors = ((json.embeddings as Record<string, unknown> | undefined)?.float ?? []) as number[][];
-    const billed = ((json.meta as Record<string, unknown> | undefined)?.billed_units ?? {}) as Record<string, unknown>;
-    const tokens = typeof billed.input_tokens === "number" ? billed.input_tokens : 0;
-    const { body, usage } = embeddingsResponse(vectors, model, tokens, ctx.body.encoding_format);
-    return { body, contentType: "application/json", usage };
-  }
-  const { body, usage } = fromCohereResponse(json, model);
+  const { body, usage } = fromCohereResponse(parseUpstreamJson(raw, "cohere"), model);
   return { body: JSON.stringify(body), contentType: "application/json", usage, model };
 }
 
 /** Cohere v2: `/v2/chat` (JSON and SSE) and `/v2/embed`, Bearer key. */
-export const cohereAdapter: ProviderAdapter = {
+export const cohereAdapter: ProviderAdapter = defineProvider({
   id: "cohere",
-  endpoints: new Set(["chat", "embeddings"]),
   defaultBaseUrl: BASE_URL,
-  toRequest,
-  fromResponse,
-  createStreamTranslator: (ctx) => new CohereStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body)),
+  endpoints: {
+    chat: {
+      toRequest: chatRequest,
+      fromResponse: chatAnswer,
+      stream: (ctx) => new CohereStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body)),
+    },
+    embeddings: { toRequest: embeddingsRequest, fromResponse: embeddingsAnswer },
+  },
   mapError: (status, body) => toOpenAIErrorBody(status, body, "cohere"),
-  isStreaming: (ctx) => ctx.endpoint === "chat" && ctx.body.stream === true,
-};
+});

@@ -1,6 +1,7 @@
 import { BadRequestError } from "../core/errors";
 import { baseUrl, parseUpstreamJson, requestedModel, requireKey, wantsUsage } from "./adapter-kit";
 import { readChatRequest } from "./chat-request";
+import { defineProvider } from "./define-provider";
 import { embeddingInputs, embeddingsResponse } from "./embeddings";
 import { GOOGLE_PARAMS, geminiModelId, toGeminiBody } from "./google-request";
 import { fromGeminiResponse, GeminiStreamTranslator, geminiErrorBody } from "./google-response";
@@ -40,8 +41,17 @@ function embeddingsRequest(ctx: TransformContext): UpstreamRequest {
   };
 }
 
-function toRequest(ctx: TransformContext): UpstreamRequest {
-  if (ctx.endpoint === "embeddings") return embeddingsRequest(ctx);
+function embeddingsAnswer(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
+  const json = parseUpstreamJson(raw, "google");
+  const vectors = (Array.isArray(json.embeddings) ? json.embeddings : []).map((e) => {
+    const values = (e as { values?: unknown }).values;
+    return Array.isArray(values) ? (values as number[]) : [];
+  });
+  const { body, usage } = embeddingsResponse(vectors, requestedModel(ctx.body), 0, ctx.body.encoding_format);
+  return { body, contentType: "application/json", usage };
+}
+
+function chatRequest(ctx: TransformContext): UpstreamRequest {
   const dropped = applyParamPolicy(ctx.body, GOOGLE_PARAMS, "google");
   const chat = readChatRequest(ctx.body);
   const model = encodeURIComponent(geminiModelId(chat.model));
@@ -55,28 +65,23 @@ function toRequest(ctx: TransformContext): UpstreamRequest {
   };
 }
 
-function fromResponse(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
+function chatAnswer(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
   const json = parseUpstreamJson(raw, "google");
-  if (ctx.endpoint === "embeddings") {
-    const vectors = (Array.isArray(json.embeddings) ? json.embeddings : []).map((e) => {
-      const values = (e as { values?: unknown }).values;
-      return Array.isArray(values) ? (values as number[]) : [];
-    });
-    const { body, usage } = embeddingsResponse(vectors, requestedModel(ctx.body), 0, ctx.body.encoding_format);
-    return { body, contentType: "application/json", usage };
-  }
   const { body, usage, model } = fromGeminiResponse(json, requestedModel(ctx.body));
   return { body: JSON.stringify(body), contentType: "application/json", usage, model };
 }
 
 /** Google Gemini API (generateContent, streamGenerateContent?alt=sse, batchEmbedContents; `x-goog-api-key`). */
-export const googleAdapter: ProviderAdapter = {
+export const googleAdapter: ProviderAdapter = defineProvider({
   id: "google",
-  endpoints: new Set(["chat", "embeddings"]),
   defaultBaseUrl: BASE_URL,
-  toRequest,
-  fromResponse,
-  createStreamTranslator: (ctx) => new GeminiStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body)),
+  endpoints: {
+    chat: {
+      toRequest: chatRequest,
+      fromResponse: chatAnswer,
+      stream: (ctx) => new GeminiStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body)),
+    },
+    embeddings: { toRequest: embeddingsRequest, fromResponse: embeddingsAnswer },
+  },
   mapError: (status, body) => geminiErrorBody(status, body) ?? toOpenAIErrorBody(status, body, "google"),
-  isStreaming: (ctx) => ctx.endpoint === "chat" && ctx.body.stream === true,
-};
+});

@@ -100,15 +100,13 @@ export function mistralErrorBody(status: number, raw: Buffer): ErrorBody {
   return toOpenAIErrorBody(status, raw, "mistral-ai");
 }
 
-const base = openAICompatible({
+/** Mistral: OpenAI's wire format with its own chat body, chat stream and error shapes. */
+export const mistralAdapter: ProviderAdapter = openAICompatible({
   id: "mistral-ai",
   baseUrl: "https://api.mistral.ai/v1",
   endpoints: ["chat", "embeddings", "models"],
-  rewriteBody: (ctx) => (ctx.endpoint === "chat" ? toMistralBody(ctx) : { body: { ...ctx.body }, dropped: [] }),
-});
-
-export const mistralAdapter: ProviderAdapter = {
-  ...base,
-  createStreamTranslator: (ctx) => new MistralStreamTranslator(wantsUsage(ctx.body)),
+  endpointOverrides: {
+    chat: { rewriteBody: toMistralBody, stream: (ctx) => new MistralStreamTranslator(wantsUsage(ctx.body)) },
+  },
   mapError: (status, body) => mistralErrorBody(status, body),
-};
+});

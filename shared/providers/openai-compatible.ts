@@ -1,28 +1,11 @@
-import { AuthenticationError, BadRequestError } from "../core/errors";
+import { ENDPOINT_ROWS, ENDPOINTS, type EndpointRow, upstreamPath } from "../core/endpoints";
+import { AuthenticationError, BadRequestError, type ErrorBody } from "../core/errors";
+import { defineProvider, type EndpointTransforms } from "./define-provider";
 import { toOpenAIErrorBody } from "./openai-errors";
 import { readOpenAIUsage, SsePassThrough } from "./sse-usage-scanner";
-import type {
-  Endpoint,
-  ProviderAdapter,
-  StreamTranslator,
-  TransformContext,
-  TranslatedResponse,
-  UpstreamRequest,
-} from "./types";
+import type { Endpoint, ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
 
-/** Path of each endpoint below an OpenAI-style base URL (`.../v1`). */
-export const OPENAI_PATHS: Readonly<Record<Endpoint, string>> = {
-  chat: "/chat/completions",
-  completions: "/completions",
-  embeddings: "/embeddings",
-  images: "/images/generations",
-  speech: "/audio/speech",
-  transcriptions: "/audio/transcriptions",
-  moderations: "/moderations",
-  models: "/models",
-};
-
-const ALL_ENDPOINTS: readonly Endpoint[] = Object.keys(OPENAI_PATHS) as Endpoint[];
+const ALL_ENDPOINTS: readonly Endpoint[] = ENDPOINT_ROWS.map((row) => row.endpoint);
 
 export interface OpenAICompatibleOptions {
   readonly id: string;
@@ -40,15 +23,24 @@ export interface OpenAICompatibleOptions {
   /** The credential header(s) for a key; default `Authorization: Bearer <key>`. */
   readonly authHeaders?: (key: string) => Record<string, string>;
   /**
-   * Rewrites a JSON body for a provider that differs slightly from OpenAI (Mistral); returns the new body and the
-   * parameters it dropped. The raw bytes are forwarded unchanged when there is no rewrite.
-   */
-  readonly rewriteBody?: (ctx: TransformContext) => { body: Record<string, unknown>; dropped: readonly string[] };
-  /**
-   * The provider honours `stream_options.include_usage`: the gateway always asks for usage on chat streams (for
-   * cost, budgets and logs) and, when the client did not ask, removes the usage-only chunk before it is sent on.
+   * The provider honours `stream_options.include_usage`: on endpoints whose streams carry usage (the endpoint
+   * table's `stream.usage`) the gateway always asks for it (for cost, budgets and logs) and, when the client did
+   * not ask, removes the usage-only chunk before it is sent on.
    */
   readonly streamUsage?: boolean;
+  /** What differs from OpenAI on one endpoint (Mistral's chat): a rewrite of the JSON body, its own stream. */
+  readonly endpointOverrides?: { readonly [E in Endpoint]?: OpenAIEndpointOverride };
+  /** Native error body -> OpenAI's; default `toOpenAIErrorBody` (OpenAI's shape and its common deviations). */
+  readonly mapError?: (status: number, body: Buffer, ctx: TransformContext) => ErrorBody;
+}
+
+export interface OpenAIEndpointOverride {
+  /**
+   * Rewrites the JSON body for a provider that differs slightly from OpenAI; returns the new body and the
+   * parameters it dropped. Without it the client's bytes are forwarded unchanged.
+   */
+  readonly rewriteBody?: (ctx: TransformContext) => { body: Record<string, unknown>; dropped: readonly string[] };
+  readonly stream?: EndpointTransforms["stream"];
 }
 
 /** The audio type of `/audio/speech` answers by `response_format` (OpenAI's default is mp3). */
@@ -72,9 +64,37 @@ function trimSlash(url: string): string {
   return url.endsWith("/") ? url.slice(0, -1) : url;
 }
 
-/** Builds a provider whose wire format is OpenAI's: bodies go through unchanged, answers come back unchanged. */
+/** The client asked for no usage: the gateway asks for it and strips the usage-only chunk again. */
+function wantsInjectedUsage(ctx: TransformContext): boolean {
+  return (
+    ctx.body.stream === true &&
+    (ctx.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage !== true
+  );
+}
+
+/** A JSON answer as it came, its `usage` and `model` read; a non-JSON one (text, srt, vtt transcriptions) as text. */
+function jsonAnswer(_status: number, body: Buffer): TranslatedResponse {
+  let usage: TranslatedResponse["usage"];
+  let model: string | undefined;
+  try {
+    const parsed = JSON.parse(body.toString("utf8")) as { usage?: unknown; model?: unknown };
+    usage = readOpenAIUsage(parsed.usage);
+    model = typeof parsed.model === "string" ? parsed.model : undefined;
+  } catch {
+    return { body, contentType: "text/plain; charset=utf-8" };
+  }
+  return { body, contentType: "application/json", usage, model };
+}
+
+function audioAnswer(_status: number, body: Buffer, ctx: TransformContext): TranslatedResponse {
+  return { body, contentType: speechContentType(ctx.body.response_format) };
+}
+
+/**
+ * Builds a provider whose wire format is OpenAI's: bodies go through unchanged, answers come back unchanged. Each
+ * endpoint's transforms follow its row in the endpoint table (path, body kind, answer kind, stream).
+ */
 export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdapter {
-  const endpoints = new Set(options.endpoints ?? ALL_ENDPOINTS);
   const requiresKey = options.requiresKey ?? true;
   const suffix = options.customHostSuffix;
 
@@ -93,7 +113,7 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
     return options.baseUrl;
   }
 
-  function toRequest(ctx: TransformContext): UpstreamRequest {
+  function headersFor(ctx: TransformContext): Record<string, string> {
     const headers: Record<string, string> = { ...options.extraHeaders, ...ctx.target.forwardHeaders };
     const key = ctx.target.apiKey;
     if (key)
@@ -104,59 +124,61 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
         { code: "missing_provider_key" },
       );
     }
-    const path = OPENAI_PATHS[ctx.endpoint];
-    const url = options.urlFor ? options.urlFor(ctx, path) : baseUrlFor(ctx) + path;
-    if (ctx.endpoint === "models") return { url, method: "GET", headers };
-    if (ctx.endpoint === "transcriptions") {
-      if (ctx.contentType) headers["content-type"] = ctx.contentType;
-      return { url, method: "POST", headers, body: ctx.rawBody };
-    }
-    headers["content-type"] = "application/json";
-    if (options.rewriteBody) {
-      const { body, dropped } = options.rewriteBody(ctx);
-      return { url, method: "POST", headers, body: JSON.stringify(body), droppedParams: dropped };
-    }
-    if (wantsInjectedUsage(ctx)) {
-      const streamOptions = (ctx.body.stream_options ?? {}) as Record<string, unknown>;
-      const body = { ...ctx.body, stream_options: { ...streamOptions, include_usage: true } };
-      return { url, method: "POST", headers, body: JSON.stringify(body) };
-    }
-    const body = ctx.bodyChanged ? JSON.stringify(ctx.body) : ctx.rawBody;
-    return { url, method: "POST", headers, body };
+    return headers;
   }
 
-  function wantsInjectedUsage(ctx: TransformContext): boolean {
-    return (
-      options.streamUsage === true &&
-      ctx.endpoint === "chat" &&
-      ctx.body.stream === true &&
-      (ctx.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage !== true
-    );
-  }
-
-  function fromResponse(_status: number, body: Buffer, ctx: TransformContext): TranslatedResponse {
-    if (ctx.endpoint === "speech") return { body, contentType: speechContentType(ctx.body.response_format) };
-    let usage: TranslatedResponse["usage"];
-    let model: string | undefined;
-    try {
-      const parsed = JSON.parse(body.toString("utf8")) as { usage?: unknown; model?: unknown };
-      usage = readOpenAIUsage(parsed.usage);
-      model = typeof parsed.model === "string" ? parsed.model : undefined;
-    } catch {
-      // not JSON (text, srt or vtt transcriptions): forwarded unchanged as text
-      return { body, contentType: "text/plain; charset=utf-8" };
+  /** `injectUsage`: the gateway asks this endpoint's streams for the usage chunk the client did not ask for. */
+  function requestFor(
+    row: EndpointRow,
+    rewrite: OpenAIEndpointOverride["rewriteBody"],
+    injectUsage: boolean,
+  ): EndpointTransforms["toRequest"] {
+    const path = upstreamPath(row);
+    const urlOf = (ctx: TransformContext) => (options.urlFor ? options.urlFor(ctx, path) : baseUrlFor(ctx) + path);
+    const method = row.method;
+    if (row.body === "none") return (ctx) => ({ headers: headersFor(ctx), url: urlOf(ctx), method });
+    if (row.body === "multipart") {
+      return (ctx) => {
+        const headers = headersFor(ctx);
+        if (ctx.contentType) headers["content-type"] = ctx.contentType;
+        return { url: urlOf(ctx), method, headers, body: ctx.rawBody };
+      };
     }
-    return { body, contentType: "application/json", usage, model };
+    return (ctx): UpstreamRequest => {
+      const headers = headersFor(ctx);
+      const url = urlOf(ctx);
+      headers["content-type"] = "application/json";
+      if (rewrite) {
+        const { body, dropped } = rewrite(ctx);
+        return { url, method, headers, body: JSON.stringify(body), droppedParams: dropped };
+      }
+      if (injectUsage && wantsInjectedUsage(ctx)) {
+        const streamOptions = (ctx.body.stream_options ?? {}) as Record<string, unknown>;
+        const body = { ...ctx.body, stream_options: { ...streamOptions, include_usage: true } };
+        return { url, method, headers, body: JSON.stringify(body) };
+      }
+      return { url, method, headers, body: ctx.bodyChanged ? JSON.stringify(ctx.body) : ctx.rawBody };
+    };
   }
 
-  return {
+  function transformsFor(row: EndpointRow): EndpointTransforms {
+    const override = options.endpointOverrides?.[row.endpoint];
+    const injectUsage = options.streamUsage === true && row.stream !== false && row.stream.usage;
+    const passThrough: EndpointTransforms["stream"] = (ctx) =>
+      new SsePassThrough({ stripUsageChunk: injectUsage && wantsInjectedUsage(ctx) });
+    return {
+      toRequest: requestFor(row, override?.rewriteBody, injectUsage),
+      fromResponse: row.answer === "audio" ? audioAnswer : jsonAnswer,
+      ...(row.stream === false ? {} : { stream: override?.stream ?? passThrough }),
+    };
+  }
+
+  const endpoints: { [E in Endpoint]?: EndpointTransforms } = {};
+  for (const endpoint of options.endpoints ?? ALL_ENDPOINTS) endpoints[endpoint] = transformsFor(ENDPOINTS[endpoint]);
+  return defineProvider({
     id: options.id,
-    endpoints,
     defaultBaseUrl: options.baseUrl,
-    toRequest,
-    fromResponse,
-    createStreamTranslator: (ctx): StreamTranslator => new SsePassThrough({ stripUsageChunk: wantsInjectedUsage(ctx) }),
-    mapError: (status, body) => toOpenAIErrorBody(status, body, options.id),
-    isStreaming: (ctx) => ctx.body.stream === true,
-  };
+    endpoints,
+    mapError: options.mapError ?? ((status, body) => toOpenAIErrorBody(status, body, options.id)),
+  });
 }

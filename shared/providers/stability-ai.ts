@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { BadRequestError } from "../core/errors";
 import { baseUrl, parseUpstreamJson, requireKey } from "./adapter-kit";
+import { defineProvider } from "./define-provider";
 import { nowSeconds } from "./openai-chunks";
 import { toOpenAIErrorBody } from "./openai-errors";
 import { applyParamPolicy, type ParamPolicy } from "./param-policy";
@@ -142,15 +143,10 @@ function mapError(status: number, raw: Buffer) {
   return toOpenAIErrorBody(status, raw, "stability-ai");
 }
 
-export const stabilityAdapter: ProviderAdapter = {
+export const stabilityAdapter: ProviderAdapter = defineProvider({
   id: "stability-ai",
-  endpoints: new Set(["images"]),
   defaultBaseUrl: BASE_URL,
-  toRequest,
-  fromResponse,
-  createStreamTranslator: () => {
-    throw new BadRequestError("Provider stability-ai does not stream.", { code: "unsupported_parameter" });
-  },
+  // no stream transform: `stream: true` is not asked of Stability, the image comes back whole
+  endpoints: { images: { toRequest, fromResponse } },
   mapError,
-  isStreaming: () => false,
-};
+});

@@ -1,18 +1,11 @@
+import type { Endpoint } from "../core/endpoints";
 import type { ErrorBody } from "../core/errors";
 
 /**
  * A provider is pure transforms: no I/O happens in here. The shared transport (`shared/http/upstream.ts`) does
  * the HTTP, the gateway core does retries and streaming. Shared types never import a provider.
  */
-export type Endpoint =
-  | "chat"
-  | "completions"
-  | "embeddings"
-  | "images"
-  | "speech"
-  | "transcriptions"
-  | "moderations"
-  | "models";
+export type { Endpoint };
 
 /** Token usage in OpenAI's terms, as far as the provider reports it. */
 export interface Usage {
@@ -96,11 +89,19 @@ export interface StreamTranslator {
   readonly error?: ErrorBody;
 }
 
+/**
+ * What the gateway calls. Built by `defineProvider` (define-provider.ts) from a provider's per-endpoint transforms:
+ * each method runs the transform of `ctx.endpoint`, and an endpoint the provider does not serve is the one
+ * `unsupported_endpoint` error.
+ */
 export interface ProviderAdapter {
   readonly id: string;
+  /** The endpoints it serves, in the endpoint table's order. */
   readonly endpoints: ReadonlySet<Endpoint>;
   /** Default base URL when the target has no custom host; undefined when it must be configured. */
   readonly defaultBaseUrl?: string;
+  /** Throws the 400 `unsupported_endpoint` when the provider does not serve `endpoint`. */
+  requireEndpoint(endpoint: Endpoint): void;
   toRequest(ctx: TransformContext): UpstreamRequest;
   /** Optional async step after `toRequest` (e.g. SigV4 signing). No network I/O. */
   sign?(req: UpstreamRequest, ctx: TransformContext): Promise<UpstreamRequest>;
@@ -108,6 +109,6 @@ export interface ProviderAdapter {
   createStreamTranslator(ctx: TransformContext): StreamTranslator;
   /** Native error body -> OpenAI error body (status kept by the caller). */
   mapError(status: number, body: Buffer, ctx: TransformContext): ErrorBody;
-  /** True when the request asks for a stream (`stream: true` for OpenAI shapes). */
+  /** True when the request asks for a stream (`stream: true`) on an endpoint that streams with this provider. */
   isStreaming(ctx: TransformContext): boolean;
 }

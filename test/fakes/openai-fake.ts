@@ -284,8 +284,9 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
       total_tokens: countTokens(prompt) + out.length,
     };
     if (body.stream === true) {
+      const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
       const base = { id, object: "text_completion", created, model };
-      const events = out.map((w, i) => ({
+      const events: unknown[] = out.map((w, i) => ({
         ...base,
         choices: [
           {
@@ -295,7 +296,10 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
             finish_reason: i === out.length - 1 ? finish : null,
           },
         ],
+        ...(includeUsage ? { usage: null } : {}),
       }));
+      // as OpenAI: with include_usage, a last chunk without choices carries the usage
+      if (includeUsage) events.push({ ...base, choices: [], usage });
       await streamEvents(res, events, fault);
       return;
     }

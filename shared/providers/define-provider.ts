@@ -1,0 +1,93 @@
+import { ENDPOINT_ROWS, ENDPOINTS, type Endpoint } from "../core/endpoints";
+import { BadRequestError, type ErrorBody } from "../core/errors";
+import type { ProviderAdapter, StreamTranslator, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
+
+/** How a provider serves one endpoint: pure transforms for that endpoint alone (no branching on `ctx.endpoint`). */
+export interface EndpointTransforms {
+  toRequest(ctx: TransformContext): UpstreamRequest;
+  fromResponse(status: number, body: Buffer, ctx: TransformContext): TranslatedResponse;
+  /**
+   * The provider's stream as OpenAI SSE, incrementally. Only for an endpoint whose row streams
+   * (shared/core/endpoints.ts); without it, `stream: true` is not asked of this provider and the answer is read whole.
+   */
+  stream?(ctx: TransformContext): StreamTranslator;
+}
+
+/** A provider: its endpoints (the table's names), and what is the same for all of them. */
+export interface ProviderDefinition {
+  readonly id: string;
+  /** Default base URL when the target has no custom host; omit when one must be configured. */
+  readonly defaultBaseUrl?: string;
+  readonly endpoints: { readonly [E in Endpoint]?: EndpointTransforms };
+  /** Optional async step after `toRequest` (e.g. SigV4 signing). No network I/O. */
+  sign?(req: UpstreamRequest, ctx: TransformContext): Promise<UpstreamRequest>;
+  /** Native error body -> OpenAI error body (the caller keeps the status). */
+  mapError(status: number, body: Buffer, ctx: TransformContext): ErrorBody;
+}
+
+interface ServedEndpoint {
+  readonly transforms: EndpointTransforms;
+  /** `stream: true` streams: the row has a streamed form and the provider translates it. Decided here, once. */
+  readonly streams: boolean;
+}
+
+/**
+ * The adapter the gateway calls, built once per provider (at module load): each call is one keyed read of the
+ * endpoint's transforms. A definition that names an endpoint the table lacks, or streams one that has no streamed
+ * form, is a programming error and throws here, not per request.
+ */
+export function defineProvider(definition: ProviderDefinition): ProviderAdapter {
+  const { id } = definition;
+  // Every endpoint a key (undefined when not served): one object of a fixed shape, read by key per call
+  const served = Object.fromEntries(ENDPOINT_ROWS.map((r) => [r.endpoint, undefined])) as Record<
+    Endpoint,
+    ServedEndpoint | undefined
+  >;
+  for (const [name, transforms] of Object.entries(definition.endpoints)) {
+    if (!Object.hasOwn(ENDPOINTS, name)) {
+      throw new Error(`Provider ${id}: "${name}" is not a data-plane endpoint (shared/core/endpoints.ts).`);
+    }
+    const row = ENDPOINTS[name as Endpoint];
+    if (!transforms) continue;
+    if (transforms.stream && row.stream === false) {
+      throw new Error(`Provider ${id}: ${row.path} has no streamed form, so it takes no stream transform.`);
+    }
+    served[row.endpoint] = Object.freeze({ transforms, streams: row.stream !== false && !!transforms.stream });
+  }
+  const endpoints: ReadonlySet<Endpoint> = new Set(
+    ENDPOINT_ROWS.filter((r) => served[r.endpoint]).map((r) => r.endpoint),
+  );
+  if (endpoints.size === 0) throw new Error(`Provider ${id} serves no endpoint.`);
+  const servedPaths = [...endpoints].map((e) => ENDPOINTS[e].path).join(", ");
+
+  function serving(endpoint: Endpoint): ServedEndpoint {
+    const found = Object.hasOwn(served, endpoint) ? served[endpoint] : undefined;
+    if (found) return found;
+    const path = ENDPOINTS[endpoint]?.path ?? endpoint;
+    throw new BadRequestError(`Provider ${id} does not serve ${path}; it serves ${servedPaths}.`, {
+      code: "unsupported_endpoint",
+    });
+  }
+
+  return {
+    id,
+    endpoints,
+    defaultBaseUrl: definition.defaultBaseUrl,
+    requireEndpoint: (endpoint) => void serving(endpoint),
+    toRequest: (ctx) => serving(ctx.endpoint).transforms.toRequest(ctx),
+    ...(definition.sign ? { sign: definition.sign } : {}),
+    fromResponse: (status, body, ctx) => serving(ctx.endpoint).transforms.fromResponse(status, body, ctx),
+    createStreamTranslator(ctx) {
+      const { stream } = serving(ctx.endpoint).transforms;
+      if (!stream) {
+        throw new BadRequestError(`Provider ${id} does not stream ${ENDPOINTS[ctx.endpoint].path}.`, {
+          param: "stream",
+          code: "unsupported_parameter",
+        });
+      }
+      return stream(ctx);
+    },
+    mapError: definition.mapError,
+    isStreaming: (ctx) => ctx.body.stream === true && served[ctx.endpoint]?.streams === true,
+  };
+}

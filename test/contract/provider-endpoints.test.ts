@@ -1,0 +1,176 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ENDPOINT_ROWS, type Endpoint, type EndpointRow, upstreamPath } from "../../shared/core/endpoints";
+import { GatewayError } from "../../shared/core/errors";
+import { OPENAI_FAMILY } from "../../shared/providers/openai-family";
+import { defaultProviderRegistry } from "../../shared/providers/registry";
+import type { ProviderAdapter, ProviderTarget, TransformContext } from "../../shared/providers/types";
+
+/**
+ * One suite against every provider of the default registry and every row of the endpoint table: a provider serves
+ * exactly the endpoints it declares, each the way its row says, and every other endpoint is the same 400. A new
+ * provider or a new row is covered without touching this file.
+ */
+const registry = defaultProviderRegistry();
+const providers = registry.ids().map((id) => registry.get(id));
+const openAIFamily = new Set(OPENAI_FAMILY.map((p) => p.id).concat("azure-openai"));
+
+/** What a provider needs besides a key to build any request (Azure's URL parts, Bedrock's region, Ollama's host). */
+const TARGETS: Readonly<Record<string, Partial<ProviderTarget>>> = {
+  "azure-openai": { options: { resourceName: "res", deploymentId: "dep", apiVersion: "2024-10-21" } },
+  bedrock: { options: { awsRegion: "us-east-1" } },
+  ollama: { customHost: "http://127.0.0.1:11434" },
+};
+
+const MULTIPART = "multipart/form-data; boundary=b";
+/** A minimal valid request per endpoint, acceptable to every provider that serves it. */
+const BODIES: Readonly<Record<Endpoint, Record<string, unknown>>> = {
+  chat: { model: "m", messages: [{ role: "user", content: "hi" }] },
+  completions: { model: "m", prompt: "hi" },
+  embeddings: { model: "amazon.titan-embed-text-v2:0", input: "hi" },
+  images: { model: "stable-image-core", prompt: "a red fox" },
+  speech: { model: "tts-1", input: "hi", voice: "alloy" },
+  transcriptions: {},
+  moderations: { input: "hi" },
+  models: {},
+};
+
+function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<string, unknown> = {}): TransformContext {
+  const body = { ...BODIES[row.endpoint], ...extra };
+  const rawBody =
+    row.body === "multipart"
+      ? Buffer.from('--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--b--\r\n')
+      : Buffer.from(row.body === "json" ? JSON.stringify(body) : "");
+  return {
+    endpoint: row.endpoint,
+    target: { provider: provider.id, apiKey: "key", ...TARGETS[provider.id] },
+    body,
+    rawBody,
+    contentType: row.body === "multipart" ? MULTIPART : row.body === "json" ? "application/json" : undefined,
+    bodyChanged: false,
+  };
+}
+
+function thrown(fn: () => unknown): GatewayError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw err;
+  }
+  throw new Error("expected a GatewayError");
+}
+
+const pairs = providers.flatMap((provider) => ENDPOINT_ROWS.map((row) => ({ provider, row, id: provider.id })));
+const served = pairs.filter(({ provider, row }) => provider.endpoints.has(row.endpoint));
+const unserved = pairs.filter(({ provider, row }) => !provider.endpoints.has(row.endpoint));
+
+describe("every provider", () => {
+  it.each(providers.map((p) => ({ provider: p, id: p.id })))(
+    "$id serves at least one endpoint of the table",
+    ({ provider }) => {
+      expect(provider.endpoints.size).toBeGreaterThan(0);
+      for (const endpoint of provider.endpoints) expect(ENDPOINT_ROWS.map((r) => r.endpoint)).toContain(endpoint);
+    },
+  );
+});
+
+/** Provider id -> the endpoints docs/providers.md lists for it (`all`, or names with optional notes in brackets). */
+function documentedEndpoints(): Map<string, string[]> {
+  const doc = readFileSync(new URL("../../docs/providers.md", import.meta.url), "utf8");
+  const table = doc.slice(doc.indexOf("| id "), doc.indexOf("\n\n", doc.indexOf("| id ")));
+  const out = new Map<string, string[]>();
+  for (const line of table.split("\n").slice(2)) {
+    const [idCell = "", , endpointsCell = ""] = line
+      .split("|")
+      .slice(1)
+      .map((c) => c.trim());
+    const ids = [/^`([^`]+)`/.exec(idCell)?.[1] ?? "", ...(/\(\+ ([^)]*)\)/.exec(idCell)?.[1]?.split(", ") ?? [])];
+    const names =
+      endpointsCell === "all"
+        ? ENDPOINT_ROWS.map((r) => r.endpoint)
+        : endpointsCell
+            .replace(/\([^)]*\)/g, "")
+            .split(",")
+            .map((e) => e.trim());
+    for (const id of ids) out.set(id, names);
+  }
+  return out;
+}
+
+describe("docs/providers.md", () => {
+  it("lists every provider with the endpoints it serves", () => {
+    const documented = documentedEndpoints();
+    expect([...documented.keys()].sort()).toEqual(registry.ids().sort());
+    for (const provider of providers) expect(documented.get(provider.id)).toEqual([...provider.endpoints]);
+  });
+});
+
+describe("an endpoint a provider serves", () => {
+  it.each(served.map((p) => ({ ...p, path: p.row.path })))("$id builds $path requests", ({ provider, row }) => {
+    // Act
+    const req = provider.toRequest(ctxFor(provider, row));
+
+    // Assess
+    expect(new URL(req.url).protocol).toMatch(/^https?:$/);
+    expect(req.method).toBe(row.body === "none" ? "GET" : "POST");
+    if (row.body === "none") expect(req.body).toBeUndefined();
+    else expect(req.body?.length).toBeGreaterThan(0);
+    expect(() => provider.requireEndpoint(row.endpoint)).not.toThrow();
+    // the OpenAI wire format: the row's path below the base URL, the client's multipart bytes unchanged
+    if (openAIFamily.has(provider.id)) expect(new URL(req.url).pathname).toMatch(new RegExp(`${upstreamPath(row)}$`));
+    if (openAIFamily.has(provider.id) && row.body === "multipart") {
+      expect(req.headers["content-type"]).toBe(MULTIPART);
+      expect(req.body).toEqual(ctxFor(provider, row).rawBody);
+    }
+  });
+
+  it.each(served.map((p) => ({ ...p, path: p.row.path })))(
+    "$id streams $path only if its row has a streamed form",
+    ({ provider, row }) => {
+      // Prepare
+      const ctx = ctxFor(provider, row, { stream: true });
+
+      // Act
+      const streams = provider.isStreaming(ctx);
+
+      // Assess
+      if (row.stream === false) expect(streams).toBe(false);
+      if (streams) expect(() => provider.createStreamTranslator(ctx)).not.toThrow();
+      expect(provider.isStreaming(ctxFor(provider, row))).toBe(false);
+    },
+  );
+});
+
+describe("an endpoint a provider does not serve", () => {
+  it.each(unserved.map((p) => ({ ...p, path: p.row.path })))(
+    "$id answers $path with the one unsupported_endpoint 400",
+    ({ provider, row }) => {
+      // Prepare
+      const ctx = ctxFor(provider, row, { stream: true });
+      const servedPaths = ENDPOINT_ROWS.filter((r) => provider.endpoints.has(r.endpoint)).map((r) => r.path);
+
+      // Act
+      const errors = [
+        thrown(() => provider.requireEndpoint(row.endpoint)),
+        thrown(() => provider.toRequest(ctx)),
+        thrown(() => provider.fromResponse(200, Buffer.from("{}"), ctx)),
+        thrown(() => provider.createStreamTranslator(ctx)),
+      ];
+
+      // Assess
+      for (const err of errors) {
+        expect(err.toBody()).toEqual({
+          error: {
+            message: `Provider ${provider.id} does not serve ${row.path}; it serves ${servedPaths.join(", ")}.`,
+            type: "invalid_request_error",
+            param: null,
+            code: "unsupported_endpoint",
+          },
+        });
+        expect(err.statusCode).toBe(400);
+      }
+      expect(provider.isStreaming(ctx)).toBe(false);
+    },
+  );
+});
