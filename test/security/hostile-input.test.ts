@@ -261,10 +261,10 @@ describe("a fuzz over the data plane's headers and bodies never gets a 5xx", () 
   });
 
   it("a stream request answered with a whole JSON body is a 502, not a hang", async () => {
-    // Act
+    // Act (chat streams; on an endpoint without a streamed form, `stream: true` is not a stream: endpoint-table.test.ts)
     const res = await bench.post(
-      "/v1/embeddings",
-      { model: "m", input: "x", stream: true },
+      "/v1/chat/completions",
+      { ...CHAT, stream: true },
       { "x-portkey-config": JSON.stringify({ ...fakeTarget(bench), custom_host: `${jsonOnly.origin}/v1` }) },
       5_000,
     );
