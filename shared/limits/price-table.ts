@@ -5,8 +5,9 @@ import type { ModelPrice, PriceFor } from "./pricing";
 export const priceFromTable: PriceFor = (provider: string, model: string): ModelPrice | undefined => {
   const triple = tablePrice(provider, model);
   if (!triple) return undefined;
-  const [input, output, cached] = triple;
-  return cached === null
-    ? { inputPerMTok: input, outputPerMTok: output }
-    : { inputPerMTok: input, outputPerMTok: output, cachedInputPerMTok: cached };
+  const [input, output, cached, cacheWrite] = triple;
+  const price: { -readonly [K in keyof ModelPrice]: ModelPrice[K] } = { inputPerMTok: input, outputPerMTok: output };
+  if (cached !== null) price.cachedInputPerMTok = cached;
+  if (cacheWrite !== undefined) price.cacheWriteInputPerMTok = cacheWrite;
+  return price;
 };

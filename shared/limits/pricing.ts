@@ -8,6 +8,8 @@ export interface ModelPrice {
   readonly outputPerMTok: number;
   /** Price of cached prompt tokens; the input price applies when absent. */
   readonly cachedInputPerMTok?: number;
+  /** Price of prompt tokens written to the provider's cache; the input price applies when absent. */
+  readonly cacheWriteInputPerMTok?: number;
 }
 
 export type PriceFor = (provider: string, model: string) => ModelPrice | undefined;
@@ -44,10 +46,12 @@ function picoToMicrosCeil(pico: number): number {
 
 export function costMicrosOf(usage: Usage, price: ModelPrice): number {
   const cached = Math.min(usage.cached_tokens ?? 0, usage.prompt_tokens);
-  const uncached = usage.prompt_tokens - cached;
+  const written = Math.min(usage.cache_creation_tokens ?? 0, usage.prompt_tokens - cached);
+  const uncached = usage.prompt_tokens - cached - written;
   const pico =
     picoUsd(uncached, price.inputPerMTok) +
     picoUsd(cached, price.cachedInputPerMTok ?? price.inputPerMTok) +
+    picoUsd(written, price.cacheWriteInputPerMTok ?? price.inputPerMTok) +
     picoUsd(usage.completion_tokens, price.outputPerMTok);
   return picoToMicrosCeil(pico);
 }

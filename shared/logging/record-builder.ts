@@ -143,7 +143,14 @@ export function toRecord(
   const cost = free
     ? 0
     : usage && provider !== null && model !== null
-      ? options.cost({ provider, model, prompt_tokens: prompt, completion_tokens: completion, cached_tokens: cached })
+      ? options.cost({
+          provider,
+          model,
+          prompt_tokens: prompt,
+          completion_tokens: completion,
+          cached_tokens: cached,
+          cache_creation_tokens: usage.cache_creation_tokens,
+        })
       : null;
   // A request that reached a target without a cache config was told `x-portkey-cache-status: DISABLED`.
   const cacheStatus = summary.cacheStatus ?? (provider === null ? undefined : "DISABLED");

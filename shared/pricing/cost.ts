@@ -7,6 +7,8 @@ export interface CostInput {
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens?: number;
+  /** Prompt tokens written to the provider's prompt cache (also INCLUDED in prompt_tokens). */
+  cache_creation_tokens?: number;
 }
 
 const PER_MILLION = 1_000_000;
@@ -81,17 +83,21 @@ export function priceTableModel(provider: string, model: string): string | null 
 /**
  * Cost in USD of one request, or `null` when the model has no known price (unknown is not free: analytics show it
  * as missing, budgets treat it per their own policy). Cached tokens bill at the cached-input rate when the model
- * has one, else as ordinary input.
+ * has one, else as ordinary input; cache writes at the cache-write rate when the model has one, else as input.
  */
 export function computeCost(input: CostInput): number | null {
   const price = priceFor(input.provider, input.model);
   if (!price) return null;
-  const [inputRate, outputRate, cachedRate] = price;
+  const [inputRate, outputRate, cachedRate, cacheWriteRate] = price;
   const prompt = Math.max(input.prompt_tokens, 0);
   const cached = Math.min(Math.max(input.cached_tokens ?? 0, 0), prompt);
-  const uncached = prompt - cached;
+  const written = Math.min(Math.max(input.cache_creation_tokens ?? 0, 0), prompt - cached);
+  const uncached = prompt - cached - written;
   const scaled =
-    uncached * inputRate + cached * (cachedRate ?? inputRate) + Math.max(input.completion_tokens, 0) * outputRate;
+    uncached * inputRate +
+    cached * (cachedRate ?? inputRate) +
+    written * (cacheWriteRate ?? inputRate) +
+    Math.max(input.completion_tokens, 0) * outputRate;
   return scaled / PER_MILLION;
 }
 

@@ -1,6 +1,8 @@
 /**
- * Per-model list prices in USD per 1M tokens: `[input, output, cachedInput]` (cachedInput null = the provider has
- * no discounted cached-input rate, cached tokens bill as input).
+ * Per-model list prices in USD per 1M tokens: `[input, output, cachedInput, cacheWriteInput?]` (cachedInput null =
+ * the provider has no discounted cached-input rate, cached tokens bill as input; cacheWriteInput = the rate of
+ * prompt tokens written to the cache, listed where the provider charges extra for them, Anthropic's 5-minute cache
+ * writes at 1.25x input: absent, they bill as input).
  *
  * Source note (compiled 2026-11, from the providers' public pricing pages as quoted by dated secondary sources:
  * OpenAI platform pricing page (GPT-5.x table as of 2026-06, older models as last listed), Anthropic model pricing,
@@ -9,7 +11,12 @@
  * no batch, flex or long-context (>200k) surcharges. Prices change: update this file, not code. A model that is
  * not listed costs `null` (unknown), never 0.
  */
-export type PriceTriple = readonly [input: number, output: number, cachedInput: number | null];
+export type PriceTriple = readonly [
+  input: number,
+  output: number,
+  cachedInput: number | null,
+  cacheWriteInput?: number,
+];
 
 export const PRICES_AS_OF = "2026-11-01";
 
@@ -40,17 +47,17 @@ export const MODEL_PRICES: Readonly<Record<string, Readonly<Record<string, Price
     "text-embedding-ada-002": [0.1, 0, null],
   },
   anthropic: {
-    "claude-opus-4-5": [5, 25, 0.5],
-    "claude-opus-4-1": [15, 75, 1.5],
-    "claude-opus-4": [15, 75, 1.5],
-    "claude-sonnet-4-5": [3, 15, 0.3],
-    "claude-sonnet-4": [3, 15, 0.3],
-    "claude-haiku-4-5": [1, 5, 0.1],
-    "claude-3-7-sonnet": [3, 15, 0.3],
-    "claude-3-5-sonnet": [3, 15, 0.3],
-    "claude-3-5-haiku": [0.8, 4, 0.08],
-    "claude-3-opus": [15, 75, 1.5],
-    "claude-3-haiku": [0.25, 1.25, 0.03],
+    "claude-opus-4-5": [5, 25, 0.5, 6.25],
+    "claude-opus-4-1": [15, 75, 1.5, 18.75],
+    "claude-opus-4": [15, 75, 1.5, 18.75],
+    "claude-sonnet-4-5": [3, 15, 0.3, 3.75],
+    "claude-sonnet-4": [3, 15, 0.3, 3.75],
+    "claude-haiku-4-5": [1, 5, 0.1, 1.25],
+    "claude-3-7-sonnet": [3, 15, 0.3, 3.75],
+    "claude-3-5-sonnet": [3, 15, 0.3, 3.75],
+    "claude-3-5-haiku": [0.8, 4, 0.08, 1],
+    "claude-3-opus": [15, 75, 1.5, 18.75],
+    "claude-3-haiku": [0.25, 1.25, 0.03, 0.3],
   },
   google: {
     "gemini-2.5-pro": [1.25, 10, 0.125],
@@ -96,14 +103,14 @@ export const MODEL_PRICES: Readonly<Record<string, Readonly<Record<string, Price
     "deepseek-reasoner": [0.28, 0.42, 0.028],
   },
   bedrock: {
-    "anthropic.claude-sonnet-4-5-20250929-v1:0": [3, 15, 0.3],
-    "anthropic.claude-sonnet-4-20250514-v1:0": [3, 15, 0.3],
-    "anthropic.claude-opus-4-1-20250805-v1:0": [15, 75, 1.5],
-    "anthropic.claude-haiku-4-5-20251001-v1:0": [1, 5, 0.1],
-    "anthropic.claude-3-7-sonnet-20250219-v1:0": [3, 15, 0.3],
-    "anthropic.claude-3-5-sonnet-20241022-v2:0": [3, 15, 0.3],
+    "anthropic.claude-sonnet-4-5-20250929-v1:0": [3, 15, 0.3, 3.75],
+    "anthropic.claude-sonnet-4-20250514-v1:0": [3, 15, 0.3, 3.75],
+    "anthropic.claude-opus-4-1-20250805-v1:0": [15, 75, 1.5, 18.75],
+    "anthropic.claude-haiku-4-5-20251001-v1:0": [1, 5, 0.1, 1.25],
+    "anthropic.claude-3-7-sonnet-20250219-v1:0": [3, 15, 0.3, 3.75],
+    "anthropic.claude-3-5-sonnet-20241022-v2:0": [3, 15, 0.3, 3.75],
     "anthropic.claude-3-5-sonnet-20240620-v1:0": [3, 15, null],
-    "anthropic.claude-3-5-haiku-20241022-v1:0": [0.8, 4, 0.08],
+    "anthropic.claude-3-5-haiku-20241022-v1:0": [0.8, 4, 0.08, 1],
     "anthropic.claude-3-haiku-20240307-v1:0": [0.25, 1.25, null],
     "amazon.nova-premier-v1:0": [2.5, 12.5, 0.625],
     "amazon.nova-pro-v1:0": [0.8, 3.2, 0.2],

@@ -1,5 +1,11 @@
 import { BadRequestError } from "../core/errors";
-import { type ChatMessage, type ChatRequest, type ContentPart, parseArguments } from "./chat-request";
+import {
+  type ChatMessage,
+  type ChatRequest,
+  type ContentPart,
+  parseArguments,
+  type ReasoningEffort,
+} from "./chat-request";
 import { COMMON_CHAT_MAPPED, type ParamPolicy } from "./param-policy";
 
 /**
@@ -15,6 +21,8 @@ export const ANTHROPIC_PARAMS: ParamPolicy = {
   user: "map",
   parallel_tool_calls: "map",
   response_format: "map",
+  reasoning_effort: "map",
+  thinking: "map",
   seed: "drop",
   presence_penalty: "drop",
   frequency_penalty: "drop",
@@ -26,8 +34,25 @@ interface AnthropicMessage {
   content: Block[];
 }
 
+/**
+ * `reasoning_effort` -> Anthropic's thinking budget in tokens (documented in docs/providers.md). 1024 is the
+ * smallest budget Anthropic accepts; `none` turns thinking off.
+ */
+export const ANTHROPIC_THINKING_BUDGETS: Readonly<Record<Exclude<ReasoningEffort, "none">, number>> = {
+  minimal: 1024,
+  low: 1024,
+  medium: 4096,
+  high: 16384,
+  xhigh: 32768,
+};
+const MIN_THINKING_BUDGET = 1024;
+
 function partBlock(part: ContentPart): Block {
-  if (part.type === "text") return { type: "text", text: part.text };
+  if (part.type === "text") {
+    return part.cacheControl
+      ? { type: "text", text: part.text, cache_control: part.cacheControl }
+      : { type: "text", text: part.text };
+  }
   if (part.data)
     return { type: "image", source: { type: "base64", media_type: part.data.mediaType, data: part.data.base64 } };
   return { type: "image", source: { type: "url", url: part.url } };
@@ -36,7 +61,9 @@ function partBlock(part: ContentPart): Block {
 function blocksOf(m: Exclude<ChatMessage, { role: "system" }>, index: number): Block[] {
   if (m.role === "user") return m.parts.filter((p) => p.type !== "text" || p.text !== "").map(partBlock);
   if (m.role === "tool") return [{ type: "tool_result", tool_use_id: m.toolCallId, content: m.text }];
-  const blocks: Block[] = m.text ? [{ type: "text", text: m.text }] : [];
+  // Thinking blocks come first, as Anthropic returned them: it checks them when a tool-use turn continues.
+  const blocks: Block[] = m.thinking ? m.thinking.map((t) => ({ ...t })) : [];
+  if (m.text) blocks.push({ type: "text", text: m.text });
   m.toolCalls.forEach((call, i) => {
     blocks.push({
       type: "tool_use",
@@ -52,12 +79,21 @@ function blocksOf(m: Exclude<ChatMessage, { role: "system" }>, index: number): B
  * System messages (anywhere) become the top-level `system`; tool results become `tool_result` blocks in a user
  * turn; consecutive turns of one role are merged (Anthropic alternates user/assistant); empty turns are left out.
  */
-function convertMessages(messages: readonly ChatMessage[]): { system: string[]; turns: AnthropicMessage[] } {
-  const system: string[] = [];
+function convertMessages(messages: readonly ChatMessage[]): { system: Block[]; turns: AnthropicMessage[] } {
+  const system: Block[] = [];
   const turns: AnthropicMessage[] = [];
   messages.forEach((m, i) => {
     if (m.role === "system") {
-      if (m.text) system.push(m.text);
+      if (m.parts) {
+        for (const p of m.parts) {
+          if (p.text)
+            system.push(
+              p.cacheControl
+                ? { type: "text", text: p.text, cache_control: p.cacheControl }
+                : { type: "text", text: p.text },
+            );
+        }
+      } else if (m.text) system.push({ type: "text", text: m.text });
       return;
     }
     const blocks = blocksOf(m, i);
@@ -81,6 +117,35 @@ function toolChoice(chat: ChatRequest): Record<string, unknown> | undefined {
   return { type: "tool", name: choice.name, ...noParallel };
 }
 
+/**
+ * The `thinking` field and `max_tokens` for a request: Portkey's `thinking` as sent, else `reasoning_effort` mapped
+ * to a budget. Anthropic counts thinking in `max_tokens` and wants `budget_tokens < max_tokens`: without a client
+ * `max_tokens` we send budget + the default; with one, the budget is capped below it.
+ */
+function thinkingAndMaxTokens(chat: ChatRequest): { thinking?: Block; maxTokens: number } {
+  const effort = chat.reasoningEffort;
+  if (chat.thinking) {
+    const budget = chat.thinking.budget_tokens;
+    const needed = typeof budget === "number" ? budget + ANTHROPIC_DEFAULT_MAX_TOKENS : ANTHROPIC_DEFAULT_MAX_TOKENS;
+    return { thinking: chat.thinking, maxTokens: chat.maxTokens ?? needed };
+  }
+  if (effort === undefined || effort === "none") return { maxTokens: chat.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS };
+  const budget = ANTHROPIC_THINKING_BUDGETS[effort];
+  if (chat.maxTokens === undefined) {
+    return { thinking: { type: "enabled", budget_tokens: budget }, maxTokens: budget + ANTHROPIC_DEFAULT_MAX_TOKENS };
+  }
+  if (chat.maxTokens <= MIN_THINKING_BUDGET) {
+    throw new BadRequestError(
+      `Provider anthropic needs max_tokens above ${MIN_THINKING_BUDGET} to think (reasoning_effort "${effort}").`,
+      { param: "max_tokens", code: "invalid_value" },
+    );
+  }
+  return {
+    thinking: { type: "enabled", budget_tokens: Math.min(budget, chat.maxTokens - 1) },
+    maxTokens: chat.maxTokens,
+  };
+}
+
 /** OpenAI chat request -> Anthropic Messages API body. */
 export function toAnthropicBody(chat: ChatRequest): Record<string, unknown> {
   if (chat.responseFormat && chat.responseFormat.type !== "text") {
@@ -96,12 +161,13 @@ export function toAnthropicBody(chat: ChatRequest): Record<string, unknown> {
       code: "invalid_value",
     });
   }
-  const body: Record<string, unknown> = {
-    model: chat.model,
-    max_tokens: chat.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-    messages: turns,
-  };
-  if (system.length) body.system = system.join("\n\n");
+  const { thinking, maxTokens } = thinkingAndMaxTokens(chat);
+  const body: Record<string, unknown> = { model: chat.model, max_tokens: maxTokens, messages: turns };
+  if (thinking) body.thinking = thinking;
+  // A plain string unless a part asks for caching (then the text blocks, each with its `cache_control`).
+  if (system.length) {
+    body.system = system.some((b) => b.cache_control) ? system : system.map((b) => b.text).join("\n\n");
+  }
   if (chat.stop.length) body.stop_sequences = chat.stop;
   if (chat.temperature !== undefined) body.temperature = chat.temperature;
   if (chat.topP !== undefined) body.top_p = chat.topP;
@@ -112,6 +178,7 @@ export function toAnthropicBody(chat: ChatRequest): Record<string, unknown> {
       name: t.name,
       ...(t.description === undefined ? {} : { description: t.description }),
       input_schema: t.parameters,
+      ...(t.cacheControl ? { cache_control: t.cacheControl } : {}),
     }));
   }
   const choice = toolChoice(chat);

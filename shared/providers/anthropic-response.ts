@@ -20,14 +20,22 @@ export function anthropicUsage(u: Record<string, unknown>): Usage {
   return usage;
 }
 
-/** Anthropic Messages response -> OpenAI `chat.completion`. */
-export function fromAnthropicMessage(message: Record<string, unknown>, requestedModel: string) {
+/**
+ * Anthropic Messages response -> OpenAI `chat.completion`. Thinking becomes `reasoning_content`; with `strict`
+ * off, the thinking and text blocks are also returned as Portkey's `content_blocks` (signatures kept, so a
+ * client can send them back on the next turn).
+ */
+export function fromAnthropicMessage(message: Record<string, unknown>, requestedModel: string, strict = true) {
   let text = "";
   let hasText = false;
+  let reasoning = "";
   const toolCalls: OpenAIToolCall[] = [];
+  const contentBlocks: Record<string, unknown>[] = [];
   for (const block of Array.isArray(message.content) ? message.content : []) {
     const b = block as Record<string, unknown>;
-    if (b.type === "text" && typeof b.text === "string") {
+    if (b.type === "thinking" || b.type === "redacted_thinking" || b.type === "text") contentBlocks.push(b);
+    if (b.type === "thinking" && typeof b.thinking === "string") reasoning += b.thinking;
+    else if (b.type === "text" && typeof b.text === "string") {
       text += b.text;
       hasText = true;
     } else if (b.type === "tool_use") {
@@ -51,6 +59,8 @@ export function fromAnthropicMessage(message: Record<string, unknown>, requested
     toolCalls,
     finishReason: anthropicFinish(message.stop_reason),
     usage,
+    reasoning,
+    contentBlocks: strict || contentBlocks.length === 0 ? undefined : contentBlocks,
   });
   return { body, usage, model };
 }

@@ -10,8 +10,11 @@ type Json = Record<string, unknown>;
 /**
  * Anthropic Messages SSE -> OpenAI `chat.completion.chunk` SSE. Handles every documented event: `message_start`,
  * `content_block_start/delta/stop` (text, `tool_use` with `input_json_delta`), `message_delta`, `message_stop`,
- * `ping`, `error`; unknown events (and thinking/citation deltas) are ignored, as Anthropic asks clients to do.
- * Tool-call indexes count tool_use blocks only (content block 0 may be text).
+ * `ping`, `error`; unknown events (and citation deltas) are ignored, as Anthropic asks clients to do.
+ * Tool-call indexes count tool_use blocks only (content block 0 may be text). `thinking_delta` becomes a
+ * `reasoning_content` delta; with `strict` off, thinking, `signature_delta` and `redacted_thinking` are also
+ * written as Portkey's `content_blocks` deltas (index = Anthropic's block index), so the client can send the
+ * signed blocks back.
  */
 export class AnthropicStreamTranslator extends SseEventTranslator implements StreamTranslator {
   model: string | undefined;
@@ -19,7 +22,11 @@ export class AnthropicStreamTranslator extends SseEventTranslator implements Str
   private readonly toolIndex = new Map<number, number>();
   private usageFields: Json | undefined;
 
-  constructor(requestedModel: string, includeUsage: boolean) {
+  constructor(
+    requestedModel: string,
+    includeUsage: boolean,
+    private readonly strict = true,
+  ) {
     super();
     this.writer = new ChatChunkWriter("msg_unknown", requestedModel, includeUsage);
   }
@@ -72,11 +79,22 @@ export class AnthropicStreamTranslator extends SseEventTranslator implements Str
       return this.writer.toolCallStart(toolIndex, String(block.id), String(block.name));
     }
     if (block.type === "text" && typeof block.text === "string" && block.text) return this.writer.content(block.text);
+    if (block.type === "redacted_thinking" && !this.strict && typeof block.data === "string") {
+      return this.writer.contentBlock(index, { data: block.data });
+    }
     return "";
   }
 
   private onBlockDelta(index: number, delta: Json): string {
     if (delta.type === "text_delta" && typeof delta.text === "string") return this.writer.content(delta.text);
+    if (delta.type === "thinking_delta" && typeof delta.thinking === "string") {
+      return this.strict
+        ? this.writer.reasoning(delta.thinking)
+        : this.writer.contentBlock(index, { thinking: delta.thinking }, delta.thinking);
+    }
+    if (delta.type === "signature_delta" && !this.strict && typeof delta.signature === "string") {
+      return this.writer.contentBlock(index, { signature: delta.signature });
+    }
     if (delta.type === "input_json_delta" && typeof delta.partial_json === "string" && delta.partial_json) {
       const toolIndex = this.toolIndex.get(index);
       return toolIndex === undefined ? "" : this.writer.toolCallArguments(toolIndex, delta.partial_json);

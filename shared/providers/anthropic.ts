@@ -4,6 +4,7 @@ import { fromAnthropicMessage } from "./anthropic-response";
 import { AnthropicStreamTranslator } from "./anthropic-stream";
 import { readChatRequest } from "./chat-request";
 import { defineProvider } from "./define-provider";
+import { strictCompliance } from "./openai-chunks";
 import { toOpenAIErrorBody } from "./openai-errors";
 import { applyParamPolicy } from "./param-policy";
 import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
@@ -33,7 +34,11 @@ function toRequest(ctx: TransformContext): UpstreamRequest {
 
 function fromResponse(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
   const message = parseUpstreamJson(raw, "anthropic");
-  const { body, usage, model } = fromAnthropicMessage(message, requestedModel(ctx.body));
+  const { body, usage, model } = fromAnthropicMessage(
+    message,
+    requestedModel(ctx.body),
+    strictCompliance(ctx.target.options),
+  );
   return { body: JSON.stringify(body), contentType: "application/json", usage, model };
 }
 
@@ -45,7 +50,12 @@ export const anthropicAdapter: ProviderAdapter = defineProvider({
     chat: {
       toRequest,
       fromResponse,
-      stream: (ctx) => new AnthropicStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body)),
+      stream: (ctx) =>
+        new AnthropicStreamTranslator(
+          requestedModel(ctx.body),
+          wantsUsage(ctx.body),
+          strictCompliance(ctx.target.options),
+        ),
     },
   },
   mapError: (status, body) => toOpenAIErrorBody(status, body, "anthropic"),

@@ -1,12 +1,14 @@
 import { BadRequestError } from "../core/errors";
 import type { OpenAIToolCall } from "./openai-chunks";
 
+type Json = Record<string, unknown>;
+
 /**
  * The OpenAI chat request read once into a small normalised model that every translating adapter maps from.
  * Invalid shapes are a 400 naming the parameter, never a crash deep inside an adapter.
  */
 export type ContentPart =
-  | { readonly type: "text"; readonly text: string }
+  | { readonly type: "text"; readonly text: string; readonly cacheControl?: Json }
   | { readonly type: "image"; readonly url: string; readonly data?: InlineData };
 
 export interface InlineData {
@@ -14,16 +16,36 @@ export interface InlineData {
   readonly base64: string;
 }
 
+/** A system prompt's text parts, kept only when one carries `cache_control` (providers with prompt caching). */
+export interface SystemPart {
+  readonly text: string;
+  readonly cacheControl?: Json;
+}
+
+/**
+ * A reasoning block the assistant produced earlier, sent back as a content part (Anthropic's `thinking` with its
+ * `signature`, or `redacted_thinking` with its `data`): providers that verify them need them to continue a turn.
+ */
+export type ThinkingPart =
+  | { readonly type: "thinking"; readonly thinking: string; readonly signature: string }
+  | { readonly type: "redacted_thinking"; readonly data: string };
+
 export type ChatMessage =
-  | { readonly role: "system"; readonly text: string }
+  | { readonly role: "system"; readonly text: string; readonly parts?: readonly SystemPart[] }
   | { readonly role: "user"; readonly parts: readonly ContentPart[] }
-  | { readonly role: "assistant"; readonly text: string; readonly toolCalls: readonly OpenAIToolCall[] }
+  | {
+      readonly role: "assistant";
+      readonly text: string;
+      readonly toolCalls: readonly OpenAIToolCall[];
+      readonly thinking?: readonly ThinkingPart[];
+    }
   | { readonly role: "tool"; readonly toolCallId: string; readonly text: string };
 
 export interface ToolDefinition {
   readonly name: string;
   readonly description?: string;
   readonly parameters: Readonly<Record<string, unknown>>;
+  readonly cacheControl?: Json;
 }
 
 export type ToolChoice =
@@ -54,11 +76,16 @@ export interface ChatRequest {
   readonly frequencyPenalty?: number;
   readonly parallelToolCalls?: boolean;
   readonly responseFormat?: ResponseFormat;
+  /** OpenAI's `reasoning_effort`. */
+  readonly reasoningEffort?: ReasoningEffort;
+  /** Portkey's `thinking` parameter (Anthropic's shape, e.g. `{"type":"enabled","budget_tokens":2048}`). */
+  readonly thinking?: Json;
   readonly stream: boolean;
   readonly includeUsage: boolean;
 }
 
-type Json = Record<string, unknown>;
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
+const REASONING_EFFORTS: ReadonlySet<string> = new Set(["none", "minimal", "low", "medium", "high", "xhigh"]);
 
 function bad(message: string, param: string): never {
   throw new BadRequestError(message, { param, code: "invalid_value" });
@@ -111,7 +138,11 @@ function userParts(content: unknown, param: string): ContentPart[] {
   return content.map((part, i): ContentPart => {
     const p = `${param}[${i}]`;
     if (!isObject(part)) bad(`"${p}" must be an object.`, p);
-    if (part.type === "text" && typeof part.text === "string") return { type: "text", text: part.text };
+    if (part.type === "text" && typeof part.text === "string") {
+      return isObject(part.cache_control)
+        ? { type: "text", text: part.text, cacheControl: part.cache_control }
+        : { type: "text", text: part.text };
+    }
     if (part.type === "image_url") {
       const image = part.image_url;
       const url = typeof image === "string" ? image : isObject(image) ? image.url : undefined;
@@ -124,6 +155,35 @@ function userParts(content: unknown, param: string): ContentPart[] {
       code: "unsupported_content_part",
     });
   });
+}
+
+/** A system prompt's parts when it is an array with at least one `cache_control`, else undefined. */
+function systemParts(content: unknown): SystemPart[] | undefined {
+  if (!Array.isArray(content) || !content.some((p) => isObject(p) && isObject(p.cache_control))) return undefined;
+  return content.map((p: Json) =>
+    isObject(p.cache_control) ? { text: String(p.text), cacheControl: p.cache_control } : { text: String(p.text) },
+  );
+}
+
+/** An assistant's content: its text, and the reasoning blocks it carries back (thinking parts, in order). */
+function assistantContent(content: unknown, param: string): { text: string; thinking?: ThinkingPart[] } {
+  if (!Array.isArray(content)) return { text: textOf(content, param) };
+  const thinking: ThinkingPart[] = [];
+  const textParts: unknown[] = [];
+  content.forEach((part, i) => {
+    const p = `${param}[${i}]`;
+    if (isObject(part) && part.type === "thinking") {
+      if (typeof part.thinking !== "string" || typeof part.signature !== "string") {
+        bad(`"${p}" must have "thinking" and "signature" strings.`, p);
+      }
+      thinking.push({ type: "thinking", thinking: part.thinking, signature: part.signature });
+    } else if (isObject(part) && part.type === "redacted_thinking") {
+      if (typeof part.data !== "string") bad(`"${p}.data" must be a string.`, `${p}.data`);
+      thinking.push({ type: "redacted_thinking", data: part.data });
+    } else textParts.push(part);
+  });
+  const text = textOf(textParts, param);
+  return thinking.length ? { text, thinking } : { text };
 }
 
 function toolCalls(value: unknown, param: string): OpenAIToolCall[] {
@@ -144,14 +204,17 @@ function readMessage(m: unknown, i: number): ChatMessage {
   if (!isObject(m)) bad(`"${param}" must be an object.`, param);
   switch (m.role) {
     case "system":
-    case "developer":
-      return { role: "system", text: textOf(m.content, `${param}.content`) };
+    case "developer": {
+      const text = textOf(m.content, `${param}.content`);
+      const parts = systemParts(m.content);
+      return parts ? { role: "system", text, parts } : { role: "system", text };
+    }
     case "user":
       return { role: "user", parts: userParts(m.content, `${param}.content`) };
     case "assistant":
       return {
         role: "assistant",
-        text: textOf(m.content, `${param}.content`),
+        ...assistantContent(m.content, `${param}.content`),
         toolCalls: toolCalls(m.tool_calls, `${param}.tool_calls`),
       };
     case "tool":
@@ -175,7 +238,9 @@ function readTools(value: unknown): ToolDefinition[] {
     }
     const parameters = isObject(fn.parameters) ? fn.parameters : { type: "object", properties: {} };
     const description = typeof fn.description === "string" ? fn.description : undefined;
-    return description === undefined ? { name: fn.name, parameters } : { name: fn.name, description, parameters };
+    const definition: ToolDefinition =
+      description === undefined ? { name: fn.name, parameters } : { name: fn.name, description, parameters };
+    return isObject(tool.cache_control) ? { ...definition, cacheControl: tool.cache_control } : definition;
   });
 }
 
@@ -213,6 +278,23 @@ function readResponseFormat(value: unknown): ResponseFormat | undefined {
   return bad('"response_format.type" must be "text", "json_object" or "json_schema".', "response_format");
 }
 
+function readReasoningEffort(value: unknown): ReasoningEffort | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string" && REASONING_EFFORTS.has(value)) return value as ReasoningEffort;
+  return bad(
+    '"reasoning_effort" must be one of "none", "minimal", "low", "medium", "high" or "xhigh".',
+    "reasoning_effort",
+  );
+}
+
+function readThinking(value: unknown): Json | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value) || typeof value.type !== "string") {
+    bad('"thinking" must be an object such as {"type":"enabled","budget_tokens":2048}.', "thinking");
+  }
+  return value;
+}
+
 export function readChatRequest(body: Readonly<Json>): ChatRequest {
   const model = body.model;
   if (typeof model !== "string" || model === "") bad('"model" is required.', "model");
@@ -241,6 +323,8 @@ export function readChatRequest(body: Readonly<Json>): ChatRequest {
     frequencyPenalty: optNumber(body, "frequency_penalty"),
     parallelToolCalls: typeof parallel === "boolean" ? parallel : undefined,
     responseFormat: readResponseFormat(body.response_format),
+    reasoningEffort: readReasoningEffort(body.reasoning_effort),
+    thinking: readThinking(body.thinking),
     stream: body.stream === true,
     includeUsage: isObject(streamOptions) && streamOptions.include_usage === true,
   };

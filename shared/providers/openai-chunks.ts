@@ -33,12 +33,26 @@ export interface ChatCompletionParts {
   readonly toolCalls: readonly OpenAIToolCall[];
   readonly finishReason: FinishReason | null;
   readonly usage?: Usage;
+  /** The model's reasoning text (Anthropic thinking, Gemini thought summaries), as `message.reasoning_content`. */
+  readonly reasoning?: string;
+  /** Portkey's `message.content_blocks` (the provider's blocks, signatures kept), when strict compliance is off. */
+  readonly contentBlocks?: readonly Record<string, unknown>[];
+}
+
+/**
+ * True unless the request sent `x-portkey-strict-open-ai-compliance: false`: then answers may carry Portkey's
+ * non-OpenAI fields (`content_blocks` with thinking signatures).
+ */
+export function strictCompliance(options: Readonly<Record<string, string | undefined>> | undefined): boolean {
+  return options?.strictOpenAiCompliance !== "false";
 }
 
 /** A non-streamed `chat.completion` body. */
 export function chatCompletion(parts: ChatCompletionParts): Record<string, unknown> {
   const message: Record<string, unknown> = { role: "assistant", content: parts.text, refusal: null };
   if (parts.toolCalls.length) message.tool_calls = parts.toolCalls;
+  if (parts.reasoning) message.reasoning_content = parts.reasoning;
+  if (parts.contentBlocks) message.content_blocks = parts.contentBlocks;
   const body: Record<string, unknown> = {
     id: parts.id,
     object: "chat.completion",
@@ -81,6 +95,17 @@ export class ChatChunkWriter {
 
   content(text: string): string {
     return this.chunk(`{"content":${JSON.stringify(text)}}`, "null");
+  }
+
+  /** A reasoning delta (`reasoning_content`, as DeepSeek and Portkey write it). */
+  reasoning(text: string): string {
+    return this.chunk(`{"reasoning_content":${JSON.stringify(text)}}`, "null");
+  }
+
+  /** Portkey's `content_blocks` delta: one provider block's increment (`thinking`, `signature`, `data`). */
+  contentBlock(index: number, delta: Record<string, string>, reasoning?: string): string {
+    const head = reasoning === undefined ? "" : `"reasoning_content":${JSON.stringify(reasoning)},`;
+    return this.chunk(`{${head}"content_blocks":[{"index":${index},"delta":${JSON.stringify(delta)}}]}`, "null");
   }
 
   toolCallStart(index: number, id: string, name: string): string {

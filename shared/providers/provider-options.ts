@@ -15,6 +15,7 @@ const OPTION_HEADERS: Readonly<Record<string, string>> = {
   awsSessionToken: "x-portkey-aws-session-token",
   anthropicVersion: "x-portkey-anthropic-version",
   anthropicBeta: "x-portkey-anthropic-beta",
+  strictOpenAiCompliance: "x-portkey-strict-open-ai-compliance",
 };
 
 /**

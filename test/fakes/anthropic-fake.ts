@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
 import {
@@ -14,7 +15,13 @@ import {
  * A fake of Anthropic's Messages API (`POST /v1/messages`) speaking its documented wire format: `x-api-key` and
  * `anthropic-version` headers, required `max_tokens`, alternating content blocks, SSE with `event:` names
  * (message_start, content_block_start/delta/stop, ping, message_delta, message_stop), and
- * `{"type":"error","error":{"type","message"}}` error bodies.
+ * `{"type":"error","error":{"type","message"}}` error bodies. Extended thinking (`thinking: {type: "enabled",
+ * budget_tokens}`, at least 1024 and below `max_tokens`): the answer opens with a signed `thinking` block
+ * (`thinking_delta` then `signature_delta` when streamed), and a thinking block sent back must carry the signature
+ * the fake issued; with thinking on, an assistant turn that made a tool call must start with its thinking block,
+ * as Anthropic requires. Prompt caching: the prefix up to the last `cache_control` block (tools, system, messages
+ * in that order) is written to the cache the first time (`cache_creation_input_tokens`) and read after
+ * (`cache_read_input_tokens`); `input_tokens` counts the rest.
  */
 export interface AnthropicFake extends FakeServer {
   readonly baseUrl: string;
@@ -41,6 +48,55 @@ function fail(res: ServerResponse, status: number, message: string): void {
 }
 
 type Block = Record<string, unknown>;
+
+/** The signature the fake gives a thinking text (Anthropic's is opaque; ours is checkable). */
+export function thinkingSignature(thinking: string): string {
+  return createHash("sha256").update(`fake-anthropic:${thinking}`).digest("base64");
+}
+
+/** The thinking the fake writes for a conversation. */
+function thinkingFor(c: Conversation): string {
+  return `The user wrote ${c.lastUserText || "a tool result"}.`;
+}
+
+/** Checks the `thinking` parameter as Anthropic does; returns whether thinking is on, or an error message. */
+function readThinking(body: Record<string, unknown>): boolean | string {
+  const t = body.thinking as Block | undefined;
+  if (t === undefined) return false;
+  if (t.type === "disabled") return false;
+  if (t.type !== "enabled") return "thinking.type: Input should be 'enabled' or 'disabled'";
+  const budget = t.budget_tokens;
+  if (typeof budget !== "number" || !Number.isInteger(budget) || budget < 1024) {
+    return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024";
+  }
+  if (budget >= (body.max_tokens as number)) return "`max_tokens` must be greater than `thinking.budget_tokens`";
+  return true;
+}
+
+/** Words of a block for the cache prefix (text, tool definitions). */
+function blockWords(b: Block): number {
+  if (typeof b.text === "string") return countWords(b.text);
+  if (typeof b.content === "string") return countWords(b.content);
+  return 0;
+}
+
+/** The cached prefix (key and tokens) up to the last `cache_control` block, or an error for an invalid marker. */
+function cachePrefix(body: Record<string, unknown>): { key: string; tokens: number } | undefined | string {
+  const ordered: Block[] = [
+    ...((Array.isArray(body.tools) ? body.tools : []) as Block[]),
+    ...((Array.isArray(body.system) ? body.system : []) as Block[]),
+    ...((body.messages as Block[]).flatMap((m) => (Array.isArray(m.content) ? m.content : [])) as Block[]),
+  ];
+  let last = -1;
+  for (const [i, b] of ordered.entries()) {
+    if (b.cache_control === undefined) continue;
+    if ((b.cache_control as Block)?.type !== "ephemeral") return "cache_control.type: Input should be 'ephemeral'";
+    last = i;
+  }
+  if (last < 0) return undefined;
+  const prefix = ordered.slice(0, last + 1);
+  return { key: JSON.stringify(prefix), tokens: prefix.reduce((n, b) => n + blockWords(b), 0) };
+}
 
 /** Reads the native request into the shared conversation model; returns an error message when invalid. */
 function readConversation(body: Record<string, unknown>): Conversation | string {
@@ -80,6 +136,12 @@ function readConversation(body: Record<string, unknown>): Conversation | string 
           (source?.type === "url" && typeof source.url === "string");
         if (!ok) return `messages.${i}: invalid image source`;
         imageCount += 1;
+      } else if (b.type === "thinking" && m.role === "assistant") {
+        if (typeof b.thinking !== "string" || b.signature !== thinkingSignature(b.thinking)) {
+          return `messages.${i}.content: Invalid \`signature\` in \`thinking\` block`;
+        }
+      } else if (b.type === "redacted_thinking" && m.role === "assistant") {
+        if (typeof b.data !== "string") return `messages.${i}.content: invalid redacted_thinking`;
       } else if (b.type === "tool_use" && m.role === "assistant") {
         if (typeof b.id !== "string" || typeof b.input !== "object") return `messages.${i}: invalid tool_use`;
         toolUseIds.add(b.id);
@@ -117,6 +179,7 @@ function sse(event: string, data: unknown): string {
 
 export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs?: number }): Promise<AnthropicFake> {
   let seq = 0;
+  const cache = new Set<string>();
 
   async function handle({ req, res, recorded, fault }: FakeContext): Promise<void> {
     if (req.method !== "POST" || recorded.path !== "/v1/messages") return fail(res, 404, "Not found");
@@ -125,20 +188,48 @@ export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs
     const body = recorded.json();
     const conversation = readConversation(body);
     if (typeof conversation === "string") return fail(res, 400, conversation);
+    const thinkingOn = readThinking(body);
+    if (typeof thinkingOn === "string") return fail(res, 400, thinkingOn);
+    if (thinkingOn) {
+      const messages = body.messages as Block[];
+      const lastAssistant = [...messages].reverse().find((m) => m.role === "assistant");
+      const blocks = (Array.isArray(lastAssistant?.content) ? lastAssistant.content : []) as Block[];
+      if (blocks.some((b) => b.type === "tool_use") && !String(blocks[0]?.type).endsWith("thinking")) {
+        return fail(
+          res,
+          400,
+          "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block.",
+        );
+      }
+    }
+    const prefix = cachePrefix(body);
+    if (typeof prefix === "string") return fail(res, 400, prefix);
     seq += 1;
     const reply = scriptReply(conversation);
     const id = `msg_fake${seq}`;
-    const inputTokens = promptTokens(conversation);
+    const total = promptTokens(conversation);
+    const cachedTokens = prefix ? Math.min(prefix.tokens, total) : 0;
+    const hit = prefix !== undefined && cache.has(prefix.key);
+    if (prefix) cache.add(prefix.key);
+    const usage = {
+      input_tokens: total - cachedTokens,
+      cache_creation_input_tokens: hit ? 0 : cachedTokens,
+      cache_read_input_tokens: hit ? cachedTokens : 0,
+    };
+    const thinking = thinkingOn ? thinkingFor(conversation) : undefined;
     if (body.stream === true) {
       res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "request-id": `req_${seq}` });
       await writeFrames(
         res,
-        anthropicStreamFrames(id, String(body.model), reply, inputTokens),
+        anthropicStreamFrames(id, String(body.model), reply, usage, thinking),
         fault,
         options.chunkDelayMs,
       );
       return;
     }
+    const thinkingBlocks: Block[] = thinking
+      ? [{ type: "thinking", thinking, signature: thinkingSignature(thinking) }]
+      : [];
     const content: Block[] =
       reply.kind === "text"
         ? [{ type: "text", text: reply.words.join(" ") }]
@@ -153,15 +244,10 @@ export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs
         type: "message",
         role: "assistant",
         model: body.model,
-        content,
+        content: [...thinkingBlocks, ...content],
         stop_reason: stopReason(reply),
         stop_sequence: null,
-        usage: {
-          input_tokens: inputTokens,
-          cache_creation_input_tokens: 0,
-          cache_read_input_tokens: 0,
-          output_tokens: outputTokens(reply),
-        },
+        usage: { ...usage, output_tokens: outputTokens(reply) + (thinking ? countWords(thinking) : 0) },
       }),
     );
   }
@@ -180,7 +266,18 @@ function outputTokens(reply: ScriptedReply): number {
 }
 
 /** The SSE events Anthropic sends for a reply (exported for stream property tests). */
-export function anthropicStreamFrames(id: string, model: string, reply: ScriptedReply, inputTokens: number): string[] {
+export function anthropicStreamFrames(
+  id: string,
+  model: string,
+  reply: ScriptedReply,
+  prompt: number | { input_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number },
+  thinking?: string,
+): string[] {
+  const usage =
+    typeof prompt === "number"
+      ? { input_tokens: prompt, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }
+      : prompt;
+  const t = thinking === undefined ? 0 : 1; // the text block's index moves after the thinking block
   const frames = [
     sse("message_start", {
       type: "message_start",
@@ -192,34 +289,44 @@ export function anthropicStreamFrames(id: string, model: string, reply: Scripted
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: {
-          input_tokens: inputTokens,
-          cache_creation_input_tokens: 0,
-          cache_read_input_tokens: 0,
-          output_tokens: 1,
-        },
+        usage: { ...usage, output_tokens: 1 },
       },
     }),
-    sse("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
-    sse("ping", { type: "ping" }),
   ];
+  if (thinking !== undefined) {
+    const start = { type: "thinking", thinking: "", signature: "" };
+    frames.push(sse("content_block_start", { type: "content_block_start", index: 0, content_block: start }));
+    for (const piece of textDeltas(thinking.split(" "))) {
+      const delta = { type: "thinking_delta", thinking: piece };
+      frames.push(sse("content_block_delta", { type: "content_block_delta", index: 0, delta }));
+    }
+    const signature = { type: "signature_delta", signature: thinkingSignature(thinking) };
+    frames.push(
+      sse("content_block_delta", { type: "content_block_delta", index: 0, delta: signature }),
+      sse("content_block_stop", { type: "content_block_stop", index: 0 }),
+    );
+  }
+  frames.push(
+    sse("content_block_start", { type: "content_block_start", index: t, content_block: { type: "text", text: "" } }),
+    sse("ping", { type: "ping" }),
+  );
   const words = reply.kind === "text" ? reply.words : reply.preamble.split(" ");
   for (const text of textDeltas(words)) {
     frames.push(
-      sse("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } }),
+      sse("content_block_delta", { type: "content_block_delta", index: t, delta: { type: "text_delta", text } }),
     );
   }
-  frames.push(sse("content_block_stop", { type: "content_block_stop", index: 0 }));
+  frames.push(sse("content_block_stop", { type: "content_block_stop", index: t }));
   if (reply.kind === "tool") {
     frames.push(
       sse("content_block_start", {
         type: "content_block_start",
-        index: 1,
+        index: t + 1,
         content_block: { type: "tool_use", id: `toolu_${id}`, name: reply.name, input: {} },
       }),
       sse("content_block_delta", {
         type: "content_block_delta",
-        index: 1,
+        index: t + 1,
         delta: { type: "input_json_delta", partial_json: "" },
       }),
     );
@@ -227,18 +334,18 @@ export function anthropicStreamFrames(id: string, model: string, reply: Scripted
       frames.push(
         sse("content_block_delta", {
           type: "content_block_delta",
-          index: 1,
+          index: t + 1,
           delta: { type: "input_json_delta", partial_json },
         }),
       );
     }
-    frames.push(sse("content_block_stop", { type: "content_block_stop", index: 1 }));
+    frames.push(sse("content_block_stop", { type: "content_block_stop", index: t + 1 }));
   }
   frames.push(
     sse("message_delta", {
       type: "message_delta",
       delta: { stop_reason: stopReason(reply), stop_sequence: null },
-      usage: { output_tokens: outputTokens(reply) },
+      usage: { output_tokens: outputTokens(reply) + (thinking ? countWords(thinking) : 0) },
     }),
     sse("message_stop", { type: "message_stop" }),
   );

@@ -74,6 +74,27 @@ describe("request log record (toRecord)", () => {
     expect(timeOfUuidV7(record.id)).toBe(Date.parse(record.ts));
   });
 
+  it("prices Anthropic cache writes and reads in the logged cost and counts reasoning tokens", () => {
+    const record = toRecord(
+      summary({
+        provider: "anthropic",
+        modelServed: "claude-sonnet-4-5",
+        usage: {
+          prompt_tokens: 1000,
+          completion_tokens: 100,
+          total_tokens: 1100,
+          cached_tokens: 200,
+          cache_creation_tokens: 300,
+          reasoning_tokens: 40,
+        },
+      }),
+      { id: "row-1" },
+    );
+    // 500 input x 3 + 200 read x 0.30 + 300 written x 3.75 + 100 output x 15 per 1M tokens
+    expect(record.cost_usd).toBeCloseTo((500 * 3 + 200 * 0.3 + 300 * 3.75 + 100 * 15) / 1e6, 12);
+    expect(record).toMatchObject({ cached_tokens: 200, reasoning_tokens: 40 });
+  });
+
   it("records a client disconnect as 499 and leaves cost null for unknown models", () => {
     const record = toRecord(
       summary({
