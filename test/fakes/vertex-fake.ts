@@ -27,6 +27,8 @@ export interface VertexFake extends FakeServer {
   expiresIn: number;
   /** Delay before the token endpoint answers, to hold an exchange in flight. */
   tokenDelayMs: number;
+  /** The token endpoint's clock (checks the JWT's `iat`/`exp`); tests that move the gateway's clock move it too. */
+  now: () => number;
 }
 
 const API_KEY = "inner-fake-key";
@@ -77,7 +79,7 @@ export async function startVertexFake(options: { project: string; chunkDelayMs?:
       Buffer.from(signature, "base64url"),
     );
     if (!signed) return oauthFail(res, "invalid_grant", "Invalid JWT Signature.");
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(state.now() / 1000);
     const iat = Number(payload.iat);
     const exp = Number(payload.exp);
     if (payload.iss !== clientEmail) return oauthFail(res, "invalid_grant", "Invalid issuer.");
@@ -167,6 +169,7 @@ export async function startVertexFake(options: { project: string; chunkDelayMs?:
     exchanges: { get: () => exchanges },
     expiresIn: { value: 3599, writable: true },
     tokenDelayMs: { value: 0, writable: true },
+    now: { value: Date.now, writable: true },
     close: { value: () => Promise.all([closeServer(), google.close(), anthropic.close()]).then(() => undefined) },
   }) as VertexFake;
   return state;
