@@ -118,6 +118,35 @@ describe("vertex-ai service-account token exchange", () => {
   });
 });
 
+describe("vertex-ai virtual key", () => {
+  it("stores the key file encrypted, never shows it, and exchanges it for a token when used", async () => {
+    const fake = await newFake();
+    const created = await gateway.admin("POST", "/v1/virtual-keys", {
+      name: "vertex sa",
+      provider: "vertex-ai",
+      vertex_region: "europe-west4",
+      vertex_service_account_json: fake.keyFile,
+      custom_host: fake.origin,
+      workspace_id: gateway.workspaceId,
+    });
+    expect(created.status).toBe(200);
+    const slug = String(created.json.slug);
+    const shown = await gateway.admin("GET", `/v1/virtual-keys/${slug}`);
+    expect(shown.json.model_config).toEqual({ vertexRegion: "europe-west4", customHost: fake.origin });
+    expect(JSON.stringify([created.json, shown.json])).not.toContain("PRIVATE KEY");
+    const client = new OpenAI({
+      apiKey: "unused",
+      baseURL: `${gateway.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: { "x-portkey-api-key": gateway.apiKey },
+    });
+    const res = await client.chat.completions.create({ ...hello, model: `@${slug}/gemini-2.0-flash` });
+    expect(res.choices[0]?.message.content).toContain("hello");
+    expect(fake.exchanges).toBe(1);
+    expect(fake.requests.at(-1)?.path).toContain("/projects/auth-project-1/locations/europe-west4/");
+  });
+});
+
 describe("ServiceAccountTokens (real transport, loopback token endpoint)", () => {
   let transport: UpstreamTransport;
   beforeAll(() => {
