@@ -19,6 +19,12 @@ import {
 
 const optionalText = z.string().min(1).max(2000).optional();
 
+/** A Google service-account key file, as Portkey takes it (an object) or as its JSON text. */
+const serviceAccountJson = z
+  .union([z.string().min(2).max(8192), z.record(z.string(), z.unknown())])
+  .transform((v) => (typeof v === "string" ? v : JSON.stringify(v)))
+  .optional();
+
 /** Provider fields, accepted in Portkey's camelCase and in snake_case. */
 const fieldsSchema = z.object({
   key: z.string().min(1).max(8192).optional(),
@@ -38,6 +44,12 @@ const fieldsSchema = z.object({
   aws_secret_access_key: optionalText,
   awsSessionToken: optionalText,
   aws_session_token: optionalText,
+  vertexProjectId: optionalText,
+  vertex_project_id: optionalText,
+  vertexRegion: optionalText,
+  vertex_region: optionalText,
+  vertexServiceAccountJson: serviceAccountJson,
+  vertex_service_account_json: serviceAccountJson,
   customHost: z.url({ protocol: /^https?$/ }).optional(),
   custom_host: z.url({ protocol: /^https?$/ }).optional(),
   usage_limits: usageLimitsSchema.optional(),
@@ -66,6 +78,8 @@ function providerOptions(body: Fields, base: ProviderOptions = {}): ProviderOpti
     deploymentId: pick(body.deploymentName, body.deployment_name, body.deployment_id, base.deploymentId),
     apiVersion: pick(body.apiVersion, body.api_version, base.apiVersion),
     awsRegion: pick(body.awsRegion, body.aws_region, base.awsRegion),
+    vertexProjectId: pick(body.vertexProjectId, body.vertex_project_id, base.vertexProjectId),
+    vertexRegion: pick(body.vertexRegion, body.vertex_region, base.vertexRegion),
     customHost: pick(body.customHost, body.custom_host, base.customHost),
   };
   return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as ProviderOptions;
@@ -78,6 +92,7 @@ function secretOf(body: Fields): VirtualKeySecret | undefined {
     awsAccessKeyId: body.awsAccessKeyId ?? body.aws_access_key_id,
     awsSecretAccessKey: body.awsSecretAccessKey ?? body.aws_secret_access_key,
     awsSessionToken: body.awsSessionToken ?? body.aws_session_token,
+    vertexServiceAccountJson: body.vertexServiceAccountJson ?? body.vertex_service_account_json,
   };
   const present = Object.fromEntries(Object.entries(secret).filter(([, v]) => v !== undefined)) as VirtualKeySecret;
   return Object.keys(present).length === 0 ? undefined : present;
@@ -102,6 +117,8 @@ export function presentVirtualKey(vk: VirtualKeyRecord): Record<string, unknown>
       ...(o.deploymentId === undefined ? {} : { deploymentName: o.deploymentId }),
       ...(o.apiVersion === undefined ? {} : { apiVersion: o.apiVersion }),
       ...(o.awsRegion === undefined ? {} : { awsRegion: o.awsRegion }),
+      ...(o.vertexProjectId === undefined ? {} : { vertexProjectId: o.vertexProjectId }),
+      ...(o.vertexRegion === undefined ? {} : { vertexRegion: o.vertexRegion }),
       ...(o.customHost === undefined ? {} : { customHost: o.customHost }),
     },
     masked_api_key: vk.maskedSecret,

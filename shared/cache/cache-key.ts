@@ -41,6 +41,7 @@ const CREDENTIAL_OPTIONS: ReadonlySet<string> = new Set([
   "awsAccessKeyId",
   "awsSecretAccessKey",
   "awsSessionToken",
+  "vertexServiceAccountJson",
 ]);
 
 export const PARAMS_OUTSIDE_KEY: ReadonlySet<string> = new Set([

@@ -1,7 +1,13 @@
 import type { Readable } from "node:stream";
 import { DeadlineExceededError, UpstreamError, UpstreamUnavailableError } from "../core/errors";
 import { AttemptTimeout, translateTransportError, type UpstreamTransport } from "../http/upstream";
-import type { ProviderAdapter, StreamTranslator, TransformContext, TranslatedResponse } from "../providers/types";
+import type {
+  ProviderAdapter,
+  SideCalls,
+  StreamTranslator,
+  TransformContext,
+  TranslatedResponse,
+} from "../providers/types";
 import { DEFAULT_GATEWAY_BOUNDS } from "./bounds";
 import { type StreamEnd, TranslatedStream } from "./translated-stream";
 
@@ -93,6 +99,22 @@ function looksTruncated(contentType: string | string[] | undefined, raw: Buffer)
   return i < 0 || (raw[i] !== 0x7d && raw[i] !== 0x5d);
 }
 
+/** The network a provider's `sign` step uses: the same transport (SSRF guard), answers read whole and capped. */
+function sideCalls(transport: UpstreamTransport, attemptSignal: AbortSignal): SideCalls {
+  return {
+    async send(req, limits) {
+      const signal = limits.signal ?? attemptSignal;
+      try {
+        const res = await transport.send(req, signal);
+        const body = await readAll(res.body, res.headers["content-length"], limits.maxBytes);
+        return { status: res.status, headers: res.headers, body };
+      } catch (err) {
+        throw translateTransportError(err, signal);
+      }
+    },
+  };
+}
+
 /**
  * One call to one upstream. Resolves with a translated answer or a stream that has its first event for the client;
  * throws a `GatewayError` (UpstreamError keeps the provider's status) so the caller can retry or fall back.
@@ -123,7 +145,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
 
   try {
     let upstreamReq = adapter.toRequest(ctx);
-    if (adapter.sign) upstreamReq = await adapter.sign(upstreamReq, ctx);
+    if (adapter.sign) upstreamReq = await adapter.sign(upstreamReq, ctx, sideCalls(transport, signal));
     const res = await transport.send(upstreamReq, signal);
     const headers = passedHeaders(res.headers);
     const dropped = upstreamReq.droppedParams;

@@ -68,6 +68,14 @@ export const MODEL_PRICES: Readonly<Record<string, Readonly<Record<string, Price
     "gemini-1.5-pro": [1.25, 5, 0.3125],
     "gemini-1.5-flash": [0.075, 0.3, 0.01875],
     "text-embedding-004": [0, 0, null],
+    // Claude on Vertex AI (`vertex-ai` bills from this table; `@version` is stripped), Anthropic's list prices
+    "anthropic.claude-sonnet-4-5": [3, 15, 0.3],
+    "anthropic.claude-sonnet-4": [3, 15, 0.3],
+    "anthropic.claude-opus-4-1": [15, 75, 1.5],
+    "anthropic.claude-haiku-4-5": [1, 5, 0.1],
+    "anthropic.claude-3-7-sonnet": [3, 15, 0.3],
+    "anthropic.claude-3-5-sonnet-v2": [3, 15, 0.3],
+    "anthropic.claude-3-5-haiku": [0.8, 4, 0.08],
   },
   mistral: {
     "mistral-large": [2, 6, null],

@@ -1,6 +1,13 @@
 import { ENDPOINT_ROWS, ENDPOINTS, type Endpoint } from "../core/endpoints";
 import { BadRequestError, type ErrorBody } from "../core/errors";
-import type { ProviderAdapter, StreamTranslator, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
+import type {
+  ProviderAdapter,
+  SideCalls,
+  StreamTranslator,
+  TransformContext,
+  TranslatedResponse,
+  UpstreamRequest,
+} from "./types";
 
 /** How a provider serves one endpoint: pure transforms for that endpoint alone (no branching on `ctx.endpoint`). */
 export interface EndpointTransforms {
@@ -19,8 +26,8 @@ export interface ProviderDefinition {
   /** Default base URL when the target has no custom host; omit when one must be configured. */
   readonly defaultBaseUrl?: string;
   readonly endpoints: { readonly [E in Endpoint]?: EndpointTransforms };
-  /** Optional async step after `toRequest` (e.g. SigV4 signing). No network I/O. */
-  sign?(req: UpstreamRequest, ctx: TransformContext): Promise<UpstreamRequest>;
+  /** Optional async step after `toRequest` (signing, a token); network only through `io` (see `ProviderAdapter`). */
+  sign?(req: UpstreamRequest, ctx: TransformContext, io?: SideCalls): Promise<UpstreamRequest>;
   /** Native error body -> OpenAI error body (the caller keeps the status). */
   mapError(status: number, body: Buffer, ctx: TransformContext): ErrorBody;
 }

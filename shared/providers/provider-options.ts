@@ -16,6 +16,11 @@ const OPTION_HEADERS: Readonly<Record<string, string>> = {
   anthropicVersion: "x-portkey-anthropic-version",
   anthropicBeta: "x-portkey-anthropic-beta",
   strictOpenAiCompliance: "x-portkey-strict-open-ai-compliance",
+  vertexProjectId: "x-portkey-vertex-project-id",
+  vertexRegion: "x-portkey-vertex-region",
+  vertexServiceAccountJson: "x-portkey-vertex-service-account-json",
+  awsRoleArn: "x-portkey-aws-role-arn",
+  awsExternalId: "x-portkey-aws-external-id",
 };
 
 /**
@@ -33,6 +38,14 @@ const URL_OPTIONS: Readonly<Record<string, { readonly pattern: RegExp; readonly 
     shape: "an Azure deployment name (letters, digits, '.', '_' and '-')",
   },
   apiVersion: { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, shape: "an API version such as 2024-10-21" },
+  vertexRegion: {
+    pattern: /^[a-z]{2,12}(-[a-z]{2,12}\d{0,2}){0,2}$/,
+    shape: "a Google Cloud location such as us-central1",
+  },
+  vertexProjectId: {
+    pattern: /^([a-z][a-z0-9.-]{0,62}:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+    shape: "a Google Cloud project id such as my-project-123",
+  },
 };
 
 /**

@@ -8,6 +8,7 @@ import { mistralAdapter } from "./mistral-ai";
 import { OPENAI_FAMILY } from "./openai-family";
 import { stabilityAdapter } from "./stability-ai";
 import type { ProviderAdapter } from "./types";
+import { vertexAdapter } from "./vertex-ai";
 
 /** Provider id -> adapter. Built once at module load; lookups are a Map get. */
 export class ProviderRegistry {
@@ -46,6 +47,7 @@ export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [
   mistralAdapter,
   cohereAdapter,
   stabilityAdapter,
+  vertexAdapter,
 ];
 
 export function defaultProviderRegistry(): ProviderRegistry {

@@ -45,6 +45,22 @@ export interface UpstreamRequest {
   readonly droppedParams?: readonly string[];
 }
 
+/** An answer read whole by `SideCalls.send`. */
+export interface SideAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+/**
+ * The network a provider's `sign` step may use (a token exchange, STS, fetching an image): the shared transport,
+ * so every URL passes the SSRF guard. The answer is read whole, refused past `maxBytes`.
+ */
+export interface SideCalls {
+  /** `signal` defaults to the attempt's own (client abort, timeout, deadline). */
+  send(req: UpstreamRequest, limits: { readonly maxBytes: number; readonly signal?: AbortSignal }): Promise<SideAnswer>;
+}
+
 /** Per-call context handed to transforms (the endpoint and the OpenAI request as the client sent it). */
 export interface TransformContext {
   readonly endpoint: Endpoint;
@@ -103,8 +119,11 @@ export interface ProviderAdapter {
   /** Throws the 400 `unsupported_endpoint` when the provider does not serve `endpoint`. */
   requireEndpoint(endpoint: Endpoint): void;
   toRequest(ctx: TransformContext): UpstreamRequest;
-  /** Optional async step after `toRequest` (e.g. SigV4 signing). No network I/O. */
-  sign?(req: UpstreamRequest, ctx: TransformContext): Promise<UpstreamRequest>;
+  /**
+   * Optional async step after `toRequest` (SigV4 signing, an OAuth token, STS credentials, image bytes). Its
+   * network calls go through `io` (the shared transport and its SSRF guard), never around it.
+   */
+  sign?(req: UpstreamRequest, ctx: TransformContext, io?: SideCalls): Promise<UpstreamRequest>;
   fromResponse(status: number, body: Buffer, ctx: TransformContext): TranslatedResponse;
   createStreamTranslator(ctx: TransformContext): StreamTranslator;
   /** Native error body -> OpenAI error body (status kept by the caller). */

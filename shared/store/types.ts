@@ -60,6 +60,8 @@ export interface ProviderOptions {
   readonly deploymentId?: string;
   readonly apiVersion?: string;
   readonly awsRegion?: string;
+  readonly vertexProjectId?: string;
+  readonly vertexRegion?: string;
   readonly customHost?: string;
 }
 
@@ -69,6 +71,8 @@ export interface VirtualKeySecret {
   readonly awsAccessKeyId?: string;
   readonly awsSecretAccessKey?: string;
   readonly awsSessionToken?: string;
+  /** A Google service-account key file (JSON text), for vertex-ai. */
+  readonly vertexServiceAccountJson?: string;
 }
 
 export type VirtualKeyStatus = "active" | "exhausted" | "disabled";

@@ -81,6 +81,7 @@ export class VirtualKeyResolver {
     knownSecrets.add(secret.apiKey);
     knownSecrets.add(secret.awsSecretAccessKey);
     knownSecrets.add(secret.awsSessionToken);
+    knownSecrets.add(secret.vertexServiceAccountJson);
     return {
       workspaceId: record.workspaceId,
       slug: record.slug,

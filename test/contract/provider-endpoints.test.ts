@@ -20,6 +20,7 @@ const TARGETS: Readonly<Record<string, Partial<ProviderTarget>>> = {
   "azure-openai": { options: { resourceName: "res", deploymentId: "dep", apiVersion: "2024-10-21" } },
   bedrock: { options: { awsRegion: "us-east-1" } },
   ollama: { customHost: "http://127.0.0.1:11434" },
+  "vertex-ai": { options: { vertexProjectId: "my-project-1", vertexRegion: "us-central1" } },
 };
 
 const MULTIPART = "multipart/form-data; boundary=b";

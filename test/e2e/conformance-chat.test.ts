@@ -61,7 +61,7 @@ async function collect(stream: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>): 
   return out;
 }
 
-describe.each(PROVIDER_CASES.map((c) => [c.id, c] as const))("conformance: %s", (_id, c: ProviderCase) => {
+describe.each(PROVIDER_CASES.map((c) => [c.label ?? c.id, c] as const))("conformance: %s", (_id, c: ProviderCase) => {
   let running: RunningFake;
   let client: OpenAI;
   const model = c.model;

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { anthropicErrorBody, startAnthropicFake } from "../fakes/anthropic-fake";
 import { azureErrorBody, startAzureOpenAIFake } from "../fakes/azure-openai-fake";
 import { bedrockErrorBody, bedrockErrorType, startBedrockFake } from "../fakes/bedrock-fake";
@@ -6,6 +7,7 @@ import type { FakeServer, Fault } from "../fakes/fake-server";
 import { googleErrorBody, startGoogleFake } from "../fakes/google-fake";
 import { mistralErrorBody, startMistralFake } from "../fakes/mistral-fake";
 import { openAIErrorBody, startOpenAIChatFake } from "../fakes/openai-wire-fake";
+import { startVertexFake } from "../fakes/vertex-fake";
 
 /**
  * The conformance matrix: every translated provider, how to start its fake, and what it supports. The suite in
@@ -39,6 +41,8 @@ export interface RunningFake {
 
 export interface ProviderCase {
   readonly id: string;
+  /** The suite's name when one provider has several cases (default: the id). */
+  readonly label?: string;
   readonly model: string;
   start(): Promise<RunningFake>;
   /** `true`, or the reason the provider cannot do it. */
@@ -201,6 +205,32 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
       };
     },
   },
+  ...(["gemini-2.0-flash", "anthropic.claude-3-5-haiku@20241022"] as const).map(
+    (model): ProviderCase => ({
+      id: "vertex-ai",
+      label: `vertex-ai ${model}`,
+      model,
+      supports: ALL,
+      badKeyStatus: 401,
+      async start() {
+        const fake = await startVertexFake({ project: "fake-project-1", chunkDelayMs: 2 });
+        // A key file of the same account signed with another private key: the token endpoint refuses its JWT
+        const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+        const forged = { ...fake.keyFile, private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
+        return {
+          fake,
+          customHost: fake.origin,
+          headers: {
+            "x-portkey-vertex-region": "us-central1",
+            "x-portkey-vertex-service-account-json": JSON.stringify(fake.keyFile),
+          },
+          apiKey: "unused-bearer",
+          errorFault: (status) => jsonFault(status, googleErrorBody(status)),
+          badCredentialHeaders: { "x-portkey-vertex-service-account-json": JSON.stringify(forged) },
+        };
+      },
+    }),
+  ),
 ];
 
 /** " (skipped: reason)" for a capability the provider lacks, "" otherwise: test names carry the reason. */
