@@ -15,6 +15,7 @@ const OPTION_HEADERS: Readonly<Record<string, string>> = {
   awsSessionToken: "x-portkey-aws-session-token",
   anthropicVersion: "x-portkey-anthropic-version",
   anthropicBeta: "x-portkey-anthropic-beta",
+  workersAiAccountId: "x-portkey-workers-ai-account-id",
 };
 
 /**
@@ -32,6 +33,7 @@ const URL_OPTIONS: Readonly<Record<string, { readonly pattern: RegExp; readonly 
     shape: "an Azure deployment name (letters, digits, '.', '_' and '-')",
   },
   apiVersion: { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, shape: "an API version such as 2024-10-21" },
+  workersAiAccountId: { pattern: /^[0-9a-f]{32}$/, shape: "a Cloudflare account id (32 hex digits)" },
 };
 
 /**

@@ -1,5 +1,6 @@
 import { BadRequestError } from "../core/errors";
 import { anthropicAdapter } from "./anthropic";
+import { azureAiAdapter } from "./azure-ai";
 import { azureOpenAIAdapter } from "./azure-openai";
 import { bedrockAdapter } from "./bedrock";
 import { cohereAdapter } from "./cohere";
@@ -8,6 +9,7 @@ import { mistralAdapter } from "./mistral-ai";
 import { OPENAI_FAMILY } from "./openai-family";
 import { stabilityAdapter } from "./stability-ai";
 import type { ProviderAdapter } from "./types";
+import { workersAiAdapter } from "./workers-ai";
 
 /** Provider id -> adapter. Built once at module load; lookups are a Map get. */
 export class ProviderRegistry {
@@ -46,6 +48,8 @@ export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [
   mistralAdapter,
   cohereAdapter,
   stabilityAdapter,
+  workersAiAdapter,
+  azureAiAdapter,
 ];
 
 export function defaultProviderRegistry(): ProviderRegistry {

@@ -20,6 +20,10 @@ const TARGETS: Readonly<Record<string, Partial<ProviderTarget>>> = {
   "azure-openai": { options: { resourceName: "res", deploymentId: "dep", apiVersion: "2024-10-21" } },
   bedrock: { options: { awsRegion: "us-east-1" } },
   ollama: { customHost: "http://127.0.0.1:11434" },
+  "lm-studio": { customHost: "http://127.0.0.1:1234" },
+  vllm: { customHost: "http://127.0.0.1:8000" },
+  "azure-ai": { customHost: "https://res.services.ai.azure.com/models" },
+  "workers-ai": { options: { workersAiAccountId: "0123456789abcdef0123456789abcdef" } },
 };
 
 const MULTIPART = "multipart/form-data; boundary=b";
