@@ -5,10 +5,12 @@ import { azureOpenAIAdapter } from "./azure-openai";
 import { bedrockAdapter } from "./bedrock";
 import { cohereAdapter } from "./cohere";
 import { googleAdapter } from "./google";
+import { jinaAdapter } from "./jina";
 import { mistralAdapter } from "./mistral-ai";
 import { OPENAI_FAMILY } from "./openai-family";
 import { stabilityAdapter } from "./stability-ai";
 import type { ProviderAdapter } from "./types";
+import { voyageAdapter } from "./voyage";
 import { workersAiAdapter } from "./workers-ai";
 
 /** Provider id -> adapter. Built once at module load; lookups are a Map get. */
@@ -50,6 +52,8 @@ export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [
   stabilityAdapter,
   workersAiAdapter,
   azureAiAdapter,
+  voyageAdapter,
+  jinaAdapter,
 ];
 
 export function defaultProviderRegistry(): ProviderRegistry {

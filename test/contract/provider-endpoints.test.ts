@@ -37,6 +37,7 @@ const BODIES: Readonly<Record<Endpoint, Record<string, unknown>>> = {
   transcriptions: {},
   moderations: { input: "hi" },
   models: {},
+  rerank: { model: "rerank-2", query: "fox", documents: ["a red fox", "a blue whale"] },
 };
 
 function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<string, unknown> = {}): TransformContext {
@@ -92,7 +93,7 @@ function documentedEndpoints(): Map<string, string[]> {
     const ids = [/^`([^`]+)`/.exec(idCell)?.[1] ?? "", ...(/\(\+ ([^)]*)\)/.exec(idCell)?.[1]?.split(", ") ?? [])];
     const names =
       endpointsCell === "all"
-        ? ENDPOINT_ROWS.map((r) => r.endpoint)
+        ? ENDPOINT_ROWS.filter((r) => r.openAI !== false).map((r) => r.endpoint)
         : endpointsCell
             .replace(/\([^)]*\)/g, "")
             .split(",")
