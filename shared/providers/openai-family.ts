@@ -82,7 +82,7 @@ export const OPENAI_FAMILY: readonly ProviderAdapter[] = [
     streamUsage: true,
     requiresKey: false,
     customHostSuffix: "/v1",
-    endpoints: ["chat", "completions", "embeddings", "models"],
+    endpoints: ["chat", "completions", "embeddings", "models", "rerank"],
   }),
   openAICompatible({
     id: "nvidia-nim",

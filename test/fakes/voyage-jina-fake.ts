@@ -26,7 +26,7 @@ export function startVoyageJinaFake(wire: EmbedRerankWire, apiKey: string): Prom
     res.end(JSON.stringify(body));
   };
 
-  function handle({ req, res, recorded }: FakeContext): void {
+  async function handle({ req, res, recorded }: FakeContext): Promise<void> {
     if (req.method !== "POST" || (recorded.path !== "/v1/embeddings" && recorded.path !== "/v1/rerank"))
       return fail(res, 404, "Not Found");
     if (req.headers.authorization !== `Bearer ${apiKey}`) return fail(res, 401, "Provided API key is invalid.");
