@@ -32,6 +32,11 @@ export interface EndpointSpec {
    * x `n`, else the default cap).
    */
   readonly estimate: { readonly prompt: string | undefined; readonly completion: boolean };
+  /**
+   * False for an endpoint OpenAI's API lacks (rerank, as Cohere and Portkey shape it): OpenAI-compatible providers
+   * serve it only when they list it.
+   */
+  readonly openAI?: false;
 }
 
 const TABLE = {
@@ -115,6 +120,18 @@ const TABLE = {
     cacheable: false,
     guarded: false,
     estimate: { prompt: undefined, completion: true },
+  },
+  rerank: {
+    path: "/v1/rerank",
+    method: "POST",
+    body: "json",
+    answer: "json",
+    stream: false,
+    cacheable: true,
+    guarded: false,
+    // the documents carry nearly all of the text; the query is one more search string
+    estimate: { prompt: "documents", completion: false },
+    openAI: false,
   },
 } as const satisfies Record<string, EndpointSpec>;
 

@@ -132,6 +132,39 @@ export const MODEL_PRICES: Readonly<Record<string, Readonly<Record<string, Price
     "cohere.command-r-v1:0": [0.5, 1.5, null],
     "amazon.titan-embed-text-v2:0": [0.02, 0, null],
   },
+  // The OpenAI-compatible long tail, rerank and embeddings providers: list prices as last seen on each provider's
+  // pricing page (standard serverless tier), recorded 2026-11-01; check before relying on them for budgets
+  cerebras: { "llama-3.3-70b": [0.85, 1.2, null] },
+  deepinfra: { "meta-llama/meta-llama-3.1-8b-instruct": [0.03, 0.05, null] },
+  sambanova: { "meta-llama-3.3-70b-instruct": [0.6, 1.2, null] },
+  nebius: { "meta-llama/meta-llama-3.1-70b-instruct": [0.13, 0.4, null] },
+  hyperbolic: { "meta-llama/llama-3.3-70b-instruct": [0.4, 0.4, null] },
+  lambda: { "llama3.3-70b-instruct-fp8": [0.12, 0.3, null] },
+  "novita-ai": { "meta-llama/llama-3.1-8b-instruct": [0.02, 0.05, null] },
+  siliconflow: { "qwen/qwen2.5-7b-instruct": [0, 0, null] },
+  dashscope: { "qwen-plus": [0.4, 1.2, null] },
+  moonshot: { "moonshot-v1-8k": [0.2, 2, null] },
+  zhipu: { "glm-4-flash": [0, 0, null] },
+  "z-ai": { "glm-4.5": [0.6, 2.2, 0.11] },
+  "x-ai": { "grok-3-mini": [0.3, 0.5, 0.075] },
+  openrouter: { "openai/gpt-4o-mini": [0.15, 0.6, 0.075] },
+  "azure-ai": { "phi-4": [0.125, 0.5, null] },
+  voyage: { "voyage-3": [0.06, 0, null], "rerank-2": [0.05, 0, null], "rerank-2-lite": [0.02, 0, null] },
+  jina: { "jina-embeddings-v3": [0.05, 0, null], "jina-reranker-v2-base-multilingual": [0.05, 0, null] },
+};
+
+/**
+ * Models of the conformance table that have no per-token list price, on purpose (provider -> model -> why; model ids as the table lists them, lower-case). Their
+ * cost is `null` (unknown): cost budgets refuse them (412 `budget_price_unknown`) until an operator prices them.
+ */
+export const UNPRICED_ON_PURPOSE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  huggingface: { "meta-llama/Llama-3.1-8B-Instruct": "billed at the price of the provider the router picks" },
+  "lm-studio": { "qwen2.5-7b-instruct": "self-hosted" },
+  vllm: { "Qwen/Qwen2.5-7B-Instruct": "self-hosted" },
+  "nvidia-nim": { "meta/llama-3.1-8b-instruct": "trial credits or a self-hosted NIM licence, no per-token price" },
+  github: { "openai/gpt-4o-mini": "free within GitHub's rate limits, then billed per GitHub plan" },
+  "workers-ai": { "llama-3.1-8b-instruct": "billed in Cloudflare neurons, not tokens" },
+  cohere: { "rerank-v3.5": "billed per search unit, not per token" },
 };
 
 /** Provider slugs that bill like another table (same model ids, same list prices). */

@@ -6,6 +6,7 @@ import { defineProvider } from "./define-provider";
 import { embeddingInputs, embeddingsResponse } from "./embeddings";
 import { toOpenAIErrorBody } from "./openai-errors";
 import { applyParamPolicy } from "./param-policy";
+import { readRerankRequest, readRerankResults, rerankAnswer } from "./rerank";
 import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
 
 const BASE_URL = "https://api.cohere.com/v2";
@@ -45,6 +46,25 @@ function embeddingsAnswer(_status: number, raw: Buffer, ctx: TransformContext): 
   return { body, contentType: "application/json", usage };
 }
 
+function rerankRequest(ctx: TransformContext): UpstreamRequest {
+  const req = readRerankRequest(ctx.body);
+  const body: Record<string, unknown> = { model: req.model, query: req.query, documents: req.documents };
+  if (req.topN !== undefined) body.top_n = req.topN;
+  return {
+    url: `${baseUrl(ctx, BASE_URL)}/rerank`,
+    method: "POST",
+    headers: headersOf(ctx),
+    body: JSON.stringify(body),
+  };
+}
+
+/** Cohere bills rerank in search units, not tokens: the usage carries no tokens (its price is per search). */
+function rerankResponse(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
+  const json = parseUpstreamJson(raw, "cohere");
+  const req = readRerankRequest(ctx.body);
+  return rerankAnswer(req, readRerankResults(json.results), req.model, 0);
+}
+
 function chatRequest(ctx: TransformContext): UpstreamRequest {
   const dropped = applyParamPolicy(ctx.body, COHERE_PARAMS, "cohere");
   const body = toCohereBody(readChatRequest(ctx.body));
@@ -63,7 +83,7 @@ function chatAnswer(_status: number, raw: Buffer, ctx: TransformContext): Transl
   return { body: JSON.stringify(body), contentType: "application/json", usage, model };
 }
 
-/** Cohere v2: `/v2/chat` (JSON and SSE) and `/v2/embed`, Bearer key. */
+/** Cohere v2: `/v2/chat` (JSON and SSE), `/v2/embed` and `/v2/rerank`, Bearer key. */
 export const cohereAdapter: ProviderAdapter = defineProvider({
   id: "cohere",
   defaultBaseUrl: BASE_URL,
@@ -74,6 +94,7 @@ export const cohereAdapter: ProviderAdapter = defineProvider({
       stream: (ctx) => new CohereStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body)),
     },
     embeddings: { toRequest: embeddingsRequest, fromResponse: embeddingsAnswer },
+    rerank: { toRequest: rerankRequest, fromResponse: rerankResponse },
   },
   mapError: (status, body) => toOpenAIErrorBody(status, body, "cohere"),
 });

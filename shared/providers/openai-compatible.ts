@@ -5,7 +5,8 @@ import { toOpenAIErrorBody } from "./openai-errors";
 import { readOpenAIUsage, SsePassThrough } from "./sse-usage-scanner";
 import type { Endpoint, ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
 
-const ALL_ENDPOINTS: readonly Endpoint[] = ENDPOINT_ROWS.map((row) => row.endpoint);
+/** The default: every endpoint of OpenAI's API (a row with `openAI: false` only when listed). */
+const ALL_ENDPOINTS: readonly Endpoint[] = ENDPOINT_ROWS.filter((row) => row.openAI !== false).map((r) => r.endpoint);
 
 export interface OpenAICompatibleOptions {
   readonly id: string;

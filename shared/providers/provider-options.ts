@@ -21,6 +21,7 @@ const OPTION_HEADERS: Readonly<Record<string, string>> = {
   vertexServiceAccountJson: "x-portkey-vertex-service-account-json",
   awsRoleArn: "x-portkey-aws-role-arn",
   awsExternalId: "x-portkey-aws-external-id",
+  workersAiAccountId: "x-portkey-workers-ai-account-id",
 };
 
 /**
@@ -46,6 +47,7 @@ const URL_OPTIONS: Readonly<Record<string, { readonly pattern: RegExp; readonly 
     pattern: /^([a-z][a-z0-9.-]{0,62}:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
     shape: "a Google Cloud project id such as my-project-123",
   },
+  workersAiAccountId: { pattern: /^[0-9a-f]{32}$/, shape: "a Cloudflare account id (32 hex digits)" },
 };
 
 /**

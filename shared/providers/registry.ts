@@ -1,14 +1,18 @@
 import { BadRequestError } from "../core/errors";
 import { anthropicAdapter } from "./anthropic";
+import { azureAiAdapter } from "./azure-ai";
 import { azureOpenAIAdapter } from "./azure-openai";
 import { bedrockAdapter } from "./bedrock";
 import { cohereAdapter } from "./cohere";
 import { googleAdapter } from "./google";
+import { jinaAdapter } from "./jina";
 import { mistralAdapter } from "./mistral-ai";
 import { OPENAI_FAMILY } from "./openai-family";
 import { stabilityAdapter } from "./stability-ai";
 import type { ProviderAdapter } from "./types";
 import { vertexAdapter } from "./vertex-ai";
+import { voyageAdapter } from "./voyage";
+import { workersAiAdapter } from "./workers-ai";
 
 /** Provider id -> adapter. Built once at module load; lookups are a Map get. */
 export class ProviderRegistry {
@@ -48,6 +52,10 @@ export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [
   cohereAdapter,
   stabilityAdapter,
   vertexAdapter,
+  workersAiAdapter,
+  azureAiAdapter,
+  voyageAdapter,
+  jinaAdapter,
 ];
 
 export function defaultProviderRegistry(): ProviderRegistry {

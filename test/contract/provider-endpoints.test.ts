@@ -21,6 +21,10 @@ const TARGETS: Readonly<Record<string, Partial<ProviderTarget>>> = {
   bedrock: { options: { awsRegion: "us-east-1" } },
   ollama: { customHost: "http://127.0.0.1:11434" },
   "vertex-ai": { options: { vertexProjectId: "my-project-1", vertexRegion: "us-central1" } },
+  "lm-studio": { customHost: "http://127.0.0.1:1234" },
+  vllm: { customHost: "http://127.0.0.1:8000" },
+  "azure-ai": { customHost: "https://res.services.ai.azure.com/models" },
+  "workers-ai": { options: { workersAiAccountId: "0123456789abcdef0123456789abcdef" } },
 };
 
 const MULTIPART = "multipart/form-data; boundary=b";
@@ -34,6 +38,7 @@ const BODIES: Readonly<Record<Endpoint, Record<string, unknown>>> = {
   transcriptions: {},
   moderations: { input: "hi" },
   models: {},
+  rerank: { model: "rerank-2", query: "fox", documents: ["a red fox", "a blue whale"] },
 };
 
 function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<string, unknown> = {}): TransformContext {
@@ -89,7 +94,7 @@ function documentedEndpoints(): Map<string, string[]> {
     const ids = [/^`([^`]+)`/.exec(idCell)?.[1] ?? "", ...(/\(\+ ([^)]*)\)/.exec(idCell)?.[1]?.split(", ") ?? [])];
     const names =
       endpointsCell === "all"
-        ? ENDPOINT_ROWS.map((r) => r.endpoint)
+        ? ENDPOINT_ROWS.filter((r) => r.openAI !== false).map((r) => r.endpoint)
         : endpointsCell
             .replace(/\([^)]*\)/g, "")
             .split(",")

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
+import { defaultProviderRegistry } from "../../shared/providers/registry";
 import { anthropicErrorBody, startAnthropicFake } from "../fakes/anthropic-fake";
 import { azureErrorBody, startAzureOpenAIFake } from "../fakes/azure-openai-fake";
 import { bedrockErrorBody, bedrockErrorType, startBedrockFake } from "../fakes/bedrock-fake";
@@ -6,7 +7,7 @@ import { cohereErrorBody, startCohereFake } from "../fakes/cohere-fake";
 import type { FakeServer, Fault } from "../fakes/fake-server";
 import { googleErrorBody, startGoogleFake } from "../fakes/google-fake";
 import { mistralErrorBody, startMistralFake } from "../fakes/mistral-fake";
-import { openAIErrorBody, startOpenAIChatFake } from "../fakes/openai-wire-fake";
+import { openAIErrorBody, startOpenAIChatFake, startOpenAIWireFake } from "../fakes/openai-wire-fake";
 import { startVertexFake } from "../fakes/vertex-fake";
 
 /**
@@ -232,6 +233,98 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
     }),
   ),
 ];
+
+/**
+ * The OpenAI-compatible long tail: one entry per provider against the OpenAI wire fake, served at the path of the
+ * provider's base URL in the registry (or its documented layout), with its credential header and options.
+ */
+interface OpenAIWireQuirks {
+  readonly id: string;
+  readonly model: string;
+  /** The path the provider's chat completions live under (e.g. `/v1/openai` for DeepInfra); default: the registry's. */
+  readonly basePath?: string;
+  /** The custom host is this path below the fake's origin (default: `basePath`). */
+  readonly hostPath?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Query parameters the provider requires on the URL. */
+  readonly query?: Readonly<Record<string, string>>;
+}
+
+const REGISTRY = defaultProviderRegistry();
+
+function openAIWireCase(q: OpenAIWireQuirks): ProviderCase {
+  const registered = REGISTRY.get(q.id).defaultBaseUrl;
+  const basePath = q.basePath ?? (registered ? new URL(registered).pathname.replace(/\/$/, "") : "/v1");
+  return {
+    id: q.id,
+    label: q.basePath && REGISTRY.get(q.id).defaultBaseUrl ? `${q.id} at a custom host ${q.basePath}` : q.id,
+    model: q.model,
+    supports: ALL,
+    badKeyStatus: 401,
+    async start() {
+      const apiKey = `${q.id}-fake-key`;
+      const fake = await startOpenAIWireFake({
+        name: q.id,
+        apiKey,
+        credential: (h) => String(h.authorization ?? "").replace(/^Bearer /, ""),
+        checkUrl: (url) => {
+          if (url.pathname !== `${basePath}/chat/completions`) return `Invalid URL (POST ${url.pathname})`;
+          for (const [k, v] of Object.entries(q.query ?? {}))
+            if (url.searchParams.get(k) !== v) return `query parameter ${k} must be ${v}`;
+          return undefined;
+        },
+        errorBody: (status) => openAIErrorBody(status, `fake ${q.id} error ${status}`),
+        chunkDelayMs: 2,
+      });
+      return {
+        fake,
+        customHost: `${fake.origin}${q.hostPath ?? basePath}`,
+        headers: q.headers ?? {},
+        apiKey,
+        errorFault: (status) => jsonFault(status, openAIErrorBody(status, `fake ${q.id} error ${status}`)),
+      };
+    },
+  };
+}
+
+const OPENAI_WIRE_QUIRKS: readonly OpenAIWireQuirks[] = [
+  { id: "cerebras", model: "llama-3.3-70b" },
+  { id: "deepinfra", model: "meta-llama/Meta-Llama-3.1-8B-Instruct" },
+  { id: "sambanova", model: "Meta-Llama-3.3-70B-Instruct" },
+  { id: "nebius", model: "meta-llama/Meta-Llama-3.1-70B-Instruct" },
+  { id: "hyperbolic", model: "meta-llama/Llama-3.3-70B-Instruct" },
+  { id: "lambda", model: "llama3.3-70b-instruct-fp8" },
+  { id: "novita-ai", model: "meta-llama/llama-3.1-8b-instruct" },
+  { id: "siliconflow", model: "Qwen/Qwen2.5-7B-Instruct" },
+  { id: "huggingface", model: "meta-llama/Llama-3.1-8B-Instruct" },
+  { id: "lm-studio", model: "qwen2.5-7b-instruct", hostPath: "" },
+  { id: "vllm", model: "Qwen/Qwen2.5-7B-Instruct", hostPath: "" },
+  { id: "nvidia-nim", model: "meta/llama-3.1-8b-instruct" },
+  { id: "dashscope", model: "qwen-plus" },
+  { id: "moonshot", model: "moonshot-v1-8k" },
+  { id: "zhipu", model: "glm-4-flash" },
+  { id: "z-ai", model: "glm-4.5" },
+  { id: "github", model: "openai/gpt-4o-mini" },
+  { id: "x-ai", model: "grok-3-mini" },
+  { id: "openrouter", model: "openai/gpt-4o-mini" },
+  { id: "openai", model: "gpt-4o-mini", basePath: "/my-proxy/openai/v1" },
+  {
+    id: "workers-ai",
+    model: "llama-3.1-8b-instruct" /* real ids are "@cf/..." (see docs/providers.md) */,
+    basePath: "/client/v4/accounts/0123456789abcdef0123456789abcdef/ai/v1",
+    hostPath: "/client/v4",
+    headers: { "x-portkey-workers-ai-account-id": "0123456789abcdef0123456789abcdef" },
+  },
+  {
+    id: "azure-ai",
+    model: "Phi-4",
+    basePath: "/models",
+    headers: { "x-portkey-azure-api-version": "2024-05-01-preview" },
+    query: { "api-version": "2024-05-01-preview" },
+  },
+];
+
+export const OPENAI_WIRE_CASES: readonly ProviderCase[] = OPENAI_WIRE_QUIRKS.map(openAIWireCase);
 
 /** " (skipped: reason)" for a capability the provider lacks, "" otherwise: test names carry the reason. */
 export function skipNote(c: ProviderCase, capability: Capability): string {

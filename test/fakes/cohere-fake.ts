@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
+import { ranked } from "./rerank-scoring";
 import {
   type Conversation,
   fragments,
@@ -143,11 +144,20 @@ export async function startCohereFake(options: { apiKey: string; chunkDelayMs?: 
   let seq = 0;
 
   async function handle({ req, res, recorded, fault }: FakeContext): Promise<void> {
-    if (req.method !== "POST" || (recorded.path !== "/v2/chat" && recorded.path !== "/v2/embed"))
+    if (req.method !== "POST" || !["/v2/chat", "/v2/embed", "/v2/rerank"].includes(recorded.path))
       return fail(res, 404, "not found");
     if (req.headers.authorization !== `Bearer ${options.apiKey}`) return fail(res, 401, "invalid api token");
     const body = recorded.json();
     seq += 1;
+    if (recorded.path === "/v2/rerank") {
+      // Cohere v2 rerank: `top_n`; results best first, billed in search units
+      if (typeof body.query !== "string" || !Array.isArray(body.documents))
+        return fail(res, 400, "invalid request: query and documents are required");
+      const results = ranked(body.query, body.documents as string[], body.top_n as number | undefined);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ id: `rerank${seq}`, results, meta: { billed_units: { search_units: 1 } } }));
+      return;
+    }
     if (recorded.path === "/v2/embed") {
       if (typeof body.input_type !== "string") return fail(res, 400, "invalid request: input_type is required");
       const texts = body.texts as string[];

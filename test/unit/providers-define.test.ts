@@ -62,9 +62,12 @@ describe("defineProvider", () => {
   });
 
   it("refuses, at definition, an endpoint the table does not declare, and a provider without endpoints", () => {
-    const endpoints = { chat: transforms("chat"), rerank: transforms("rerank") } as Record<string, EndpointTransforms>;
+    const endpoints = { chat: transforms("chat"), batches: transforms("batches") } as Record<
+      string,
+      EndpointTransforms
+    >;
     expect(() => defineProvider({ id: "p", endpoints, mapError })).toThrow(
-      'Provider p: "rerank" is not a data-plane endpoint (shared/core/endpoints.ts).',
+      'Provider p: "batches" is not a data-plane endpoint (shared/core/endpoints.ts).',
     );
     expect(() => defineProvider({ id: "p", endpoints: {}, mapError })).toThrow("Provider p serves no endpoint.");
   });
