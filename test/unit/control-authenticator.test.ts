@@ -158,6 +158,39 @@ describe("GatewayAuthenticator", () => {
     await expect(auth.authenticate(req, "completions")).rejects.toBeInstanceOf(AuthenticationError);
   });
 
+  it("does not cache a principal read before forgetApiKey ran (a revocation during the read holds)", async () => {
+    // Prepare: a cold lookup has read the key while active; this process revokes it before that read returns
+    const key = await issueKey(["completions"]);
+    const req = request({ "x-portkey-api-key": key });
+    const [stored] = (await store.listApiKeys("ws-a", { limit: 1 })).items;
+    const read = store.getApiKey.bind(store);
+    let readDone!: () => void;
+    let answerRead!: () => void;
+    const done = new Promise<void>((resolve) => {
+      readDone = resolve;
+    });
+    const answer = new Promise<void>((resolve) => {
+      answerRead = resolve;
+    });
+    store.getApiKey = async (id) => {
+      const record = await read(id);
+      readDone();
+      await answer;
+      return record;
+    };
+    const inFlight = auth.authenticate(req, "completions");
+    await done;
+    store.getApiKey = read;
+    await store.replaceApiKey({ ...stored!, status: "revoked" }, stored!.version);
+    // Act
+    auth.forgetApiKey(stored!.id);
+    answerRead();
+    const stale = await inFlight;
+    // Assess: the read begun before the revocation answers its own caller; the next request is refused
+    expect(stale.apiKeyId).toBe(stored!.id);
+    await expect(auth.authenticate(req, "completions")).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
   it("accepts a re-activated key at once in the process that calls forgetApiKey (no stale 'unknown' entry)", async () => {
     // Prepare: a key revoked, refused once (so remembered as invalid), then re-activated
     const key = await issueKey(["completions"]);
