@@ -11,8 +11,9 @@ import {
   expectedVersion,
   iso,
   type ListQuery,
-  listResponse,
+  pageResponse,
   parseExpiry,
+  queriedWorkspace,
   targetWorkspace,
 } from "./request-helpers";
 
@@ -141,14 +142,7 @@ export async function createApiKey(ctx: RouteContext<z.output<typeof createSchem
 }
 
 export async function listApiKeys(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
-  const page = ctx.query.page;
-  const workspaceId = await targetWorkspace(
-    ctx.principal,
-    ctx.req.query.get("workspace_id") ?? undefined,
-    ctx.deps.store,
-  );
-  const result = await ctx.deps.store.listApiKeys(workspaceId, page);
-  return jsonResponse(200, listResponse(result.items.map(presentApiKey), result.nextCursor));
+  return pageResponse(await ctx.deps.store.listApiKeys(await queriedWorkspace(ctx), ctx.query.page), presentApiKey);
 }
 
 export async function getApiKey(ctx: RouteContext): Promise<CoreResponse> {

@@ -3,9 +3,10 @@ import { z } from "zod";
 import { BadRequestError, ConflictError, NotFoundError, PermissionError } from "../core/errors";
 import type { Principal } from "../core/principal";
 import { intParam, textParam } from "../http/query-params";
-import type { CoreRequest } from "../http/types";
+import { type CoreRequest, type CoreResponse, jsonResponse } from "../http/types";
 import type { ControlStore } from "../store/control-store";
-import type { PageRequest, SlugKind } from "../store/types";
+import type { Page, PageRequest, SlugKind } from "../store/types";
+import type { AdminContext } from "./admin-types";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
@@ -50,6 +51,11 @@ export function listResponse<T>(data: readonly T[], nextCursor: string | undefin
     has_more: nextCursor !== undefined,
     ...(nextCursor === undefined ? {} : { next_cursor: nextCursor }),
   };
+}
+
+/** A list answer: one page, each item presented. */
+export function pageResponse<T>(page: Page<T>, present: (item: T) => unknown): CoreResponse {
+  return jsonResponse(200, listResponse(page.items.map(present), page.nextCursor));
 }
 
 /** `If-Match: <version>` or body `expected_version`; undefined when the caller names none. */
@@ -99,20 +105,41 @@ export async function targetWorkspace(
   return requested;
 }
 
-/** Workspace of a slug-addressed object; the root key may omit workspace_id when the slug is unambiguous. */
+/** The workspace named by the request's `workspace_id` query parameter, as `targetWorkspace` decides it. */
+export function queriedWorkspace(ctx: AdminContext): Promise<string> {
+  return targetWorkspace(ctx.principal, ctx.req.query.get("workspace_id") ?? undefined, ctx.deps.store);
+}
+
+/**
+ * Workspace of a slug-addressed object (`workspace_id` of the query, as `targetWorkspace` decides it); the root key
+ * may leave it out when exactly one workspace has the slug. None has it: `notFound`.
+ */
 export async function workspaceOfSlug(
-  principal: Principal,
-  requested: string | undefined,
+  ctx: AdminContext,
   kind: SlugKind,
   slug: string,
-  store: Pick<ControlStore, "getWorkspace" | "findSlugOwners">,
+  notFound: () => NotFoundError,
 ): Promise<string> {
-  if (!principal.isRoot || requested !== undefined) return targetWorkspace(principal, requested, store);
-  const owners = await store.findSlugOwners(kind, slug);
+  const requested = ctx.req.query.get("workspace_id") ?? undefined;
+  if (!ctx.principal.isRoot || requested !== undefined)
+    return targetWorkspace(ctx.principal, requested, ctx.deps.store);
+  const owners = await ctx.deps.store.findSlugOwners(kind, slug);
   if (owners.length === 1 && owners[0] !== undefined) return owners[0];
-  if (owners.length === 0)
-    throw new NotFoundError(`${kind === "config" ? "Config" : "Virtual key"} '${slug}' not found.`);
+  if (owners.length === 0) throw notFound();
   throw new BadRequestError(`Several workspaces have '${slug}'; pass workspace_id.`, { param: "workspace_id" });
+}
+
+/** The slug-addressed object a request's path names (first path parameter), in the caller's view, else `notFound`. */
+export async function visibleBySlug<T>(
+  ctx: AdminContext & { readonly params: readonly string[] },
+  kind: SlugKind,
+  read: (workspaceId: string, slug: string) => Promise<T | undefined>,
+  notFound: (slug: string) => NotFoundError,
+): Promise<T> {
+  const slug = ctx.params[0] ?? "";
+  const found = await read(await workspaceOfSlug(ctx, kind, slug, () => notFound(slug)), slug);
+  if (found === undefined) throw notFound(slug);
+  return found;
 }
 
 const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;

@@ -11,10 +11,11 @@ import {
   expectedVersion,
   iso,
   type ListQuery,
-  listResponse,
   newSlug,
+  pageResponse,
+  queriedWorkspace,
   targetWorkspace,
-  workspaceOfSlug,
+  visibleBySlug,
 } from "./request-helpers";
 
 const optionalText = z.string().min(1).max(2000).optional();
@@ -117,13 +118,13 @@ export function presentVirtualKey(vk: VirtualKeyRecord): Record<string, unknown>
   };
 }
 
-export async function visibleVirtualKey(ctx: RouteContext): Promise<VirtualKeyRecord> {
-  const slug = ctx.params[0] ?? "";
-  const requested = ctx.req.query.get("workspace_id") ?? undefined;
-  const workspaceId = await workspaceOfSlug(ctx.principal, requested, "virtual-key", slug, ctx.deps.store);
-  const vk = await ctx.deps.store.getVirtualKey(workspaceId, slug);
-  if (vk === undefined) throw new NotFoundError(`Virtual key '${slug}' not found.`, { code: "virtual_key_not_found" });
-  return vk;
+export function visibleVirtualKey(ctx: RouteContext): Promise<VirtualKeyRecord> {
+  return visibleBySlug(
+    ctx,
+    "virtual-key",
+    (workspaceId, slug) => ctx.deps.store.getVirtualKey(workspaceId, slug),
+    (slug) => new NotFoundError(`Virtual key '${slug}' not found.`, { code: "virtual_key_not_found" }),
+  );
 }
 
 export async function createVirtualKey(ctx: RouteContext<z.output<typeof createSchema>>): Promise<CoreResponse> {
@@ -163,11 +164,10 @@ export async function createVirtualKey(ctx: RouteContext<z.output<typeof createS
 }
 
 export async function listVirtualKeys(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
-  const page = ctx.query.page;
-  const requested = ctx.req.query.get("workspace_id") ?? undefined;
-  const workspaceId = await targetWorkspace(ctx.principal, requested, ctx.deps.store);
-  const result = await ctx.deps.store.listVirtualKeys(workspaceId, page);
-  return jsonResponse(200, listResponse(result.items.map(presentVirtualKey), result.nextCursor));
+  return pageResponse(
+    await ctx.deps.store.listVirtualKeys(await queriedWorkspace(ctx), ctx.query.page),
+    presentVirtualKey,
+  );
 }
 
 export async function getVirtualKey(ctx: RouteContext): Promise<CoreResponse> {

@@ -12,6 +12,7 @@ import {
   iso,
   type ListQuery,
   listResponse,
+  pageResponse,
   requireRoot,
   slugify,
   workspaceNotFound,
@@ -87,8 +88,7 @@ export async function listWorkspaces(ctx: RouteContext<unknown, ListQuery>): Pro
     const own = await ctx.deps.store.getWorkspace(ctx.principal.workspaceId);
     return jsonResponse(200, listResponse(own === undefined ? [] : [presentWorkspace(own)], undefined));
   }
-  const result = await ctx.deps.store.listWorkspaces(page);
-  return jsonResponse(200, listResponse(result.items.map(presentWorkspace), result.nextCursor));
+  return pageResponse(await ctx.deps.store.listWorkspaces(page), presentWorkspace);
 }
 
 export async function getWorkspace(ctx: RouteContext): Promise<CoreResponse> {
