@@ -7,14 +7,13 @@ import type { ApiKeyDefaults, ApiKeyRecord } from "../store/types";
 import type { RouteContext } from "./admin-types";
 import { rateLimitSchema, usageLimitsSchema } from "./limit-schemas";
 import {
-  checkVersion,
-  expectedVersion,
   iso,
   type ListQuery,
   pageResponse,
   parseExpiry,
   queriedWorkspace,
   targetWorkspace,
+  versionToReplace,
 } from "./request-helpers";
 
 export const SCOPES = ["completions", "admin", "analytics", "logs"] as const satisfies readonly Scope[];
@@ -152,7 +151,7 @@ export async function getApiKey(ctx: RouteContext): Promise<CoreResponse> {
 export async function updateApiKey(ctx: RouteContext<z.output<typeof updateSchema>>): Promise<CoreResponse> {
   const body = ctx.body;
   const current = await visibleKey(ctx);
-  const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "API key");
+  const version = versionToReplace(ctx.req, current, body.expected_version, "API key");
   const { description: _d, defaults: _f, expiresAt: _e, ...rest } = current;
   const defaults =
     body.defaults === undefined

@@ -4,15 +4,13 @@ import { type CoreResponse, jsonResponse } from "../http/types";
 import type { SavedConfig, Workspace } from "../store/types";
 import type { RouteContext } from "./admin-types";
 import {
-  checkSlug,
-  checkVersion,
-  expectedVersion,
   iso,
   type ListQuery,
-  newSlug,
   pageResponse,
   queriedWorkspace,
+  slugFor,
   targetWorkspace,
+  versionToReplace,
   visibleBySlug,
   workspaceNotFound,
 } from "./request-helpers";
@@ -106,7 +104,7 @@ export async function createConfig(ctx: RouteContext<z.output<typeof createSchem
   const workspaceId = await targetWorkspace(ctx.principal, body.workspace_id, ctx.deps.store);
   const configJson = validated(ctx, body.config);
   const now = ctx.now();
-  const slug = body.slug === undefined ? newSlug("pc-", body.name) : checkSlug(body.slug, "slug");
+  const slug = slugFor("pc-", body);
   const saved = await ctx.deps.store.createConfig({
     workspaceId,
     slug,
@@ -155,7 +153,7 @@ export async function getConfig(ctx: RouteContext): Promise<CoreResponse> {
 export async function updateConfig(ctx: RouteContext<z.output<typeof updateSchema>>): Promise<CoreResponse> {
   const body = ctx.body;
   const current = await visibleConfig(ctx);
-  const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Config");
+  const version = versionToReplace(ctx.req, current, body.expected_version, "Config");
   const next: SavedConfig = {
     ...current,
     name: body.name ?? current.name,

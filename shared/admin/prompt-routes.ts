@@ -16,14 +16,12 @@ import { compilePromptContent } from "../prompts/prompt-template";
 import type { PromptContent, SavedPrompt } from "../store/types";
 import type { RouteContext } from "./admin-types";
 import {
-  checkSlug,
-  checkVersion,
-  expectedVersion,
   type ListQuery,
-  newSlug,
   pageResponse,
   queriedWorkspace,
+  slugFor,
   targetWorkspace,
+  versionToReplace,
   workspaceOfSlug,
 } from "./request-helpers";
 
@@ -96,7 +94,7 @@ function changed(ctx: RouteContext, head: SavedPrompt): void {
 export async function createPrompt(ctx: RouteContext<CreatePromptBody>): Promise<CoreResponse> {
   const body = ctx.body;
   const workspaceId = await targetWorkspace(ctx.principal, body.workspace_id, ctx.deps.store);
-  const slug = body.slug === undefined ? newSlug("pp-", body.name) : checkSlug(body.slug, "slug");
+  const slug = slugFor("pp-", body);
   if (RESERVED_SLUGS.has(slug)) throw new BadRequestError(`'${slug}' is reserved.`, { param: "slug" });
   const content = await checkContent(ctx, workspaceId, mergeContent(undefined, body));
   const now = ctx.now();
@@ -140,7 +138,7 @@ export async function getPrompt(ctx: RouteContext): Promise<CoreResponse> {
 export async function updatePrompt(ctx: RouteContext<UpdatePromptBody>): Promise<CoreResponse> {
   const body = ctx.body;
   const current = await writablePrompt(ctx);
-  const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Prompt");
+  const version = versionToReplace(ctx.req, current, body.expected_version, "Prompt");
   const newContent = CONTENT_FIELDS.some((field) => body[field] !== undefined);
   const { collectionId: _c, ...rest } = current;
   const base = newContent

@@ -58,8 +58,25 @@ export function pageResponse<T>(page: Page<T>, present: (item: T) => unknown): C
   return jsonResponse(200, listResponse(page.items.map(present), page.nextCursor));
 }
 
+/**
+ * The version an update replaces: the current one, unless the caller names another (`If-Match: <version>`, else
+ * body `expected_version`), which is refused before any write is attempted.
+ */
+export function versionToReplace(
+  req: CoreRequest,
+  current: { readonly version: number },
+  bodyExpected: number | undefined,
+  what: string,
+): number {
+  const expected = expectedVersion(req, bodyExpected);
+  if (expected !== undefined && expected !== current.version) {
+    throw new ConflictError(`${what} is at version ${current.version}, not ${expected}.`, { code: "version_conflict" });
+  }
+  return current.version;
+}
+
 /** `If-Match: <version>` or body `expected_version`; undefined when the caller names none. */
-export function expectedVersion(req: CoreRequest, bodyValue: number | undefined): number | undefined {
+function expectedVersion(req: CoreRequest, bodyValue: number | undefined): number | undefined {
   const header = req.headers["if-match"]?.replaceAll('"', "").trim();
   if (header !== undefined && header !== "") {
     const version = Number(header);
@@ -67,14 +84,6 @@ export function expectedVersion(req: CoreRequest, bodyValue: number | undefined)
     return version;
   }
   return bodyValue;
-}
-
-/** Refuses a write whose expected version is not the current one (before any write is attempted). */
-export function checkVersion(current: number, expected: number | undefined, what: string): number {
-  if (expected !== undefined && expected !== current) {
-    throw new ConflictError(`${what} is at version ${current}, not ${expected}.`, { code: "version_conflict" });
-  }
-  return current;
 }
 
 export function workspaceNotFound(): NotFoundError {
@@ -154,15 +163,17 @@ export function slugify(text: string): string {
 }
 
 /** `<prefix><slugified name>-<6 random chars>`: readable and unlikely to collide across workspaces. */
-export function newSlug(prefix: string, name: string): string {
+function newSlug(prefix: string, name: string): string {
   return `${prefix}${slugify(name)}-${randomBytes(4).toString("hex").slice(0, 6)}`;
 }
 
-export function checkSlug(slug: string, param: string): string {
-  if (!SLUG_PATTERN.test(slug)) {
-    throw new BadRequestError(`${param} must be 1-63 lower-case letters, digits or '-'.`, { param });
+/** A new object's slug: the one the body names (checked), else `<prefix><name>-<random>`. */
+export function slugFor(prefix: string, body: { readonly name: string; readonly slug?: string | undefined }): string {
+  if (body.slug === undefined) return newSlug(prefix, body.name);
+  if (!SLUG_PATTERN.test(body.slug)) {
+    throw new BadRequestError("slug must be 1-63 lower-case letters, digits or '-'.", { param: "slug" });
   }
-  return slug;
+  return body.slug;
 }
 
 export function iso(epochMs: number): string {

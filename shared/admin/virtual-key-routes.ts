@@ -6,15 +6,13 @@ import type { ProviderOptions, VirtualKeyRecord, VirtualKeySecret } from "../sto
 import type { RouteContext } from "./admin-types";
 import { rateLimitSchema, usageLimitsSchema } from "./limit-schemas";
 import {
-  checkSlug,
-  checkVersion,
-  expectedVersion,
   iso,
   type ListQuery,
-  newSlug,
   pageResponse,
   queriedWorkspace,
+  slugFor,
   targetWorkspace,
+  versionToReplace,
   visibleBySlug,
 } from "./request-helpers";
 
@@ -130,7 +128,7 @@ export function visibleVirtualKey(ctx: RouteContext): Promise<VirtualKeyRecord> 
 export async function createVirtualKey(ctx: RouteContext<z.output<typeof createSchema>>): Promise<CoreResponse> {
   const body = ctx.body;
   const workspaceId = await targetWorkspace(ctx.principal, body.workspace_id, ctx.deps.store);
-  const slug = body.slug === undefined ? newSlug("", body.name) : checkSlug(body.slug, "slug");
+  const slug = slugFor("", body);
   const secret = secretOf(body);
   const options = providerOptions(body);
   if (secret === undefined && options.customHost === undefined) {
@@ -181,7 +179,7 @@ export async function updateVirtualKey(ctx: RouteContext<z.output<typeof updateS
   if (body.workspace_id !== undefined && body.workspace_id !== current.workspaceId) {
     throw new BadRequestError("A virtual key cannot move between workspaces.", { param: "workspace_id" });
   }
-  const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Virtual key");
+  const version = versionToReplace(ctx.req, current, body.expected_version, "Virtual key");
   const secret = secretOf(body);
   const context = { workspace: current.workspaceId, virtualKey: current.slug };
   const { note: _n, ...rest } = current;
