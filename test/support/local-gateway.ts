@@ -38,6 +38,8 @@ export interface TestGateway extends LocalRuntime {
   readonly workspaceId: string;
   /** Calls the admin API as root. */
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** Creates a workspace as root and returns its id; throws unless it was created. */
+  createWorkspace(fields: { readonly name: string } & Record<string, unknown>): Promise<string>;
   /** Creates a gateway key as root and returns its secret; throws unless it was created. */
   createKey(fields: TestKeyFields): Promise<string>;
   /** Stores a virtual key as root and returns its slug; throws unless it was created. */
@@ -67,22 +69,23 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   }
   async function created(path: string, body: Record<string, unknown>, field: string): Promise<string> {
-    const res = await admin("POST", path, { workspace_id: workspaceId, ...body });
+    const res = await admin("POST", path, body);
     if (res.status !== 200 && res.status !== 201) throw new Error(`POST ${path} failed: ${JSON.stringify(res.json)}`);
     return String(res.json[field]);
   }
-  const ws = await admin("POST", "/v1/admin/workspaces", { name: "e2e" });
-  const workspaceId = String(ws.json.id);
-  const createKey = (fields: TestKeyFields) => created("/v1/api-keys", fields, "key");
+  const workspaceId = await created("/v1/admin/workspaces", { name: "e2e" }, "id");
+  const createKey = (fields: TestKeyFields) => created("/v1/api-keys", { workspace_id: workspaceId, ...fields }, "key");
   const apiKey = await createKey({ name: "e2e", scopes: ["completions", "admin", "analytics", "logs"] });
   return Object.assign(runtime, {
     dataDir,
     apiKey,
     workspaceId,
     admin,
+    createWorkspace: (fields: { readonly name: string } & Record<string, unknown>) =>
+      created("/v1/admin/workspaces", fields, "id"),
     createKey,
     createVirtualKey: (fields: TestVirtualKeyFields) =>
-      created("/v1/virtual-keys", { provider: "openai", ...fields }, "slug"),
+      created("/v1/virtual-keys", { provider: "openai", workspace_id: workspaceId, ...fields }, "slug"),
     loggedText: async () => {
       await runtime.logSink.flush();
       const root = join(dataDir, "logs");
