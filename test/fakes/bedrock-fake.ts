@@ -6,6 +6,7 @@ import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
 import {
   type Conversation,
+  ConversationBuilder,
   fragments,
   promptTokens,
   type ScriptedReply,
@@ -115,26 +116,20 @@ type Json = Record<string, unknown>;
 function readConversation(body: Json): Conversation | string {
   if (!Array.isArray(body.messages) || body.messages.length === 0)
     return "A conversation must start with a user message.";
-  const allText: string[] = [];
   const system = ((body.system as Json[] | undefined) ?? []).map((b) => String(b.text)).join("\n\n");
-  if (system) allText.push(system);
+  const conversation = new ConversationBuilder(system);
   const toolUseIds = new Set<string>();
-  let userTurns = 0;
-  let lastUserText = "";
-  let images = 0;
-  let toolResult: string | undefined;
   let previous = "";
   for (const [i, m] of (body.messages as Json[]).entries()) {
     if (m.role !== "user" && m.role !== "assistant") return `messages.${i}.role: invalid`;
     if (m.role === previous) return "A conversation must alternate between user and assistant roles.";
     previous = String(m.role);
-    let text = "";
+    const texts: string[] = [];
     let imageCount = 0;
-    toolResult = undefined;
+    let toolResult: string | undefined;
     for (const b of (m.content as Json[]) ?? []) {
       if (typeof b.text === "string") {
-        text += (text ? " " : "") + b.text;
-        allText.push(b.text);
+        texts.push(b.text);
       } else if (b.image) {
         const image = b.image as Json;
         if (
@@ -150,31 +145,19 @@ function readConversation(body: Json): Conversation | string {
         const r = b.toolResult as Json;
         if (!toolUseIds.has(String(r.toolUseId))) return "toolResult without a matching toolUse";
         toolResult = ((r.content as Json[]) ?? []).map((c) => String(c.text ?? JSON.stringify(c.json))).join("");
-        allText.push(toolResult);
       } else {
         return `messages.${i}: invalid content block`;
       }
     }
-    if (m.role === "user" && text) {
-      userTurns += 1;
-      lastUserText = text;
-      images = imageCount;
-    }
+    conversation.message(m.role === "user" ? "user" : "other", { texts, images: imageCount, toolResult });
   }
   const tools = (((body.toolConfig as Json | undefined)?.tools as Json[] | undefined) ?? []).map(
     (t) => t.toolSpec as Json,
   );
-  const maxTokens = (body.inferenceConfig as Json | undefined)?.maxTokens;
-  return {
-    system,
-    userTurns,
-    lastUserText,
-    images,
-    toolNames: tools.map((t) => String(t.name)),
-    toolResult,
-    maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,
-    allText,
-  };
+  return conversation.build(
+    tools.map((t) => String(t.name)),
+    (body.inferenceConfig as Json | undefined)?.maxTokens,
+  );
 }
 
 function frame(eventType: string, payload: Json): Buffer {

@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
 import {
   type Conversation,
+  ConversationBuilder,
   fragments,
   promptTokens,
   type ScriptedReply,
@@ -44,44 +45,35 @@ function textOf(content: unknown): { text: string; images: number } {
 
 function readConversation(body: Json): Conversation | string {
   if (!Array.isArray(body.messages) || body.messages.length === 0) return "invalid request: messages must not be empty";
-  const allText: string[] = [];
-  const system: string[] = [];
+  const messages = body.messages as Json[];
+  const conversation = new ConversationBuilder(
+    messages
+      .filter((m) => m.role === "system")
+      .map((m) => textOf(m.content).text)
+      .join("\n\n"),
+  );
   const callIds = new Set<string>();
-  let userTurns = 0;
-  let lastUserText = "";
-  let images = 0;
-  let toolResult: string | undefined;
-  for (const m of body.messages as Json[]) {
-    toolResult = undefined;
-    const { text, images: imageCount } = textOf(m.content);
-    if (text) allText.push(text);
-    if (m.role === "system") system.push(text);
-    else if (m.role === "user") {
-      if (text) {
-        userTurns += 1;
-        lastUserText = text;
-        images = imageCount;
-      }
+  for (const m of messages) {
+    const { text, images } = textOf(m.content);
+    if (m.role === "system") {
+      conversation.message("other", { texts: [] }); // its text is the system prompt's
+    } else if (m.role === "user") {
+      conversation.message("user", { texts: [text], images });
     } else if (m.role === "assistant") {
       for (const c of (m.tool_calls as Json[] | undefined) ?? []) callIds.add(String(c.id));
+      conversation.message("other", { texts: [text] });
     } else if (m.role === "tool") {
       if (!callIds.has(String(m.tool_call_id))) return "invalid request: tool message without a matching tool call";
-      toolResult = text;
+      conversation.message("other", { texts: [], toolResult: text });
     } else {
       return `invalid request: unknown role ${String(m.role)}`;
     }
   }
   const tools = Array.isArray(body.tools) ? (body.tools as Json[]) : [];
-  return {
-    system: system.join("\n\n"),
-    userTurns,
-    lastUserText,
-    images,
-    toolNames: tools.map((t) => String((t.function as Json).name)),
-    toolResult,
-    maxTokens: typeof body.max_tokens === "number" ? body.max_tokens : undefined,
-    allText,
-  };
+  return conversation.build(
+    tools.map((t) => String((t.function as Json).name)),
+    body.max_tokens,
+  );
 }
 
 function finishOf(reply: ScriptedReply): string {
