@@ -160,32 +160,23 @@ function readConversation(body: Json): Conversation | string {
   );
 }
 
+/** One event-stream message with a JSON payload: `:message-type` event (named by `:event-type`) or exception. */
+function eventStreamMessage(kind: "event" | "exception", type: string, payload: Json): Buffer {
+  const headers = {
+    [kind === "event" ? ":event-type" : ":exception-type"]: { type: "string" as const, value: type },
+    ":content-type": { type: "string" as const, value: "application/json" },
+    ":message-type": { type: "string" as const, value: kind },
+  };
+  return Buffer.from(codec.encode({ headers, body: fromUtf8(JSON.stringify(payload)) }));
+}
+
 function frame(eventType: string, payload: Json): Buffer {
-  const body = fromUtf8(JSON.stringify({ ...payload, p: "abcdefghij" }));
-  return Buffer.from(
-    codec.encode({
-      headers: {
-        ":event-type": { type: "string", value: eventType },
-        ":content-type": { type: "string", value: "application/json" },
-        ":message-type": { type: "string", value: "event" },
-      },
-      body,
-    }),
-  );
+  return eventStreamMessage("event", eventType, { ...payload, p: "abcdefghij" });
 }
 
 /** An exception frame as ConverseStream sends it mid-stream. */
 export function bedrockExceptionFrame(exceptionType: string, message: string): Buffer {
-  return Buffer.from(
-    codec.encode({
-      headers: {
-        ":exception-type": { type: "string", value: exceptionType },
-        ":content-type": { type: "string", value: "application/json" },
-        ":message-type": { type: "string", value: "exception" },
-      },
-      body: fromUtf8(JSON.stringify({ message })),
-    }),
-  );
+  return eventStreamMessage("exception", exceptionType, { message });
 }
 
 function stopReason(reply: ScriptedReply): string {
