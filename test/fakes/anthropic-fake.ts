@@ -1,13 +1,11 @@
 import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
 import {
-  type Conversation,
   ConversationBuilder,
   countWords,
   fragments,
-  promptTokens,
+  type Script,
   type ScriptedReply,
-  scriptReply,
   textDeltas,
 } from "./scripted-reply";
 
@@ -44,7 +42,7 @@ function fail(res: ServerResponse, status: number, message: string): void {
 type Block = Record<string, unknown>;
 
 /** Reads the native request into the shared conversation model; returns an error message when invalid. */
-function readConversation(body: Record<string, unknown>): Conversation | string {
+function readConversation(body: Record<string, unknown>): Script | string {
   if (typeof body.model !== "string") return "model: Field required";
   if (!Number.isInteger(body.max_tokens)) return "max_tokens: Field required";
   if (!Array.isArray(body.messages) || body.messages.length === 0) return "messages: at least one message is required";
@@ -89,7 +87,7 @@ function readConversation(body: Record<string, unknown>): Conversation | string 
   }
   const tools = Array.isArray(body.tools) ? (body.tools as Block[]) : [];
   for (const t of tools) if (typeof t.name !== "string" || typeof t.input_schema !== "object") return "tools: invalid";
-  return conversation.build(
+  return conversation.script(
     tools.map((t) => String(t.name)),
     body.max_tokens,
   );
@@ -107,12 +105,11 @@ export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs
     if (req.headers["x-api-key"] !== options.apiKey) return fail(res, 401, "invalid x-api-key");
     if (!req.headers["anthropic-version"]) return fail(res, 400, "anthropic-version: header is required");
     const body = recorded.json();
-    const conversation = readConversation(body);
-    if (typeof conversation === "string") return fail(res, 400, conversation);
+    const script = readConversation(body);
+    if (typeof script === "string") return fail(res, 400, script);
     seq += 1;
-    const reply = scriptReply(conversation);
+    const { reply, prompt: inputTokens } = script;
     const id = `msg_fake${seq}`;
-    const inputTokens = promptTokens(conversation);
     if (body.stream === true) {
       res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "request-id": `req_${seq}` });
       await writeFrames(

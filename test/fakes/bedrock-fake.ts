@@ -4,15 +4,7 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
-import {
-  type Conversation,
-  ConversationBuilder,
-  fragments,
-  promptTokens,
-  type ScriptedReply,
-  scriptReply,
-  textDeltas,
-} from "./scripted-reply";
+import { ConversationBuilder, fragments, type Script, type ScriptedReply, textDeltas } from "./scripted-reply";
 
 /**
  * A fake of the Bedrock runtime: `POST /model/{modelId}/converse`, `/converse-stream` (binary
@@ -113,7 +105,7 @@ async function checkSignature(req: IncomingMessage, body: Buffer, o: BedrockFake
 
 type Json = Record<string, unknown>;
 
-function readConversation(body: Json): Conversation | string {
+function readConversation(body: Json): Script | string {
   if (!Array.isArray(body.messages) || body.messages.length === 0)
     return "A conversation must start with a user message.";
   const system = ((body.system as Json[] | undefined) ?? []).map((b) => String(b.text)).join("\n\n");
@@ -154,7 +146,7 @@ function readConversation(body: Json): Conversation | string {
   const tools = (((body.toolConfig as Json | undefined)?.tools as Json[] | undefined) ?? []).map(
     (t) => t.toolSpec as Json,
   );
-  return conversation.build(
+  return conversation.script(
     tools.map((t) => String(t.name)),
     (body.inferenceConfig as Json | undefined)?.maxTokens,
   );
@@ -250,10 +242,9 @@ export async function startBedrockFake(options: BedrockFakeOptions): Promise<Bed
       }
       return;
     }
-    const conversation = readConversation(body);
-    if (typeof conversation === "string") return fail(res, 400, "ValidationException", conversation);
-    const reply = scriptReply(conversation);
-    const prompt = promptTokens(conversation);
+    const script = readConversation(body);
+    if (typeof script === "string") return fail(res, 400, "ValidationException", script);
+    const { reply, prompt } = script;
     if (match[2] === "converse-stream") {
       res.writeHead(200, { "content-type": "application/vnd.amazon.eventstream", "x-amzn-requestid": `req${seq}` });
       await writeFrames(res, converseStreamFrames(reply, prompt, `tooluse_${seq}`), fault, options.chunkDelayMs);

@@ -1,14 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
-import {
-  type Conversation,
-  ConversationBuilder,
-  fragments,
-  promptTokens,
-  type ScriptedReply,
-  scriptReply,
-  textDeltas,
-} from "./scripted-reply";
+import { ConversationBuilder, fragments, type Script, type ScriptedReply, textDeltas } from "./scripted-reply";
 
 /**
  * A fake of Cohere's v2 API: `POST /v2/chat` (JSON, and SSE with `event: <type>` lines: message-start,
@@ -43,7 +35,7 @@ function textOf(content: unknown): { text: string; images: number } {
   };
 }
 
-function readConversation(body: Json): Conversation | string {
+function readConversation(body: Json): Script | string {
   if (!Array.isArray(body.messages) || body.messages.length === 0) return "invalid request: messages must not be empty";
   const messages = body.messages as Json[];
   const conversation = new ConversationBuilder(
@@ -70,7 +62,7 @@ function readConversation(body: Json): Conversation | string {
     }
   }
   const tools = Array.isArray(body.tools) ? (body.tools as Json[]) : [];
-  return conversation.build(
+  return conversation.script(
     tools.map((t) => String((t.function as Json).name)),
     body.max_tokens,
   );
@@ -157,10 +149,9 @@ export async function startCohereFake(options: { apiKey: string; chunkDelayMs?: 
       );
       return;
     }
-    const conversation = readConversation(body);
-    if (typeof conversation === "string") return fail(res, 400, conversation);
-    const reply = scriptReply(conversation);
-    const prompt = promptTokens(conversation);
+    const script = readConversation(body);
+    if (typeof script === "string") return fail(res, 400, script);
+    const { reply, prompt } = script;
     const completion = reply.kind === "text" ? reply.words.length : 5;
     const id = `cohere-fake-${seq}`;
     const call =

@@ -1,13 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
-import {
-  type Conversation,
-  ConversationBuilder,
-  promptTokens,
-  type ScriptedReply,
-  scriptReply,
-  textDeltas,
-} from "./scripted-reply";
+import { ConversationBuilder, type Script, type ScriptedReply, textDeltas } from "./scripted-reply";
 
 /**
  * A fake of the Gemini API (`/v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse`,
@@ -41,7 +34,7 @@ function fail(res: ServerResponse, status: number, message: string): void {
 
 type Json = Record<string, unknown>;
 
-function readConversation(body: Json): Conversation | string {
+function readConversation(body: Json): Script | string {
   if (!Array.isArray(body.contents) || body.contents.length === 0)
     return "* GenerateContentRequest.contents: contents is not specified";
   const systemParts = ((body.systemInstruction as Json | undefined)?.parts ?? []) as Json[];
@@ -79,7 +72,7 @@ function readConversation(body: Json): Conversation | string {
   const declarations = ((body.tools as Json[] | undefined) ?? []).flatMap(
     (t) => (t.functionDeclarations as Json[]) ?? [],
   );
-  return conversation.build(
+  return conversation.script(
     declarations.map((d) => String(d.name)),
     ((body.generationConfig ?? {}) as Json).maxOutputTokens,
   );
@@ -164,10 +157,9 @@ export async function startGoogleFake(options: { apiKey: string; chunkDelayMs?: 
       res.end(JSON.stringify({ embeddings }));
       return;
     }
-    const conversation = readConversation(body);
-    if (typeof conversation === "string") return fail(res, 400, conversation);
-    const reply = scriptReply(conversation);
-    const prompt = promptTokens(conversation);
+    const script = readConversation(body);
+    if (typeof script === "string") return fail(res, 400, script);
+    const { reply, prompt } = script;
     const responseId = `fakeResp${seq}`;
     if (method === "streamGenerateContent") {
       if (url.searchParams.get("alt") !== "sse") return fail(res, 400, "this fake only streams with alt=sse");

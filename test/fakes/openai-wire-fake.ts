@@ -1,13 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
-import {
-  type Conversation,
-  ConversationBuilder,
-  fragments,
-  promptTokens,
-  scriptReply,
-  textDeltas,
-} from "./scripted-reply";
+import { ConversationBuilder, fragments, type Script, textDeltas } from "./scripted-reply";
 
 /**
  * A chat fake speaking OpenAI's wire format with the shared scripted behaviour, configurable for the providers
@@ -43,7 +36,7 @@ function textOf(content: unknown): string {
   return "";
 }
 
-function readConversation(body: Json): Conversation | string {
+function readConversation(body: Json): Script | string {
   if (!Array.isArray(body.messages) || body.messages.length === 0) return "messages: empty";
   const messages = body.messages as Json[];
   const system = messages.filter((m) => m.role === "system").map((m) => textOf(m.content));
@@ -60,7 +53,7 @@ function readConversation(body: Json): Conversation | string {
     }
   }
   const tools = Array.isArray(body.tools) ? (body.tools as Json[]) : [];
-  return conversation.build(
+  return conversation.script(
     tools.map((t) => String((t.function as Json).name)),
     body.max_completion_tokens ?? body.max_tokens,
   );
@@ -84,11 +77,10 @@ export async function startOpenAIWireFake(o: OpenAIWireFakeOptions): Promise<Fak
     const body = recorded.json();
     const invalid = o.validate?.(body);
     if (invalid) return fail(res, invalid[0], invalid[1]);
-    const conversation = readConversation(body);
-    if (typeof conversation === "string") return fail(res, 400, conversation);
+    const script = readConversation(body);
+    if (typeof script === "string") return fail(res, 400, script);
     seq += 1;
-    const reply = scriptReply(conversation);
-    const prompt = promptTokens(conversation);
+    const { reply, prompt } = script;
     const completion = reply.kind === "text" ? reply.words.length : 5;
     const finish = reply.kind === "tool" ? "tool_calls" : reply.finish;
     const base = { id: `chatcmpl-${o.name}${seq}`, created: Math.floor(Date.now() / 1000), model: body.model };

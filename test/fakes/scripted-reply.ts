@@ -60,8 +60,9 @@ export class ConversationBuilder {
     }
   }
 
-  build(toolNames: readonly string[], maxTokens: unknown): Conversation {
-    return {
+  /** The fake's answer to the conversation read, given the tools it offers and its output cap (if a number). */
+  script(toolNames: readonly string[], maxTokens: unknown): Script {
+    const conversation: Conversation = {
       system: this.system,
       userTurns: this.userTurns,
       lastUserText: this.lastUserText,
@@ -71,7 +72,14 @@ export class ConversationBuilder {
       maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,
       allText: this.allText,
     };
+    return { reply: scriptReply(conversation), prompt: promptTokens(conversation) };
   }
+}
+
+/** What a fake answers and the prompt tokens it reports. */
+export interface Script {
+  readonly reply: ScriptedReply;
+  readonly prompt: number;
 }
 
 export type ScriptedReply =
@@ -89,11 +97,11 @@ export function countWords(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
 }
 
-export function promptTokens(c: Conversation): number {
+function promptTokens(c: Conversation): number {
   return c.allText.reduce((n, t) => n + countWords(t), 0);
 }
 
-export function scriptReply(c: Conversation): ScriptedReply {
+function scriptReply(c: Conversation): ScriptedReply {
   if (c.toolResult !== undefined) return cut(`The tool said: ${c.toolResult}`, c.maxTokens);
   const tool = c.toolNames[0];
   if (tool && /weather/i.test(c.lastUserText)) {
