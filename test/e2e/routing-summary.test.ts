@@ -7,6 +7,7 @@ import type { CoreHandler, CoreResponse } from "../../shared/http/types";
 import { createUndiciTransport, type UpstreamTransport } from "../../shared/http/upstream";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
+import { coreRequest } from "../support/core-http";
 
 /** The core in-process: exactly one RequestSummary per client request, listing every attempt. */
 let a: OpenAIFake;
@@ -27,16 +28,10 @@ function config(extra: Record<string, unknown> = {}) {
 }
 
 function call(cfg: unknown, options: { stream?: boolean; signal?: AbortSignal } = {}): Promise<CoreResponse> {
-  return core({
-    method: "POST",
-    path: "/v1/chat/completions",
-    query: new URLSearchParams(),
-    headers: { "content-type": "application/json", "x-portkey-config": JSON.stringify(cfg) },
-    body: Buffer.from(
-      JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi there" }], stream: options.stream }),
-    ),
-    signal: options.signal ?? new AbortController().signal,
-  });
+  const headers = { "content-type": "application/json", "x-portkey-config": JSON.stringify(cfg) };
+  const body = { model: "m", messages: [{ role: "user", content: "hi there" }], stream: options.stream };
+  const req = coreRequest("POST", "/v1/chat/completions", headers, body);
+  return core(options.signal ? { ...req, signal: options.signal } : req);
 }
 
 async function drain(body: CoreResponse["body"]): Promise<string> {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ControlHarness, coreRequest, field, ROOT_KEY, startControlHarness, text } from "./control-support";
+import { coreRequest } from "../support/core-http";
+import { type ControlHarness, field, ROOT_KEY, startControlHarness, text } from "./control-support";
 
 describe("admin API behaviour", () => {
   let h: ControlHarness;

@@ -11,6 +11,7 @@ import type { Scope } from "../../shared/core/principal";
 import type { CoreRequest } from "../../shared/http/types";
 import { MemoryControlStore } from "../../shared/store/memory-control-store";
 import type { ApiKeyRecord } from "../../shared/store/types";
+import { coreRequest } from "../support/core-http";
 
 class CountingStore extends MemoryControlStore {
   apiKeyReads = 0;
@@ -25,14 +26,7 @@ const ROOT = "pk-root-unit-test-root-key-0123456789";
 const T0 = 1_800_000_000_000;
 
 function request(headers: Record<string, string>): CoreRequest {
-  return {
-    method: "POST",
-    path: "/v1/chat/completions",
-    query: new URLSearchParams(),
-    headers,
-    body: Buffer.alloc(0),
-    signal: new AbortController().signal,
-  };
+  return coreRequest("POST", "/v1/chat/completions", headers);
 }
 
 describe("GatewayAuthenticator", () => {

@@ -5,6 +5,7 @@ import { createHostGuard } from "../../shared/http/host-guard";
 import type { CoreRequest } from "../../shared/http/types";
 import type { UpstreamTransport } from "../../shared/http/upstream";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
+import { coreRequest } from "../support/core-http";
 
 /**
  * A request with a deadline (on Lambda: the function timeout minus the time kept for the work after the answer)
@@ -29,18 +30,9 @@ function busyUpstream(retryAfterSeconds: number): UpstreamTransport & { calls: n
 }
 
 function chat(deadline: number, config: unknown): CoreRequest {
-  return {
-    method: "POST",
-    path: "/v1/chat/completions",
-    query: new URLSearchParams(),
-    headers: {
-      "content-type": "application/json",
-      "x-portkey-config": JSON.stringify(config),
-    },
-    body: Buffer.from(JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })),
-    signal: new AbortController().signal,
-    deadline,
-  };
+  const headers = { "content-type": "application/json", "x-portkey-config": JSON.stringify(config) };
+  const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] };
+  return { ...coreRequest("POST", "/v1/chat/completions", headers, body), deadline };
 }
 
 describe("a request's deadline", () => {
