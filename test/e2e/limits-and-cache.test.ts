@@ -14,6 +14,15 @@ describe("budgets, rate limits and the response cache through the local runtime"
       body: JSON.stringify({ model: "gpt-4o-mini", ...body }),
     });
   }
+  /** A virtual key for the fake with its own budget. */
+  function budgetedKey(name: string, usageLimits: Record<string, unknown>): Promise<string> {
+    return env.gateway.createVirtualKey({
+      name,
+      key: PROVIDER_KEY,
+      custom_host: env.fake.baseUrl,
+      usage_limits: usageLimits,
+    });
+  }
   const cached = () => JSON.stringify({ virtual_key: env.slug, cache: { mode: "simple", max_age: 60 } });
 
   describe("simple cache", () => {
@@ -99,12 +108,7 @@ describe("budgets, rate limits and the response cache through the local runtime"
 
   it("holds a budget under 200 concurrent requests, and the recorded spend reconciles with the logs", async () => {
     // Prepare: a virtual key with a $0.0006 budget; each call costs ~2 micro-dollars but reserves ~30
-    const budgetSlug = await env.gateway.createVirtualKey({
-      name: "budgeted",
-      key: PROVIDER_KEY,
-      custom_host: env.fake.baseUrl,
-      usage_limits: { type: "cost", credit_limit: 0.0006, periodic_reset: "monthly" },
-    });
+    const budgetSlug = await budgetedKey("budgeted", { type: "cost", credit_limit: 0.0006, periodic_reset: "monthly" });
 
     // Act
     const responses = await Promise.all(
@@ -150,12 +154,7 @@ describe("budgets, rate limits and the response cache through the local runtime"
 
   it("does not double-count a request that needed a retry", async () => {
     // Prepare: a budgeted virtual key whose upstream fails once with 503 before answering
-    const retrySlug = await env.gateway.createVirtualKey({
-      name: "retried",
-      key: PROVIDER_KEY,
-      custom_host: env.fake.baseUrl,
-      usage_limits: { type: "cost", credit_limit: 1, periodic_reset: "none" },
-    });
+    const retrySlug = await budgetedKey("retried", { type: "cost", credit_limit: 1, periodic_reset: "none" });
     env.fake.enqueueFaults({ kind: "status", status: 503 });
 
     // Act

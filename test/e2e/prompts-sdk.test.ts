@@ -12,6 +12,14 @@ const TEMPLATE = JSON.stringify([
   { role: "user", content: "Customer {{customer.name}} asks: {{question}}{{#urgent}} (urgent){{/urgent}}" },
 ]);
 const VARIABLES = { tone: "friendly", company: "Acme", customer: { name: "Ana" }, question: "where is {{my}} order?" };
+/** The prompt the suite saves (with its virtual key), as created and as read back. */
+const PROMPT = {
+  name: "Support reply",
+  collection_id: "support",
+  string: TEMPLATE,
+  parameters: { temperature: 0.2, max_tokens: 60 },
+  model: "gpt-4o-mini",
+};
 const RENDERED = [
   { role: "system", content: "You are a friendly support agent for Acme." },
   { role: "user", content: "Customer Ana asks: where is {{my}} order?" },
@@ -27,15 +35,7 @@ function statusOf(err: unknown): number | undefined {
 
 beforeAll(async () => {
   portkey = new Portkey({ apiKey: env.gateway.apiKey, baseURL: `${env.gateway.url}/v1` });
-  const created = await portkey.prompts.create({
-    name: "Support reply",
-    collection_id: "support",
-    string: TEMPLATE,
-    parameters: { temperature: 0.2, max_tokens: 60 },
-    model: "gpt-4o-mini",
-    virtual_key: env.slug,
-    version_description: "first cut",
-  });
+  const created = await portkey.prompts.create({ ...PROMPT, virtual_key: env.slug, version_description: "first cut" });
   promptId = String(created.id);
 });
 
@@ -48,12 +48,8 @@ describe("prompts through the portkey-ai SDK", () => {
     expect(promptId).toMatch(/^pp-support-reply-/);
     expect(listed.data.map((p: { id: string }) => p.id)).toContain(promptId);
     expect(retrieved).toMatchObject({
+      ...PROMPT,
       id: promptId,
-      name: "Support reply",
-      collection_id: "support",
-      string: TEMPLATE,
-      parameters: { temperature: 0.2, max_tokens: 60 },
-      model: "gpt-4o-mini",
       virtual_key: env.slug,
       prompt_version: 1,
       prompt_version_id: "1",

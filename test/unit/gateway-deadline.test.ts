@@ -35,17 +35,22 @@ function chat(deadline: number, config: unknown): CoreRequest {
   return { ...coreRequest("POST", "/v1/chat/completions", headers, body), deadline };
 }
 
+/** The gateway core over a fake transport: the default providers, custom hosts on loopback allowed. */
+function coreOver(transport: UpstreamTransport, routing?: Parameters<typeof createGatewayCore>[0]["routing"]) {
+  return createGatewayCore({
+    providers: defaultProviderRegistry(),
+    transport,
+    hostGuard: createHostGuard("loopback"),
+    streamIdleTimeoutMs: 10_000,
+    ...(routing === undefined ? {} : { routing }),
+  });
+}
+
 describe("a request's deadline", () => {
   it("cuts a retry wait short and starts no attempt after it (504 request_deadline_exceeded)", async () => {
     // Prepare: the upstream asks to retry in 5 s, the config allows it, the deadline is 300 ms away
     const transport = busyUpstream(5);
-    const core = createGatewayCore({
-      providers: defaultProviderRegistry(),
-      transport,
-      hostGuard: createHostGuard("loopback"),
-      streamIdleTimeoutMs: 10_000,
-      routing: { timing: { baseDelayMs: 100, maxDelayMs: 10_000, maxTotalWaitMs: 10_000 } },
-    });
+    const core = coreOver(transport, { timing: { baseDelayMs: 100, maxDelayMs: 10_000, maxTotalWaitMs: 10_000 } });
     const config = { retry: { attempts: 3 }, provider: "openai", api_key: "sk", custom_host: "http://127.0.0.1:9/v1" };
     const started = Date.now();
 
@@ -64,12 +69,7 @@ describe("a request's deadline", () => {
 
   it("is not reached by a request that ends before it", async () => {
     const transport = busyUpstream(0);
-    const core = createGatewayCore({
-      providers: defaultProviderRegistry(),
-      transport,
-      hostGuard: createHostGuard("loopback"),
-      streamIdleTimeoutMs: 10_000,
-    });
+    const core = coreOver(transport);
     const config = { provider: "openai", api_key: "sk", custom_host: "http://127.0.0.1:9/v1" };
 
     const res = await core(chat(Date.now() + 60_000, config));
