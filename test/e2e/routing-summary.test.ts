@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createGatewayCore } from "../../shared/gateway/core";
 import type { RequestSummary } from "../../shared/gateway/observer";
 import { createHostGuard } from "../../shared/http/host-guard";
@@ -8,6 +8,7 @@ import { createUndiciTransport, type UpstreamTransport } from "../../shared/http
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { coreRequest } from "../support/core-http";
+import { useStarted } from "../support/started";
 
 /** The core in-process: exactly one RequestSummary per client request, listing every attempt. */
 let a: OpenAIFake;
@@ -45,7 +46,7 @@ async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, 30));
 }
 
-beforeAll(async () => {
+useStarted(async () => {
   a = await startOpenAIFake({ chunkDelayMs: 2 });
   b = await startOpenAIFake({ chunkDelayMs: 2 });
   const hostGuard = createHostGuard("loopback");
@@ -58,11 +59,7 @@ beforeAll(async () => {
     observer: { finish: (s) => summaries.push(s) },
     routing: { timing: { baseDelayMs: 1, maxDelayMs: 5, maxTotalWaitMs: 2000 } },
   });
-});
-afterAll(async () => {
-  await transport.close();
-  await a.close();
-  await b.close();
+  return [a, b, transport];
 });
 beforeEach(() => {
   a.reset();
