@@ -73,13 +73,14 @@ export async function runLimitsBench(): Promise<Record<string, number>> {
 
   const memory = new MemoryCacheStore({ maxEntries: 10_000, maxBytes: 64_000_000, now: Date.now });
   const hash = cacheKey(keyInput);
-  await memory.put("ws", hash, {
+  const cachedAnswer = {
     body: answer,
     provider: "openai",
     model: "gpt-4o-mini",
     createdAtMs: 0,
     expiresAtMs: Date.now() + 3_600_000,
-  });
+  };
+  await memory.put("ws", hash, cachedAnswer);
   results["memory cache hit (key + get), us"] = await perOp(5_000, () => memory.get("ws", cacheKey(keyInput)));
   results["SSE replay of a cached answer, us"] = await perOp(5_000, () =>
     replayAsSse(answer, { includeUsage: true, chunkChars: 32 }),
@@ -104,13 +105,7 @@ export async function runLimitsBench(): Promise<Record<string, number>> {
       await dynLedger.settle(r, { costMicros: 400, tokens: 0 });
     });
     const dynCache = new DynamoCacheStore(dyn.client, "bench-limits");
-    await dynCache.put("ws", hash, {
-      body: answer,
-      provider: "openai",
-      model: "gpt-4o-mini",
-      createdAtMs: 0,
-      expiresAtMs: Date.now() + 3_600_000,
-    });
+    await dynCache.put("ws", hash, cachedAnswer);
     results["cache hit (GetItem + brotli), dynalite, us"] = await perOp(100, () => dynCache.get("ws", hash));
   } finally {
     await dyn.stop();

@@ -1,8 +1,8 @@
-import { routeBuilders } from "../http/api-route";
+import { type HttpMethod, routeBuilders } from "../http/api-route";
 import { textParam } from "../http/query-params";
 import { jsonResponse } from "../http/types";
 import { createPromptSchema, publishPromptSchema, updatePromptSchema } from "../prompts/prompt-shapes";
-import type { AdminContext } from "./admin-types";
+import type { AdminContext, RouteHandler } from "./admin-types";
 import {
   createApiKey,
   createSchema as createApiKeyBody,
@@ -410,13 +410,8 @@ export const ADMIN_ROUTES = [
     query: workspaceQuery,
     handle: updatePromptVersion,
   }),
-  ...partialRoutes(),
-  ...guardrailRoutes(),
-];
-
-/** Portkey's prompt partials: not offered; each operation answers 404 `partials_not_supported`. */
-function partialRoutes() {
-  const ops = [
+  // Portkey's prompt partials: not offered; each operation answers 404 `partials_not_supported`.
+  ...unofferedRoutes("prompts", "Prompt partials (not supported)", promptPartials, [
     ["GET", "/v1/prompts/partials", "listPromptPartials"],
     ["POST", "/v1/prompts/partials", "createPromptPartial"],
     ["GET", "/v1/prompts/partials/{partialId}", "getPromptPartial"],
@@ -424,38 +419,23 @@ function partialRoutes() {
     ["DELETE", "/v1/prompts/partials/{partialId}", "deletePromptPartial"],
     ["GET", "/v1/prompts/partials/{partialId}/versions", "listPromptPartialVersions"],
     ["PUT", "/v1/prompts/partials/{partialId}/makeDefault", "publishPromptPartial"],
-  ] as const;
-  return ops.map(([method, path, operationId]) =>
-    route({
-      method,
-      path,
-      operationId,
-      summary: "Prompt partials (not supported)",
-      tag: "prompts",
-      auth,
-      handle: promptPartials,
-    }),
-  );
-}
-
-/** Portkey's saved guardrails: declared so the paths are routed and documented; 501 until they exist. */
-function guardrailRoutes() {
-  const ops = [
+  ]),
+  // Portkey's saved guardrails: declared so the paths are routed and documented; 501 until they exist.
+  ...unofferedRoutes("guardrails", "Saved guardrails (not implemented yet: 501)", savedGuardrails, [
     ["GET", "/v1/guardrails", "listGuardrails"],
     ["POST", "/v1/guardrails", "createGuardrail"],
     ["GET", "/v1/guardrails/{id}", "getGuardrail"],
     ["PUT", "/v1/guardrails/{id}", "updateGuardrail"],
     ["DELETE", "/v1/guardrails/{id}", "deleteGuardrail"],
-  ] as const;
-  return ops.map(([method, path, operationId]) =>
-    route({
-      method,
-      path,
-      operationId,
-      summary: "Saved guardrails (not implemented yet: 501)",
-      tag: "guardrails",
-      auth,
-      handle: savedGuardrails,
-    }),
-  );
+  ]),
+];
+
+/** Portkey paths this gateway routes and documents but does not offer: every operation answers with `handle`. */
+function unofferedRoutes(
+  tag: string,
+  summary: string,
+  handle: RouteHandler,
+  ops: readonly (readonly [HttpMethod, string, string])[],
+) {
+  return ops.map(([method, path, operationId]) => route({ method, path, operationId, summary, tag, auth, handle }));
 }

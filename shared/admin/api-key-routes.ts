@@ -7,13 +7,13 @@ import type { ApiKeyDefaults, ApiKeyRecord } from "../store/types";
 import type { RouteContext } from "./admin-types";
 import { rateLimitSchema, usageLimitsSchema } from "./limit-schemas";
 import {
-  checkVersion,
-  expectedVersion,
   iso,
   type ListQuery,
-  listResponse,
+  pageResponse,
   parseExpiry,
+  queriedWorkspace,
   targetWorkspace,
+  versionToReplace,
 } from "./request-helpers";
 
 export const SCOPES = ["completions", "admin", "analytics", "logs"] as const satisfies readonly Scope[];
@@ -141,14 +141,7 @@ export async function createApiKey(ctx: RouteContext<z.output<typeof createSchem
 }
 
 export async function listApiKeys(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
-  const page = ctx.query.page;
-  const workspaceId = await targetWorkspace(
-    ctx.principal,
-    ctx.req.query.get("workspace_id") ?? undefined,
-    ctx.deps.store,
-  );
-  const result = await ctx.deps.store.listApiKeys(workspaceId, page);
-  return jsonResponse(200, listResponse(result.items.map(presentApiKey), result.nextCursor));
+  return pageResponse(await ctx.deps.store.listApiKeys(await queriedWorkspace(ctx), ctx.query.page), presentApiKey);
 }
 
 export async function getApiKey(ctx: RouteContext): Promise<CoreResponse> {
@@ -158,7 +151,7 @@ export async function getApiKey(ctx: RouteContext): Promise<CoreResponse> {
 export async function updateApiKey(ctx: RouteContext<z.output<typeof updateSchema>>): Promise<CoreResponse> {
   const body = ctx.body;
   const current = await visibleKey(ctx);
-  const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "API key");
+  const version = versionToReplace(ctx.req, current, body.expected_version, "API key");
   const { description: _d, defaults: _f, expiresAt: _e, ...rest } = current;
   const defaults =
     body.defaults === undefined

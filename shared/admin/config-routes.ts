@@ -4,16 +4,15 @@ import { type CoreResponse, jsonResponse } from "../http/types";
 import type { SavedConfig, Workspace } from "../store/types";
 import type { RouteContext } from "./admin-types";
 import {
-  checkSlug,
-  checkVersion,
-  expectedVersion,
   iso,
   type ListQuery,
-  listResponse,
-  newSlug,
+  pageResponse,
+  queriedWorkspace,
+  slugFor,
   targetWorkspace,
+  versionToReplace,
+  visibleBySlug,
   workspaceNotFound,
-  workspaceOfSlug,
 } from "./request-helpers";
 
 const flag = z.union([z.boolean(), z.literal(0), z.literal(1)]).optional();
@@ -91,13 +90,13 @@ function truthy(...values: (boolean | 0 | 1 | undefined)[]): boolean | undefined
   return value === undefined ? undefined : value === true || value === 1;
 }
 
-async function visibleConfig(ctx: RouteContext): Promise<SavedConfig> {
-  const slug = ctx.params[0] ?? "";
-  const requested = ctx.req.query.get("workspace_id") ?? undefined;
-  const workspaceId = await workspaceOfSlug(ctx.principal, requested, "config", slug, ctx.deps.store);
-  const config = await ctx.deps.store.getConfig(workspaceId, slug);
-  if (config === undefined) throw new NotFoundError(`Config '${slug}' not found.`, { code: "config_not_found" });
-  return config;
+function visibleConfig(ctx: RouteContext): Promise<SavedConfig> {
+  return visibleBySlug(
+    ctx,
+    "config",
+    (workspaceId, slug) => ctx.deps.store.getConfig(workspaceId, slug),
+    (slug) => new NotFoundError(`Config '${slug}' not found.`, { code: "config_not_found" }),
+  );
 }
 
 export async function createConfig(ctx: RouteContext<z.output<typeof createSchema>>): Promise<CoreResponse> {
@@ -105,7 +104,7 @@ export async function createConfig(ctx: RouteContext<z.output<typeof createSchem
   const workspaceId = await targetWorkspace(ctx.principal, body.workspace_id, ctx.deps.store);
   const configJson = validated(ctx, body.config);
   const now = ctx.now();
-  const slug = body.slug === undefined ? newSlug("pc-", body.name) : checkSlug(body.slug, "slug");
+  const slug = slugFor("pc-", body);
   const saved = await ctx.deps.store.createConfig({
     workspaceId,
     slug,
@@ -123,20 +122,12 @@ export async function createConfig(ctx: RouteContext<z.output<typeof createSchem
 }
 
 export async function listConfigs(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
-  const page = ctx.query.page;
-  const requested = ctx.req.query.get("workspace_id") ?? undefined;
-  const workspaceId = await targetWorkspace(ctx.principal, requested, ctx.deps.store);
+  const workspaceId = await queriedWorkspace(ctx);
   const [result, ws] = await Promise.all([
-    ctx.deps.store.listConfigs(workspaceId, page),
+    ctx.deps.store.listConfigs(workspaceId, ctx.query.page),
     ctx.deps.store.getWorkspace(workspaceId),
   ]);
-  return jsonResponse(
-    200,
-    listResponse(
-      result.items.map((c) => presentConfig(c, ws)),
-      result.nextCursor,
-    ),
-  );
+  return pageResponse(result, (c) => presentConfig(c, ws));
 }
 
 /** `GET /v1/configs/{slug}`; `?version=N` returns that immutable version's content. */
@@ -162,7 +153,7 @@ export async function getConfig(ctx: RouteContext): Promise<CoreResponse> {
 export async function updateConfig(ctx: RouteContext<z.output<typeof updateSchema>>): Promise<CoreResponse> {
   const body = ctx.body;
   const current = await visibleConfig(ctx);
-  const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Config");
+  const version = versionToReplace(ctx.req, current, body.expected_version, "Config");
   const next: SavedConfig = {
     ...current,
     name: body.name ?? current.name,

@@ -16,13 +16,13 @@ import { compilePromptContent } from "../prompts/prompt-template";
 import type { PromptContent, SavedPrompt } from "../store/types";
 import type { RouteContext } from "./admin-types";
 import {
-  checkSlug,
-  checkVersion,
-  expectedVersion,
   type ListQuery,
-  listResponse,
-  newSlug,
+  pageResponse,
+  queriedWorkspace,
+  slugFor,
   targetWorkspace,
+  versionToReplace,
+  workspaceOfSlug,
 } from "./request-helpers";
 
 /** `partials` is Portkey's prompt-partials collection path, never a prompt id. */
@@ -55,23 +55,12 @@ async function checkContent(ctx: RouteContext, workspaceId: string, content: Pro
   return content;
 }
 
-/** The workspace of a prompt; the root key may omit workspace_id when exactly one workspace has the slug. */
-async function promptWorkspace(ctx: RouteContext, slug: string): Promise<string> {
-  const requested = ctx.req.query.get("workspace_id") ?? undefined;
-  if (!ctx.principal.isRoot || requested !== undefined) {
-    return targetWorkspace(ctx.principal, requested, ctx.deps.store);
-  }
-  const owners = await ctx.deps.store.findSlugOwners("prompt", slug);
-  if (owners.length === 1 && owners[0] !== undefined) return owners[0];
-  if (owners.length === 0) throw promptNotFound(slug);
-  throw new BadRequestError(`Several workspaces have '${slug}'; pass workspace_id.`, { param: "workspace_id" });
-}
-
 /** The prompt named by the path (`<id>`, `<id>@latest`, `<id>@n`) in the caller's workspace, or a 404. */
 async function visiblePrompt(ctx: RouteContext): Promise<{ head: SavedPrompt; version: number }> {
   const reference = ctx.params[0] ?? "";
   const { slug, ref } = parsePromptReference(reference);
-  const head = await ctx.deps.store.getPrompt(await promptWorkspace(ctx, slug), slug);
+  const workspaceId = await workspaceOfSlug(ctx, "prompt", slug, () => promptNotFound(slug));
+  const head = await ctx.deps.store.getPrompt(workspaceId, slug);
   if (head === undefined) throw promptNotFound(reference);
   return { head, version: pickVersion(ref, head) };
 }
@@ -105,7 +94,7 @@ function changed(ctx: RouteContext, head: SavedPrompt): void {
 export async function createPrompt(ctx: RouteContext<CreatePromptBody>): Promise<CoreResponse> {
   const body = ctx.body;
   const workspaceId = await targetWorkspace(ctx.principal, body.workspace_id, ctx.deps.store);
-  const slug = body.slug === undefined ? newSlug("pp-", body.name) : checkSlug(body.slug, "slug");
+  const slug = slugFor("pp-", body);
   if (RESERVED_SLUGS.has(slug)) throw new BadRequestError(`'${slug}' is reserved.`, { param: "slug" });
   const content = await checkContent(ctx, workspaceId, mergeContent(undefined, body));
   const now = ctx.now();
@@ -128,18 +117,15 @@ export async function createPrompt(ctx: RouteContext<CreatePromptBody>): Promise
 
 /** `GET /v1/prompts`; `collection_id` and `search` (name or slug contains) filter each page. */
 export async function listPrompts(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
-  const page = ctx.query.page;
-  const requested = ctx.req.query.get("workspace_id") ?? undefined;
-  const workspaceId = await targetWorkspace(ctx.principal, requested, ctx.deps.store);
   const collection = ctx.req.query.get("collection_id");
   const search = ctx.req.query.get("search")?.toLowerCase();
-  const result = await ctx.deps.store.listPrompts(workspaceId, page);
+  const result = await ctx.deps.store.listPrompts(await queriedWorkspace(ctx), ctx.query.page);
   const items = result.items.filter(
     (p) =>
       (collection === null || p.collectionId === collection) &&
       (search === undefined || p.name.toLowerCase().includes(search) || p.slug.includes(search)),
   );
-  return jsonResponse(200, listResponse(items.map(presentPromptSummary), result.nextCursor));
+  return pageResponse({ ...result, items }, presentPromptSummary);
 }
 
 /** `GET /v1/prompts/{id}`: the published version (or `@latest` / `@n`). */
@@ -152,7 +138,7 @@ export async function getPrompt(ctx: RouteContext): Promise<CoreResponse> {
 export async function updatePrompt(ctx: RouteContext<UpdatePromptBody>): Promise<CoreResponse> {
   const body = ctx.body;
   const current = await writablePrompt(ctx);
-  const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Prompt");
+  const version = versionToReplace(ctx.req, current, body.expected_version, "Prompt");
   const newContent = CONTENT_FIELDS.some((field) => body[field] !== undefined);
   const { collectionId: _c, ...rest } = current;
   const base = newContent
@@ -224,16 +210,9 @@ export async function deletePrompt(ctx: RouteContext): Promise<CoreResponse> {
 
 /** `GET /v1/prompts/{id}/versions`, oldest first, paginated like every list. */
 export async function listPromptVersions(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
-  const page = ctx.query.page;
   const head = await writablePrompt(ctx);
-  const result = await ctx.deps.store.listPromptVersions(head.workspaceId, head.slug, page);
-  return jsonResponse(
-    200,
-    listResponse(
-      result.items.map((record) => presentPromptVersion(head, record)),
-      result.nextCursor,
-    ),
-  );
+  const result = await ctx.deps.store.listPromptVersions(head.workspaceId, head.slug, ctx.query.page);
+  return pageResponse(result, (record) => presentPromptVersion(head, record));
 }
 
 export async function getPromptVersion(ctx: RouteContext): Promise<CoreResponse> {

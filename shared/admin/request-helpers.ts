@@ -3,9 +3,10 @@ import { z } from "zod";
 import { BadRequestError, ConflictError, NotFoundError, PermissionError } from "../core/errors";
 import type { Principal } from "../core/principal";
 import { intParam, textParam } from "../http/query-params";
-import type { CoreRequest } from "../http/types";
+import { type CoreRequest, type CoreResponse, jsonResponse } from "../http/types";
 import type { ControlStore } from "../store/control-store";
-import type { PageRequest, SlugKind } from "../store/types";
+import type { Page, PageRequest, SlugKind } from "../store/types";
+import type { AdminContext } from "./admin-types";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
@@ -52,8 +53,30 @@ export function listResponse<T>(data: readonly T[], nextCursor: string | undefin
   };
 }
 
+/** A list answer: one page, each item presented. */
+export function pageResponse<T>(page: Page<T>, present: (item: T) => unknown): CoreResponse {
+  return jsonResponse(200, listResponse(page.items.map(present), page.nextCursor));
+}
+
+/**
+ * The version an update replaces: the current one, unless the caller names another (`If-Match: <version>`, else
+ * body `expected_version`), which is refused before any write is attempted.
+ */
+export function versionToReplace(
+  req: CoreRequest,
+  current: { readonly version: number },
+  bodyExpected: number | undefined,
+  what: string,
+): number {
+  const expected = expectedVersion(req, bodyExpected);
+  if (expected !== undefined && expected !== current.version) {
+    throw new ConflictError(`${what} is at version ${current.version}, not ${expected}.`, { code: "version_conflict" });
+  }
+  return current.version;
+}
+
 /** `If-Match: <version>` or body `expected_version`; undefined when the caller names none. */
-export function expectedVersion(req: CoreRequest, bodyValue: number | undefined): number | undefined {
+function expectedVersion(req: CoreRequest, bodyValue: number | undefined): number | undefined {
   const header = req.headers["if-match"]?.replaceAll('"', "").trim();
   if (header !== undefined && header !== "") {
     const version = Number(header);
@@ -61,14 +84,6 @@ export function expectedVersion(req: CoreRequest, bodyValue: number | undefined)
     return version;
   }
   return bodyValue;
-}
-
-/** Refuses a write whose expected version is not the current one (before any write is attempted). */
-export function checkVersion(current: number, expected: number | undefined, what: string): number {
-  if (expected !== undefined && expected !== current) {
-    throw new ConflictError(`${what} is at version ${current}, not ${expected}.`, { code: "version_conflict" });
-  }
-  return current;
 }
 
 export function workspaceNotFound(): NotFoundError {
@@ -99,20 +114,41 @@ export async function targetWorkspace(
   return requested;
 }
 
-/** Workspace of a slug-addressed object; the root key may omit workspace_id when the slug is unambiguous. */
+/** The workspace named by the request's `workspace_id` query parameter, as `targetWorkspace` decides it. */
+export function queriedWorkspace(ctx: AdminContext): Promise<string> {
+  return targetWorkspace(ctx.principal, ctx.req.query.get("workspace_id") ?? undefined, ctx.deps.store);
+}
+
+/**
+ * Workspace of a slug-addressed object (`workspace_id` of the query, as `targetWorkspace` decides it); the root key
+ * may leave it out when exactly one workspace has the slug. None has it: `notFound`.
+ */
 export async function workspaceOfSlug(
-  principal: Principal,
-  requested: string | undefined,
+  ctx: AdminContext,
   kind: SlugKind,
   slug: string,
-  store: Pick<ControlStore, "getWorkspace" | "findSlugOwners">,
+  notFound: () => NotFoundError,
 ): Promise<string> {
-  if (!principal.isRoot || requested !== undefined) return targetWorkspace(principal, requested, store);
-  const owners = await store.findSlugOwners(kind, slug);
+  const requested = ctx.req.query.get("workspace_id") ?? undefined;
+  if (!ctx.principal.isRoot || requested !== undefined)
+    return targetWorkspace(ctx.principal, requested, ctx.deps.store);
+  const owners = await ctx.deps.store.findSlugOwners(kind, slug);
   if (owners.length === 1 && owners[0] !== undefined) return owners[0];
-  if (owners.length === 0)
-    throw new NotFoundError(`${kind === "config" ? "Config" : "Virtual key"} '${slug}' not found.`);
+  if (owners.length === 0) throw notFound();
   throw new BadRequestError(`Several workspaces have '${slug}'; pass workspace_id.`, { param: "workspace_id" });
+}
+
+/** The slug-addressed object a request's path names (first path parameter), in the caller's view, else `notFound`. */
+export async function visibleBySlug<T>(
+  ctx: AdminContext & { readonly params: readonly string[] },
+  kind: SlugKind,
+  read: (workspaceId: string, slug: string) => Promise<T | undefined>,
+  notFound: (slug: string) => NotFoundError,
+): Promise<T> {
+  const slug = ctx.params[0] ?? "";
+  const found = await read(await workspaceOfSlug(ctx, kind, slug, () => notFound(slug)), slug);
+  if (found === undefined) throw notFound(slug);
+  return found;
 }
 
 const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -127,15 +163,17 @@ export function slugify(text: string): string {
 }
 
 /** `<prefix><slugified name>-<6 random chars>`: readable and unlikely to collide across workspaces. */
-export function newSlug(prefix: string, name: string): string {
+function newSlug(prefix: string, name: string): string {
   return `${prefix}${slugify(name)}-${randomBytes(4).toString("hex").slice(0, 6)}`;
 }
 
-export function checkSlug(slug: string, param: string): string {
-  if (!SLUG_PATTERN.test(slug)) {
-    throw new BadRequestError(`${param} must be 1-63 lower-case letters, digits or '-'.`, { param });
+/** A new object's slug: the one the body names (checked), else `<prefix><name>-<random>`. */
+export function slugFor(prefix: string, body: { readonly name: string; readonly slug?: string | undefined }): string {
+  if (body.slug === undefined) return newSlug(prefix, body.name);
+  if (!SLUG_PATTERN.test(body.slug)) {
+    throw new BadRequestError("slug must be 1-63 lower-case letters, digits or '-'.", { param: "slug" });
   }
-  return slug;
+  return body.slug;
 }
 
 export function iso(epochMs: number): string {

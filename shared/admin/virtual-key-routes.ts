@@ -6,15 +6,14 @@ import type { ProviderOptions, VirtualKeyRecord, VirtualKeySecret } from "../sto
 import type { RouteContext } from "./admin-types";
 import { rateLimitSchema, usageLimitsSchema } from "./limit-schemas";
 import {
-  checkSlug,
-  checkVersion,
-  expectedVersion,
   iso,
   type ListQuery,
-  listResponse,
-  newSlug,
+  pageResponse,
+  queriedWorkspace,
+  slugFor,
   targetWorkspace,
-  workspaceOfSlug,
+  versionToReplace,
+  visibleBySlug,
 } from "./request-helpers";
 
 const optionalText = z.string().min(1).max(2000).optional();
@@ -134,19 +133,19 @@ export function presentVirtualKey(vk: VirtualKeyRecord): Record<string, unknown>
   };
 }
 
-export async function visibleVirtualKey(ctx: RouteContext): Promise<VirtualKeyRecord> {
-  const slug = ctx.params[0] ?? "";
-  const requested = ctx.req.query.get("workspace_id") ?? undefined;
-  const workspaceId = await workspaceOfSlug(ctx.principal, requested, "virtual-key", slug, ctx.deps.store);
-  const vk = await ctx.deps.store.getVirtualKey(workspaceId, slug);
-  if (vk === undefined) throw new NotFoundError(`Virtual key '${slug}' not found.`, { code: "virtual_key_not_found" });
-  return vk;
+export function visibleVirtualKey(ctx: RouteContext): Promise<VirtualKeyRecord> {
+  return visibleBySlug(
+    ctx,
+    "virtual-key",
+    (workspaceId, slug) => ctx.deps.store.getVirtualKey(workspaceId, slug),
+    (slug) => new NotFoundError(`Virtual key '${slug}' not found.`, { code: "virtual_key_not_found" }),
+  );
 }
 
 export async function createVirtualKey(ctx: RouteContext<z.output<typeof createSchema>>): Promise<CoreResponse> {
   const body = ctx.body;
   const workspaceId = await targetWorkspace(ctx.principal, body.workspace_id, ctx.deps.store);
-  const slug = body.slug === undefined ? newSlug("", body.name) : checkSlug(body.slug, "slug");
+  const slug = slugFor("", body);
   const secret = secretOf(body);
   const options = providerOptions(body);
   if (secret === undefined && options.customHost === undefined) {
@@ -180,11 +179,10 @@ export async function createVirtualKey(ctx: RouteContext<z.output<typeof createS
 }
 
 export async function listVirtualKeys(ctx: RouteContext<unknown, ListQuery>): Promise<CoreResponse> {
-  const page = ctx.query.page;
-  const requested = ctx.req.query.get("workspace_id") ?? undefined;
-  const workspaceId = await targetWorkspace(ctx.principal, requested, ctx.deps.store);
-  const result = await ctx.deps.store.listVirtualKeys(workspaceId, page);
-  return jsonResponse(200, listResponse(result.items.map(presentVirtualKey), result.nextCursor));
+  return pageResponse(
+    await ctx.deps.store.listVirtualKeys(await queriedWorkspace(ctx), ctx.query.page),
+    presentVirtualKey,
+  );
 }
 
 export async function getVirtualKey(ctx: RouteContext): Promise<CoreResponse> {
@@ -198,7 +196,7 @@ export async function updateVirtualKey(ctx: RouteContext<z.output<typeof updateS
   if (body.workspace_id !== undefined && body.workspace_id !== current.workspaceId) {
     throw new BadRequestError("A virtual key cannot move between workspaces.", { param: "workspace_id" });
   }
-  const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Virtual key");
+  const version = versionToReplace(ctx.req, current, body.expected_version, "Virtual key");
   const secret = secretOf(body);
   const context = { workspace: current.workspaceId, virtualKey: current.slug };
   const { note: _n, ...rest } = current;

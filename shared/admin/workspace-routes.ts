@@ -7,13 +7,13 @@ import type { Workspace } from "../store/types";
 import type { RouteContext } from "./admin-types";
 import { rateLimitSchema, usageLimitsSchema } from "./limit-schemas";
 import {
-  checkVersion,
-  expectedVersion,
   iso,
   type ListQuery,
   listResponse,
+  pageResponse,
   requireRoot,
   slugify,
+  versionToReplace,
   workspaceNotFound,
 } from "./request-helpers";
 
@@ -87,8 +87,7 @@ export async function listWorkspaces(ctx: RouteContext<unknown, ListQuery>): Pro
     const own = await ctx.deps.store.getWorkspace(ctx.principal.workspaceId);
     return jsonResponse(200, listResponse(own === undefined ? [] : [presentWorkspace(own)], undefined));
   }
-  const result = await ctx.deps.store.listWorkspaces(page);
-  return jsonResponse(200, listResponse(result.items.map(presentWorkspace), result.nextCursor));
+  return pageResponse(await ctx.deps.store.listWorkspaces(page), presentWorkspace);
 }
 
 export async function getWorkspace(ctx: RouteContext): Promise<CoreResponse> {
@@ -120,7 +119,7 @@ export async function updateWorkspace(ctx: RouteContext<z.output<typeof updateSc
   const body = ctx.body;
   const current = await visibleWorkspace(ctx, ctx.params[0] ?? "");
   checkLimitsChange(ctx, body, current);
-  const version = checkVersion(current.version, expectedVersion(ctx.req, body.expected_version), "Workspace");
+  const version = versionToReplace(ctx.req, current, body.expected_version, "Workspace");
   const { description: _d, defaults: _f, usageLimits: _u, rateLimits: _r, logBodies: _l, ...rest } = current;
   const usageLimits = body.usage_limits === null ? undefined : (body.usage_limits ?? current.usageLimits);
   const rateLimits = body.rate_limits === null ? undefined : (body.rate_limits ?? current.rateLimits);

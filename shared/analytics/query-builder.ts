@@ -1,6 +1,6 @@
 import type { SqlDialect } from "./dialect";
 import type { AnalyticsFilters } from "./filters";
-import { Conditions, MODEL_EXPR, partitionRange, type QueryScope, requestConditions, type SqlQuery } from "./where";
+import { MODEL_EXPR, type QueryScope, requestConditions, rowsInRange, type SqlQuery } from "./where";
 
 /**
  * One query builder, two dialects (ADR 0006). Every statement starts from `requestConditions` (workspace always
@@ -208,13 +208,7 @@ export function feedbackSeriesQuery(
   filters: AnalyticsFilters,
   granularity: Granularity,
 ): SqlQuery {
-  const [dtFrom, dtTo] = partitionRange(filters.from, filters.to);
-  const where = new Conditions()
-    .inScope(scope)
-    .add("kind = 'feedback'")
-    .add("dt BETWEEN ? AND ?", dtFrom, dtTo)
-    .add("ts >= ?", filters.from)
-    .add("ts <= ?", filters.to);
+  const where = rowsInRange(scope, "feedback", filters);
   const sql = `SELECT substr(ts, 1, ${BUCKET_WIDTH[granularity]}) AS bucket,
   count(*) AS feedbacks,
   avg(feedback_value) AS avg_value,

@@ -52,18 +52,23 @@ export function partitionRange(fromIso: string, toIso: string): [string, string]
 
 export const MODEL_EXPR = "coalesce(model_served, model_requested)";
 
+/** Rows of one kind in the query's scope and time range (`dt` for partition pruning, then `ts`). */
+export function rowsInRange(scope: QueryScope, kind: "request" | "feedback", f: AnalyticsFilters): Conditions {
+  const [dtFrom, dtTo] = partitionRange(f.from, f.to);
+  return new Conditions()
+    .inScope(scope)
+    .add(`kind = '${kind}'`)
+    .add("dt BETWEEN ? AND ?", dtFrom, dtTo)
+    .add("ts >= ?", f.from)
+    .add("ts <= ?", f.to);
+}
+
 /**
  * The WHERE clause every request-row query starts with: workspace (always), row kind, partition range and time
  * range, then the optional filters. Only `?` placeholders carry values.
  */
 export function requestConditions(dialect: SqlDialect, scope: QueryScope, f: AnalyticsFilters): Conditions {
-  const [dtFrom, dtTo] = partitionRange(f.from, f.to);
-  const c = new Conditions()
-    .inScope(scope)
-    .add("kind = 'request'")
-    .add("dt BETWEEN ? AND ?", dtFrom, dtTo)
-    .add("ts >= ?", f.from)
-    .add("ts <= ?", f.to);
+  const c = rowsInRange(scope, "request", f);
   c.addIn(MODEL_EXPR, f.models)
     .addIn("provider", f.providers)
     .addIn("status", f.statusCodes)

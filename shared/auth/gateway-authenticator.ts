@@ -1,8 +1,8 @@
 import { AuthenticationError, PermissionError } from "../core/errors";
 import type { Authenticator, Principal, Scope } from "../core/principal";
 import type { CoreRequest } from "../http/types";
+import { CachedLookup } from "../store/cached-lookup";
 import type { ControlStore } from "../store/control-store";
-import { TtlCache } from "../store/ttl-cache";
 import { type KeyHasher, looksLikeGatewayCredential, parseGatewayKey } from "./gateway-key";
 import type { RootKeyMatcher } from "./root-key";
 
@@ -28,8 +28,15 @@ interface CachedPrincipal {
   /** Key expiry in epoch ms, checked on every request even while cached. */
   readonly expiresAtMs?: number;
 }
-/** An unknown or inactive key, remembered by the key id it names so `forgetApiKey` can drop it too. */
-type CacheEntry = CachedPrincipal | { readonly principal: undefined; readonly apiKeyId: string };
+/** An unknown or inactive key. */
+type CacheEntry = CachedPrincipal | { readonly principal: undefined };
+
+/** The key a request presents; only its HMAC (`hash`) names the cache entry, the key itself is never stored. */
+interface PresentedKey {
+  readonly credential: string;
+  readonly hasher: KeyHasher;
+  readonly hash: string;
+}
 
 /** The credential a request carries: `x-portkey-api-key`, else a Bearer token that is a gateway/root key. */
 export async function extractCredential(
@@ -45,21 +52,26 @@ export async function extractCredential(
 }
 
 /**
- * `Authenticator` for gateway API keys and the root admin key. Principals are cached in memory keyed by the key's
- * HMAC (never the key) for `principalTtlMs`; a revoked key therefore stops working within that TTL (immediately in
- * the process that revoked it, via `forgetApiKey`).
+ * `Authenticator` for gateway API keys and the root admin key. Principals are cached in memory by the key id the
+ * key names and the key's HMAC (never the key) for `principalTtlMs`; a revoked key therefore stops working within
+ * that TTL (immediately in the process that revoked it, via `forgetApiKey`, a read still in flight included).
  */
 export class GatewayAuthenticator implements Authenticator {
-  private readonly cache: TtlCache<string, CacheEntry>;
-  private readonly principalTtlMs: number;
-  private readonly negativeTtlMs: number;
+  /** Scoped by the key id (the lookup's "workspace"), keyed by the HMAC of the whole key. */
+  private readonly cache: CachedLookup<PresentedKey, CacheEntry>;
   private readonly now: () => number;
 
   constructor(private readonly options: GatewayAuthenticatorOptions) {
     this.now = options.now ?? Date.now;
-    this.principalTtlMs = options.principalTtlMs ?? 30_000;
-    this.negativeTtlMs = options.negativeTtlMs ?? 5_000;
-    this.cache = new TtlCache({ maxEntries: options.maxEntries ?? 10_000, now: this.now });
+    this.cache = new CachedLookup<PresentedKey, CacheEntry>({
+      hitTtlMs: options.principalTtlMs ?? 30_000,
+      missTtlMs: options.negativeTtlMs ?? 5_000,
+      maxEntries: options.maxEntries ?? 10_000,
+      now: this.now,
+      keyOf: (presented) => presented.hash,
+      isMiss: (entry) => entry.principal === undefined,
+      load: (apiKeyId, presented) => this.load(apiKeyId, presented),
+    });
   }
 
   async authenticate(req: CoreRequest, requiredScope: Scope): Promise<Principal> {
@@ -85,13 +97,8 @@ export class GatewayAuthenticator implements Authenticator {
       throw new AuthenticationError("Invalid API key.");
     }
     const hasher = await this.options.keyHasher();
-    const hash = hasher.hash(credential);
-    const entry = await this.cache.getOrLoad(
-      hash,
-      () => this.load(parsed.id, credential, hasher),
-      (loaded) => (loaded.principal === undefined ? this.negativeTtlMs : this.principalTtlMs),
-    );
-    if (entry.principal === undefined) throw new AuthenticationError("Invalid API key.");
+    const entry = await this.cache.get(parsed.id, { credential, hasher, hash: hasher.hash(credential) });
+    if (entry?.principal === undefined) throw new AuthenticationError("Invalid API key.");
     if (entry.expiresAtMs !== undefined && entry.expiresAtMs <= this.now()) {
       throw new AuthenticationError("This API key has expired.", { code: "expired_api_key" });
     }
@@ -103,18 +110,16 @@ export class GatewayAuthenticator implements Authenticator {
    * this process): a re-activated key works at once instead of staying "invalid" for the negative TTL.
    */
   forgetApiKey(apiKeyId: string): void {
-    this.cache.deleteWhere(
-      (entry) => (entry.principal === undefined ? entry.apiKeyId : entry.principal.apiKeyId) === apiKeyId,
-    );
+    this.cache.forgetWhere(apiKeyId, () => true);
   }
 
-  private async load(id: string, credential: string, hasher: KeyHasher): Promise<CacheEntry> {
+  private async load(id: string, { credential, hasher }: PresentedKey): Promise<CacheEntry> {
     const record = await this.options.store.getApiKey(id);
     if (record === undefined || record.status !== "active" || !hasher.matches(credential, record.secretHash)) {
-      return { principal: undefined, apiKeyId: id };
+      return { principal: undefined };
     }
     const workspace = await this.options.store.getWorkspace(record.workspaceId);
-    if (workspace === undefined) return { principal: undefined, apiKeyId: id };
+    if (workspace === undefined) return { principal: undefined };
     const defaultConfigId = record.defaults?.configId ?? workspace.defaultConfigSlug;
     const principal: Principal = {
       workspaceId: record.workspaceId,

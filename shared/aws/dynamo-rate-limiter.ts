@@ -1,11 +1,6 @@
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  GetItemCommand,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, type DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import type { WindowCounter, WindowKey } from "../limits/window-counter";
+import { counterItemKey, num, readLiveCounter, readNum } from "./dynamo-counter-item";
 
 /**
  * Rate-limit window counters in the single table: pk = RL#<workspace>#<kind>#<id>,
@@ -23,7 +18,7 @@ export class DynamoWindowCounter implements WindowCounter {
       const out = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: itemKey(key),
+          Key: counterItemKey(key),
           UpdateExpression: "ADD n :amt SET expiresAt = :exp",
           ConditionExpression: "attribute_not_exists(n) OR n <= :max",
           ExpressionAttributeValues: { ":amt": num(amount), ":exp": num(expiresAtSec), ":max": num(maxBefore) },
@@ -34,7 +29,7 @@ export class DynamoWindowCounter implements WindowCounter {
       return { ok: true, count: Number(out.Attributes?.n?.N ?? amount) };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const count = err.Item ? Number(err.Item.n?.N ?? 0) : await this.read(key);
+      const count = err.Item ? readNum(err.Item.n) : await this.read(key);
       return { ok: false, count };
     }
   }
@@ -43,7 +38,7 @@ export class DynamoWindowCounter implements WindowCounter {
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
-        Key: itemKey(key),
+        Key: counterItemKey(key),
         UpdateExpression: "ADD n :amt SET expiresAt = :exp",
         ExpressionAttributeValues: { ":amt": num(amount), ":exp": num(expiresAtSec) },
       }),
@@ -51,20 +46,6 @@ export class DynamoWindowCounter implements WindowCounter {
   }
 
   async read(key: WindowKey): Promise<number> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: itemKey(key), ConsistentRead: true }),
-    );
-    const item = out.Item;
-    if (!item) return 0;
-    if (Number(item.expiresAt?.N ?? Number.POSITIVE_INFINITY) * 1000 <= this.now()) return 0;
-    return Number(item.n?.N ?? 0);
+    return readNum((await readLiveCounter(this.client, this.tableName, key, this.now()))?.n);
   }
-}
-
-function itemKey(key: WindowKey): Record<string, AttributeValue> {
-  return { pk: { S: key.pk }, sk: { S: key.sk } };
-}
-
-function num(n: number): AttributeValue {
-  return { N: String(n) };
 }

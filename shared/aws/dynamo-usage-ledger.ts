@@ -2,7 +2,6 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
-  GetItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type {
@@ -11,9 +10,11 @@ import type {
   CounterState,
   LedgerBackend,
   PendingLease,
+  Reservation,
   ReserveOutcome,
   SettleWrite,
 } from "../limits/ledger-backend";
+import { counterItemKey, num, readLiveCounter, readNum } from "./dynamo-counter-item";
 
 /**
  * Budget counters in the single table. One item per (owner, limit type, period):
@@ -29,18 +30,11 @@ export class DynamoLedgerBackend implements LedgerBackend {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async tryReserve(
-    key: CounterKey,
-    requestId: string,
-    amount: number,
-    limit: number,
-    lease: PendingLease,
-    meta: CounterMeta,
-  ): Promise<ReserveOutcome> {
+  async tryReserve({ key, requestId, amount, limit, lease, meta }: Reservation): Promise<ReserveOutcome> {
     if (amount > limit) return (await this.holds(key, requestId)) ? "duplicate" : "exhausted";
     const command = new UpdateItemCommand({
       TableName: this.tableName,
-      Key: itemKey(key),
+      Key: counterItemKey(key),
       UpdateExpression: "SET #p.#r = :lease, #lim = :lim ADD #used :amt, #res :amt",
       ConditionExpression: "attribute_not_exists(#p.#r) AND (attribute_not_exists(#used) OR #used <= :headroom)",
       ExpressionAttributeNames: {
@@ -73,7 +67,7 @@ export class DynamoLedgerBackend implements LedgerBackend {
       const out = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: itemKey(key),
+          Key: counterItemKey(key),
           UpdateExpression: "REMOVE #p.#r ADD #used :delta, #spent :actual, #res :neg",
           ConditionExpression: "#p.#r.a = :reserved",
           ExpressionAttributeNames: {
@@ -128,7 +122,7 @@ export class DynamoLedgerBackend implements LedgerBackend {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: itemKey(key),
+          Key: counterItemKey(key),
           UpdateExpression: "REMOVE #p.#r ADD #used :neg, #res :neg",
           ConditionExpression: condition,
           ExpressionAttributeNames: { "#p": "pending", "#r": requestId, "#used": "used", "#res": "reserved" },
@@ -189,7 +183,7 @@ export class DynamoLedgerBackend implements LedgerBackend {
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
-        Key: itemKey(key),
+        Key: counterItemKey(key),
         UpdateExpression: `SET ${set}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -197,29 +191,9 @@ export class DynamoLedgerBackend implements LedgerBackend {
     );
   }
 
-  /** Consistent read that treats an item past its `expiresAt` as absent (TTL deletes lazily). */
-  private async getItem(key: CounterKey): Promise<Record<string, AttributeValue> | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: itemKey(key), ConsistentRead: true }),
-    );
-    const item = out.Item;
-    if (!item) return undefined;
-    const expiresAt = item.expiresAt?.N;
-    if (expiresAt !== undefined && Number(expiresAt) * 1000 <= this.now()) return undefined;
-    return item;
+  private getItem(key: CounterKey): Promise<Record<string, AttributeValue> | undefined> {
+    return readLiveCounter(this.client, this.tableName, key, this.now());
   }
-}
-
-function itemKey(key: CounterKey): Record<string, AttributeValue> {
-  return { pk: { S: key.pk }, sk: { S: key.sk } };
-}
-
-function num(n: number): AttributeValue {
-  return { N: String(n) };
-}
-
-function readNum(v: AttributeValue | undefined): number {
-  return v?.N === undefined ? 0 : Number(v.N);
 }
 
 function leaseValue(lease: PendingLease): AttributeValue {

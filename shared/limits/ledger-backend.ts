@@ -47,16 +47,20 @@ export interface SettleWrite {
   readonly spent: number;
 }
 
+/** One reservation on one counter: `amount` under `limit` (ledger units), held by `requestId` until `lease` ends. */
+export interface Reservation {
+  readonly key: CounterKey;
+  readonly requestId: string;
+  readonly amount: number;
+  readonly limit: number;
+  readonly lease: PendingLease;
+  /** Written with the first reservation of a period. */
+  readonly meta: CounterMeta;
+}
+
 export interface LedgerBackend {
   /** Adds `amount` to `used`/`reserved` and records the lease, only if `used + amount <= limit`. */
-  tryReserve(
-    key: CounterKey,
-    requestId: string,
-    amount: number,
-    limit: number,
-    lease: PendingLease,
-    meta: CounterMeta,
-  ): Promise<ReserveOutcome>;
+  tryReserve(reservation: Reservation): Promise<ReserveOutcome>;
   /** Moves the lease to `spent` with the real amount, only if the lease of exactly `reserved` is still pending. */
   settle(key: CounterKey, requestId: string, reserved: number, actual: number): Promise<SettleWrite>;
   /** Drops the lease and gives its amount back, only if it is still pending. */

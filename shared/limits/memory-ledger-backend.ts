@@ -4,6 +4,7 @@ import type {
   CounterState,
   LedgerBackend,
   PendingLease,
+  Reservation,
   ReserveOutcome,
   SettleWrite,
 } from "./ledger-backend";
@@ -20,14 +21,7 @@ interface MutableCounter {
 export class MemoryLedgerBackend implements LedgerBackend {
   private readonly counters = new Map<string, MutableCounter>();
 
-  async tryReserve(
-    key: CounterKey,
-    requestId: string,
-    amount: number,
-    limit: number,
-    lease: PendingLease,
-    meta: CounterMeta,
-  ): Promise<ReserveOutcome> {
+  async tryReserve({ key, requestId, amount, limit, lease, meta }: Reservation): Promise<ReserveOutcome> {
     const id = `${key.pk}|${key.sk}`;
     let c = this.counters.get(id);
     if (c?.pending.has(requestId)) return "duplicate";

@@ -183,10 +183,11 @@ export class BudgetLedger implements UsageLedger {
 
   private async reserveOne(part: ReturnType<BudgetLedger["part"]>, requestId: string, nowMs: number): Promise<void> {
     const { backend, leaseMs } = this.opts;
-    const lease = { amount: part.amount, expiresAtMs: nowMs + leaseMs };
-    let outcome = await backend.tryReserve(part.key, requestId, part.amount, part.limit, lease, part.meta);
-    if (outcome === "exhausted" && (await this.reclaimAbandoned(part.key, nowMs)) > 0) {
-      outcome = await backend.tryReserve(part.key, requestId, part.amount, part.limit, lease, part.meta);
+    const { key, amount, limit, meta } = part;
+    const reservation = { key, requestId, amount, limit, meta, lease: { amount, expiresAtMs: nowMs + leaseMs } };
+    let outcome = await backend.tryReserve(reservation);
+    if (outcome === "exhausted" && (await this.reclaimAbandoned(key, nowMs)) > 0) {
+      outcome = await backend.tryReserve(reservation);
     }
     if (outcome !== "exhausted") return;
     const state = await backend.read(part.key);

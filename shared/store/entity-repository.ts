@@ -5,8 +5,8 @@ import type { Page, PageRequest, Versioned } from "./types";
 
 /**
  * The generic operations of one entity kind on one `ItemTable`: the kind says where items live (entity-kinds.ts),
- * this class says how every kind is read and written. Entities with a special pattern (a head plus immutable
- * versions, the budget ledger) compose these operations explicitly in their store.
+ * this class says how every kind is read and written. A head plus immutable versions is `HeadWithVersions` below;
+ * other special patterns compose these operations explicitly in their store.
  */
 export class EntityRepository<T extends object, Id extends readonly Part[], Scope extends readonly Part[]> {
   constructor(
@@ -80,5 +80,49 @@ export class EntityRepository<T extends object, Id extends readonly Part[], Scop
 
   private what(value: T): string {
     return `${this.kind.noun} '${String(this.kind.idOf(value).at(-1))}'`;
+  }
+}
+
+type SlugId = [workspaceId: string, slug: string];
+
+/**
+ * A head plus its immutable version items (saved configs, prompts; ADR 0004): the conditional head write decides
+ * the winner, then the version item of what was written (a no-op when that version already exists, as when a
+ * prompt is published); deleting removes the head, then its history, so a later object with the same slug starts
+ * a clean version line.
+ */
+export class HeadWithVersions<
+  H extends Versioned & { readonly workspaceId: string; readonly slug: string },
+  V extends object,
+> {
+  readonly heads: EntityRepository<H, SlugId, [workspaceId: string]>;
+  readonly versions: EntityRepository<V, [...SlugId, version: number], SlugId>;
+
+  constructor(
+    table: ItemTable,
+    headKind: EntityKind<H, SlugId, [workspaceId: string]>,
+    versionKind: EntityKind<V, [...SlugId, version: number], SlugId>,
+    private readonly snapshot: (head: H) => V,
+    now: () => number,
+  ) {
+    this.heads = new EntityRepository(table, headKind, now);
+    this.versions = new EntityRepository(table, versionKind, now);
+  }
+
+  async create(head: H): Promise<H> {
+    await this.heads.create(head);
+    await this.versions.write(this.snapshot(head));
+    return head;
+  }
+
+  async replace(next: H, expectedVersion: number): Promise<H> {
+    const stored = await this.heads.replace(next, expectedVersion);
+    await this.versions.write(this.snapshot(stored));
+    return stored;
+  }
+
+  async delete(workspaceId: string, slug: string): Promise<void> {
+    await this.heads.delete(workspaceId, slug);
+    await this.versions.deleteAll(workspaceId, slug);
   }
 }

@@ -11,7 +11,7 @@ import {
   workspaceKind,
   workspacePartition,
 } from "./entity-kinds";
-import { EntityRepository } from "./entity-repository";
+import { EntityRepository, HeadWithVersions } from "./entity-repository";
 import type { ItemTable } from "./item-table";
 import { promptContentOf } from "./prompt-content";
 import type {
@@ -29,17 +29,15 @@ import type {
 
 /**
  * The `ControlStore` on the single table, whatever its backend (DynamoDB or in memory): plain entities go through
- * their `EntityRepository`; the special patterns are written out below (a head plus immutable versions, the
- * workspace-children check, slug owners, create-once system values).
+ * their `EntityRepository`, configs and prompts through `HeadWithVersions`; the special patterns are written out
+ * below (the workspace-children check, slug owners, create-once system values).
  */
 export class TableControlStore implements ControlStore {
   private readonly workspaces;
   private readonly apiKeys;
   private readonly virtualKeys;
   private readonly configs;
-  private readonly configVersions;
   private readonly prompts;
-  private readonly promptVersions;
   private readonly system;
 
   constructor(
@@ -49,10 +47,8 @@ export class TableControlStore implements ControlStore {
     this.workspaces = new EntityRepository(table, workspaceKind, now);
     this.apiKeys = new EntityRepository(table, apiKeyKind, now);
     this.virtualKeys = new EntityRepository(table, virtualKeyKind, now);
-    this.configs = new EntityRepository(table, configKind, now);
-    this.configVersions = new EntityRepository(table, configVersionKind, now);
-    this.prompts = new EntityRepository(table, promptKind, now);
-    this.promptVersions = new EntityRepository(table, promptVersionKind, now);
+    this.configs = new HeadWithVersions(table, configKind, configVersionKind, configSnapshot, now);
+    this.prompts = new HeadWithVersions(table, promptKind, promptVersionKind, promptSnapshot, now);
     this.system = new EntityRepository(table, systemValueKind, now);
   }
 
@@ -111,60 +107,48 @@ export class TableControlStore implements ControlStore {
     return this.virtualKeys.delete(workspaceId, slug);
   }
 
-  // Saved configs: the conditional head write decides the winner, then the immutable version item (ADR 0004).
+  // Saved configs and prompts: a head plus immutable versions (`HeadWithVersions`); publishing a prompt keeps
+  // `promptVersion`, so its version write is a no-op.
 
-  async createConfig(config: SavedConfig): Promise<SavedConfig> {
-    await this.configs.create(config);
-    await this.configVersions.write(configSnapshot(config));
-    return config;
+  createConfig(config: SavedConfig): Promise<SavedConfig> {
+    return this.configs.create(config);
   }
   getConfig(workspaceId: string, slug: string): Promise<SavedConfig | undefined> {
-    return this.configs.get(workspaceId, slug);
+    return this.configs.heads.get(workspaceId, slug);
   }
   getConfigVersion(workspaceId: string, slug: string, version: number): Promise<SavedConfigVersion | undefined> {
-    return this.configVersions.get(workspaceId, slug, version);
+    return this.configs.versions.get(workspaceId, slug, version);
   }
   listConfigs(workspaceId: string, page: PageRequest): Promise<Page<SavedConfig>> {
-    return this.configs.list(page, workspaceId);
+    return this.configs.heads.list(page, workspaceId);
   }
-  async replaceConfig(next: SavedConfig, expectedVersion: number): Promise<SavedConfig> {
-    const stored = await this.configs.replace(next, expectedVersion);
-    await this.configVersions.write(configSnapshot(stored));
-    return stored;
+  replaceConfig(next: SavedConfig, expectedVersion: number): Promise<SavedConfig> {
+    return this.configs.replace(next, expectedVersion);
   }
-  /** The head, then its history, so a later config with the same slug starts a clean version line. */
-  async deleteConfig(workspaceId: string, slug: string): Promise<void> {
-    await this.configs.delete(workspaceId, slug);
-    await this.configVersions.deleteAll(workspaceId, slug);
+  deleteConfig(workspaceId: string, slug: string): Promise<void> {
+    return this.configs.delete(workspaceId, slug);
   }
 
-  // Saved prompts: the same scheme; publishing keeps `promptVersion`, so its version write is a no-op.
-
-  async createPrompt(prompt: SavedPrompt): Promise<SavedPrompt> {
-    await this.prompts.create(prompt);
-    await this.promptVersions.write(promptSnapshot(prompt));
-    return prompt;
+  createPrompt(prompt: SavedPrompt): Promise<SavedPrompt> {
+    return this.prompts.create(prompt);
   }
   getPrompt(workspaceId: string, slug: string): Promise<SavedPrompt | undefined> {
-    return this.prompts.get(workspaceId, slug);
+    return this.prompts.heads.get(workspaceId, slug);
   }
   getPromptVersion(workspaceId: string, slug: string, promptVersion: number): Promise<PromptVersionRecord | undefined> {
-    return this.promptVersions.get(workspaceId, slug, promptVersion);
+    return this.prompts.versions.get(workspaceId, slug, promptVersion);
   }
   listPrompts(workspaceId: string, page: PageRequest): Promise<Page<SavedPrompt>> {
-    return this.prompts.list(page, workspaceId);
+    return this.prompts.heads.list(page, workspaceId);
   }
   listPromptVersions(workspaceId: string, slug: string, page: PageRequest): Promise<Page<PromptVersionRecord>> {
-    return this.promptVersions.list(page, workspaceId, slug);
+    return this.prompts.versions.list(page, workspaceId, slug);
   }
-  async replacePrompt(next: SavedPrompt, expectedVersion: number): Promise<SavedPrompt> {
-    const stored = await this.prompts.replace(next, expectedVersion);
-    await this.promptVersions.write(promptSnapshot(stored));
-    return stored;
+  replacePrompt(next: SavedPrompt, expectedVersion: number): Promise<SavedPrompt> {
+    return this.prompts.replace(next, expectedVersion);
   }
-  async deletePrompt(workspaceId: string, slug: string): Promise<void> {
-    await this.prompts.delete(workspaceId, slug);
-    await this.promptVersions.deleteAll(workspaceId, slug);
+  deletePrompt(workspaceId: string, slug: string): Promise<void> {
+    return this.prompts.delete(workspaceId, slug);
   }
 
   /** `Query gsi1 gsi1pk = SLUG#<kind>#<slug>`. */

@@ -6,15 +6,10 @@ import type { ControlStore } from "./control-store";
 import type { ProviderOptions, VirtualKeyRecord, VirtualKeySecret, VirtualKeyStatus } from "./types";
 
 /** A virtual key ready for an upstream call: decrypted secret plus provider fields. Lives only in memory. */
-export interface ResolvedVirtualKey {
-  readonly workspaceId: string;
-  readonly slug: string;
-  readonly provider: string;
-  readonly version: number;
+export interface ResolvedVirtualKey
+  extends Pick<VirtualKeyRecord, "workspaceId" | "slug" | "provider" | "version" | "usageLimits" | "rateLimits"> {
   readonly secret: VirtualKeySecret;
   readonly options: ProviderOptions;
-  readonly usageLimits?: Readonly<Record<string, unknown>>;
-  readonly rateLimits?: readonly Readonly<Record<string, unknown>>[];
 }
 
 export interface VirtualKeyResolverOptions {

@@ -64,27 +64,19 @@ describe("a mixed workload is logged once per request and adds up in analytics",
     failing = await startOpenAIFake();
     failing.setAlwaysFault({ kind: "status", status: 503 });
     gateway = await startTestGateway({ observer: { finish: (s) => finished.push(s.traceId) } });
-    const vk = await gateway.admin("POST", "/v1/virtual-keys", {
-      name: "mixed openai",
-      provider: "openai",
-      key: PROVIDER_KEY,
-      custom_host: fake.baseUrl,
-      workspace_id: gateway.workspaceId,
-    });
+    const slug = await gateway.createVirtualKey({ name: "mixed openai", key: PROVIDER_KEY, custom_host: fake.baseUrl });
     // A second workspace with a request of its own, inside the same time window.
-    const ws2 = await gateway.admin("POST", "/v1/admin/workspaces", { name: "mixed-other" });
-    const key2 = await gateway.admin("POST", "/v1/api-keys", {
+    otherKey = await gateway.createKey({
       name: "other team",
-      workspace_id: ws2.json.id,
+      workspace_id: await gateway.createWorkspace({ name: "mixed-other" }),
       scopes: ["completions", "logs", "analytics"],
     });
-    otherKey = String(key2.json.key);
     const start = new Date(Date.now() - 60_000).toISOString();
 
     expected = await runMixedWorkload({
       gatewayUrl: gateway.url,
       apiKey: gateway.apiKey,
-      slug: String(vk.json.slug),
+      slug,
       providerKey: PROVIDER_KEY,
       fake,
       failing,

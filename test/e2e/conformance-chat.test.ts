@@ -75,6 +75,20 @@ describe.each([...PROVIDER_CASES, ...OPENAI_WIRE_CASES].map((c) => [c.label ?? c
     let client: OpenAI;
     const model = c.model;
     const user = (content: string): OpenAI.Chat.ChatCompletionMessageParam => ({ role: "user", content });
+    /** Asks the model to describe one image (a data URL or an https URL). */
+    const describeImage = (url: string) =>
+      client.chat.completions.create({
+        model,
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "describe this" },
+              { type: "image_url", image_url: { url } },
+            ],
+          },
+        ],
+      });
 
     beforeAll(async () => {
       running = await c.start();
@@ -149,34 +163,12 @@ describe.each([...PROVIDER_CASES, ...OPENAI_WIRE_CASES].map((c) => [c.label ?? c
     });
 
     it.runIf(can(c, "imageData"))(`image input as a base64 data URL${skipNote(c, "imageData")}`, async () => {
-      const res = await client.chat.completions.create({
-        model,
-        messages: [
-          {
-            role: "user",
-            content: [
-              { type: "text", text: "describe this" },
-              { type: "image_url", image_url: { url: PNG_1PX } },
-            ],
-          },
-        ],
-      });
+      const res = await describeImage(PNG_1PX);
       expect(res.choices[0]?.message.content).toBe("You said: describe this [images: 1]");
     });
 
     it.runIf(can(c, "imageUrl"))(`image input as an https URL${skipNote(c, "imageUrl")}`, async () => {
-      const res = await client.chat.completions.create({
-        model,
-        messages: [
-          {
-            role: "user",
-            content: [
-              { type: "text", text: "describe this" },
-              { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
-            ],
-          },
-        ],
-      });
+      const res = await describeImage("https://example.com/cat.png");
       expect(res.choices[0]?.message.content).toBe("You said: describe this [images: 1]");
     });
 

@@ -79,9 +79,8 @@ describe("operator flow: root key -> workspace, API key, virtual key -> app gets
   it("runs a saved config (fallback over virtual keys) by id, scoped to the workspace", async () => {
     // Prepare: a virtual key whose upstream is down, and a saved fallback config over both keys
     const wsId = String((await gateway.admin("GET", `/v1/virtual-keys/${slug}`)).json.workspace_id ?? "");
-    const down = await gateway.admin("POST", "/v1/virtual-keys", {
+    const downSlug = await gateway.createVirtualKey({
       name: "openai down",
-      provider: "openai",
       key: "sk-unused",
       custom_host: "http://127.0.0.1:9/v1",
       workspace_id: wsId,
@@ -89,7 +88,7 @@ describe("operator flow: root key -> workspace, API key, virtual key -> app gets
     const saved = await gateway.admin("POST", "/v1/configs", {
       name: "resilient",
       workspace_id: wsId,
-      config: { strategy: { mode: "fallback" }, targets: [{ virtual_key: down.json.slug }, { virtual_key: slug }] },
+      config: { strategy: { mode: "fallback" }, targets: [{ virtual_key: downSlug }, { virtual_key: slug }] },
     });
     expect(saved.status).toBeLessThan(300);
 
@@ -133,12 +132,8 @@ describe("operator flow: root key -> workspace, API key, virtual key -> app gets
       .catch((e: unknown) => e);
     expect(e401).toBeInstanceOf(OpenAI.AuthenticationError);
 
-    const logsOnly = await gateway.admin("POST", "/v1/api-keys", {
-      name: "logs only",
-      workspace_id: gateway.workspaceId,
-      scopes: ["logs"],
-    });
-    const reader = new OpenAI({ apiKey: String(logsOnly.json.key), baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const logsOnly = await gateway.createKey({ name: "logs only", scopes: ["logs"] });
+    const reader = new OpenAI({ apiKey: logsOnly, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
     const e403 = await reader.chat.completions
       .create({ model: `@${slug}/gpt-4o-mini`, messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
@@ -165,14 +160,7 @@ describe("operator flow: root key -> workspace, API key, virtual key -> app gets
       client.chat.completions.create({ model, messages: [{ role: "user", content: "back" }] }).catch((e: unknown) => e);
     const lateSlug = "created-after-a-probe";
     expect(await ask(`@${lateSlug}/gpt-4o-mini`)).toBeInstanceOf(OpenAI.NotFoundError);
-    await gateway.admin("POST", "/v1/virtual-keys", {
-      name: "late",
-      slug: lateSlug,
-      provider: "openai",
-      key: PROVIDER_SECRET,
-      custom_host: fake.baseUrl,
-      workspace_id: gateway.workspaceId,
-    });
+    await gateway.createVirtualKey({ name: "late", slug: lateSlug, key: PROVIDER_SECRET, custom_host: fake.baseUrl });
     await gateway.admin("PUT", `/v1/api-keys/${keyId}`, { status: "revoked" });
     expect(await ask(`@${lateSlug}/gpt-4o-mini`)).toBeInstanceOf(OpenAI.AuthenticationError);
 

@@ -1,41 +1,29 @@
 import OpenAI from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
-import { startTestGateway, type TestGateway } from "../support/local-gateway";
+import { describe, expect, it } from "vitest";
+import { useGatewayWithUpstream } from "../support/local-gateway";
 
 const PROVIDER_KEY = "sk-limits-provider-key";
 
 describe("budgets, rate limits and the response cache through the local runtime", () => {
-  let fake: OpenAIFake;
-  let gateway: TestGateway;
-  let slug: string;
+  const env = useGatewayWithUpstream({ providerKey: PROVIDER_KEY, name: "openai cached" });
 
-  beforeAll(async () => {
-    fake = await startOpenAIFake({ apiKey: PROVIDER_KEY });
-    gateway = await startTestGateway();
-    const vk = await gateway.admin("POST", "/v1/virtual-keys", {
-      name: "openai cached",
-      provider: "openai",
-      key: PROVIDER_KEY,
-      custom_host: fake.baseUrl,
-      workspace_id: gateway.workspaceId,
-    });
-    slug = String(vk.json.slug);
-  });
-  afterAll(async () => {
-    await gateway.stop();
-    await fake.close();
-  });
-  beforeEach(() => fake.reset());
-
-  function chat(body: Record<string, unknown>, headers: Record<string, string> = {}, apiKey = gateway.apiKey) {
-    return fetch(`${gateway.url}/v1/chat/completions`, {
+  function chat(body: Record<string, unknown>, headers: Record<string, string> = {}, apiKey = env.gateway.apiKey) {
+    return fetch(`${env.gateway.url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-portkey-api-key": apiKey, ...headers },
       body: JSON.stringify({ model: "gpt-4o-mini", ...body }),
     });
   }
-  const cached = () => JSON.stringify({ virtual_key: slug, cache: { mode: "simple", max_age: 60 } });
+  /** A virtual key for the fake with its own budget. */
+  function budgetedKey(name: string, usageLimits: Record<string, unknown>): Promise<string> {
+    return env.gateway.createVirtualKey({
+      name,
+      key: PROVIDER_KEY,
+      custom_host: env.fake.baseUrl,
+      usage_limits: usageLimits,
+    });
+  }
+  const cached = () => JSON.stringify({ virtual_key: env.slug, cache: { mode: "simple", max_age: 60 } });
 
   describe("simple cache", () => {
     it("answers a repeated request from the cache without calling the upstream", async () => {
@@ -45,15 +33,15 @@ describe("budgets, rate limits and the response cache through the local runtime"
       expect(first.headers.get("x-portkey-cache-status")).toBe("MISS");
       expect(second.headers.get("x-portkey-cache-status")).toBe("HIT");
       expect(await second.json()).toEqual(await first.json());
-      expect(fake.requests).toHaveLength(1);
+      expect(env.fake.requests).toHaveLength(1);
     });
 
     it("serves a cached answer to a streaming request as a proper SSE stream", async () => {
       const messages = [{ role: "user", content: "stream from cache" }];
       await chat({ messages }, { "x-portkey-config": cached() });
       const client = new OpenAI({
-        apiKey: gateway.apiKey,
-        baseURL: `${gateway.url}/v1`,
+        apiKey: env.gateway.apiKey,
+        baseURL: `${env.gateway.url}/v1`,
         maxRetries: 0,
         defaultHeaders: { "x-portkey-config": cached() },
       });
@@ -64,7 +52,7 @@ describe("budgets, rate limits and the response cache through the local runtime"
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
       expect(response.headers.get("x-portkey-cache-status")).toBe("HIT");
       expect(text).toBe("You said: stream from cache");
-      expect(fake.requests).toHaveLength(1);
+      expect(env.fake.requests).toHaveLength(1);
     });
 
     it("keys on every answer-changing parameter, the namespace, and honours force-refresh", async () => {
@@ -79,37 +67,35 @@ describe("budgets, rate limits and the response cache through the local runtime"
       expect(otherNamespace.headers.get("x-portkey-cache-status")).toBe("MISS");
       expect(refreshed.headers.get("x-portkey-cache-status")).toBe("REFRESH");
       expect(hit.headers.get("x-portkey-cache-status")).toBe("HIT");
-      expect(fake.requests).toHaveLength(4);
+      expect(env.fake.requests).toHaveLength(4);
     });
 
     it("coalesces concurrent identical misses into one upstream call", async () => {
-      fake.enqueueFaults({ kind: "slow", delayMs: 300 });
+      env.fake.enqueueFaults({ kind: "slow", delayMs: 300 });
       const messages = [{ role: "user", content: "everyone at once" }];
       const answers = await Promise.all(
         Array.from({ length: 10 }, () => chat({ messages }, { "x-portkey-config": cached() })),
       );
       expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
-      expect(fake.requests).toHaveLength(1);
+      expect(env.fake.requests).toHaveLength(1);
     });
 
     it("says DISABLED when no cache is configured", async () => {
-      const res = await chat({ model: `@${slug}/gpt-4o-mini`, messages: [{ role: "user", content: "x" }] });
+      const res = await chat({ model: `@${env.slug}/gpt-4o-mini`, messages: [{ role: "user", content: "x" }] });
       expect(res.headers.get("x-portkey-cache-status")).toBe("DISABLED");
     });
   });
 
   it("rate-limits an API key: 429 with Retry-After and OpenAI's rate-limit headers, before any upstream call", async () => {
-    const limited = await gateway.admin("POST", "/v1/api-keys", {
+    const key = await env.gateway.createKey({
       name: "three a minute",
-      workspace_id: gateway.workspaceId,
       scopes: ["completions"],
       rate_limits: [{ type: "requests", unit: "rpm", value: 3 }],
     });
-    const key = String(limited.json.key);
     const statuses: number[] = [];
     let last: Response | undefined;
     for (let i = 0; i < 4; i++) {
-      last = await chat({ model: `@${slug}/gpt-4o-mini`, messages: [{ role: "user", content: `n${i}` }] }, {}, key);
+      last = await chat({ model: `@${env.slug}/gpt-4o-mini`, messages: [{ role: "user", content: `n${i}` }] }, {}, key);
       statuses.push(last.status);
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
@@ -117,20 +103,12 @@ describe("budgets, rate limits and the response cache through the local runtime"
     expect(last?.headers.get("x-ratelimit-limit-requests")).toBe("3");
     expect(last?.headers.get("x-ratelimit-remaining-requests")).toBe("0");
     expect(((await last?.json()) as { error?: { type: string } } | undefined)?.error?.type).toBe("rate_limit_error");
-    expect(fake.requests).toHaveLength(3);
+    expect(env.fake.requests).toHaveLength(3);
   });
 
   it("holds a budget under 200 concurrent requests, and the recorded spend reconciles with the logs", async () => {
     // Prepare: a virtual key with a $0.0006 budget; each call costs ~2 micro-dollars but reserves ~30
-    const budgeted = await gateway.admin("POST", "/v1/virtual-keys", {
-      name: "budgeted",
-      provider: "openai",
-      key: PROVIDER_KEY,
-      custom_host: fake.baseUrl,
-      workspace_id: gateway.workspaceId,
-      usage_limits: { type: "cost", credit_limit: 0.0006, periodic_reset: "monthly" },
-    });
-    const budgetSlug = String(budgeted.json.slug);
+    const budgetSlug = await budgetedKey("budgeted", { type: "cost", credit_limit: 0.0006, periodic_reset: "monthly" });
 
     // Act
     const responses = await Promise.all(
@@ -147,23 +125,23 @@ describe("budgets, rate limits and the response cache through the local runtime"
     expect(ok + refused).toBe(200);
     expect(ok).toBeGreaterThan(0);
     expect(refused).toBeGreaterThan(0);
-    expect(fake.requests).toHaveLength(ok);
+    expect(env.fake.requests).toHaveLength(ok);
 
     // the ledger (after every settlement) against the per-request costs in the logs
     let usage: { spent: number; reserved: number; limit: number } | undefined;
     for (let i = 0; i < 50; i++) {
-      const res = await gateway.admin("GET", `/v1/virtual-keys/${budgetSlug}/usage`);
+      const res = await env.gateway.admin("GET", `/v1/virtual-keys/${budgetSlug}/usage`);
       usage = (res.json.data as (typeof usage)[])[0];
       if (usage?.reserved === 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(usage?.reserved).toBe(0);
     expect(usage?.spent).toBeLessThanOrEqual(0.0006);
-    await gateway.logSink.flush();
-    await gateway.analyticsEngine.refresh();
+    await env.gateway.logSink.flush();
+    await env.gateway.analyticsEngine.refresh();
     const logs = (await (
-      await fetch(`${gateway.url}/v1/logs?limit=500&virtual_key=${budgetSlug}`, {
-        headers: { "x-portkey-api-key": gateway.apiKey },
+      await fetch(`${env.gateway.url}/v1/logs?limit=500&virtual_key=${budgetSlug}`, {
+        headers: { "x-portkey-api-key": env.gateway.apiKey },
       })
     ).json()) as { data: { status: number; cost_usd: number; virtual_key: string }[] };
     const mine = logs.data.filter((r) => r.virtual_key === budgetSlug);
@@ -176,16 +154,8 @@ describe("budgets, rate limits and the response cache through the local runtime"
 
   it("does not double-count a request that needed a retry", async () => {
     // Prepare: a budgeted virtual key whose upstream fails once with 503 before answering
-    const vk = await gateway.admin("POST", "/v1/virtual-keys", {
-      name: "retried",
-      provider: "openai",
-      key: PROVIDER_KEY,
-      custom_host: fake.baseUrl,
-      workspace_id: gateway.workspaceId,
-      usage_limits: { type: "cost", credit_limit: 1, periodic_reset: "none" },
-    });
-    const retrySlug = String(vk.json.slug);
-    fake.enqueueFaults({ kind: "status", status: 503 });
+    const retrySlug = await budgetedKey("retried", { type: "cost", credit_limit: 1, periodic_reset: "none" });
+    env.fake.enqueueFaults({ kind: "status", status: 503 });
 
     // Act
     const res = await chat(
@@ -196,11 +166,13 @@ describe("budgets, rate limits and the response cache through the local runtime"
     // Assess: two upstream calls, one answer, charged once (1 prompt + 3 completion tokens of gpt-4o-mini)
     expect(res.status).toBe(200);
     expect(res.headers.get("x-portkey-retry-attempt-count")).toBe("1");
-    expect(fake.requests).toHaveLength(2);
+    expect(env.fake.requests).toHaveLength(2);
     let usage: { spent: number; reserved: number } | undefined;
     for (let i = 0; i < 50 && usage?.reserved !== 0; i++) {
       if (i) await new Promise((r) => setTimeout(r, 20));
-      usage = ((await gateway.admin("GET", `/v1/virtual-keys/${retrySlug}/usage`)).json.data as (typeof usage)[])[0];
+      usage = (
+        (await env.gateway.admin("GET", `/v1/virtual-keys/${retrySlug}/usage`)).json.data as (typeof usage)[]
+      )[0];
     }
     expect(usage?.reserved).toBe(0);
     expect(usage?.spent).toBeCloseTo(2e-6, 9);
@@ -208,33 +180,22 @@ describe("budgets, rate limits and the response cache through the local runtime"
 
   it("enforces a workspace budget across all of the workspace's keys", async () => {
     // Prepare: a workspace with a 60-token monthly budget, two keys, and a virtual key
-    const ws = await gateway.admin("POST", "/v1/admin/workspaces", {
+    const ws = await env.gateway.admin("POST", "/v1/admin/workspaces", {
       name: "tight budget",
       usage_limits: { type: "tokens", credit_limit: 60, periodic_reset: "monthly" },
     });
     const workspaceId = String(ws.json.id);
     expect(ws.json.usage_limits).toMatchObject({ type: "tokens", credit_limit: 60 });
     const keys = await Promise.all(
-      ["one", "two"].map(async (name) =>
-        String(
-          (
-            await gateway.admin("POST", "/v1/api-keys", {
-              name,
-              workspace_id: workspaceId,
-              scopes: ["completions"],
-            })
-          ).json.key,
-        ),
-      ),
+      ["one", "two"].map((name) => env.gateway.createKey({ name, workspace_id: workspaceId, scopes: ["completions"] })),
     );
-    const vk = await gateway.admin("POST", "/v1/virtual-keys", {
+    const vkSlug = await env.gateway.createVirtualKey({
       name: "ws budget vk",
-      provider: "openai",
       key: PROVIDER_KEY,
-      custom_host: fake.baseUrl,
+      custom_host: env.fake.baseUrl,
       workspace_id: workspaceId,
     });
-    const model = `@${String(vk.json.slug)}/gpt-4o-mini`;
+    const model = `@${vkSlug}/gpt-4o-mini`;
 
     // Act: alternate the two keys until the workspace budget refuses
     const statuses: number[] = [];
@@ -251,14 +212,14 @@ describe("budgets, rate limits and the response cache through the local runtime"
     expect(statuses.at(-1)).toBe(412);
     expect(statuses.slice(0, -1).every((s) => s === 200)).toBe(true);
     expect(statuses.length).toBeGreaterThan(2);
-    const usage = (await gateway.admin("GET", `/v1/admin/workspaces/${workspaceId}/usage`)).json.data as {
+    const usage = (await env.gateway.admin("GET", `/v1/admin/workspaces/${workspaceId}/usage`)).json.data as {
       spent: number;
       limit: number;
     }[];
     expect(usage[0]?.limit).toBe(60);
     expect(usage[0]?.spent).toBeGreaterThan(0);
     expect(usage[0]?.spent).toBeLessThanOrEqual(60);
-    const unaffected = await chat({ model: `@${slug}/gpt-4o-mini`, messages: [{ role: "user", content: "hi" }] });
+    const unaffected = await chat({ model: `@${env.slug}/gpt-4o-mini`, messages: [{ role: "user", content: "hi" }] });
     expect(unaffected.status).toBe(200);
   });
 });

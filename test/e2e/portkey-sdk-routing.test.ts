@@ -1,8 +1,9 @@
 import OpenAI from "openai";
 import { Portkey } from "portkey-ai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { startTestGateway } from "../support/local-gateway";
+import { useStarted } from "../support/started";
 
 /**
  * The unmodified `portkey-ai` SDK (config object -> `x-portkey-config`) and the `openai` SDK (config in default
@@ -42,15 +43,11 @@ function loadbalanceConfig() {
   };
 }
 
-beforeAll(async () => {
+useStarted(async () => {
   primary = await startOpenAIFake({ apiKey: KEY_A, reply: () => "primary says this is a test" });
   secondary = await startOpenAIFake({ apiKey: KEY_B, reply: () => "secondary says this is a test" });
   gateway = await startTestGateway();
-});
-afterAll(async () => {
-  await gateway.stop();
-  await primary.close();
-  await secondary.close();
+  return [primary, secondary, gateway];
 });
 beforeEach(() => {
   primary.reset();

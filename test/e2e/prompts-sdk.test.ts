@@ -1,7 +1,6 @@
 import { Portkey } from "portkey-ai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
-import { startTestGateway, type TestGateway } from "../support/local-gateway";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useGatewayWithUpstream } from "../support/local-gateway";
 
 /**
  * Saved prompts end to end: the unmodified `portkey-ai` SDK manages a prompt through the admin API, renders it and
@@ -13,15 +12,21 @@ const TEMPLATE = JSON.stringify([
   { role: "user", content: "Customer {{customer.name}} asks: {{question}}{{#urgent}} (urgent){{/urgent}}" },
 ]);
 const VARIABLES = { tone: "friendly", company: "Acme", customer: { name: "Ana" }, question: "where is {{my}} order?" };
+/** The prompt the suite saves (with its virtual key), as created and as read back. */
+const PROMPT = {
+  name: "Support reply",
+  collection_id: "support",
+  string: TEMPLATE,
+  parameters: { temperature: 0.2, max_tokens: 60 },
+  model: "gpt-4o-mini",
+};
 const RENDERED = [
   { role: "system", content: "You are a friendly support agent for Acme." },
   { role: "user", content: "Customer Ana asks: where is {{my}} order?" },
 ];
 
-let fake: OpenAIFake;
-let gateway: TestGateway;
+const env = useGatewayWithUpstream({ providerKey: PROVIDER_SECRET, name: "openai for prompts" });
 let portkey: Portkey;
-let virtualKey: string;
 let promptId: string;
 
 function statusOf(err: unknown): number | undefined {
@@ -29,33 +34,10 @@ function statusOf(err: unknown): number | undefined {
 }
 
 beforeAll(async () => {
-  fake = await startOpenAIFake({ apiKey: PROVIDER_SECRET });
-  gateway = await startTestGateway();
-  const vk = await gateway.admin("POST", "/v1/virtual-keys", {
-    name: "openai for prompts",
-    provider: "openai",
-    key: PROVIDER_SECRET,
-    custom_host: fake.baseUrl,
-    workspace_id: gateway.workspaceId,
-  });
-  virtualKey = String(vk.json.slug);
-  portkey = new Portkey({ apiKey: gateway.apiKey, baseURL: `${gateway.url}/v1` });
-  const created = await portkey.prompts.create({
-    name: "Support reply",
-    collection_id: "support",
-    string: TEMPLATE,
-    parameters: { temperature: 0.2, max_tokens: 60 },
-    model: "gpt-4o-mini",
-    virtual_key: virtualKey,
-    version_description: "first cut",
-  });
+  portkey = new Portkey({ apiKey: env.gateway.apiKey, baseURL: `${env.gateway.url}/v1` });
+  const created = await portkey.prompts.create({ ...PROMPT, virtual_key: env.slug, version_description: "first cut" });
   promptId = String(created.id);
 });
-afterAll(async () => {
-  await gateway.stop();
-  await fake.close();
-});
-beforeEach(() => fake.reset());
 
 describe("prompts through the portkey-ai SDK", () => {
   it("creates, lists and retrieves a prompt in Portkey's shapes", async () => {
@@ -66,13 +48,9 @@ describe("prompts through the portkey-ai SDK", () => {
     expect(promptId).toMatch(/^pp-support-reply-/);
     expect(listed.data.map((p: { id: string }) => p.id)).toContain(promptId);
     expect(retrieved).toMatchObject({
+      ...PROMPT,
       id: promptId,
-      name: "Support reply",
-      collection_id: "support",
-      string: TEMPLATE,
-      parameters: { temperature: 0.2, max_tokens: 60 },
-      model: "gpt-4o-mini",
-      virtual_key: virtualKey,
+      virtual_key: env.slug,
       prompt_version: 1,
       prompt_version_id: "1",
       prompt_version_description: "first cut",
@@ -86,7 +64,7 @@ describe("prompts through the portkey-ai SDK", () => {
     // Assess: a variable value that looks like a tag is copied verbatim
     expect(rendered.success).toBe(true);
     expect(rendered.data).toEqual({ messages: RENDERED, model: "gpt-4o-mini", temperature: 0.9, max_tokens: 60 });
-    expect(fake.requests).toHaveLength(0);
+    expect(env.fake.requests).toHaveLength(0);
   });
 
   it("runs the prompt as a chat completion on the prompt's virtual key", async () => {
@@ -97,7 +75,7 @@ describe("prompts through the portkey-ai SDK", () => {
     });
     // Assess
     expect(completion.choices[0].message.content).toBe("You said: Customer Ana asks: where is {{my}} order? (urgent)");
-    const upstream = fake.requests.at(-1);
+    const upstream = env.fake.requests.at(-1);
     expect(upstream?.headers.authorization).toBe(`Bearer ${PROVIDER_SECRET}`);
     expect(upstream?.json()).toMatchObject({
       model: "gpt-4o-mini",
@@ -116,14 +94,14 @@ describe("prompts through the portkey-ai SDK", () => {
     for await (const chunk of stream) text += chunk.choices?.[0]?.delta?.content ?? "";
     // Assess
     expect(text).toBe("You said: Customer Ana asks: where is {{my}} order?");
-    expect(fake.requests.at(-1)?.json()).toMatchObject({ stream: true, messages: RENDERED });
+    expect(env.fake.requests.at(-1)?.json()).toMatchObject({ stream: true, messages: RENDERED });
   });
 
   it("answers missing variables with one 400 that names them, before any upstream call", async () => {
     // Act
-    const res = await fetch(`${gateway.url}/v1/prompts/${promptId}/completions`, {
+    const res = await fetch(`${env.gateway.url}/v1/prompts/${promptId}/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-portkey-api-key": gateway.apiKey },
+      headers: { "content-type": "application/json", "x-portkey-api-key": env.gateway.apiKey },
       body: JSON.stringify({ variables: { tone: "calm" } }),
     });
     const sdkError = await portkey.prompts.render({ promptID: promptId, variables: {} }).catch((err: unknown) => err);
@@ -138,7 +116,7 @@ describe("prompts through the portkey-ai SDK", () => {
       },
     });
     expect(statusOf(sdkError)).toBe(400);
-    expect(fake.requests).toHaveLength(0);
+    expect(env.fake.requests).toHaveLength(0);
   });
 
   it("keeps versions: updates need publishing, @latest and @n pick versions explicitly", async () => {
@@ -171,13 +149,13 @@ describe("prompts through the portkey-ai SDK", () => {
 
   it("hides a prompt from other workspaces (404, never 403)", async () => {
     // Prepare
-    const ws = await gateway.admin("POST", "/v1/admin/workspaces", { name: "other team" });
-    const key = await gateway.admin("POST", "/v1/api-keys", {
+    const workspaceId = await env.gateway.createWorkspace({ name: "other team" });
+    const key = await env.gateway.createKey({
       name: "other",
-      workspace_id: ws.json.id,
+      workspace_id: workspaceId,
       scopes: ["completions", "admin"],
     });
-    const other = new Portkey({ apiKey: String(key.json.key), baseURL: `${gateway.url}/v1` });
+    const other = new Portkey({ apiKey: key, baseURL: `${env.gateway.url}/v1` });
     // Act
     const errors = await Promise.all([
       other.prompts.render({ promptID: promptId, variables: VARIABLES }).catch((err: unknown) => err),
@@ -187,7 +165,7 @@ describe("prompts through the portkey-ai SDK", () => {
     ]);
     // Assess
     expect(errors.map(statusOf)).toEqual([404, 404, 404, 404]);
-    expect(fake.requests).toHaveLength(0);
+    expect(env.fake.requests).toHaveLength(0);
     expect((await portkey.prompts.retrieve(promptId)).name).toBe("Support reply");
   });
 
@@ -199,7 +177,7 @@ describe("prompts through the portkey-ai SDK", () => {
       string: "Say {{x}}",
       parameters: {},
       model: "gpt-4o-mini",
-      virtual_key: virtualKey,
+      virtual_key: env.slug,
     });
     await portkey.prompts.render({ promptID: String(doomed.id), variables: { x: "1" } });
     // Act

@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
@@ -12,16 +10,10 @@ type Row = Record<string, unknown>;
 
 /** Every row the local sink wrote so far (after a flush). */
 async function loggedRows(gateway: TestGateway): Promise<Row[]> {
-  await gateway.logSink.flush();
-  const logs = join(gateway.dataDir, "logs");
-  const rows: Row[] = [];
-  for (const day of await readdir(logs).catch(() => [] as string[])) {
-    for (const file of await readdir(join(logs, day))) {
-      const text = await readFile(join(logs, day, file), "utf8");
-      for (const line of text.split("\n")) if (line) rows.push(JSON.parse(line) as Row);
-    }
-  }
-  return rows;
+  return (await gateway.loggedText())
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Row);
 }
 
 /** The row of one trace id; records are written after the response (and after the budget settle), so poll. */
@@ -62,15 +54,13 @@ describe("request log fields against the local runtime", () => {
     });
   }
 
-  async function newKey(workspaceId: string, body: Record<string, unknown> = {}): Promise<string> {
-    const key = await gateway.admin("POST", "/v1/api-keys", {
+  function newKey(workspaceId: string, body: Record<string, unknown> = {}): Promise<string> {
+    return gateway.createKey({
       name: `k-${randomUUID().slice(0, 8)}`,
       workspace_id: workspaceId,
       scopes: ["completions"],
       ...body,
     });
-    expect(key.status).toBeLessThan(300);
-    return String(key.json.key);
   }
 
   it("logs the real HTTP method: GET for /v1/models, POST for chat", async () => {
@@ -169,15 +159,12 @@ describe("request log fields against the local runtime", () => {
 
   it("records the budget settle and the alert-threshold crossing in the log record", async () => {
     // Prepare: a virtual key with a cost budget whose alert threshold the first request crosses
-    const vk = await gateway.admin("POST", "/v1/virtual-keys", {
+    const slug = await gateway.createVirtualKey({
       name: "alerting",
-      provider: "openai",
       key: PROVIDER_KEY,
       custom_host: fake.baseUrl,
-      workspace_id: gateway.workspaceId,
       usage_limits: { type: "cost", credit_limit: 1, periodic_reset: "none", alert_threshold: 0.000001 },
     });
-    const slug = String(vk.json.slug);
     const app = new OpenAI({ apiKey: gateway.apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
     const chat = (traceId: string) =>
       app.chat.completions.create(

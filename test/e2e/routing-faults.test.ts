@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { closedPortUrl } from "../fakes/fake-server";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { startTestGateway } from "../support/local-gateway";
+import { useStarted } from "../support/started";
 
 /**
  * Fault injection through the local runtime: two fake upstreams misbehave in every way the fakes know, and the
@@ -59,15 +60,11 @@ function sseText(raw: string): string {
   return text;
 }
 
-beforeAll(async () => {
+useStarted(async () => {
   a = await startOpenAIFake({ apiKey: KEY_A, reply: () => "from A", chunkDelayMs: 5 });
   b = await startOpenAIFake({ apiKey: KEY_B, reply: () => "from B", chunkDelayMs: 5 });
   gateway = await startTestGateway();
-});
-afterAll(async () => {
-  await gateway.stop();
-  await a.close();
-  await b.close();
+  return [a, b, gateway];
 });
 beforeEach(() => {
   a.reset();

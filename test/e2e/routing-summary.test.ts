@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createGatewayCore } from "../../shared/gateway/core";
 import type { RequestSummary } from "../../shared/gateway/observer";
 import { createHostGuard } from "../../shared/http/host-guard";
@@ -7,6 +7,8 @@ import type { CoreHandler, CoreResponse } from "../../shared/http/types";
 import { createUndiciTransport, type UpstreamTransport } from "../../shared/http/upstream";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
+import { coreRequest } from "../support/core-http";
+import { useStarted } from "../support/started";
 
 /** The core in-process: exactly one RequestSummary per client request, listing every attempt. */
 let a: OpenAIFake;
@@ -27,16 +29,10 @@ function config(extra: Record<string, unknown> = {}) {
 }
 
 function call(cfg: unknown, options: { stream?: boolean; signal?: AbortSignal } = {}): Promise<CoreResponse> {
-  return core({
-    method: "POST",
-    path: "/v1/chat/completions",
-    query: new URLSearchParams(),
-    headers: { "content-type": "application/json", "x-portkey-config": JSON.stringify(cfg) },
-    body: Buffer.from(
-      JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi there" }], stream: options.stream }),
-    ),
-    signal: options.signal ?? new AbortController().signal,
-  });
+  const headers = { "content-type": "application/json", "x-portkey-config": JSON.stringify(cfg) };
+  const body = { model: "m", messages: [{ role: "user", content: "hi there" }], stream: options.stream };
+  const req = coreRequest("POST", "/v1/chat/completions", headers, body);
+  return core(options.signal ? { ...req, signal: options.signal } : req);
 }
 
 async function drain(body: CoreResponse["body"]): Promise<string> {
@@ -50,7 +46,7 @@ async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, 30));
 }
 
-beforeAll(async () => {
+useStarted(async () => {
   a = await startOpenAIFake({ chunkDelayMs: 2 });
   b = await startOpenAIFake({ chunkDelayMs: 2 });
   const hostGuard = createHostGuard("loopback");
@@ -63,11 +59,7 @@ beforeAll(async () => {
     observer: { finish: (s) => summaries.push(s) },
     routing: { timing: { baseDelayMs: 1, maxDelayMs: 5, maxTotalWaitMs: 2000 } },
   });
-});
-afterAll(async () => {
-  await transport.close();
-  await a.close();
-  await b.close();
+  return [a, b, transport];
 });
 beforeEach(() => {
   a.reset();

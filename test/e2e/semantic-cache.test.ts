@@ -1,8 +1,8 @@
 import OpenAI from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { cosineSimilarity } from "../../shared/cache/semantic/lsh";
-import { fakeEmbedding, type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
-import { startTestGateway, type TestGateway } from "../support/local-gateway";
+import { fakeEmbedding } from "../fakes/openai-fake";
+import { useGatewayWithUpstream } from "../support/local-gateway";
 
 const PROVIDER_KEY = "sk-semantic-provider-key";
 type Messages = OpenAI.ChatCompletionMessageParam[];
@@ -12,51 +12,31 @@ type Messages = OpenAI.ChatCompletionMessageParam[];
  * fake's embeddings are a hashed bag of words: same words -> cosine 1, whatever the case or punctuation.
  */
 describe("semantic cache through the local runtime", () => {
-  let fake: OpenAIFake;
-  let gateway: TestGateway;
-  let slug: string;
+  const env = useGatewayWithUpstream({ providerKey: PROVIDER_KEY, name: "openai semantic" });
   let namespace = 0;
-
-  beforeAll(async () => {
-    fake = await startOpenAIFake({ apiKey: PROVIDER_KEY });
-    gateway = await startTestGateway();
-    const vk = await gateway.admin("POST", "/v1/virtual-keys", {
-      name: "openai semantic",
-      provider: "openai",
-      key: PROVIDER_KEY,
-      custom_host: fake.baseUrl,
-      workspace_id: gateway.workspaceId,
-    });
-    slug = String(vk.json.slug);
-  });
-  afterAll(async () => {
-    await gateway.stop();
-    await fake.close();
-  });
   beforeEach(() => {
-    fake.reset();
     namespace += 1; // every test starts with an empty cache
   });
 
-  const chatCalls = () => fake.requests.filter((r) => r.path.endsWith("/chat/completions")).length;
-  const embeddingCalls = () => fake.requests.filter((r) => r.path.endsWith("/embeddings")).length;
+  const chatCalls = () => env.fake.requests.filter((r) => r.path.endsWith("/chat/completions")).length;
+  const embeddingCalls = () => env.fake.requests.filter((r) => r.path.endsWith("/embeddings")).length;
 
   function semanticConfig(threshold: number, embedding: Record<string, unknown> = {}): string {
     return JSON.stringify({
-      virtual_key: slug,
+      virtual_key: env.slug,
       cache: {
         mode: "semantic",
         max_age: 60,
         similarity_threshold: threshold,
-        embedding: { virtual_key: slug, model: "text-embedding-3-small", ...embedding },
+        embedding: { virtual_key: env.slug, model: "text-embedding-3-small", ...embedding },
       },
     });
   }
 
   function client(config: string): OpenAI {
     return new OpenAI({
-      apiKey: gateway.apiKey,
-      baseURL: `${gateway.url}/v1`,
+      apiKey: env.gateway.apiKey,
+      baseURL: `${env.gateway.url}/v1`,
       maxRetries: 0,
       defaultHeaders: { "x-portkey-config": config, "x-portkey-cache-namespace": `semantic-${namespace}` },
     });
@@ -170,7 +150,7 @@ describe("semantic cache through the local runtime", () => {
       virtual_key: undefined,
       provider: "openai",
       api_key: "sk-wrong",
-      custom_host: fake.baseUrl,
+      custom_host: env.fake.baseUrl,
     });
     // Act
     const answer = await ask(config, user("Is the embedding target up?"));
@@ -182,12 +162,12 @@ describe("semantic cache through the local runtime", () => {
 
   it("refuses a semantic config without an embedding target with a 400 invalid_config", async () => {
     // Act
-    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+    const res = await fetch(`${env.gateway.url}/v1/chat/completions`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        "x-portkey-api-key": gateway.apiKey,
-        "x-portkey-config": JSON.stringify({ virtual_key: slug, cache: { mode: "semantic" } }),
+        "x-portkey-api-key": env.gateway.apiKey,
+        "x-portkey-config": JSON.stringify({ virtual_key: env.slug, cache: { mode: "semantic" } }),
       },
       body: JSON.stringify({ model: "gpt-4o-mini", messages: user("hi") }),
     });
@@ -195,6 +175,6 @@ describe("semantic cache through the local runtime", () => {
     // Assess
     expect(res.status).toBe(400);
     expect(body.error).toMatchObject({ code: "invalid_config", param: "config.cache.embedding" });
-    expect(fake.requests).toHaveLength(0);
+    expect(env.fake.requests).toHaveLength(0);
   });
 });

@@ -3,11 +3,11 @@ import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
 import {
   type Conversation,
+  ConversationBuilder,
   countWords,
   fragments,
-  promptTokens,
+  type Script,
   type ScriptedReply,
-  scriptReply,
   textDeltas,
 } from "./scripted-reply";
 
@@ -99,20 +99,15 @@ function cachePrefix(body: Record<string, unknown>): { key: string; tokens: numb
 }
 
 /** Reads the native request into the shared conversation model; returns an error message when invalid. */
-function readConversation(body: Record<string, unknown>): Conversation | string {
+function readConversation(body: Record<string, unknown>): Script | string {
   if (typeof body.model !== "string") return "model: Field required";
   if (!Number.isInteger(body.max_tokens)) return "max_tokens: Field required";
   if (!Array.isArray(body.messages) || body.messages.length === 0) return "messages: at least one message is required";
-  const allText: string[] = [];
   let system = "";
   if (typeof body.system === "string") system = body.system;
   else if (Array.isArray(body.system)) system = body.system.map((b: Block) => String(b.text)).join("\n\n");
-  if (system) allText.push(system);
+  const conversation = new ConversationBuilder(system);
   const toolUseIds = new Set<string>();
-  let userTurns = 0;
-  let lastUserText = "";
-  let images = 0;
-  let toolResult: string | undefined;
   let previousRole = "";
   for (const [i, m] of (body.messages as Block[]).entries()) {
     if (m.role !== "user" && m.role !== "assistant") return `messages.${i}.role: Input should be 'user' or 'assistant'`;
@@ -121,14 +116,13 @@ function readConversation(body: Record<string, unknown>): Conversation | string 
     const blocks: Block[] =
       typeof m.content === "string" ? [{ type: "text", text: m.content }] : (m.content as Block[]);
     if (!Array.isArray(blocks) || blocks.length === 0) return `messages.${i}: content must be non-empty`;
-    let text = "";
+    const texts: string[] = [];
     let imageCount = 0;
-    toolResult = undefined;
+    let toolResult: string | undefined;
     for (const b of blocks) {
       if (b.type === "text") {
         if (typeof b.text !== "string" || b.text === "") return `messages.${i}: text content blocks must be non-empty`;
-        text += (text ? " " : "") + b.text;
-        allText.push(b.text);
+        texts.push(b.text);
       } else if (b.type === "image") {
         const source = b.source as Block;
         const ok =
@@ -148,29 +142,18 @@ function readConversation(body: Record<string, unknown>): Conversation | string 
       } else if (b.type === "tool_result" && m.role === "user") {
         if (!toolUseIds.has(String(b.tool_use_id))) return `messages.${i}: tool_result for unknown tool_use_id`;
         toolResult = typeof b.content === "string" ? b.content : JSON.stringify(b.content);
-        allText.push(toolResult);
       } else {
         return `messages.${i}: unexpected content block type ${String(b.type)}`;
       }
     }
-    if (m.role === "user" && text) {
-      userTurns += 1;
-      lastUserText = text;
-      images = imageCount;
-    }
+    conversation.message(m.role === "user" ? "user" : "other", { texts, images: imageCount, toolResult });
   }
   const tools = Array.isArray(body.tools) ? (body.tools as Block[]) : [];
   for (const t of tools) if (typeof t.name !== "string" || typeof t.input_schema !== "object") return "tools: invalid";
-  return {
-    system,
-    userTurns,
-    lastUserText,
-    images,
-    toolNames: tools.map((t) => String(t.name)),
-    toolResult,
-    maxTokens: body.max_tokens as number,
-    allText,
-  };
+  return conversation.script(
+    tools.map((t) => String(t.name)),
+    body.max_tokens,
+  );
 }
 
 function sse(event: string, data: unknown): string {
@@ -186,8 +169,8 @@ export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs
     if (req.headers["x-api-key"] !== options.apiKey) return fail(res, 401, "invalid x-api-key");
     if (!req.headers["anthropic-version"]) return fail(res, 400, "anthropic-version: header is required");
     const body = recorded.json();
-    const conversation = readConversation(body);
-    if (typeof conversation === "string") return fail(res, 400, conversation);
+    const script = readConversation(body);
+    if (typeof script === "string") return fail(res, 400, script);
     const thinkingOn = readThinking(body);
     if (typeof thinkingOn === "string") return fail(res, 400, thinkingOn);
     if (thinkingOn) {
@@ -205,9 +188,9 @@ export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs
     const prefix = cachePrefix(body);
     if (typeof prefix === "string") return fail(res, 400, prefix);
     seq += 1;
-    const reply = scriptReply(conversation);
+    const { reply, prompt: inputTokens } = script;
     const id = `msg_fake${seq}`;
-    const total = promptTokens(conversation);
+    const total = inputTokens;
     const cachedTokens = prefix ? Math.min(prefix.tokens, total) : 0;
     const hit = prefix !== undefined && cache.has(prefix.key);
     if (prefix) cache.add(prefix.key);
@@ -216,7 +199,7 @@ export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs
       cache_creation_input_tokens: hit ? 0 : cachedTokens,
       cache_read_input_tokens: hit ? cachedTokens : 0,
     };
-    const thinking = thinkingOn ? thinkingFor(conversation) : undefined;
+    const thinking = thinkingOn ? thinkingFor(script.conversation) : undefined;
     if (body.stream === true) {
       res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "request-id": `req_${seq}` });
       await writeFrames(

@@ -4,14 +4,7 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
-import {
-  type Conversation,
-  fragments,
-  promptTokens,
-  type ScriptedReply,
-  scriptReply,
-  textDeltas,
-} from "./scripted-reply";
+import { ConversationBuilder, fragments, type Script, type ScriptedReply, textDeltas } from "./scripted-reply";
 
 /**
  * A fake of the Bedrock runtime: `POST /model/{modelId}/converse`, `/converse-stream` (binary
@@ -112,29 +105,23 @@ async function checkSignature(req: IncomingMessage, body: Buffer, o: BedrockFake
 
 type Json = Record<string, unknown>;
 
-function readConversation(body: Json): Conversation | string {
+function readConversation(body: Json): Script | string {
   if (!Array.isArray(body.messages) || body.messages.length === 0)
     return "A conversation must start with a user message.";
-  const allText: string[] = [];
   const system = ((body.system as Json[] | undefined) ?? []).map((b) => String(b.text)).join("\n\n");
-  if (system) allText.push(system);
+  const conversation = new ConversationBuilder(system);
   const toolUseIds = new Set<string>();
-  let userTurns = 0;
-  let lastUserText = "";
-  let images = 0;
-  let toolResult: string | undefined;
   let previous = "";
   for (const [i, m] of (body.messages as Json[]).entries()) {
     if (m.role !== "user" && m.role !== "assistant") return `messages.${i}.role: invalid`;
     if (m.role === previous) return "A conversation must alternate between user and assistant roles.";
     previous = String(m.role);
-    let text = "";
+    const texts: string[] = [];
     let imageCount = 0;
-    toolResult = undefined;
+    let toolResult: string | undefined;
     for (const b of (m.content as Json[]) ?? []) {
       if (typeof b.text === "string") {
-        text += (text ? " " : "") + b.text;
-        allText.push(b.text);
+        texts.push(b.text);
       } else if (b.image) {
         const image = b.image as Json;
         if (
@@ -150,59 +137,38 @@ function readConversation(body: Json): Conversation | string {
         const r = b.toolResult as Json;
         if (!toolUseIds.has(String(r.toolUseId))) return "toolResult without a matching toolUse";
         toolResult = ((r.content as Json[]) ?? []).map((c) => String(c.text ?? JSON.stringify(c.json))).join("");
-        allText.push(toolResult);
       } else {
         return `messages.${i}: invalid content block`;
       }
     }
-    if (m.role === "user" && text) {
-      userTurns += 1;
-      lastUserText = text;
-      images = imageCount;
-    }
+    conversation.message(m.role === "user" ? "user" : "other", { texts, images: imageCount, toolResult });
   }
   const tools = (((body.toolConfig as Json | undefined)?.tools as Json[] | undefined) ?? []).map(
     (t) => t.toolSpec as Json,
   );
-  const maxTokens = (body.inferenceConfig as Json | undefined)?.maxTokens;
-  return {
-    system,
-    userTurns,
-    lastUserText,
-    images,
-    toolNames: tools.map((t) => String(t.name)),
-    toolResult,
-    maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,
-    allText,
+  return conversation.script(
+    tools.map((t) => String(t.name)),
+    (body.inferenceConfig as Json | undefined)?.maxTokens,
+  );
+}
+
+/** One event-stream message with a JSON payload: `:message-type` event (named by `:event-type`) or exception. */
+function eventStreamMessage(kind: "event" | "exception", type: string, payload: Json): Buffer {
+  const headers = {
+    [kind === "event" ? ":event-type" : ":exception-type"]: { type: "string" as const, value: type },
+    ":content-type": { type: "string" as const, value: "application/json" },
+    ":message-type": { type: "string" as const, value: kind },
   };
+  return Buffer.from(codec.encode({ headers, body: fromUtf8(JSON.stringify(payload)) }));
 }
 
 function frame(eventType: string, payload: Json): Buffer {
-  const body = fromUtf8(JSON.stringify({ ...payload, p: "abcdefghij" }));
-  return Buffer.from(
-    codec.encode({
-      headers: {
-        ":event-type": { type: "string", value: eventType },
-        ":content-type": { type: "string", value: "application/json" },
-        ":message-type": { type: "string", value: "event" },
-      },
-      body,
-    }),
-  );
+  return eventStreamMessage("event", eventType, { ...payload, p: "abcdefghij" });
 }
 
 /** An exception frame as ConverseStream sends it mid-stream. */
 export function bedrockExceptionFrame(exceptionType: string, message: string): Buffer {
-  return Buffer.from(
-    codec.encode({
-      headers: {
-        ":exception-type": { type: "string", value: exceptionType },
-        ":content-type": { type: "string", value: "application/json" },
-        ":message-type": { type: "string", value: "exception" },
-      },
-      body: fromUtf8(JSON.stringify({ message })),
-    }),
-  );
+  return eventStreamMessage("exception", exceptionType, { message });
 }
 
 function stopReason(reply: ScriptedReply): string {
@@ -276,10 +242,9 @@ export async function startBedrockFake(options: BedrockFakeOptions): Promise<Bed
       }
       return;
     }
-    const conversation = readConversation(body);
-    if (typeof conversation === "string") return fail(res, 400, "ValidationException", conversation);
-    const reply = scriptReply(conversation);
-    const prompt = promptTokens(conversation);
+    const script = readConversation(body);
+    if (typeof script === "string") return fail(res, 400, "ValidationException", script);
+    const { reply, prompt } = script;
     if (match[2] === "converse-stream") {
       res.writeHead(200, { "content-type": "application/vnd.amazon.eventstream", "x-amzn-requestid": `req${seq}` });
       await writeFrames(res, converseStreamFrames(reply, prompt, `tooluse_${seq}`), fault, options.chunkDelayMs);

@@ -1,14 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
 import { ranked } from "./rerank-scoring";
-import {
-  type Conversation,
-  fragments,
-  promptTokens,
-  type ScriptedReply,
-  scriptReply,
-  textDeltas,
-} from "./scripted-reply";
+import { ConversationBuilder, fragments, type Script, type ScriptedReply, textDeltas } from "./scripted-reply";
 
 /**
  * A fake of Cohere's v2 API: `POST /v2/chat` (JSON, and SSE with `event: <type>` lines: message-start,
@@ -43,46 +36,37 @@ function textOf(content: unknown): { text: string; images: number } {
   };
 }
 
-function readConversation(body: Json): Conversation | string {
+function readConversation(body: Json): Script | string {
   if (!Array.isArray(body.messages) || body.messages.length === 0) return "invalid request: messages must not be empty";
-  const allText: string[] = [];
-  const system: string[] = [];
+  const messages = body.messages as Json[];
+  const conversation = new ConversationBuilder(
+    messages
+      .filter((m) => m.role === "system")
+      .map((m) => textOf(m.content).text)
+      .join("\n\n"),
+  );
   const callIds = new Set<string>();
-  let userTurns = 0;
-  let lastUserText = "";
-  let images = 0;
-  let toolResult: string | undefined;
-  for (const m of body.messages as Json[]) {
-    toolResult = undefined;
-    const { text, images: imageCount } = textOf(m.content);
-    if (text) allText.push(text);
-    if (m.role === "system") system.push(text);
-    else if (m.role === "user") {
-      if (text) {
-        userTurns += 1;
-        lastUserText = text;
-        images = imageCount;
-      }
+  for (const m of messages) {
+    const { text, images } = textOf(m.content);
+    if (m.role === "system") {
+      conversation.message("other", { texts: [] }); // its text is the system prompt's
+    } else if (m.role === "user") {
+      conversation.message("user", { texts: [text], images });
     } else if (m.role === "assistant") {
       for (const c of (m.tool_calls as Json[] | undefined) ?? []) callIds.add(String(c.id));
+      conversation.message("other", { texts: [text] });
     } else if (m.role === "tool") {
       if (!callIds.has(String(m.tool_call_id))) return "invalid request: tool message without a matching tool call";
-      toolResult = text;
+      conversation.message("other", { texts: [], toolResult: text });
     } else {
       return `invalid request: unknown role ${String(m.role)}`;
     }
   }
   const tools = Array.isArray(body.tools) ? (body.tools as Json[]) : [];
-  return {
-    system: system.join("\n\n"),
-    userTurns,
-    lastUserText,
-    images,
-    toolNames: tools.map((t) => String((t.function as Json).name)),
-    toolResult,
-    maxTokens: typeof body.max_tokens === "number" ? body.max_tokens : undefined,
-    allText,
-  };
+  return conversation.script(
+    tools.map((t) => String((t.function as Json).name)),
+    body.max_tokens,
+  );
 }
 
 function finishOf(reply: ScriptedReply): string {
@@ -175,10 +159,9 @@ export async function startCohereFake(options: { apiKey: string; chunkDelayMs?: 
       );
       return;
     }
-    const conversation = readConversation(body);
-    if (typeof conversation === "string") return fail(res, 400, conversation);
-    const reply = scriptReply(conversation);
-    const prompt = promptTokens(conversation);
+    const script = readConversation(body);
+    if (typeof script === "string") return fail(res, 400, script);
+    const { reply, prompt } = script;
     const completion = reply.kind === "text" ? reply.words.length : 5;
     const id = `cohere-fake-${seq}`;
     const call =

@@ -157,13 +157,15 @@ export async function closedPortUrl(): Promise<string> {
 /**
  * Writes a stream's frames (SSE events or binary event-stream messages) honouring the stream faults:
  * `drop-stream` destroys the socket after N frames, `stall` stops sending after N frames but keeps it open.
- * The caller has written the status line and headers.
+ * `last` (e.g. OpenAI's `data: [DONE]`) ends a stream that ran its course. The caller has written the status line
+ * and headers.
  */
 export async function writeFrames(
   res: import("node:http").ServerResponse,
   frames: readonly (string | Buffer)[],
   fault: Fault | undefined,
   delayMs = 0,
+  last?: string,
 ): Promise<void> {
   for (let i = 0; i < frames.length; i++) {
     if (fault?.kind === "drop-stream" && i === fault.afterEvents) {
@@ -177,5 +179,5 @@ export async function writeFrames(
     res.write(frames[i]);
     if (delayMs) await sleep(delayMs);
   }
-  res.end();
+  res.end(last);
 }

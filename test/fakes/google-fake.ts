@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
-import { type Conversation, promptTokens, type ScriptedReply, scriptReply, textDeltas } from "./scripted-reply";
+import { ConversationBuilder, type Script, type ScriptedReply, textDeltas } from "./scripted-reply";
 
 /**
  * A fake of the Gemini API (`/v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse`,
@@ -34,28 +34,21 @@ function fail(res: ServerResponse, status: number, message: string): void {
 
 type Json = Record<string, unknown>;
 
-function readConversation(body: Json): Conversation | string {
+function readConversation(body: Json): Script | string {
   if (!Array.isArray(body.contents) || body.contents.length === 0)
     return "* GenerateContentRequest.contents: contents is not specified";
-  const allText: string[] = [];
   const systemParts = ((body.systemInstruction as Json | undefined)?.parts ?? []) as Json[];
-  const system = systemParts.map((p) => String(p.text)).join("\n\n");
-  if (system) allText.push(system);
+  const conversation = new ConversationBuilder(systemParts.map((p) => String(p.text)).join("\n\n"));
   const called = new Set<string>();
-  let userTurns = 0;
-  let lastUserText = "";
-  let images = 0;
-  let toolResult: string | undefined;
   for (const [i, c] of (body.contents as Json[]).entries()) {
     if (c.role !== "user" && c.role !== "model") return `* contents[${i}].role: must be "user" or "model"`;
     if (!Array.isArray(c.parts) || c.parts.length === 0) return `* contents[${i}].parts: must not be empty`;
-    let text = "";
+    const texts: string[] = [];
     let imageCount = 0;
-    toolResult = undefined;
+    let toolResult: string | undefined;
     for (const p of c.parts as Json[]) {
       if (typeof p.text === "string") {
-        text += (text ? " " : "") + p.text;
-        allText.push(p.text);
+        texts.push(p.text);
       } else if (p.inlineData || p.fileData) {
         const d = (p.inlineData ?? p.fileData) as Json;
         if (typeof d.mimeType !== "string" || (typeof d.data !== "string" && typeof d.fileUri !== "string")) {
@@ -70,31 +63,19 @@ function readConversation(body: Json): Conversation | string {
           return `* contents[${i}]: functionResponse without functionCall`;
         const response = fr.response as Json;
         toolResult = typeof response.content === "string" ? response.content : JSON.stringify(response);
-        allText.push(toolResult);
       } else {
         return `* contents[${i}].parts: unknown part`;
       }
     }
-    if (c.role === "user" && text) {
-      userTurns += 1;
-      lastUserText = text;
-      images = imageCount;
-    }
+    conversation.message(c.role === "user" ? "user" : "other", { texts, images: imageCount, toolResult });
   }
   const declarations = ((body.tools as Json[] | undefined) ?? []).flatMap(
     (t) => (t.functionDeclarations as Json[]) ?? [],
   );
-  const config = (body.generationConfig ?? {}) as Json;
-  return {
-    system,
-    userTurns,
-    lastUserText,
-    images,
-    toolNames: declarations.map((d) => String(d.name)),
-    toolResult,
-    maxTokens: typeof config.maxOutputTokens === "number" ? config.maxOutputTokens : undefined,
-    allText,
-  };
+  return conversation.script(
+    declarations.map((d) => String(d.name)),
+    ((body.generationConfig ?? {}) as Json).maxOutputTokens,
+  );
 }
 
 function usageMetadata(prompt: number, completion: number): Json {
@@ -176,10 +157,9 @@ export async function startGoogleFake(options: { apiKey: string; chunkDelayMs?: 
       res.end(JSON.stringify({ embeddings }));
       return;
     }
-    const conversation = readConversation(body);
-    if (typeof conversation === "string") return fail(res, 400, conversation);
-    const reply = scriptReply(conversation);
-    const prompt = promptTokens(conversation);
+    const script = readConversation(body);
+    if (typeof script === "string") return fail(res, 400, script);
+    const { reply, prompt } = script;
     const responseId = `fakeResp${seq}`;
     if (method === "streamGenerateContent") {
       if (url.searchParams.get("alt") !== "sse") return fail(res, 400, "this fake only streams with alt=sse");

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { type FakeContext, type FakeServer, type Fault, sleep, startFakeServer } from "./fake-server";
+import { type FakeContext, type FakeServer, type Fault, startFakeServer, writeFrames } from "./fake-server";
 
 /**
  * A fake of OpenAI's API speaking its documented wire format: chat completions (JSON and SSE with
@@ -24,6 +24,17 @@ export interface OpenAIFake extends FakeServer {
 }
 
 type ChatMessage = { role: string; content: unknown };
+
+/** One generation request: where to answer, what was asked, and the fault to play (if any). */
+interface Call {
+  readonly res: ServerResponse;
+  readonly body: Record<string, unknown>;
+  readonly model: string;
+  readonly created: number;
+  /** The request's sequence number (ids are `...-fake<n>`). */
+  readonly n: number;
+  readonly fault: Fault | undefined;
+}
 
 /** Dimensions of the fake's embeddings when the request names no `dimensions`. */
 export const FAKE_EMBEDDING_DIMS = 256;
@@ -158,20 +169,14 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
     }
     seq += 1;
     const created = Math.floor(Date.now() / 1000);
-    if (path === "/v1/chat/completions") return chat(res, body, model, created, seq, fault);
-    if (path === "/v1/completions") return completion(res, body, model, created, seq, fault);
+    const call: Call = { res, body, model, created, n: seq, fault };
+    if (path === "/v1/chat/completions") return chat(call);
+    if (path === "/v1/completions") return completion(call);
     if (path === "/v1/embeddings") return embeddings(res, body, model, fault);
     error(res, 404, `Invalid URL (POST ${path})`, "invalid_request_error", null, null);
   }
 
-  async function chat(
-    res: ServerResponse,
-    body: Record<string, unknown>,
-    model: string,
-    created: number,
-    n: number,
-    fault: Fault | undefined,
-  ): Promise<void> {
+  async function chat({ res, body, model, created, n, fault }: Call): Promise<void> {
     const messages = Array.isArray(body.messages) ? (body.messages as ChatMessage[]) : [];
     if (messages.length === 0) {
       error(
@@ -249,29 +254,11 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
       "cache-control": "no-cache",
       "x-request-id": `req_${Date.now()}`,
     });
-    for (let i = 0; i < events.length; i++) {
-      if (fault?.kind === "drop-stream" && i === fault.afterEvents) {
-        res.socket?.destroy();
-        return;
-      }
-      if (fault?.kind === "stall" && i === fault.afterEvents) {
-        await new Promise<void>((r) => res.once("close", () => r()));
-        return;
-      }
-      res.write(`data: ${JSON.stringify(events[i])}\n\n`);
-      if (options.chunkDelayMs) await sleep(options.chunkDelayMs);
-    }
-    res.end("data: [DONE]\n\n");
+    const frames = events.map((event) => `data: ${JSON.stringify(event)}\n\n`);
+    await writeFrames(res, frames, fault, options.chunkDelayMs, "data: [DONE]\n\n");
   }
 
-  async function completion(
-    res: ServerResponse,
-    body: Record<string, unknown>,
-    model: string,
-    created: number,
-    n: number,
-    fault: Fault | undefined,
-  ): Promise<void> {
+  async function completion({ res, body, model, created, n, fault }: Call): Promise<void> {
     const prompt = typeof body.prompt === "string" ? body.prompt : "";
     const words = reply(prompt, model).split(/\s+/).filter(Boolean);
     const limit = body.max_tokens as number | undefined;

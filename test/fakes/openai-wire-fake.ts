@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
-import { type Conversation, fragments, promptTokens, scriptReply, textDeltas } from "./scripted-reply";
+import { ConversationBuilder, fragments, type Script, textDeltas } from "./scripted-reply";
 
 /**
  * A chat fake speaking OpenAI's wire format with the shared scripted behaviour, configurable for the providers
@@ -36,38 +36,27 @@ function textOf(content: unknown): string {
   return "";
 }
 
-function readConversation(body: Json): Conversation | string {
+function readConversation(body: Json): Script | string {
   if (!Array.isArray(body.messages) || body.messages.length === 0) return "messages: empty";
-  const allText: string[] = [];
-  const system: string[] = [];
-  let userTurns = 0;
-  let lastUserText = "";
-  let images = 0;
-  let toolResult: string | undefined;
-  for (const m of body.messages as Json[]) {
-    toolResult = undefined;
+  const messages = body.messages as Json[];
+  const system = messages.filter((m) => m.role === "system").map((m) => textOf(m.content));
+  const conversation = new ConversationBuilder(system.join("\n\n"));
+  for (const m of messages) {
     const text = textOf(m.content);
-    if (text) allText.push(text);
-    if (m.role === "system") system.push(text);
-    if (m.role === "tool") toolResult = text;
-    if (m.role === "user" && text) {
-      userTurns += 1;
-      lastUserText = text;
-      images = Array.isArray(m.content) ? (m.content as Json[]).filter((p) => p.type === "image_url").length : 0;
+    const images = Array.isArray(m.content) ? (m.content as Json[]).filter((p) => p.type === "image_url").length : 0;
+    if (m.role === "system") {
+      conversation.message("other", { texts: [] }); // its text is the system prompt's
+    } else if (m.role === "tool") {
+      conversation.message("other", { texts: [], toolResult: text });
+    } else {
+      conversation.message(m.role === "user" ? "user" : "other", { texts: [text], images });
     }
   }
   const tools = Array.isArray(body.tools) ? (body.tools as Json[]) : [];
-  const max = body.max_completion_tokens ?? body.max_tokens;
-  return {
-    system: system.join("\n\n"),
-    userTurns,
-    lastUserText,
-    images,
-    toolNames: tools.map((t) => String((t.function as Json).name)),
-    toolResult,
-    maxTokens: typeof max === "number" ? max : undefined,
-    allText,
-  };
+  return conversation.script(
+    tools.map((t) => String((t.function as Json).name)),
+    body.max_completion_tokens ?? body.max_tokens,
+  );
 }
 
 function usage(prompt: number, completion: number): Json {
@@ -88,11 +77,10 @@ export async function startOpenAIWireFake(o: OpenAIWireFakeOptions): Promise<Fak
     const body = recorded.json();
     const invalid = o.validate?.(body);
     if (invalid) return fail(res, invalid[0], invalid[1]);
-    const conversation = readConversation(body);
-    if (typeof conversation === "string") return fail(res, 400, conversation);
+    const script = readConversation(body);
+    if (typeof script === "string") return fail(res, 400, script);
     seq += 1;
-    const reply = scriptReply(conversation);
-    const prompt = promptTokens(conversation);
+    const { reply, prompt } = script;
     const completion = reply.kind === "text" ? reply.words.length : 5;
     const finish = reply.kind === "tool" ? "tool_calls" : reply.finish;
     const base = { id: `chatcmpl-${o.name}${seq}`, created: Math.floor(Date.now() / 1000), model: body.model };

@@ -23,6 +23,67 @@ export interface Conversation {
   readonly allText: readonly string[];
 }
 
+/** One message as a fake read it from its wire format. */
+export interface ReadMessage {
+  /** Its text parts, in order (a turn's text is them joined by spaces). */
+  readonly texts: readonly string[];
+  readonly images?: number;
+  /** The tool result it carries, if any. */
+  readonly toolResult?: string;
+}
+
+/**
+ * Builds a `Conversation` message by message, so every fake counts turns, images, the last user text and the
+ * closing tool result the same way: a user message with text is a turn (its images are the last turn's), only the
+ * last message's tool result counts, and every text (system, messages, tool results) counts for the prompt.
+ */
+export class ConversationBuilder {
+  private readonly allText: string[] = [];
+  private userTurns = 0;
+  private lastUserText = "";
+  private images = 0;
+  private toolResult: string | undefined;
+
+  constructor(private readonly system: string) {
+    if (system) this.allText.push(system);
+  }
+
+  message(role: "user" | "other", message: ReadMessage): void {
+    const text = message.texts.join(" ");
+    this.allText.push(...message.texts.filter(Boolean));
+    if (message.toolResult !== undefined) this.allText.push(message.toolResult);
+    this.toolResult = message.toolResult;
+    if (role === "user" && text) {
+      this.userTurns += 1;
+      this.lastUserText = text;
+      this.images = message.images ?? 0;
+    }
+  }
+
+  /** The fake's answer to the conversation read, given the tools it offers and its output cap (if a number). */
+  script(toolNames: readonly string[], maxTokens: unknown): Script {
+    const conversation: Conversation = {
+      system: this.system,
+      userTurns: this.userTurns,
+      lastUserText: this.lastUserText,
+      images: this.images,
+      toolNames,
+      toolResult: this.toolResult,
+      maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,
+      allText: this.allText,
+    };
+    return { reply: scriptReply(conversation), prompt: promptTokens(conversation), conversation };
+  }
+}
+
+/** What a fake answers and the prompt tokens it reports. */
+export interface Script {
+  readonly reply: ScriptedReply;
+  readonly prompt: number;
+  /** What the fake read, for fakes that answer more than the script (e.g. Anthropic's thinking text). */
+  readonly conversation: Conversation;
+}
+
 export type ScriptedReply =
   | { readonly kind: "text"; readonly words: readonly string[]; readonly finish: "stop" | "length" }
   | {
@@ -38,11 +99,11 @@ export function countWords(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
 }
 
-export function promptTokens(c: Conversation): number {
+function promptTokens(c: Conversation): number {
   return c.allText.reduce((n, t) => n + countWords(t), 0);
 }
 
-export function scriptReply(c: Conversation): ScriptedReply {
+function scriptReply(c: Conversation): ScriptedReply {
   if (c.toolResult !== undefined) return cut(`The tool said: ${c.toolResult}`, c.maxTokens);
   const tool = c.toolNames[0];
   if (tool && /weather/i.test(c.lastUserText)) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ControlHarness, coreRequest, field, ROOT_KEY, startControlHarness, text } from "./control-support";
+import { coreRequest } from "../support/core-http";
+import { type ControlHarness, field, ROOT_KEY, startControlHarness, text } from "./control-support";
 
 describe("admin API behaviour", () => {
   let h: ControlHarness;
@@ -77,6 +78,27 @@ describe("admin API behaviour", () => {
     const unauthenticated = await h.call("GET", "/v1/nothing-here", undefined);
     // Assess
     expect([unknown.status, method.status, unauthenticated.status]).toEqual([404, 405, 401]);
+  });
+
+  it("names a missing config or virtual key with the same 404 code, with or without workspace_id", async () => {
+    // Act: the root key may leave workspace_id out (the slug's workspace is looked up); a workspace key may not need it
+    const missing = await Promise.all([
+      h.call("GET", "/v1/configs/pc-missing", ROOT_KEY),
+      h.call("GET", `/v1/configs/pc-missing?workspace_id=${ws}`, ROOT_KEY),
+      h.call("GET", "/v1/configs/pc-missing", admin),
+      h.call("GET", "/v1/virtual-keys/vk-missing", ROOT_KEY),
+      h.call("GET", `/v1/virtual-keys/vk-missing?workspace_id=${ws}`, ROOT_KEY),
+      h.call("GET", "/v1/virtual-keys/vk-missing", admin),
+    ]);
+    // Assess
+    expect(missing.map((r) => [r.status, field(field(r.json, "error"), "code")])).toEqual([
+      [404, "config_not_found"],
+      [404, "config_not_found"],
+      [404, "config_not_found"],
+      [404, "virtual_key_not_found"],
+      [404, "virtual_key_not_found"],
+      [404, "virtual_key_not_found"],
+    ]);
   });
 
   it("lets exactly one of several concurrent config updates with the same expected version win", async () => {

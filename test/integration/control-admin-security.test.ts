@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_TABLE_NAME } from "../../shared/aws/local-control-plane";
 import { SecretDecryptionError } from "../../shared/crypto/secret-cipher";
 import { ENTITY_KINDS } from "../../shared/store/entity-kinds";
-import { type ControlHarness, coreRequest, field, ROOT_KEY, startControlHarness, text } from "./control-support";
+import { coreRequest } from "../support/core-http";
+import { type ControlHarness, field, ROOT_KEY, startControlHarness, text } from "./control-support";
 
 /**
  * Full operator scenario through the admin core on dynalite, then: no provider secret or gateway key secret appears

@@ -6,7 +6,8 @@ import type { ControlPlane } from "../../shared/admin/control-plane";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { ensureTable } from "../../shared/aws/dynamo-table";
 import { motoClientConfig } from "../support/aws-env";
-import { bodyText, coreRequest, field, text } from "./control-support";
+import { bodyText, coreRequest } from "../support/core-http";
+import { field, text } from "./control-support";
 
 const ROOT = "pk-root-from-secrets-manager-0123456789abcdef";
 

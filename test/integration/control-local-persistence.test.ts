@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLocalControlPlane } from "../../shared/aws/local-control-plane";
 import { startLocalDynamo } from "../../shared/store/local-dynamo";
-import { bodyText, coreRequest, text } from "./control-support";
+import { bodyText, coreRequest } from "../support/core-http";
+import { text } from "./control-support";
 
 describe("local runtime state", () => {
   const dirs: string[] = [];

@@ -1,6 +1,7 @@
 import { Portkey } from "portkey-ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ControlHarness, ROOT_KEY, serveCore, startControlHarness } from "./control-support";
+import { serveCore } from "../support/core-http";
+import { type ControlHarness, ROOT_KEY, startControlHarness } from "./control-support";
 
 /** The unmodified portkey-ai SDK, pointed at our admin core over loopback HTTP, is the reference client. */
 describe("portkey-ai SDK against the admin core", () => {

@@ -1,12 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { createLocalControlPlane, type LocalControlPlane } from "../../shared/aws/local-control-plane";
-import type { CoreHandler, CoreRequest, CoreResponse } from "../../shared/http/types";
 import { type LocalDynamo, startLocalDynamo } from "../../shared/store/local-dynamo";
+import { bodyText, coreRequest } from "../support/core-http";
 
 export const ROOT_KEY = "pk-root-integration-test-root-key-000000000000";
 
@@ -24,31 +21,6 @@ export interface ControlHarness {
     body?: unknown,
   ): Promise<{ status: number; json: unknown; text: string }>;
   close(): Promise<void>;
-}
-
-export function coreRequest(
-  method: string,
-  pathWithQuery: string,
-  headers: Record<string, string>,
-  body?: unknown,
-): CoreRequest {
-  const url = new URL(pathWithQuery, "http://local");
-  return {
-    method,
-    path: url.pathname,
-    query: url.searchParams,
-    headers,
-    body: body === undefined ? Buffer.alloc(0) : Buffer.from(typeof body === "string" ? body : JSON.stringify(body)),
-    signal: new AbortController().signal,
-  };
-}
-
-export async function bodyText(res: CoreResponse): Promise<string> {
-  if (typeof res.body === "string") return res.body;
-  if (Buffer.isBuffer(res.body)) return res.body.toString("utf8");
-  const chunks: Buffer[] = [];
-  for await (const chunk of res.body as Readable) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 export async function startControlHarness(logLines: string[] = []): Promise<ControlHarness> {
@@ -79,48 +51,6 @@ export async function startControlHarness(logLines: string[] = []): Promise<Cont
       await dynamo.close();
       await rm(dataDir, { recursive: true, force: true });
     },
-  };
-}
-
-/** Serves a core over loopback HTTP (test-only adapter) so real SDK clients can talk to it. */
-export async function serveCore(
-  core: CoreHandler,
-): Promise<{ baseURL: string; server: Server; close(): Promise<void> }> {
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (c: Buffer) => chunks.push(c));
-    incoming.on("end", () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(incoming.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-      }
-      const url = new URL(incoming.url ?? "/", "http://local");
-      const req: CoreRequest = {
-        method: incoming.method ?? "GET",
-        path: url.pathname,
-        query: url.searchParams,
-        headers,
-        body: Buffer.concat(chunks),
-        signal: new AbortController().signal,
-      };
-      core(req).then(
-        async (res) => {
-          outgoing.writeHead(res.status, res.headers);
-          outgoing.end(await bodyText(res));
-        },
-        (err: unknown) => {
-          outgoing.writeHead(500);
-          outgoing.end(String(err));
-        },
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
-    server,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 

@@ -2,32 +2,15 @@ import { CreateDeliveryStreamCommand, FirehoseClient } from "@aws-sdk/client-fir
 import { beforeAll, describe, expect, it } from "vitest";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
 import { createLoggingObserver } from "../../shared/gateway/log-observer";
-import type { RequestSummary } from "../../shared/gateway/observer";
 import type { UndeliveredRows } from "../../shared/logging/log-sink";
 import { createMemorySink } from "../../shared/logging/log-sink";
 import { logRowSchema } from "../../shared/logging/record-schema";
 import { motoClientConfig } from "../support/aws-env";
 import { s3 } from "../support/moto-s3";
+import { requestSummary as finished } from "../support/request-summary";
 
 const BUCKET = "gateway-logs";
 
-/** A finished chat request as the gateway core summarises it. */
-function finished(fields: Partial<RequestSummary>): RequestSummary {
-  return {
-    traceId: "t",
-    startedAt: Date.now(),
-    method: "POST",
-    endpoint: "chat",
-    stream: false,
-    status: 200,
-    attempts: [],
-    latencyMs: 1,
-    metadata: {},
-    clientAborted: false,
-    logBodies: false,
-    ...fields,
-  };
-}
 const STREAM = "gateway-request-logs";
 
 describe("Firehose sink against moto", () => {

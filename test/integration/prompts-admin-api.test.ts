@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withPrompts } from "../../shared/prompts/with-prompts";
-import {
-  bodyText,
-  type ControlHarness,
-  coreRequest,
-  field,
-  ROOT_KEY,
-  startControlHarness,
-  text,
-} from "./control-support";
+import { bodyText, coreRequest } from "../support/core-http";
+import { type ControlHarness, field, ROOT_KEY, startControlHarness, text } from "./control-support";
 
 /** The prompt admin API on the DynamoDB adapter (dynalite), and the gateway wrapper reading what it wrote. */
 describe("prompt admin API", () => {

@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { type Server as HttpServer, request as httpRequest, type IncomingMessage } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
-import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
+import { type OpenAIFake, type OpenAIFakeOptions, startOpenAIFake } from "../fakes/openai-fake";
 import { startTestGateway, type TestGateway } from "../support/local-gateway";
 
 /**
@@ -14,9 +14,18 @@ export interface Arena {
   readonly attackerKey: string;
   /** The attacker's own upstream (records requests). */
   readonly attacker: OpenAIFake;
-  /** POST to a data-plane path as the attacker. Bounded: 10 s. */
+  /** POST to a data-plane path as the attacker, through node:http (see `rawPost`). Bounded: 10 s. */
   call(headers: Record<string, string>, body?: unknown, path?: string): Promise<ArenaReply>;
+  /** POSTs JSON (or a text body as is) with fetch as the attacker; status, parsed body (or text) and elapsed ms. */
+  post(path: string, body: unknown, headers?: Record<string, string>, timeoutMs?: number): Promise<AttackResponse>;
   stop(): Promise<void>;
+}
+
+export interface ArenaOptions {
+  /** The attacker's upstream; by default it takes any key and echoes the last user message. */
+  readonly upstream?: OpenAIFakeOptions;
+  /** Whether the gateway logs request and response bodies; default false. */
+  readonly logBodies?: boolean;
 }
 
 export interface ArenaReply {
@@ -24,23 +33,62 @@ export interface ArenaReply {
   readonly json: { error?: { message: string; type: string; param: string | null; code: string | null } };
 }
 
+export interface AttackResponse {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  readonly text: string;
+  readonly ms: number;
+}
+
 export const CHAT = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] };
 
-export async function startArena(): Promise<Arena> {
-  const gateway = await startTestGateway({ logBodies: false });
-  const attacker = await startOpenAIFake();
-  const key = await gateway.admin("POST", "/v1/api-keys", {
-    name: "attacker",
-    workspace_id: gateway.workspaceId,
-    scopes: ["completions"],
-  });
-  const attackerKey = String(key.json.key);
+/** The key the upstream of `KEYED_UPSTREAM` accepts. */
+export const PROVIDER_KEY = "sk-hygiene-provider-key-0123456789abcdef";
+
+/**
+ * The robustness and hygiene suites (ReDoS, secret leaks, hostile input): an upstream that wants `PROVIDER_KEY`,
+ * and bodies logged (so that what reaches the log can be checked).
+ */
+export const KEYED_UPSTREAM: ArenaOptions = { upstream: { apiKey: PROVIDER_KEY, reply: () => "ok" }, logBodies: true };
+
+/** An inline config that sends to the upstream of `KEYED_UPSTREAM` with its key. */
+export function fakeTarget(arena: Arena): Record<string, unknown> {
+  return { provider: "openai", api_key: PROVIDER_KEY, custom_host: arena.attacker.baseUrl };
+}
+
+export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
+  const gateway = await startTestGateway({ logBodies: options.logBodies ?? false });
+  const attacker = await startOpenAIFake(options.upstream);
+  const attackerKey = await gateway.createKey({ name: "attacker", scopes: ["completions"] });
+  async function post(
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    timeoutMs = 20_000,
+  ): Promise<AttackResponse> {
+    const started = performance.now();
+    const res = await fetch(`${gateway.url}${path}`, {
+      method: "POST",
+      headers: { "x-portkey-api-key": attackerKey, "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await res.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      // not JSON (e.g. an SSE stream): `text` has it
+    }
+    return { status: res.status, body: parsed, text, ms: performance.now() - started };
+  }
   return {
     gateway,
     attackerKey,
     attacker,
     call: (headers, body = CHAT, path = "/v1/chat/completions") =>
       rawPost(`${gateway.url}${path}`, { "x-portkey-api-key": attackerKey, ...headers }, body),
+    post,
     stop: async () => {
       await attacker.close();
       await gateway.stop();

@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { startTestGateway, type TestGateway } from "../support/local-gateway";
@@ -12,16 +10,6 @@ import { startTestGateway, type TestGateway } from "../support/local-gateway";
 const PROVIDER_KEY = "sk-proj-body-logging-provider-key-0123456789";
 const SECRET_PROMPT = "prompt-that-must-not-be-logged-7f3a";
 
-async function allLoggedText(gateway: TestGateway): Promise<string> {
-  await gateway.logSink.flush();
-  const logs = join(gateway.dataDir, "logs");
-  let text = "";
-  for (const day of await readdir(logs).catch(() => [] as string[])) {
-    for (const file of await readdir(join(logs, day))) text += await readFile(join(logs, day, file), "utf8");
-  }
-  return text;
-}
-
 describe("body logging switched off for a workspace", () => {
   let fake: OpenAIFake;
   let gateway: TestGateway;
@@ -31,14 +19,8 @@ describe("body logging switched off for a workspace", () => {
   beforeAll(async () => {
     fake = await startOpenAIFake({ apiKey: PROVIDER_KEY });
     gateway = await startTestGateway();
-    const ws = await gateway.admin("POST", "/v1/admin/workspaces", { name: "no-bodies", log_bodies: false });
-    workspaceId = String(ws.json.id);
-    const key = await gateway.admin("POST", "/v1/api-keys", {
-      name: "attacker",
-      workspace_id: workspaceId,
-      scopes: ["completions"],
-    });
-    attackerKey = String(key.json.key);
+    workspaceId = await gateway.createWorkspace({ name: "no-bodies", log_bodies: false });
+    attackerKey = await gateway.createKey({ name: "attacker", workspace_id: workspaceId, scopes: ["completions"] });
   });
   afterAll(async () => {
     await gateway.stop();
@@ -69,10 +51,10 @@ describe("body logging switched off for a workspace", () => {
     expect(res.status).toBe(200);
     expect(answer).toContain(SECRET_PROMPT);
     const deadline = Date.now() + 5_000;
-    let logged = await allLoggedText(gateway);
+    let logged = await gateway.loggedText();
     while (!logged.includes(traceId) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      logged = await allLoggedText(gateway);
+      logged = await gateway.loggedText();
     }
     expect(logged).toContain(traceId);
     expect(logged).not.toContain(SECRET_PROMPT);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Scope } from "../../shared/core/principal";
 import { type FakeServer, startFakeServer, writeFrames } from "../fakes/fake-server";
 import { startTestGateway, type TestGateway } from "../support/local-gateway";
 
@@ -95,13 +96,11 @@ describe("budget bending: usage reported by an upstream the attacker controls", 
 
   /** A workspace with a cost budget, the attacker's completions-only key and a logs key for the assertions. */
   async function budgetedWorkspace(creditUsd: number) {
-    const ws = await gateway.admin("POST", "/v1/admin/workspaces", {
+    const workspaceId = await gateway.createWorkspace({
       name: "bent",
       usage_limits: { type: "cost", credit_limit: creditUsd, periodic_reset: "none" },
     });
-    const workspaceId = String(ws.json.id);
-    const key = async (scopes: string[]) =>
-      String((await gateway.admin("POST", "/v1/api-keys", { name: "k", workspace_id: workspaceId, scopes })).json.key);
+    const key = (scopes: Scope[]) => gateway.createKey({ name: "k", workspace_id: workspaceId, scopes });
     return { workspaceId, attackerKey: await key(["completions"]), logsKey: await key(["logs"]) };
   }
 
@@ -268,9 +267,8 @@ describe("budget bending: usage reported by an upstream the attacker controls", 
   it("clamps negative usage from a host an admin stored on a virtual key: spend never goes below 0", async () => {
     // Prepare: the admin stored the host; its answers are trusted, but only as non-negative integers
     const { workspaceId, attackerKey, logsKey } = await budgetedWorkspace(0.01);
-    const vk = await gateway.admin("POST", "/v1/virtual-keys", {
+    const vkSlug = await gateway.createVirtualKey({
       name: "stored host",
-      provider: "openai",
       key: "sk-stored",
       custom_host: `${host.origin}/v1`,
       workspace_id: workspaceId,
@@ -282,7 +280,7 @@ describe("budget bending: usage reported by an upstream the attacker controls", 
       method: "POST",
       headers: { "content-type": "application/json", "x-portkey-api-key": attackerKey },
       body: JSON.stringify({
-        model: `@${String(vk.json.slug)}/gpt-4o-mini`,
+        model: `@${vkSlug}/gpt-4o-mini`,
         messages: [{ role: "user", content: "hi" }],
       }),
     });
@@ -304,18 +302,16 @@ describe("budget bending: a workspace admin key and the limits root set on its w
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-    const ws = await gateway.admin("POST", "/v1/admin/workspaces", {
+    workspaceId = await gateway.createWorkspace({
       name: "capped",
       usage_limits: { type: "cost", credit_limit: 5, periodic_reset: "monthly" },
       rate_limits: [{ type: "requests", unit: "rpm", value: 60 }],
     });
-    workspaceId = String(ws.json.id);
-    const key = await gateway.admin("POST", "/v1/api-keys", {
+    adminKey = await gateway.createKey({
       name: "workspace admin",
       workspace_id: workspaceId,
       scopes: ["admin", "completions"],
     });
-    adminKey = String(key.json.key);
   });
   afterAll(() => gateway.stop());
 

@@ -42,20 +42,12 @@ describe("cache poisoning through a host the attacker controls", () => {
       );
     });
     gateway = await startTestGateway();
-    const vk = await gateway.admin("POST", "/v1/virtual-keys", {
+    slug = await gateway.createVirtualKey({
       name: "the workspace's openai",
-      provider: "openai",
       key: PROVIDER_KEY,
       custom_host: honest.baseUrl,
-      workspace_id: gateway.workspaceId,
     });
-    slug = String(vk.json.slug);
-    const key = await gateway.admin("POST", "/v1/api-keys", {
-      name: "attacker",
-      workspace_id: gateway.workspaceId,
-      scopes: ["completions"],
-    });
-    attackerKey = String(key.json.key);
+    attackerKey = await gateway.createKey({ name: "attacker", scopes: ["completions"] });
   });
   afterAll(async () => {
     await gateway.stop();

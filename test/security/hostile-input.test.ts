@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServer, startFakeServer } from "../fakes/fake-server";
-import { type AttackBench, CHAT, fakeTarget, startAttackBench } from "./hygiene-support";
+import { type Arena, CHAT, fakeTarget, KEYED_UPSTREAM, PROVIDER_KEY, startArena } from "./arena";
 
 /**
  * Hostile input: bodies nested far deeper than any real request, configs nested to exhaust the compiler's stack,
@@ -11,7 +11,7 @@ import { type AttackBench, CHAT, fakeTarget, startAttackBench } from "./hygiene-
 const DEPTH = 20_000;
 const HEADER_DEPTH = 1_000;
 
-let bench: AttackBench;
+let bench: Arena;
 let vkSlug: string;
 
 /** `[[[ ... ]]]` nested `depth` times (built as text: a recursive builder would overflow first). */
@@ -33,17 +33,13 @@ function expectClientError(res: { status: number; body: Record<string, unknown> 
 }
 
 beforeAll(async () => {
-  bench = await startAttackBench();
-  const vk = await bench.gateway.admin("POST", "/v1/virtual-keys", {
-    workspace_id: bench.gateway.workspaceId,
+  bench = await startArena(KEYED_UPSTREAM);
+  vkSlug = await bench.gateway.createVirtualKey({
     name: "budgeted",
-    provider: "openai",
-    key: bench.providerKey,
-    custom_host: bench.fake.baseUrl,
+    key: PROVIDER_KEY,
+    custom_host: bench.attacker.baseUrl,
     usage_limits: { credit_limit: 100, periodic_reset: "monthly" },
   });
-  expect(vk.status).toBeLessThan(300);
-  vkSlug = String(vk.json.slug);
 });
 afterAll(async () => {
   await bench.stop();

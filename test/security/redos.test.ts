@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AttackBench, CHAT, fakeTarget, startAttackBench } from "./hygiene-support";
+import { type Arena, CHAT, fakeTarget, KEYED_UPSTREAM, startArena } from "./arena";
 
 /**
  * ReDoS: an attacker with a completions key writes the regular expressions (an inline `x-portkey-config`) and the
@@ -12,10 +12,10 @@ const EVIL_TEXT = `${"a".repeat(30)}!`;
 /** A victim's request must finish in this time while the attack runs (a blocked event loop takes seconds). */
 const VICTIM_BUDGET_MS = 1_000;
 
-let bench: AttackBench;
+let bench: Arena;
 
 beforeAll(async () => {
-  bench = await startAttackBench();
+  bench = await startArena(KEYED_UPSTREAM);
 });
 afterAll(async () => {
   await bench.stop();

@@ -22,12 +22,7 @@ describe("route scopes: a completions-scoped key against the admin and analytics
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-    const key = await gateway.admin("POST", "/v1/api-keys", {
-      name: "app only",
-      workspace_id: gateway.workspaceId,
-      scopes: ["completions"],
-    });
-    completionsKey = String(key.json.key);
+    completionsKey = await gateway.createKey({ name: "app only", scopes: ["completions"] });
   });
   afterAll(async () => {
     await gateway?.stop();

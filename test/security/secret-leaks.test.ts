@@ -1,9 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServer, startFakeServer } from "../fakes/fake-server";
-import { type AttackBench, CHAT, startAttackBench } from "./hygiene-support";
+import { type Arena, CHAT, KEYED_UPSTREAM, startArena } from "./arena";
 
 /**
  * Secret leaks into the request log: an attacker with a completions key, and an upstream that echoes whatever
@@ -11,7 +9,7 @@ import { type AttackBench, CHAT, startAttackBench } from "./hygiene-support";
  * recognisable shape (an Azure key is 32 hex digits), so the log must know them; the attacker's own gateway key
  * sent in a body or metadata must not be logged either. The NDJSON log files are read as written.
  */
-let bench: AttackBench;
+let bench: Arena;
 let echo: FakeServer;
 /** When true the echo upstream answers 401 with the credential in the error message. */
 let refuse = false;
@@ -27,7 +25,7 @@ function credentialOf(headers: Record<string, string | string[] | undefined>): s
 }
 
 beforeAll(async () => {
-  bench = await startAttackBench();
+  bench = await startArena(KEYED_UPSTREAM);
   echo = await startFakeServer(({ req, res }) => {
     const said = credentialOf(req.headers);
     res.setHeader("content-type", "application/json");
@@ -55,34 +53,16 @@ afterAll(async () => {
   await echo.close();
 });
 
-async function createVirtualKey(body: Record<string, unknown>): Promise<string> {
-  const res = await bench.gateway.admin("POST", "/v1/virtual-keys", {
-    workspace_id: bench.gateway.workspaceId,
-    ...body,
-  });
-  expect(res.status).toBeLessThan(300);
-  return String(res.json.slug);
-}
-
-/** Every line the local runtime wrote to its NDJSON request log. */
-async function loggedText(): Promise<string> {
-  await bench.gateway.logSink.flush();
-  const root = join(bench.gateway.dataDir, "logs");
-  const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith(".ndjson"));
-  const texts = await Promise.all(files.map((f) => readFile(join(root, f), "utf8")));
-  return texts.join("");
-}
-
 describe("secrets never reach the request log", () => {
   it("an upstream echoing a virtual key's secret (OpenAI and Azure), in answers and error messages", async () => {
     // Prepare
-    const openaiVk = await createVirtualKey({
+    const openaiVk = await bench.gateway.createVirtualKey({
       name: "echo-openai",
       provider: "openai",
       key: OPENAI_VK_SECRET,
       custom_host: `${echo.origin}/v1`,
     });
-    const azureVk = await createVirtualKey({
+    const azureVk = await bench.gateway.createVirtualKey({
       name: "echo-azure",
       provider: "azure-openai",
       key: AZURE_VK_SECRET,
@@ -110,7 +90,7 @@ describe("secrets never reach the request log", () => {
     expect(answered[0]?.text).toContain(OPENAI_VK_SECRET); // the upstream did echo it (to the client, its choice)
     expect(answered[1]?.text).toContain(AZURE_VK_SECRET);
     expect(refused.map((r) => r.status)).toEqual([401, 401]);
-    const log = await loggedText();
+    const log = await bench.gateway.loggedText();
     expect(log).toContain("you sent"); // bodies are logged...
     expect(log).toContain("Incorrect API key provided"); // ...and error messages...
     expect(log).not.toContain(OPENAI_VK_SECRET); // ...without the secrets
@@ -128,7 +108,7 @@ describe("secrets never reach the request log", () => {
     // Assess
     expect(res.status).toBe(200);
     expect(res.text).toContain(HEADER_PROVIDER_KEY);
-    expect(await loggedText()).not.toContain(HEADER_PROVIDER_KEY);
+    expect(await bench.gateway.loggedText()).not.toContain(HEADER_PROVIDER_KEY);
   });
 
   it("the attacker's gateway key (both halves) in the body and the metadata", async () => {
@@ -147,7 +127,7 @@ describe("secrets never reach the request log", () => {
 
     // Assess
     expect(res.status).toBe(200);
-    const log = await loggedText();
+    const log = await bench.gateway.loggedText();
     expect(log).toContain("line one");
     expect(log).not.toContain(secretHalf);
   });

@@ -17,15 +17,8 @@ beforeAll(async () => {
   arena = await startArena();
   // The admin's virtual keys: the provider key lives behind them, with the host they were created for.
   provider = await startOpenAIFake({ apiKey: VICTIM_SECRET });
-  const vk = await arena.gateway.admin("POST", "/v1/virtual-keys", {
-    name: "openai",
-    provider: "openai",
-    key: VICTIM_SECRET,
-    custom_host: provider.baseUrl,
-    workspace_id: arena.gateway.workspaceId,
-  });
-  slug = String(vk.json.slug);
-  const azure = await arena.gateway.admin("POST", "/v1/virtual-keys", {
+  slug = await arena.gateway.createVirtualKey({ name: "openai", key: VICTIM_SECRET, custom_host: provider.baseUrl });
+  azureSlug = await arena.gateway.createVirtualKey({
     name: "azure",
     provider: "azure-openai",
     key: VICTIM_SECRET,
@@ -33,9 +26,7 @@ beforeAll(async () => {
     deployment_name: "gpt4o",
     api_version: "2024-10-21",
     custom_host: `${provider.origin}/openai`,
-    workspace_id: arena.gateway.workspaceId,
   });
-  azureSlug = String(azure.json.slug);
 });
 
 afterAll(async () => {

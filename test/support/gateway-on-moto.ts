@@ -6,6 +6,7 @@ import { runtimeEnvironment } from "../../infra/lib/lambda-bundle";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { ensureTable } from "../../shared/aws/dynamo-table";
 import { ENV } from "../../shared/env";
+import { coreRequest } from "./core-http";
 import { s3At } from "./moto-s3";
 
 /**
@@ -61,14 +62,8 @@ export async function provisionGatewayOnMoto(cfg: MotoConfig): Promise<MotoDeplo
   // The operator's first steps, through the admin core exactly as the admin function runs it.
   const plane = createAwsControlPlane(env, { clientConfig: cfg });
   const call = async (path: string, body: unknown) => {
-    const res = await plane.adminCore({
-      method: "POST",
-      path,
-      query: new URLSearchParams(),
-      headers: { "x-portkey-api-key": ROOT_KEY, "content-type": "application/json" },
-      body: Buffer.from(JSON.stringify(body)),
-      signal: new AbortController().signal,
-    });
+    const headers = { "x-portkey-api-key": ROOT_KEY, "content-type": "application/json" };
+    const res = await plane.adminCore(coreRequest("POST", path, headers, body));
     return JSON.parse(String(res.body)) as Record<string, unknown>;
   };
   const ws = await call("/v1/admin/workspaces", { name: "lambda" });

@@ -1,6 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Portkey } from "portkey-ai";
@@ -9,10 +7,11 @@ import { createAnalyticsCore } from "../../shared/analytics/analytics-core";
 import { createDuckDbEngine, type DuckDbEngine } from "../../shared/analytics/duckdb-engine";
 import { AuthenticationError } from "../../shared/core/errors";
 import type { Authenticator, Principal } from "../../shared/core/principal";
-import type { CoreHandler, CoreRequest } from "../../shared/http/types";
+import type { CoreRequest } from "../../shared/http/types";
 import type { LogSink } from "../../shared/logging/log-sink";
 import { createNdjsonFileSink } from "../../shared/logging/ndjson-file-sink";
 import type { RequestLogRecord } from "../../shared/logging/record";
+import { serveCore } from "../support/core-http";
 import { generateLogRecords, writeLogFiles } from "./analytics-log-generator";
 
 const START = Date.parse("2026-10-01T00:00:00.000Z");
@@ -36,31 +35,10 @@ const authenticator: Authenticator = {
   },
 };
 
-function serve(core: CoreHandler): Promise<Server> {
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
-    const out = await core({
-      method: req.method ?? "GET",
-      path: url.pathname,
-      query: url.searchParams,
-      headers,
-      body: Buffer.concat(chunks),
-      signal: new AbortController().signal,
-    });
-    res.writeHead(out.status, out.headers);
-    res.end(typeof out.body === "string" || Buffer.isBuffer(out.body) ? out.body : "");
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
 let dataDir: string;
 let engine: DuckDbEngine;
 let sink: LogSink;
-let server: Server;
+let server: Awaited<ReturnType<typeof serveCore>>;
 let portkey: Portkey;
 let baseURL: string;
 
@@ -69,13 +47,13 @@ beforeAll(async () => {
   writeLogFiles(dataDir, records);
   engine = await createDuckDbEngine({ dataDir, refreshIntervalMs: 0, threads: 1 });
   sink = createNdjsonFileSink({ dataDir, onUndelivered: () => {}, flushIntervalMs: 60_000 });
-  server = await serve(createAnalyticsCore({ authenticator, engine, feedbackSink: sink, now: () => START }));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  server = await serveCore(createAnalyticsCore({ authenticator, engine, feedbackSink: sink, now: () => START }));
+  baseURL = server.baseURL;
   portkey = new Portkey({ apiKey: "key-a", baseURL });
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await sink.close();
   await engine.close();
   rmSync(dataDir, { recursive: true, force: true });

@@ -7,12 +7,7 @@ import { isCacheHit, isCacheMiss, ResponseCache } from "../../shared/cache/respo
 import { replayAsSse } from "../../shared/cache/sse-replay";
 import { BudgetExceededError } from "../../shared/limits/budget-errors";
 import type { LimitedOwner } from "../../shared/limits/limit-types";
-import { MemoryLedgerBackend } from "../../shared/limits/memory-ledger-backend";
-import { DEFAULT_COMPLETION_CAP } from "../../shared/limits/pricing";
-import { SlidingWindowRateLimiter } from "../../shared/limits/rate-limiter";
-import { RequestLimits } from "../../shared/limits/request-limits";
-import { BudgetLedger, DEFAULT_LEASE_MS, DEFAULT_RETAIN_MS } from "../../shared/limits/usage-ledger";
-import { MemoryWindowCounter } from "../../shared/limits/window-counter";
+import { memoryLimits } from "../support/memory-limits";
 
 /**
  * The per-request order the gateway core follows, as executable documentation: rate limits -> cache lookup ->
@@ -20,18 +15,7 @@ import { MemoryWindowCounter } from "../../shared/limits/window-counter";
  */
 function gateway() {
   const now = () => Date.UTC(2026, 10, 20, 10);
-  const ledger = new BudgetLedger({
-    backend: new MemoryLedgerBackend(),
-    now,
-    leaseMs: DEFAULT_LEASE_MS,
-    retainMs: DEFAULT_RETAIN_MS,
-  });
-  const limits = new RequestLimits({
-    ledger,
-    rateLimiter: new SlidingWindowRateLimiter(new MemoryWindowCounter(now), now),
-    priceFor: () => ({ inputPerMTok: 1, outputPerMTok: 2 }),
-    completionCap: DEFAULT_COMPLETION_CAP,
-  });
+  const { ledger, limits } = memoryLimits(now, () => ({ inputPerMTok: 1, outputPerMTok: 2 }));
   const cache = new ResponseCache({ store: new MemoryCacheStore({ maxEntries: 100, maxBytes: 1e7, now }), now });
   const coalescer = new Coalescer<string>();
   let upstreamCalls = 0;

@@ -11,6 +11,7 @@ import type { Scope } from "../../shared/core/principal";
 import type { CoreRequest } from "../../shared/http/types";
 import { MemoryControlStore } from "../../shared/store/memory-control-store";
 import type { ApiKeyRecord } from "../../shared/store/types";
+import { coreRequest } from "../support/core-http";
 
 class CountingStore extends MemoryControlStore {
   apiKeyReads = 0;
@@ -25,14 +26,7 @@ const ROOT = "pk-root-unit-test-root-key-0123456789";
 const T0 = 1_800_000_000_000;
 
 function request(headers: Record<string, string>): CoreRequest {
-  return {
-    method: "POST",
-    path: "/v1/chat/completions",
-    query: new URLSearchParams(),
-    headers,
-    body: Buffer.alloc(0),
-    signal: new AbortController().signal,
-  };
+  return coreRequest("POST", "/v1/chat/completions", headers);
 }
 
 describe("GatewayAuthenticator", () => {
@@ -155,6 +149,39 @@ describe("GatewayAuthenticator", () => {
     // Act
     auth.forgetApiKey(principal.apiKeyId);
     // Assess
+    await expect(auth.authenticate(req, "completions")).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it("does not cache a principal read before forgetApiKey ran (a revocation during the read holds)", async () => {
+    // Prepare: a cold lookup has read the key while active; this process revokes it before that read returns
+    const key = await issueKey(["completions"]);
+    const req = request({ "x-portkey-api-key": key });
+    const [stored] = (await store.listApiKeys("ws-a", { limit: 1 })).items;
+    const read = store.getApiKey.bind(store);
+    let readDone!: () => void;
+    let answerRead!: () => void;
+    const done = new Promise<void>((resolve) => {
+      readDone = resolve;
+    });
+    const answer = new Promise<void>((resolve) => {
+      answerRead = resolve;
+    });
+    store.getApiKey = async (id) => {
+      const record = await read(id);
+      readDone();
+      await answer;
+      return record;
+    };
+    const inFlight = auth.authenticate(req, "completions");
+    await done;
+    store.getApiKey = read;
+    await store.replaceApiKey({ ...stored!, status: "revoked" }, stored!.version);
+    // Act
+    auth.forgetApiKey(stored!.id);
+    answerRead();
+    const stale = await inFlight;
+    // Assess: the read begun before the revocation answers its own caller; the next request is refused
+    expect(stale.apiKeyId).toBe(stored!.id);
     await expect(auth.authenticate(req, "completions")).rejects.toBeInstanceOf(AuthenticationError);
   });
 

@@ -5,6 +5,7 @@ import { createHostGuard } from "../../shared/http/host-guard";
 import type { CoreRequest } from "../../shared/http/types";
 import type { UpstreamTransport } from "../../shared/http/upstream";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
+import { coreRequest } from "../support/core-http";
 
 /**
  * A request with a deadline (on Lambda: the function timeout minus the time kept for the work after the answer)
@@ -29,31 +30,27 @@ function busyUpstream(retryAfterSeconds: number): UpstreamTransport & { calls: n
 }
 
 function chat(deadline: number, config: unknown): CoreRequest {
-  return {
-    method: "POST",
-    path: "/v1/chat/completions",
-    query: new URLSearchParams(),
-    headers: {
-      "content-type": "application/json",
-      "x-portkey-config": JSON.stringify(config),
-    },
-    body: Buffer.from(JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })),
-    signal: new AbortController().signal,
-    deadline,
-  };
+  const headers = { "content-type": "application/json", "x-portkey-config": JSON.stringify(config) };
+  const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] };
+  return { ...coreRequest("POST", "/v1/chat/completions", headers, body), deadline };
+}
+
+/** The gateway core over a fake transport: the default providers, custom hosts on loopback allowed. */
+function coreOver(transport: UpstreamTransport, routing?: Parameters<typeof createGatewayCore>[0]["routing"]) {
+  return createGatewayCore({
+    providers: defaultProviderRegistry(),
+    transport,
+    hostGuard: createHostGuard("loopback"),
+    streamIdleTimeoutMs: 10_000,
+    ...(routing === undefined ? {} : { routing }),
+  });
 }
 
 describe("a request's deadline", () => {
   it("cuts a retry wait short and starts no attempt after it (504 request_deadline_exceeded)", async () => {
     // Prepare: the upstream asks to retry in 5 s, the config allows it, the deadline is 300 ms away
     const transport = busyUpstream(5);
-    const core = createGatewayCore({
-      providers: defaultProviderRegistry(),
-      transport,
-      hostGuard: createHostGuard("loopback"),
-      streamIdleTimeoutMs: 10_000,
-      routing: { timing: { baseDelayMs: 100, maxDelayMs: 10_000, maxTotalWaitMs: 10_000 } },
-    });
+    const core = coreOver(transport, { timing: { baseDelayMs: 100, maxDelayMs: 10_000, maxTotalWaitMs: 10_000 } });
     const config = { retry: { attempts: 3 }, provider: "openai", api_key: "sk", custom_host: "http://127.0.0.1:9/v1" };
     const started = Date.now();
 
@@ -72,12 +69,7 @@ describe("a request's deadline", () => {
 
   it("is not reached by a request that ends before it", async () => {
     const transport = busyUpstream(0);
-    const core = createGatewayCore({
-      providers: defaultProviderRegistry(),
-      transport,
-      hostGuard: createHostGuard("loopback"),
-      streamIdleTimeoutMs: 10_000,
-    });
+    const core = coreOver(transport);
     const config = { provider: "openai", api_key: "sk", custom_host: "http://127.0.0.1:9/v1" };
 
     const res = await core(chat(Date.now() + 60_000, config));

@@ -1,18 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { BudgetExceededError } from "../../shared/limits/budget-errors";
 import type { BudgetScope } from "../../shared/limits/limit-types";
-import { MemoryLedgerBackend } from "../../shared/limits/memory-ledger-backend";
-import { BudgetLedger, DEFAULT_LEASE_MS, DEFAULT_RETAIN_MS } from "../../shared/limits/usage-ledger";
+import { DEFAULT_LEASE_MS } from "../../shared/limits/usage-ledger";
+import { memoryLedger } from "../support/memory-limits";
 import { costScope, runBudgetProof } from "./limits-proof";
 
 function setup(startMs = Date.UTC(2026, 10, 15, 12)) {
   const clock = { ms: startMs };
-  const ledger = new BudgetLedger({
-    backend: new MemoryLedgerBackend(),
-    now: () => clock.ms,
-    leaseMs: DEFAULT_LEASE_MS,
-    retainMs: DEFAULT_RETAIN_MS,
-  });
+  const ledger = memoryLedger(() => clock.ms);
   return { ledger, clock };
 }
 

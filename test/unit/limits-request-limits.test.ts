@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { PriceUnknownError } from "../../shared/limits/budget-errors";
 import type { LimitedOwner } from "../../shared/limits/limit-types";
-import { MemoryLedgerBackend } from "../../shared/limits/memory-ledger-backend";
 import { costMicrosOf, DEFAULT_COMPLETION_CAP, estimateRequest, type PriceFor } from "../../shared/limits/pricing";
-import { SlidingWindowRateLimiter } from "../../shared/limits/rate-limiter";
-import { RequestLimits } from "../../shared/limits/request-limits";
-import { BudgetLedger, DEFAULT_LEASE_MS, DEFAULT_RETAIN_MS } from "../../shared/limits/usage-ledger";
-import { MemoryWindowCounter } from "../../shared/limits/window-counter";
+import { memoryLimits } from "../support/memory-limits";
 
 const prices: PriceFor = (provider, model) =>
   provider === "openai" && model === "gpt-4o-mini"
@@ -16,16 +12,7 @@ const prices: PriceFor = (provider, model) =>
       : undefined;
 
 function setup() {
-  const now = () => Date.UTC(2026, 10, 15, 12);
-  const ledger = new BudgetLedger({
-    backend: new MemoryLedgerBackend(),
-    now,
-    leaseMs: DEFAULT_LEASE_MS,
-    retainMs: DEFAULT_RETAIN_MS,
-  });
-  const rateLimiter = new SlidingWindowRateLimiter(new MemoryWindowCounter(now), now);
-  const limits = new RequestLimits({ ledger, rateLimiter, priceFor: prices, completionCap: DEFAULT_COMPLETION_CAP });
-  return { ledger, limits };
+  return memoryLimits(() => Date.UTC(2026, 10, 15, 12), prices);
 }
 
 const key: LimitedOwner = {

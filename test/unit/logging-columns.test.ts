@@ -7,6 +7,7 @@ import { DOC_TABLE_END, DOC_TABLE_START, logColumnsMarkdown } from "../../shared
 import type { FeedbackRecord, RequestLogRecord } from "../../shared/logging/record";
 import { toRecord } from "../../shared/logging/record-builder";
 import { feedbackRecordSchema, logRowSchema, requestLogRecordSchema } from "../../shared/logging/record-schema";
+import { requestSummary } from "../support/request-summary";
 
 /** Names of the table's columns that rows of kind K carry, at the type level (distributes over the columns). */
 type NameIf<C, K> = C extends { readonly name: infer N; readonly rows: readonly (infer R)[] }
@@ -54,22 +55,7 @@ describe("the log column table and its derived views", () => {
   it("lists every column once, in the same order in Glue, the schemas and the records toRecord builds", () => {
     // Prepare
     const names = LOG_COLUMNS.map((c) => c.name);
-    const built = toRecord(
-      {
-        traceId: "t",
-        startedAt: 0,
-        method: "GET",
-        endpoint: "models",
-        stream: false,
-        status: 200,
-        attempts: [],
-        latencyMs: 1,
-        metadata: {},
-        clientAborted: false,
-        logBodies: false,
-      },
-      { id: "row" },
-    );
+    const built = toRecord(requestSummary({ startedAt: 0, method: "GET", endpoint: "models" }), { id: "row" });
     // Assess
     expect(new Set(names).size).toBe(names.length);
     expect(LOG_GLUE_COLUMNS.map((c) => c.name)).toEqual(names);
@@ -105,22 +91,7 @@ describe("the log column table and its derived views", () => {
     expect(additive.length).toBeGreaterThan(0);
     for (const c of additive)
       expect({ column: c.name, nullable: c.nullable }).toEqual({ column: c.name, nullable: true });
-    const built = toRecord(
-      {
-        traceId: "t",
-        startedAt: 0,
-        method: "POST",
-        endpoint: "chat",
-        stream: false,
-        status: 200,
-        attempts: [],
-        latencyMs: 1,
-        metadata: {},
-        clientAborted: false,
-        logBodies: false,
-      },
-      { id: "row" },
-    );
+    const built = toRecord(requestSummary({ startedAt: 0 }), { id: "row" });
     const older: Record<string, unknown> = { ...built };
     for (const c of additive) delete older[c.name];
     expect(requestLogRecordSchema.parse(older)).toEqual(built);

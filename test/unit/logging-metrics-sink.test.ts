@@ -4,6 +4,7 @@ import { createLoggingObserver } from "../../shared/gateway/log-observer";
 import { createMemorySink } from "../../shared/logging/log-sink";
 import { withRequestMetrics } from "../../shared/logging/metrics-sink";
 import { toRecord } from "../../shared/logging/record-builder";
+import { requestSummary } from "../support/request-summary";
 
 describe("withRequestMetrics", () => {
   afterEach(() => vi.restoreAllMocks());
@@ -19,25 +20,18 @@ describe("withRequestMetrics", () => {
     const sink = withRequestMetrics(inner, new Metrics({ namespace: "AiGateway", serviceName: "gateway" }));
     const observer = createLoggingObserver({ sink });
     for (const status of [200, 502]) {
-      observer.finish({
-        traceId: `t-${status}`,
-        startedAt: Date.now(),
-        workspaceId: "ws-1",
-        apiKeyId: "k-1",
-        method: "POST",
-        endpoint: "chat",
-        logBodies: false,
-        modelRequested: "gpt-4o-mini",
-        provider: "openai",
-        modelServed: "gpt-4o-mini",
-        usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-        status,
-        stream: false,
-        attempts: [],
-        latencyMs: 1,
-        metadata: {},
-        clientAborted: false,
-      });
+      observer.finish(
+        requestSummary({
+          traceId: `t-${status}`,
+          workspaceId: "ws-1",
+          apiKeyId: "k-1",
+          modelRequested: "gpt-4o-mini",
+          provider: "openai",
+          modelServed: "gpt-4o-mini",
+          usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+          status,
+        }),
+      );
     }
 
     // Act + Assess
@@ -71,24 +65,14 @@ describe("withRequestMetrics", () => {
     for (const model of models) {
       sink.enqueue(
         toRecord(
-          {
+          requestSummary({
             traceId: model,
-            startedAt: Date.now(),
-            method: "POST",
-            endpoint: "chat",
             workspaceId: "ws-1",
             apiKeyId: "k-1",
             provider: "openai",
             modelRequested: model,
             modelServed: model,
-            stream: false,
-            status: 200,
-            attempts: [],
-            latencyMs: 1,
-            metadata: {},
-            clientAborted: false,
-            logBodies: false,
-          },
+          }),
           { id: `row-${model}` },
         ),
       );

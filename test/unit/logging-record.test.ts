@@ -6,28 +6,22 @@ import { createMemorySink } from "../../shared/logging/log-sink";
 import { bodyLoggingEnabled, DEFAULT_RECORD_OPTIONS, toRecord } from "../../shared/logging/record-builder";
 import { requestLogRecordSchema } from "../../shared/logging/record-schema";
 import { REDACTED, redactSecrets } from "../../shared/logging/redact";
+import { requestSummary } from "../support/request-summary";
 
 const STARTED_AT = Date.parse("2026-11-05T10:00:00.000Z");
 
 /** A finished request as the gateway core summarises it; tests override what they look at. */
 function summary(fields: Partial<RequestSummary> = {}): RequestSummary {
-  return {
+  return requestSummary({
     traceId: "trace-1",
     startedAt: STARTED_AT,
-    method: "POST",
-    endpoint: "chat",
     workspaceId: "ws-1",
     apiKeyId: "key-1",
     modelRequested: "gpt-4o",
-    stream: false,
-    status: 200,
-    attempts: [],
     latencyMs: 0,
-    metadata: {},
-    clientAborted: false,
     logBodies: true,
     ...fields,
-  };
+  });
 }
 
 const options = (bodyLimitBytes = DEFAULT_RECORD_OPTIONS.bodyLimitBytes) => ({

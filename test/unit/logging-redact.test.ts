@@ -2,10 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generateGatewayKey, generateRootKey } from "../../shared/auth/gateway-key";
 import { KnownSecrets } from "../../shared/core/known-secrets";
-import type { RequestSummary } from "../../shared/gateway/observer";
 import { toRecord } from "../../shared/logging/record-builder";
 import { requestLogRecordSchema } from "../../shared/logging/record-schema";
 import { REDACTED, redactSecrets } from "../../shared/logging/redact";
+import { requestSummary } from "../support/request-summary";
 
 /** Deterministic filler in a key's alphabet. */
 function chars(n: number, alphabet = "A1b2C3d4E5f6G7h8J9k0"): string {
@@ -183,16 +183,10 @@ describe("the log record", () => {
     // Prepare
     const gatewayKey = generateGatewayKey().key;
     const providerKey = `sk-proj-${chars(60)}`;
-    const finished: RequestSummary = {
+    const finished = requestSummary({
       traceId: `trace-${gatewayKey}`,
-      startedAt: Date.now(),
-      method: "POST",
-      endpoint: "chat",
       workspaceId: "ws",
-      stream: false,
       status: 401,
-      latencyMs: 1,
-      clientAborted: false,
       logBodies: true,
       metadata: { note: `key ${gatewayKey}`, env: "prod" },
       user: providerKey,
@@ -209,7 +203,7 @@ describe("the log record", () => {
           code: null,
         },
       },
-    };
+    });
 
     // Act
     const built = toRecord(finished, { id: "row-1" });

@@ -7,6 +7,7 @@ import { withPrompts } from "../../shared/prompts/with-prompts";
 import { MemoryControlStore } from "../../shared/store/memory-control-store";
 import type { SavedPrompt } from "../../shared/store/types";
 import { promptFixture } from "../contract/control-store-contract";
+import { coreRequest } from "../support/core-http";
 
 const WS = "ws-prompts";
 
@@ -38,14 +39,7 @@ function recordingCore(): CoreHandler & { seen: CoreRequest[] } {
 }
 
 function request(path: string, body: unknown, headers: Record<string, string> = {}, method = "POST"): CoreRequest {
-  return {
-    method,
-    path,
-    query: new URLSearchParams(),
-    headers: { "content-type": "application/json", "content-length": "999", ...headers },
-    body: Buffer.from(JSON.stringify(body)),
-    signal: new AbortController().signal,
-  };
+  return coreRequest(method, path, { "content-type": "application/json", "content-length": "999", ...headers }, body);
 }
 
 /** A store whose prompt reads are counted. */
