@@ -5,7 +5,7 @@ import { createAnalyticsCore } from "../../shared/analytics/analytics-core";
 import { createAthenaEngine } from "../../shared/aws/athena-engine";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
-import { ENV, requireEnv } from "../../shared/env";
+import { ENV, requireEnv } from "../../shared/core/env";
 import { bufferedLambda } from "../../shared/lambda/buffered-handler";
 
 // Built once per cold start: clients, the authenticator (with its caches) and the analytics core.

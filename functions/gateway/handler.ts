@@ -5,7 +5,7 @@ import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { createDynamoGuards } from "../../shared/aws/dynamo-guards";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
-import { ENV, optionalEnv, requireEnv } from "../../shared/env";
+import { ENV, optionalEnv, requireEnv } from "../../shared/core/env";
 import { trackBackgroundWork } from "../../shared/gateway/background-work";
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from "../../shared/gateway/bounds";
 import { createGatewayCore } from "../../shared/gateway/core";

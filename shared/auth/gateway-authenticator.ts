@@ -1,6 +1,5 @@
 import { AuthenticationError, PermissionError } from "../core/errors";
-import type { Authenticator, Principal, Scope } from "../core/principal";
-import type { CoreRequest } from "../http/types";
+import type { Authenticator, CredentialCarrier, Principal, Scope } from "../core/principal";
 import type { ControlStore } from "../store/control-store";
 import { TtlCache } from "../store/ttl-cache";
 import { type KeyHasher, looksLikeGatewayCredential, parseGatewayKey } from "./gateway-key";
@@ -62,7 +61,7 @@ export class GatewayAuthenticator implements Authenticator {
     this.cache = new TtlCache({ maxEntries: options.maxEntries ?? 10_000, now: this.now });
   }
 
-  async authenticate(req: CoreRequest, requiredScope: Scope): Promise<Principal> {
+  async authenticate(req: CredentialCarrier, requiredScope: Scope): Promise<Principal> {
     const principal = await this.identify(req.headers);
     if (!principal.scopes.has(requiredScope)) {
       throw new PermissionError(`This API key does not have the '${requiredScope}' scope.`, { code: "missing_scope" });

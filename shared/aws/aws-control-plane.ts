@@ -2,7 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { assembleControlPlane, type ControlPlane, type ControlPlaneOptions } from "../admin/control-plane";
-import { ENV, requireEnv } from "../env";
+import { ENV, requireEnv } from "../core/env";
 import { DynamoControlStore } from "./dynamo-control-store";
 import { KmsCipher } from "./kms-cipher";
 import { secretsManagerRootKey } from "./secrets";

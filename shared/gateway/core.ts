@@ -1,9 +1,9 @@
 import type { CoreHandler, CoreRequest, CoreResponse } from "../http/types";
+import type { RequestObserver, RequestSummary } from "../logging/request-summary";
 import { PlanResolver } from "../routing/plan-resolver";
 import { DEFAULT_GATEWAY_BOUNDS } from "./bounds";
 import { HEALTH_PATH } from "./endpoints";
 import type { GatewayDeps, GatewayShared } from "./gateway-deps";
-import type { RequestObserver, RequestSummary } from "./observer";
 import { RequestRun } from "./request-run";
 import { DEFAULT_ROUTING_OPTIONS, type RoutingOptions } from "./routing-options";
 import { configSourceFor } from "./workspace-resolution";

@@ -3,11 +3,11 @@ import type { Guardrails } from "../guardrails/guardrails";
 import type { HostGuard } from "../http/host-guard";
 import type { UpstreamTransport } from "../http/upstream";
 import type { RequestLimits } from "../limits/request-limits";
+import type { RequestObserver } from "../logging/request-summary";
 import type { ProviderRegistry } from "../providers/registry";
 import type { ConfigSource, PlanResolver } from "../routing/plan-resolver";
 import type { GatewayBounds } from "./bounds";
 import type { CacheDeps } from "./cache-step";
-import type { RequestObserver } from "./observer";
 import type { RoutingOptions } from "./routing-options";
 import type { WorkspaceLookups } from "./workspace-resolution";
 

@@ -1,11 +1,11 @@
 import { BadRequestError, GatewayError } from "../core/errors";
+import type { AttemptSummary } from "../logging/request-summary";
 import type { TransformContext } from "../providers/types";
 import type { LeafNode } from "../routing/plan";
 import { runAttempt } from "./attempt";
 import { CACHEABLE_ENDPOINTS, type CachedAttemptResult, runCached } from "./cache-step";
 import type { EndpointRoute } from "./endpoints";
 import { targetForLeaf } from "./leaf-target";
-import type { AttemptSummary } from "./observer";
 import type { PortkeyHeaders } from "./portkey-headers";
 import type { RequestRun } from "./request-run";
 import { hostChosenByClient } from "./usage-billing";

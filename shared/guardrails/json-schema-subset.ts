@@ -1,4 +1,4 @@
-import { InvalidConfigError } from "../routing/config-schema";
+import { InvalidConfigError } from "../core/config-error";
 
 /**
  * A small JSON Schema validator, compiled once per config. Supported keywords: `type` (string or list), `enum`,

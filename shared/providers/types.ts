@@ -1,4 +1,5 @@
 import type { ErrorBody } from "../core/errors";
+import type { UpstreamRequest } from "../http/types";
 
 /**
  * A provider is pure transforms: no I/O happens in here. The shared transport (`shared/http/upstream.ts`) does
@@ -39,18 +40,8 @@ export interface ProviderTarget {
   readonly virtualKey?: string;
 }
 
-/** What the transport sends. `body` is the serialised native request. */
-export interface UpstreamRequest {
-  readonly url: string;
-  readonly method: "GET" | "POST" | "DELETE";
-  readonly headers: Record<string, string>;
-  readonly body?: string | Buffer;
-  /**
-   * Request parameters the provider cannot honour and the adapter left out (see `param-policy.ts`). The gateway
-   * lists them in the `x-portkey-dropped-params` response header.
-   */
-  readonly droppedParams?: readonly string[];
-}
+/** What the transport sends (declared with the transport, shared/http/types.ts). */
+export type { UpstreamRequest };
 
 /** Per-call context handed to transforms (the endpoint and the OpenAI request as the client sent it). */
 export interface TransformContext {

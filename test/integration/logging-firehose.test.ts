@@ -2,10 +2,10 @@ import { CreateDeliveryStreamCommand, FirehoseClient } from "@aws-sdk/client-fir
 import { beforeAll, describe, expect, it } from "vitest";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
 import { createLoggingObserver } from "../../shared/gateway/log-observer";
-import type { RequestSummary } from "../../shared/gateway/observer";
 import type { UndeliveredRows } from "../../shared/logging/log-sink";
 import { createMemorySink } from "../../shared/logging/log-sink";
 import { logRowSchema } from "../../shared/logging/record-schema";
+import type { RequestSummary } from "../../shared/logging/request-summary";
 import { motoClientConfig } from "../support/aws-env";
 import { s3 } from "../support/moto-s3";
 

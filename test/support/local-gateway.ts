@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from "../../local/runtime";
-import type { RequestObserver } from "../../shared/gateway/observer";
+import type { RequestObserver } from "../../shared/logging/request-summary";
 
 export const TEST_ROOT_KEY = "pk-root-test-root-key-for-the-suite-0123456789";
 

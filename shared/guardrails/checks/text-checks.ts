@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InvalidConfigError } from "../../routing/config-schema";
+import { InvalidConfigError } from "../../core/config-error";
 import { type CheckDefinition, defineCheck, excerpt } from "../check-definition";
 
 /** `default.regexMatch`: passes when the text matches `rule` (a JavaScript regular expression, compiled once). */
