@@ -18,6 +18,9 @@ import { headerTarget } from "./workspace-resolution";
  */
 export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAttemptResult> {
   const { req, cacheState } = run;
+  // A stream collector belongs to the attempt that set it: a later target's stream is never stored under its key.
+  cacheState.tap = undefined;
+  cacheState.onStreamComplete = undefined;
   const { deps, bounds } = run.shared;
   const h = run.headers as PortkeyHeaders;
   const endpoint = (run.route as EndpointRoute).endpoint;
