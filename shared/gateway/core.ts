@@ -52,9 +52,11 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
     leaves: { deps, bounds: { ...DEFAULT_GATEWAY_BOUNDS, ...deps.bounds }, steps: leafSteps(inputs) },
   };
 
+  const executeRun = (run: RequestRun) => execute(run, execution);
+
   return async function handleGatewayRequest(req: CoreRequest): Promise<CoreResponse> {
     if (req.path === HEALTH_PATH && req.method === "GET") return HEALTH;
-    return runRequest(new RequestRun(shared, req), execution);
+    return runRequest(new RequestRun(shared, req), executeRun);
   };
 }
 
@@ -63,7 +65,10 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
  * step answered), then the `after` hooks of the entered steps in reverse. An error anywhere is answered in
  * OpenAI's shape; the `finish` hooks run when the request is over (for a stream, when it ends).
  */
-async function runRequest(run: RequestRun, execution: Execution): Promise<CoreResponse> {
+export async function runRequest(
+  run: RequestRun,
+  executeRun: (run: RequestRun) => Promise<CoreResponse>,
+): Promise<CoreResponse> {
   const steps = run.shared.steps;
   let res: CoreResponse | undefined;
   try {
@@ -71,7 +76,7 @@ async function runRequest(run: RequestRun, execution: Execution): Promise<CoreRe
       const step = steps[run.entered++] as RequestStep;
       if (step.before) res = await step.before(run);
     }
-    if (res === undefined) res = await execute(run, execution);
+    if (res === undefined) res = await executeRun(run);
     else run.finish({ status: res.status });
   } catch (err) {
     res = fail(run, err);
