@@ -73,6 +73,7 @@ function chatRequest(req: CoreRequest, prompt: ResolvedPrompt, body: Record<stri
     body: Buffer.from(JSON.stringify(body)),
     signal: req.signal,
     ...(req.sourceIp === undefined ? {} : { sourceIp: req.sourceIp }),
+    ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
   };
 }
 
