@@ -1,7 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { createDynamoGuards } from "../../shared/aws/dynamo-guards";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
@@ -21,7 +20,7 @@ const hostGuard = createHostGuard(optionalEnv(ENV.customHostAllowlist), { hopSee
 for (const host of (selfHosts ?? "").split(",")) if (host.trim()) hostGuard.denyOwn({ host: host.trim() });
 const logSink = withRequestMetrics(
   createFirehoseSink({
-    port: firehosePort(new FirehoseClient({}), requireEnv(ENV.logStreamName)),
+    port: firehosePort(requireEnv(ENV.logStreamName)), // the Firehose client is created at the first flush
     onUndelivered: (failure) =>
       logger.error("request log rows not delivered to Firehose", { reason: failure.reason, rows: failure.rows.length }),
   }),
