@@ -74,7 +74,9 @@ export async function runRequest(
   try {
     while (res === undefined && run.entered < steps.length) {
       const step = steps[run.entered++] as RequestStep;
-      if (step.before) res = await step.before(run);
+      if (!step.before) continue;
+      const out = step.before(run);
+      res = out instanceof Promise ? await out : out; // a step done synchronously costs no event-loop turn
     }
     if (res === undefined) res = await executeRun(run);
     else run.finish({ status: res.status });

@@ -68,7 +68,9 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode, shared: LeafShare
     // before hooks in order; one may answer for the upstream (a cache hit, a coalesced answer: not an attempt)
     while (answered === undefined && entered < steps.length) {
       const step = steps[entered++] as LeafStep;
-      if (step.before) answered = await step.before(leafRun);
+      if (!step.before) continue;
+      const out = step.before(leafRun);
+      answered = out instanceof Promise ? await out : out;
     }
     if (answered === undefined) {
       attemptStart = performance.now();

@@ -102,70 +102,9 @@ export function createCacheStep(deps: CacheStepDeps): LeafStep {
   return {
     name: "cache",
 
-    async before(leafRun: LeafRun): Promise<CachedAttemptResult | undefined> {
-      const { run, leaf, target, adapter, ctx } = leafRun;
-      if (!leaf.cache || !CACHEABLE_ENDPOINTS.has(ctx.endpoint)) return undefined;
-      const h = run.headers as PortkeyHeaders;
-      const { lookup, key } = await lookupCache({
-        deps: cache,
-        settings: leaf.cache,
-        key: {
-          workspaceId: run.principal?.workspaceId ?? "anonymous",
-          endpoint: ctx.endpoint,
-          provider: target.provider,
-          // who answers: an answer from one upstream is never served for another (cache-key.ts)
-          customHost: target.customHost,
-          virtualKey: leaf.virtualKey ?? (leaf.fromHeaders ? (h.virtualKey ?? run.modelSlug) : undefined),
-          options: target.options,
-          model: String(ctx.body.model ?? ""),
-          body: ctx.body,
-          namespace: h.cacheNamespace,
-        },
-        forceRefresh: h.cacheForceRefresh,
-        embedding: {
-          providers: deps.providers,
-          transport: deps.transport,
-          virtualKeys: run.virtualKeys,
-          signal: run.req.signal,
-        },
-      });
-      run.cacheStatus = lookup.status;
-      if ("error" in lookup && lookup.error) run.cacheLookupError = lookup.error;
-      const stream = adapter.isStreaming(ctx);
-      if (isCacheHit(lookup)) {
-        if (!stream) return fromCachedBody(lookup.entry.body, lookup.entry.model);
-        const includeUsage =
-          (ctx.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
-        const events = replayAsSse(lookup.entry.body, { includeUsage, chunkChars: DEFAULT_REPLAY_CHUNK_CHARS });
-        if (events) return { kind: "cached-stream", status: 200, headers: {}, events, model: lookup.entry.model };
-        run.cacheStatus = "MISS"; // only chat completions replay as SSE: anything else is answered by the upstream
-        return undefined;
-      }
-      if (lookup.status === "DISABLED") return undefined;
-      const miss = lookup as CacheMiss;
-
-      if (stream) {
-        const collector = new ChatStreamCollector(MAX_CACHED_STREAM_BYTES);
-        const entry: LeafCacheMiss = { miss, key, leader: undefined };
-        leafRun.tap = (chunk) => collector.push(chunk);
-        leafRun.onStreamComplete = () => {
-          const json = collector.result();
-          if (json) store(entry, json, undefined);
-        };
-        return undefined;
-      }
-
-      // concurrent identical JSON misses share one upstream call
-      const leader = cache.coalescer.lead(miss.hash);
-      if (!leader) {
-        const shared = await cache.coalescer.follow(miss.hash, run.req.signal);
-        run.sharedAnswer = shared !== undefined;
-        if (shared !== undefined) return fromCachedBody(shared, key.model);
-      } else {
-        run.sharedAnswer = false;
-      }
-      leafRun.cacheMiss = { miss, key, leader };
-      return undefined;
+    before(leafRun: LeafRun): Promise<CachedAttemptResult | undefined> | undefined {
+      const { leaf, ctx } = leafRun;
+      return leaf.cache && CACHEABLE_ENDPOINTS.has(ctx.endpoint) ? lookUp(leafRun, leaf.cache) : undefined;
     },
 
     after(leafRun: LeafRun, result: CachedAttemptResult): CachedAttemptResult {
@@ -182,4 +121,68 @@ export function createCacheStep(deps: CacheStepDeps): LeafStep {
       leafRun.cacheMiss?.leader?.settle(undefined);
     },
   };
+
+  async function lookUp(leafRun: LeafRun, settings: CacheSettings): Promise<CachedAttemptResult | undefined> {
+    const { run, leaf, target, adapter, ctx } = leafRun;
+    const h = run.headers as PortkeyHeaders;
+    const { lookup, key } = await lookupCache({
+      deps: cache,
+      settings,
+      key: {
+        workspaceId: run.principal?.workspaceId ?? "anonymous",
+        endpoint: ctx.endpoint,
+        provider: target.provider,
+        // who answers: an answer from one upstream is never served for another (cache-key.ts)
+        customHost: target.customHost,
+        virtualKey: leaf.virtualKey ?? (leaf.fromHeaders ? (h.virtualKey ?? run.modelSlug) : undefined),
+        options: target.options,
+        model: String(ctx.body.model ?? ""),
+        body: ctx.body,
+        namespace: h.cacheNamespace,
+      },
+      forceRefresh: h.cacheForceRefresh,
+      embedding: {
+        providers: deps.providers,
+        transport: deps.transport,
+        virtualKeys: run.virtualKeys,
+        signal: run.req.signal,
+      },
+    });
+    run.cacheStatus = lookup.status;
+    if ("error" in lookup && lookup.error) run.cacheLookupError = lookup.error;
+    const stream = adapter.isStreaming(ctx);
+    if (isCacheHit(lookup)) {
+      if (!stream) return fromCachedBody(lookup.entry.body, lookup.entry.model);
+      const includeUsage = (ctx.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+      const events = replayAsSse(lookup.entry.body, { includeUsage, chunkChars: DEFAULT_REPLAY_CHUNK_CHARS });
+      if (events) return { kind: "cached-stream", status: 200, headers: {}, events, model: lookup.entry.model };
+      run.cacheStatus = "MISS"; // only chat completions replay as SSE: anything else is answered by the upstream
+      return undefined;
+    }
+    if (lookup.status === "DISABLED") return undefined;
+    const miss = lookup as CacheMiss;
+
+    if (stream) {
+      const collector = new ChatStreamCollector(MAX_CACHED_STREAM_BYTES);
+      const entry: LeafCacheMiss = { miss, key, leader: undefined };
+      leafRun.tap = (chunk) => collector.push(chunk);
+      leafRun.onStreamComplete = () => {
+        const json = collector.result();
+        if (json) store(entry, json, undefined);
+      };
+      return undefined;
+    }
+
+    // concurrent identical JSON misses share one upstream call
+    const leader = cache.coalescer.lead(miss.hash);
+    if (!leader) {
+      const shared = await cache.coalescer.follow(miss.hash, run.req.signal);
+      run.sharedAnswer = shared !== undefined;
+      if (shared !== undefined) return fromCachedBody(shared, key.model);
+    } else {
+      run.sharedAnswer = false;
+    }
+    leafRun.cacheMiss = { miss, key, leader };
+    return undefined;
+  }
 }

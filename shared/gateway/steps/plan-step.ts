@@ -1,4 +1,4 @@
-import { HEADER_ONLY_PLAN } from "../../routing/plan";
+import { type CompiledPlan, HEADER_ONLY_PLAN } from "../../routing/plan";
 import type { PlanResolver } from "../../routing/plan-resolver";
 import type { RequestRun, RequestStep } from "../request-run";
 
@@ -10,21 +10,24 @@ import type { RequestRun, RequestStep } from "../request-run";
 export function createPlanStep(plans: PlanResolver): RequestStep {
   return {
     name: "plan",
-    async before(run: RequestRun): Promise<undefined> {
+    before(run: RequestRun): Promise<undefined> | undefined {
       const configHeader = run.headers?.config ?? run.principal?.defaultConfigId;
       run.configId =
         configHeader && !configHeader.trimStart().startsWith("{") && configHeader.length <= 128
           ? configHeader
           : undefined;
-      const workspaceId = run.principal?.workspaceId ?? "anonymous";
-      const plan = configHeader
-        ? (plans.cachedInline(configHeader) ?? (await plans.resolve(configHeader, workspaceId)))
-        : HEADER_ONLY_PLAN;
-      run.plan = plan;
-      run.fromConfig = plan.fromConfig;
-      if (plan.fromConfig) run.strategy = plan.root.kind === "strategy" ? plan.root.mode : "single";
-      run.savedPlan = plans.isSaved(plan);
-      return undefined;
+      if (!configHeader) return usePlan(run, HEADER_ONLY_PLAN);
+      const cached = plans.cachedInline(configHeader); // a repeated inline config: no await
+      if (cached) return usePlan(run, cached);
+      return plans.resolve(configHeader, run.principal?.workspaceId ?? "anonymous").then((plan) => usePlan(run, plan));
     },
   };
+
+  function usePlan(run: RequestRun, plan: CompiledPlan): undefined {
+    run.plan = plan;
+    run.fromConfig = plan.fromConfig;
+    if (plan.fromConfig) run.strategy = plan.root.kind === "strategy" ? plan.root.mode : "single";
+    run.savedPlan = plans.isSaved(plan);
+    return undefined;
+  }
 }

@@ -89,25 +89,28 @@ export function createPromptsStep(deps: PromptStepDeps): RequestStep {
   return {
     name: "prompts",
 
-    async before(run: RequestRun): Promise<CoreResponse | undefined> {
-      const { req } = run;
-      if (!req.path.startsWith(PREFIX)) return undefined;
-      const route = ROUTE.exec(req.path);
-      if (route === null) throw new NotFoundError(`No route for ${req.method} ${req.path}.`, { code: "unknown_route" });
-      if (req.method !== "POST") throw new MethodNotAllowedError(req.method, req.path);
-      const principal = await deps.authenticator.authenticate(req, "completions");
-      const request = readPromptRequest(parseJsonObject(req.body, req.headers["content-type"]));
-      const prompt = await deps.prompts.resolve(principal.workspaceId, decodeReference(route[1] as string));
-      const body = renderedBody(prompt.compiled.parameters, request, prompt.compiled.renderMessages(request.variables));
-      if (route[2] === "render") return jsonResponse(200, { success: true, data: body }, promptHeaders(prompt));
-      run.principal = principal;
-      run.promptHeaders = promptHeaders(prompt);
-      run.req = chatRequest(req, prompt, body);
-      return undefined;
+    before(run: RequestRun): Promise<CoreResponse | undefined> | undefined {
+      return run.req.path.startsWith(PREFIX) ? runPrompt(run) : undefined;
     },
 
     after(run: RequestRun, res: CoreResponse): CoreResponse {
       return run.promptHeaders ? { ...res, headers: { ...res.headers, ...run.promptHeaders } } : res;
     },
   };
+
+  async function runPrompt(run: RequestRun): Promise<CoreResponse | undefined> {
+    const { req } = run;
+    const route = ROUTE.exec(req.path);
+    if (route === null) throw new NotFoundError(`No route for ${req.method} ${req.path}.`, { code: "unknown_route" });
+    if (req.method !== "POST") throw new MethodNotAllowedError(req.method, req.path);
+    const principal = await deps.authenticator.authenticate(req, "completions");
+    const request = readPromptRequest(parseJsonObject(req.body, req.headers["content-type"]));
+    const prompt = await deps.prompts.resolve(principal.workspaceId, decodeReference(route[1] as string));
+    const body = renderedBody(prompt.compiled.parameters, request, prompt.compiled.renderMessages(request.variables));
+    if (route[2] === "render") return jsonResponse(200, { success: true, data: body }, promptHeaders(prompt));
+    run.principal = principal;
+    run.promptHeaders = promptHeaders(prompt);
+    run.req = chatRequest(req, prompt, body);
+    return undefined;
+  }
 }
