@@ -4,19 +4,13 @@ import { createDuckDbEngine, type DuckDbEngine } from "../shared/analytics/duckd
 import { createDynamoGuards } from "../shared/aws/dynamo-guards";
 import { createLocalControlPlane, LOCAL_TABLE_NAME, type LocalControlPlane } from "../shared/aws/local-control-plane";
 import { knownSecrets } from "../shared/core/known-secrets";
-import { trackBackgroundWork } from "../shared/gateway/background-work";
-import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, type GatewayBounds } from "../shared/gateway/bounds";
-import { createGatewayCore } from "../shared/gateway/core";
-import { createLoggingObserver } from "../shared/gateway/log-observer";
-import type { RequestObserver } from "../shared/gateway/observer";
-import { createGuardrails } from "../shared/guardrails/guardrails";
+import { assembleGateway } from "../shared/gateway/assemble";
+import type { GatewayBounds } from "../shared/gateway/bounds";
 import { createHostGuard } from "../shared/http/host-guard";
 import type { CoreHandler } from "../shared/http/types";
-import { createUndiciTransport } from "../shared/http/upstream";
 import type { LogSink } from "../shared/logging/log-sink";
 import { createNdjsonFileSink } from "../shared/logging/ndjson-file-sink";
-import { withPrompts } from "../shared/prompts/with-prompts";
-import { defaultProviderRegistry } from "../shared/providers/registry";
+import type { RequestObserver } from "../shared/logging/request-summary";
 import { functionForPath } from "../shared/routes";
 import { validateRoutingConfig } from "../shared/routing/validate-config";
 import { startLocalDynamo } from "../shared/store/local-dynamo";
@@ -61,7 +55,6 @@ export interface LocalRuntime extends RunningServer {
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   await secureDataDir(options.dataDir); // 0700 before anything is written there
   const hostGuard = createHostGuard(options.customHostAllowlist ?? "loopback");
-  const transport = createUndiciTransport({ guard: hostGuard });
   const dynamo = await startLocalDynamo(options.dataDir);
   hostGuard.denyOwn({ port: Number(new URL(dynamo.endpoint).port) });
   const guardsClient = new DynamoDBClient({
@@ -82,40 +75,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     dataDir: options.dataDir,
     onUndelivered: (failure) => process.emitWarning(`${failure.rows.length} log rows not written: ${failure.reason}`),
   });
-  const logging = createLoggingObserver({ sink: logSink });
-  const extra = options.observer;
   const engine = await createDuckDbEngine({ dataDir: options.dataDir });
-  // Post-response work (budget settlement, cache writes, log records): tracked so close() can wait for it.
-  const background = trackBackgroundWork((err) =>
-    process.emitWarning(`background work failed: ${(err as Error).message}`),
-  );
+  // The same assembly as the Lambda handler; post-response work is tracked so close() can wait for it.
+  const gateway = assembleGateway({
+    controlPlane,
+    guards,
+    hostGuard,
+    logSink,
+    logBodies: options.logBodies ?? true,
+    onBackgroundError: (err) => process.emitWarning(`background work failed: ${(err as Error).message}`),
+    streamIdleTimeoutMs: options.streamIdleTimeoutMs,
+    bounds: options.bounds,
+    observer: options.observer,
+  });
   const cores = {
-    gateway: createGatewayCore({
-      providers: defaultProviderRegistry(),
-      transport,
-      hostGuard,
-      authenticator: controlPlane.authenticator,
-      lookups: controlPlane,
-      limits: guards.limits,
-      cache: guards.cache,
-      background: background.run,
-      guardrails: createGuardrails(),
-      logBodies: options.logBodies ?? true,
-      observer: extra
-        ? {
-            finish: (summary) => {
-              logging.finish(summary);
-              extra.finish(summary);
-            },
-          }
-        : logging,
-      streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
-      bounds: options.bounds,
-    }),
+    gateway: gateway.core,
     admin: controlPlane.adminCore,
     analytics: createAnalyticsCore({ authenticator: controlPlane.authenticator, engine, feedbackSink: logSink }),
   };
-  cores.gateway = withPrompts(cores.gateway, controlPlane); // `/v1/prompts/{id}/render|completions`
   const server = await startNodeServer({
     host: options.host,
     port: options.port,
@@ -137,8 +114,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     dynamoEndpoint: dynamo.endpoint,
     close: async () => {
       await server.close();
-      await background.drain();
-      await transport.close();
+      await gateway.background.drain();
+      await gateway.transport.close();
       await logSink.close();
       await engine.close();
       controlPlane.close();

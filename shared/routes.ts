@@ -1,8 +1,8 @@
 import { ADMIN_FUNCTION_ROUTES } from "./admin/admin-core";
 import { ANALYTICS_ROUTES } from "./analytics/analytics-core";
 import { DATA_PLANE_ROUTES, HEALTH_PATH } from "./gateway/endpoints";
+import { PROMPT_GATEWAY_ROUTES } from "./gateway/steps/prompts-step";
 import { type ApiResource, createResourceResolver, type DeclaredRoute, deriveResources } from "./http/api-resources";
-import { PROMPT_GATEWAY_ROUTES } from "./prompts/with-prompts";
 
 /**
  * Which function serves a path, derived from the tables that declare the routes: the data plane

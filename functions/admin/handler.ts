@@ -2,7 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { createDynamoGuards } from "../../shared/aws/dynamo-guards";
-import { ENV, requireEnv } from "../../shared/env";
+import { ENV, requireEnv } from "../../shared/core/env";
 import { bufferedLambda } from "../../shared/lambda/buffered-handler";
 import { validateRoutingConfig } from "../../shared/routing/validate-config";
 

@@ -1,11 +1,10 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { AthenaClient } from "@aws-sdk/client-athena";
-import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { createAnalyticsCore } from "../../shared/analytics/analytics-core";
 import { createAthenaEngine } from "../../shared/aws/athena-engine";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
-import { ENV, requireEnv } from "../../shared/env";
+import { ENV, requireEnv } from "../../shared/core/env";
 import { bufferedLambda } from "../../shared/lambda/buffered-handler";
 
 // Built once per cold start: clients, the authenticator (with its caches) and the analytics core.
@@ -14,7 +13,7 @@ const plane = createAwsControlPlane(process.env, {
   logger: { error: (message, details) => logger.error(message, { details }) },
 });
 const feedbackSink = createFirehoseSink({
-  port: firehosePort(new FirehoseClient({}), requireEnv(ENV.logStreamName)),
+  port: firehosePort(requireEnv(ENV.logStreamName)),
   onUndelivered: (failure) =>
     logger.error("feedback rows not delivered to Firehose", { reason: failure.reason, rows: failure.rows.length }),
 });

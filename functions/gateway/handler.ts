@@ -1,67 +1,49 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { createDynamoGuards } from "../../shared/aws/dynamo-guards";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
-import { ENV, optionalEnv, requireEnv } from "../../shared/env";
-import { trackBackgroundWork } from "../../shared/gateway/background-work";
-import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from "../../shared/gateway/bounds";
-import { createGatewayCore } from "../../shared/gateway/core";
-import { createLoggingObserver } from "../../shared/gateway/log-observer";
-import { createGuardrails } from "../../shared/guardrails/guardrails";
+import { ENV, optionalEnv, requireEnv } from "../../shared/core/env";
+import { assembleGateway } from "../../shared/gateway/assemble";
 import { createHostGuard } from "../../shared/http/host-guard";
-import { createUndiciTransport } from "../../shared/http/upstream";
 import { streamingLambda } from "../../shared/lambda/streaming-handler";
 import { withRequestMetrics } from "../../shared/logging/metrics-sink";
-import { withPrompts } from "../../shared/prompts/with-prompts";
-import { defaultProviderRegistry } from "../../shared/providers/registry";
 
-// Built once per cold start: logger, control-plane lookups (with their caches), the log sink, the provider
-// registry, the SSRF guard and the pooled upstream client. Nothing here is rebuilt per request.
+// Built once per cold start: what differs on Lambda (AWS clients, the Firehose log sink, the environment); the
+// data plane itself is assembled by assembleGateway, as for the local runtime. Nothing here is rebuilt per request.
 const logger = new Logger({ serviceName: "gateway" });
 // The API's own host names (from infra, and each domain the API is called on) are never an upstream; they also
 // seed the hop mark every instance of this deployment shares (a request that loops back is answered 508).
 const selfHosts = optionalEnv(ENV.selfHosts);
 const hostGuard = createHostGuard(optionalEnv(ENV.customHostAllowlist), { hopSeed: selfHosts });
 for (const host of (selfHosts ?? "").split(",")) if (host.trim()) hostGuard.denyOwn({ host: host.trim() });
-const plane = createAwsControlPlane(process.env, { rootKey: "disabled" });
 const logSink = withRequestMetrics(
   createFirehoseSink({
-    port: firehosePort(new FirehoseClient({}), requireEnv(ENV.logStreamName)),
+    port: firehosePort(requireEnv(ENV.logStreamName)), // the Firehose client is created at the first flush
     onUndelivered: (failure) =>
       logger.error("request log rows not delivered to Firehose", { reason: failure.reason, rows: failure.rows.length }),
   }),
   new Metrics({ namespace: "AiGateway", serviceName: "gateway" }),
 );
-const guards = createDynamoGuards(new DynamoDBClient({}), requireEnv(ENV.tableName));
-// Budget settlements and cache writes run after the response; the invocation waits for them before it ends.
-const background = trackBackgroundWork((err) => logger.error("post-response work failed", { error: err as Error }));
-const core = createGatewayCore({
-  providers: defaultProviderRegistry(),
-  transport: createUndiciTransport({ guard: hostGuard }),
+const gateway = assembleGateway({
+  controlPlane: createAwsControlPlane(process.env, { rootKey: "disabled" }),
+  guards: createDynamoGuards(new DynamoDBClient({}), requireEnv(ENV.tableName)),
   hostGuard,
-  authenticator: plane.authenticator,
-  lookups: plane,
-  limits: guards.limits,
-  cache: guards.cache,
-  guardrails: createGuardrails(),
-  background: background.run,
+  logSink,
   logBodies: optionalEnv(ENV.logBodies) !== "false",
-  observer: createLoggingObserver({ sink: logSink }),
-  streamIdleTimeoutMs: DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  onBackgroundError: (err) => logger.error("post-response work failed", { error: err as Error }),
 });
 
 // After the response stream has been fully sent: settle budgets, write caches, then ship the log rows to Firehose.
-export const handler = streamingLambda(withPrompts(core, plane), {
+export const handler = streamingLambda(gateway.core, {
   logger,
   onEvent: (event) => {
     const domain = event.requestContext?.domainName;
     if (domain) hostGuard.denyOwn({ host: domain });
   },
   afterResponse: async () => {
-    await background.drain();
+    await gateway.background.drain();
     await logSink.flush();
   },
 });

@@ -2,7 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import { ENV } from "../../shared/env";
+import { ENV } from "../../shared/core/env";
 import { GatewayApi, STAGE_NAME } from "./api";
 import { LogAnalytics } from "./log-analytics";
 import { LogPipeline } from "./log-pipeline";
@@ -126,7 +126,7 @@ export class GatewayStack extends Stack {
       throttleBurstLimit: options.apiThrottleBurstLimit,
     });
 
-    // The API's own host: never an upstream of the gateway, and the seed of its hop mark (see shared/env.ts). Built
+    // The API's own host: never an upstream of the gateway, and the seed of its hop mark (see shared/core/env.ts). Built
     // from the RestApi id, not `api.url` (the stage depends on the gateway's integration: a cycle).
     gateway.fn.addEnvironment(
       ENV.selfHosts,

@@ -18,7 +18,7 @@ export interface ControlPlane {
   readonly authenticator: GatewayAuthenticator;
   readonly virtualKeys: VirtualKeyResolver;
   readonly configs: ConfigResolver;
-  /** Saved prompts for the gateway's prompt endpoints (`withPrompts`), cached like configs. */
+  /** Saved prompts for the gateway's prompt endpoints (its prompts step), cached like configs. */
   readonly prompts: PromptResolver;
   readonly adminCore: CoreHandler;
   readonly keyHasher: () => Promise<KeyHasher>;

@@ -1,6 +1,5 @@
 import { AuthenticationError, PermissionError } from "../core/errors";
-import type { Authenticator, Principal, Scope } from "../core/principal";
-import type { CoreRequest } from "../http/types";
+import type { Authenticator, CredentialCarrier, Principal, Scope } from "../core/principal";
 import { CachedLookup } from "../store/cached-lookup";
 import type { ControlStore } from "../store/control-store";
 import { type KeyHasher, looksLikeGatewayCredential, parseGatewayKey } from "./gateway-key";
@@ -74,7 +73,7 @@ export class GatewayAuthenticator implements Authenticator {
     });
   }
 
-  async authenticate(req: CoreRequest, requiredScope: Scope): Promise<Principal> {
+  async authenticate(req: CredentialCarrier, requiredScope: Scope): Promise<Principal> {
     const principal = await this.identify(req.headers);
     if (!principal.scopes.has(requiredScope)) {
       throw new PermissionError(`This API key does not have the '${requiredScope}' scope.`, { code: "missing_scope" });

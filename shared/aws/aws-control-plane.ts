@@ -1,8 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { assembleControlPlane, type ControlPlane, type ControlPlaneOptions } from "../admin/control-plane";
-import { ENV, requireEnv } from "../env";
+import { ENV, requireEnv } from "../core/env";
 import { DynamoControlStore } from "./dynamo-control-store";
 import { KmsCipher } from "./kms-cipher";
 import { secretsManagerRootKey } from "./secrets";
@@ -35,7 +34,6 @@ export function createAwsControlPlane(
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const cipher = new KmsCipher(new KMSClient(clientConfig), kmsKeyId);
-  const rootKey =
-    secretArn === undefined ? undefined : secretsManagerRootKey(new SecretsManagerClient(clientConfig), secretArn);
+  const rootKey = secretArn === undefined ? undefined : secretsManagerRootKey(clientConfig, secretArn);
   return assembleControlPlane(store, cipher, rootKey, options);
 }

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { CacheDeps } from "../cache/cache-deps";
 import { Coalescer } from "../cache/coalescer";
 import { MemoryCacheStore } from "../cache/memory-cache-store";
 import { ResponseCache } from "../cache/response-cache";
@@ -7,7 +8,6 @@ import { DEFAULT_LSH, RandomHyperplaneLsh } from "../cache/semantic/lsh";
 import { DEFAULT_PER_BUCKET_LIMIT, SemanticCache } from "../cache/semantic/semantic-cache";
 import { DEFAULT_TIERED_SEMANTIC_INDEX, TieredSemanticIndex } from "../cache/semantic/tiered-semantic-index";
 import { TieredCacheStore } from "../cache/tiered-cache-store";
-import type { CacheDeps } from "../gateway/cache-step";
 import { priceFromTable } from "../limits/price-table";
 import { DEFAULT_COMPLETION_CAP } from "../limits/pricing";
 import { SlidingWindowRateLimiter } from "../limits/rate-limiter";

@@ -1,4 +1,4 @@
-import { type FirehoseClient, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
+import type { FirehoseClient, FirehoseClientConfig } from "@aws-sdk/client-firehose";
 import type { LogSink, UndeliveredHandler } from "../logging/log-sink";
 import { toNdjsonLine } from "../logging/log-sink";
 import type { LogRow } from "../logging/record";
@@ -14,14 +14,26 @@ export interface RecordFailure {
   readonly message: string;
 }
 
+type FirehoseSdk = typeof import("@aws-sdk/client-firehose");
+
 /** The one call the sink needs; `firehosePort` implements it with the AWS SDK, tests with a fake. */
 export interface PutRecordBatchPort {
   putRecordBatch(records: readonly Uint8Array[]): Promise<{ failures: readonly RecordFailure[] }>;
 }
 
-export function firehosePort(client: FirehoseClient, streamName: string): PutRecordBatchPort {
+/**
+ * `PutRecordBatchPort` on Firehose. The SDK module is loaded and the client created at the first call (the first
+ * flush, after the first response), not at cold start: a Lambda's first answer does not wait for them.
+ */
+export function firehosePort(streamName: string, clientConfig: FirehoseClientConfig = {}): PutRecordBatchPort {
+  let sdk: Promise<{ client: FirehoseClient; PutRecordBatchCommand: FirehoseSdk["PutRecordBatchCommand"] }> | undefined;
   return {
     putRecordBatch: async function putRecordBatch(records) {
+      sdk ??= import("@aws-sdk/client-firehose").then(({ FirehoseClient, PutRecordBatchCommand }) => ({
+        client: new FirehoseClient(clientConfig),
+        PutRecordBatchCommand,
+      }));
+      const { client, PutRecordBatchCommand } = await sdk;
       const out = await client.send(
         new PutRecordBatchCommand({
           DeliveryStreamName: streamName,

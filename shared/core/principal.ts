@@ -1,5 +1,3 @@
-import type { CoreRequest } from "../http/types";
-
 /** What an authenticated caller is allowed to touch. Every core receives one per request. */
 export type Scope = "completions" | "admin" | "analytics" | "logs";
 
@@ -25,7 +23,12 @@ export interface Principal {
   readonly workspaceLogBodies?: boolean;
 }
 
+/** What an authenticator reads of a request (a `CoreRequest` is one): its lower-case headers. */
+export interface CredentialCarrier {
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /** Port: turns request headers into a principal or throws `AuthenticationError` (401) / `PermissionError` (403). */
 export interface Authenticator {
-  authenticate(req: CoreRequest, requiredScope: Scope): Promise<Principal>;
+  authenticate(req: CredentialCarrier, requiredScope: Scope): Promise<Principal>;
 }

@@ -54,6 +54,18 @@ export interface StreamAttempt {
 
 export type AttemptResult = JsonAttempt | StreamAttempt;
 
+/** A cached chat completion replayed to a streaming client. */
+export interface CachedStreamAttempt {
+  readonly kind: "cached-stream";
+  readonly status: 200;
+  readonly headers: Record<string, string>;
+  readonly events: readonly string[];
+  readonly model: string;
+}
+
+/** What one target answers: an upstream attempt, or the cache's replay of one. */
+export type CachedAttemptResult = AttemptResult | CachedStreamAttempt;
+
 function passedHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) {

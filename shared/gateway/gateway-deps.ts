@@ -1,13 +1,14 @@
+import type { CacheDeps } from "../cache/cache-deps";
 import type { Authenticator } from "../core/principal";
 import type { Guardrails } from "../guardrails/guardrails";
 import type { HostGuard } from "../http/host-guard";
 import type { UpstreamTransport } from "../http/upstream";
 import type { RequestLimits } from "../limits/request-limits";
+import type { RequestObserver } from "../logging/request-summary";
+import type { PromptSource } from "../prompts/prompt-resolver";
 import type { ProviderRegistry } from "../providers/registry";
-import type { ConfigSource, PlanResolver } from "../routing/plan-resolver";
+import type { ConfigSource } from "../routing/plan-resolver";
 import type { GatewayBounds } from "./bounds";
-import type { CacheDeps } from "./cache-step";
-import type { RequestObserver } from "./observer";
 import type { RoutingOptions } from "./routing-options";
 import type { WorkspaceLookups } from "./workspace-resolution";
 
@@ -33,6 +34,8 @@ export interface GatewayDeps {
   readonly limits?: RequestLimits;
   /** Response cache (simple and semantic) with in-process coalescing of identical misses. */
   readonly cache?: CacheDeps;
+  /** Saved prompts for `POST /v1/prompts/{id}/render|completions` (with `authenticator`); absent: those are 404. */
+  readonly prompts?: PromptSource;
   /** Guardrails (config `before_request_hooks` / `after_request_hooks`); absent: hooks in configs are not run. */
   readonly guardrails?: Guardrails;
   /**
@@ -45,15 +48,4 @@ export interface GatewayDeps {
   readonly configSource?: ConfigSource;
   /** Retry timing, randomness and plan cache size; see DEFAULT_ROUTING_OPTIONS. */
   readonly routing?: Partial<RoutingOptions>;
-}
-
-/** What every request of one core shares, built once in `createGatewayCore`. */
-export interface GatewayShared {
-  readonly deps: GatewayDeps;
-  readonly background: (work: Promise<unknown>) => void;
-  /** Deferred: summaries are turned into log records after the response has been written. */
-  readonly observer: RequestObserver | undefined;
-  readonly routing: RoutingOptions;
-  readonly bounds: GatewayBounds;
-  readonly plans: PlanResolver;
 }

@@ -1,24 +1,34 @@
 import { GatewayError } from "../core/errors";
+import type { AttemptSummary } from "../logging/request-summary";
 import type { TransformContext } from "../providers/types";
 import type { LeafNode } from "../routing/plan";
-import { runAttempt } from "./attempt";
-import { CACHEABLE_ENDPOINTS, type CachedAttemptResult, runCached } from "./cache-step";
+import { type CachedAttemptResult, runAttempt } from "./attempt";
+import type { GatewayBounds } from "./bounds";
 import type { EndpointRoute } from "./endpoints";
+import type { GatewayDeps } from "./gateway-deps";
+import { LeafRun, type LeafStep } from "./leaf-run";
 import { targetForLeaf } from "./leaf-target";
-import type { AttemptSummary } from "./observer";
 import type { PortkeyHeaders } from "./portkey-headers";
 import type { RequestRun } from "./request-run";
 import { hostChosenByClient } from "./usage-billing";
 import { headerTarget } from "./workspace-resolution";
 
+/** What every attempt of one core shares, built once in `createGatewayCore`. */
+export interface LeafShared {
+  readonly deps: GatewayDeps;
+  readonly bounds: GatewayBounds;
+  /** The per-target steps, in order (shared/gateway/steps/order.ts). */
+  readonly steps: readonly LeafStep[];
+}
+
 /**
- * One target of the plan (one attempt, retried by the executor): resolve the target, run before-request
- * guardrails, answer from the cache or the upstream, bill what the upstream used, run after-request guardrails,
- * and record the attempt. A stream's summary is written when the stream ends.
+ * One target of the plan (one attempt, retried by the executor): resolve the target, run the leaf steps' `before`
+ * hooks (guardrails, cache), call the upstream unless a step answered, bill what the upstream used, run the `after`
+ * hooks in reverse, and record the attempt. A stream's summary is written when the stream ends.
  */
-export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAttemptResult> {
-  const { req, cacheState } = run;
-  const { deps, bounds } = run.shared;
+export async function runLeaf(run: RequestRun, leaf: LeafNode, shared: LeafShared): Promise<CachedAttemptResult> {
+  const { req } = run;
+  const { deps, bounds, steps } = shared;
   const h = run.headers as PortkeyHeaders;
   const endpoint = (run.route as EndpointRoute).endpoint;
   const fromHeaders = () => headerTarget(h, req.headers, deps.hostGuard, run.virtualKeys, run.modelSlug);
@@ -39,7 +49,7 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
     contentType: req.headers["content-type"],
     bodyChanged: overrides !== undefined || run.modelRewritten,
   };
-  const guard = run.guardrails?.before(leaf, endpoint, ctx.body); // before-request hooks (446: no upstream call)
+  const leafRun = new LeafRun(run, leaf, target, adapter, ctx);
   // What the attempt record names: the provider, the model asked for, and the config target path.
   const tried = {
     provider: target.provider,
@@ -50,96 +60,97 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode): Promise<CachedAt
   const clientHost = hostChosenByClient(target, leaf, h, run.savedPlan);
   const requestedModel = String(ctx.body.model ?? "");
   const billedModel = (reported: string | undefined) => (clientHost ? requestedModel : (reported ?? requestedModel));
-  const attemptStart = performance.now();
-  const attempt = () =>
-    runAttempt({
-      adapter,
-      ctx,
-      transport: deps.transport,
-      clientSignal: req.signal,
-      timeoutMs: leaf.requestTimeoutMs ?? h.requestTimeoutMs ?? bounds.requestTimeoutMs,
-      deadline: req.deadline,
-      streamIdleTimeoutMs: deps.streamIdleTimeoutMs,
-      maxBodyBytes: bounds.maxUpstreamBodyBytes,
-      maxEventBytes: bounds.maxStreamEventBytes,
-      onStreamOutput: (chunk) => {
-        run.captureStream(chunk);
-        cacheState.tap?.(chunk);
-      },
-      onStreamEnd: (end, streamed) => {
-        const { translator } = streamed;
-        const usage = run.bill(target.provider, billedModel(translator.model), translator.usage, clientHost);
-        if (end.reason === "complete" && !translator.error) cacheState.onStreamComplete?.();
-        const failed = end.reason === "error" || translator.error !== undefined;
-        run.finish({
-          provider: target.provider,
-          status: end.reason === "client_abort" ? 499 : failed ? 502 : streamed.status,
-          error: end.error ?? translator.error,
-          usage,
-          modelServed: translator.model,
-          ttftMs: streamed.ttftMs,
-          clientAborted: end.reason === "client_abort",
-          responseBody: run.streamedText(),
-        });
-      },
-    });
+  let attemptStart: number | undefined; // set when the upstream is called (a step may answer instead)
+  let entered = 0;
+  let answered: CachedAttemptResult | undefined;
   try {
-    let answered =
-      deps.cache && leaf.cache && CACHEABLE_ENDPOINTS.has(endpoint)
-        ? await runCached({
-            deps: deps.cache,
-            state: cacheState,
-            settings: leaf.cache,
-            key: {
-              workspaceId: run.principal?.workspaceId ?? "anonymous",
-              endpoint,
-              provider: target.provider,
-              // who answers: an answer from one upstream is never served for another (cache-key.ts)
-              customHost: target.customHost,
-              virtualKey: leaf.virtualKey ?? (leaf.fromHeaders ? (h.virtualKey ?? run.modelSlug) : undefined),
-              options: target.options,
-              model: String(ctx.body.model ?? ""),
-              body: ctx.body,
-              namespace: h.cacheNamespace,
-            },
-            forceRefresh: h.cacheForceRefresh,
-            stream: adapter.isStreaming(ctx),
-            includeUsage: (ctx.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
-            signal: req.signal,
-            embedding: {
-              providers: deps.providers,
-              transport: deps.transport,
-              virtualKeys: run.virtualKeys,
-              signal: req.signal,
-            },
-            run: attempt,
-          })
-        : await attempt();
-    const servedByCache = cacheState.status === "HIT" || cacheState.status === "SEMANTIC HIT" || cacheState.shared;
-    if (answered.kind === "json" && !servedByCache) {
-      const { response } = answered;
-      const usage = run.bill(target.provider, billedModel(response.model), response.usage, clientHost);
-      if (usage !== response.usage) answered = { ...answered, response: { ...response, usage } }; // logged as billed
+    // before hooks in order; one may answer for the upstream (a cache hit, a coalesced answer: not an attempt)
+    while (answered === undefined && entered < steps.length) {
+      const step = steps[entered++] as LeafStep;
+      if (!step.before) continue;
+      const out = step.before(leafRun);
+      answered = out instanceof Promise ? await out : out;
     }
-    const result = guard ? guard.after(answered) : answered; // after-request hooks (446, or 246 + hook_results)
-    // A cache hit or a shared (coalesced) answer made no upstream call: it is not an attempt.
-    if (!servedByCache) {
-      run.attempts.push({
-        ...tried,
-        status: result.status,
-        latencyMs: performance.now() - attemptStart,
+    if (answered === undefined) {
+      attemptStart = performance.now();
+      answered = await runAttempt({
+        adapter,
+        ctx,
+        transport: deps.transport,
+        clientSignal: req.signal,
+        timeoutMs: leaf.requestTimeoutMs ?? h.requestTimeoutMs ?? bounds.requestTimeoutMs,
+        deadline: req.deadline,
+        streamIdleTimeoutMs: deps.streamIdleTimeoutMs,
+        maxBodyBytes: bounds.maxUpstreamBodyBytes,
+        maxEventBytes: bounds.maxStreamEventBytes,
+        onStreamOutput: (chunk) => {
+          run.captureStream(chunk);
+          leafRun.tap?.(chunk);
+        },
+        onStreamEnd: (end, streamed) => {
+          const { translator } = streamed;
+          const usage = run.bill(target.provider, billedModel(translator.model), translator.usage, clientHost);
+          if (end.reason === "complete" && !translator.error) leafRun.onStreamComplete?.();
+          const failed = end.reason === "error" || translator.error !== undefined;
+          run.finish({
+            provider: target.provider,
+            status: end.reason === "client_abort" ? 499 : failed ? 502 : streamed.status,
+            error: end.error ?? translator.error,
+            usage,
+            modelServed: translator.model,
+            ttftMs: streamed.ttftMs,
+            clientAborted: end.reason === "client_abort",
+            responseBody: run.streamedText(),
+          });
+        },
       });
+      if (answered.kind === "json") {
+        const { response } = answered;
+        const usage = run.bill(target.provider, billedModel(response.model), response.usage, clientHost);
+        if (usage !== response.usage) answered = { ...answered, response: { ...response, usage } }; // logged as billed
+      }
     }
-    return result;
   } catch (err) {
-    const latencyMs = performance.now() - attemptStart;
-    run.attempts.push(
-      req.signal.aborted
-        ? { ...tried, status: 499, latencyMs, error: "client_abort" }
-        : { ...tried, ...attemptFailure(err), latencyMs },
-    );
+    failSteps(steps, entered - 1, leafRun, err);
+    if (attemptStart !== undefined) recordFailure(run, tried, attemptStart, err);
     throw err;
   }
+  // after hooks in reverse (cache store, then after-request guardrails: 446, or 246 + hook_results)
+  let result = answered;
+  let i = entered - 1;
+  try {
+    for (; i >= 0; i--) {
+      const step = steps[i] as LeafStep;
+      if (step.after) result = step.after(leafRun, result);
+    }
+  } catch (err) {
+    failSteps(steps, i - 1, leafRun, err);
+    if (attemptStart !== undefined) recordFailure(run, tried, attemptStart, err);
+    throw err;
+  }
+  // A cache hit or a shared (coalesced) answer made no upstream call: it is not an attempt.
+  if (attemptStart !== undefined)
+    run.attempts.push({ ...tried, status: result.status, latencyMs: performance.now() - attemptStart });
+  return result;
+}
+
+/** The `failed` hooks of the steps up to `last`, in reverse. */
+function failSteps(steps: readonly LeafStep[], last: number, leafRun: LeafRun, err: unknown): void {
+  for (let i = last; i >= 0; i--) steps[i]?.failed?.(leafRun, err);
+}
+
+function recordFailure(
+  run: RequestRun,
+  tried: Omit<AttemptSummary, "status" | "latencyMs">,
+  start: number,
+  err: unknown,
+) {
+  const latencyMs = performance.now() - start;
+  run.attempts.push(
+    run.req.signal.aborted
+      ? { ...tried, status: 499, latencyMs, error: "client_abort" }
+      : { ...tried, ...attemptFailure(err), latencyMs },
+  );
 }
 
 function attemptFailure(err: unknown): Pick<AttemptSummary, "status" | "error"> {

@@ -1,7 +1,7 @@
 import { uuidV7 } from "../logging/ids";
 import type { LogSink } from "../logging/log-sink";
 import { DEFAULT_RECORD_OPTIONS, type RecordOptions, toRecord } from "../logging/record-builder";
-import type { RequestObserver, RequestSummary } from "./observer";
+import type { RequestObserver, RequestSummary } from "../logging/request-summary";
 
 export interface LoggingObserverOptions extends Partial<RecordOptions> {
   readonly sink: LogSink;

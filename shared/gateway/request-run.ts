@@ -1,90 +1,115 @@
-import { randomUUID } from "node:crypto";
-import { Readable } from "node:stream";
-import { type ErrorBody, LoopDetectedError, MethodNotAllowedError, NotFoundError, renderError } from "../core/errors";
+import type { CacheStatus } from "../cache/cache-types";
 import type { Principal } from "../core/principal";
 import type { GuardrailRun } from "../guardrails/guardrails";
-import { HOP_HEADER } from "../http/outbound-headers";
 import type { CoreRequest, CoreResponse } from "../http/types";
 import { microsToUsd } from "../limits/pricing";
 import type { Admission, BilledAttempt } from "../limits/request-limits";
 import { boundUntrustedUsage, sanitizeUsage, type UsageAnomaly } from "../limits/usage-bounds";
 import { bodyLoggingEnabled } from "../logging/record-builder";
+import type { AttemptSummary, BudgetSummary, RequestSummary } from "../logging/request-summary";
 import type { ProviderTarget, Usage } from "../providers/types";
-import { executePlan, type RouteOutcome } from "../routing/executor";
+import type { RouteOutcome } from "../routing/executor";
 import { type CompiledPlan, HEADER_ONLY_PLAN } from "../routing/plan";
-import type { CachedAttemptResult, CacheRequestState } from "./cache-step";
-import { DATA_PLANE_ROUTES, type EndpointRoute } from "./endpoints";
-import type { GatewayShared } from "./gateway-deps";
-import { runLeaf } from "./leaf-runner";
+import type { CachedAttemptResult } from "./attempt";
+import type { EndpointRoute } from "./endpoints";
 import type { VirtualKeyResolver } from "./leaf-target";
-import { budgetCandidates, limitOwners } from "./limit-owners";
-import type { AttemptSummary, BudgetSummary, RequestSummary } from "./observer";
-import { parseJsonObject } from "./parse-body";
-import { type PortkeyHeaders, readPortkeyHeaders } from "./portkey-headers";
-import { type RoutingOptions, routingHeaders } from "./routing-options";
-import { splitVirtualKeyModel, workspaceVirtualKeys } from "./workspace-resolution";
+import type { PortkeyHeaders } from "./portkey-headers";
 
 /** Stream bytes kept for the request log (the log caps bodies at 32 KiB; a little slack for redaction). */
 const STREAM_LOG_LIMIT = 40 * 1024;
 
-export const SSE_HEADERS = Object.freeze({
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache",
-  "x-accel-buffering": "no",
-});
+/** What the request's end tells the steps: the summary's fields known only then (status, usage, error ...). */
+export type RequestEnd = Partial<RequestSummary> & Pick<RequestSummary, "status">;
 
 /**
- * One client request through the data plane: authenticate, parse, resolve the plan, admit (rate limits and budget
- * reservation), execute the plan, answer, and hand exactly one summary to the observer. Its fields are the
- * request's state; `leaf-runner.ts` runs each target attempt against them.
+ * One request-level step (docs/architecture.md, "One request through the gateway"; ADR 0025). Steps are objects
+ * built once per process; the per-request state they share lives on the `RequestRun` they are handed.
+ *
+ * - `before`, in list order: reads and sets the run's state. Returning a response answers the request there (the
+ *   later steps and the plan do not run); throwing a `GatewayError` answers it with that error.
+ * - `after`, in reverse order, for every step whose `before` was entered (the one that answered or threw included):
+ *   sees the response about to be sent, answer or error, and returns it (e.g. with headers added). Never throws.
+ * - `finish`, in reverse order, for the same steps, once the request is over (the answer built, a stream ended, an
+ *   error answered): work after the answer such as settling the budget or writing the log. Never throws, never
+ *   blocks: slow work goes to the core's background.
+ */
+export interface RequestStep {
+  readonly name: string;
+  before?(run: RequestRun): Promise<CoreResponse | undefined> | CoreResponse | undefined;
+  after?(run: RequestRun, res: CoreResponse): CoreResponse;
+  finish?(run: RequestRun, end: RequestEnd): void;
+}
+
+/** What every request of one core shares, built once in `createGatewayCore`. */
+export interface GatewayShared {
+  /** The request-level steps, in order (shared/gateway/steps/order.ts). */
+  readonly steps: readonly RequestStep[];
+  /** Deployment default for body logging (`LOG_BODIES`). */
+  readonly logBodies: boolean | undefined;
+}
+
+/**
+ * One client request's state through the data plane. The steps (shared/gateway/steps/) and the leaf runner read
+ * and set its fields; the fields say which step sets them. `summary()` turns it into the one `RequestSummary` the
+ * log receives.
  */
 export class RequestRun {
   readonly startedAt = Date.now();
   readonly started = performance.now();
   readonly attempts: AttemptSummary[] = [];
   readonly billed: BilledAttempt[] = [];
+  /** How many steps were entered (their `before` called): their `after` and `finish` hooks run. */
+  entered = 0;
   /** Deployment and request (`x-portkey-debug`) at first; the workspace's `log_bodies` once authenticated. */
   logBodies: boolean;
-  readonly guardrails: GuardrailRun | undefined;
-  readonly cacheState: CacheRequestState;
   traceId: string;
+  /** route step */
   route: EndpointRoute | undefined;
-  target: ProviderTarget | undefined;
-  body: Record<string, unknown> = {};
-  headers: PortkeyHeaders | undefined;
-  outcome: RouteOutcome<CachedAttemptResult> | undefined;
-  fromConfig = false;
-  /** The plan came from a saved config (its custom hosts were stored by an admin). */
-  savedPlan = false;
-  /** Set when an attempt's reported usage had to be clamped or bounded (the first such attempt's reason). */
-  usageAnomaly: UsageAnomaly | undefined;
+  /** authenticate step (or the prompts step, for prompt calls) */
   principal: Principal | undefined;
+  /** parse step: the `x-portkey-*` headers, the JSON body, the workspace's virtual keys, an `@slug/model` split */
+  headers: PortkeyHeaders | undefined;
+  body: Record<string, unknown> = {};
   virtualKeys: VirtualKeyResolver | undefined;
   modelSlug: string | undefined;
   modelRewritten = false;
+  /** plan step */
+  plan: CompiledPlan = HEADER_ONLY_PLAN;
+  fromConfig = false;
+  /** The plan came from a saved config (its custom hosts were stored by an admin). */
+  savedPlan = false;
   configId: string | undefined;
   strategy: string | undefined;
   /** Provider credentials the request's targets used: the request log redacts any echo of them. */
   private readonly credentials = new Set<string>();
-  private admission: Admission | undefined;
-  private limitHeaders: Readonly<Record<string, string>> = {};
+  /** limits step: the budget reservation, the rate-limit headers, and the settle's outcome for the log */
+  admission: Admission | undefined;
+  limitHeaders: Readonly<Record<string, string>> | undefined;
+  budget: Promise<BudgetSummary> | undefined;
+  /** prompts step: the headers naming the prompt that was run */
+  promptHeaders: Readonly<Record<string, string>> | undefined;
+  /** guardrails step (per target): every hook evaluated for the request, started at the first target with hooks */
+  guardrails: GuardrailRun | undefined;
+  /** cache step (per target): `x-portkey-cache-status`, a coalesced answer, why a lookup fell back to a MISS */
+  cacheStatus: CacheStatus | undefined;
+  sharedAnswer = false;
+  cacheLookupError: string | undefined;
+  /** leaf runner: the target tried last, and the executor's outcome */
+  target: ProviderTarget | undefined;
+  outcome: RouteOutcome<CachedAttemptResult> | undefined;
+  /** Set when an attempt's reported usage had to be clamped or bounded (the first such attempt's reason). */
+  usageAnomaly: UsageAnomaly | undefined;
+  private finished = false;
   private readonly streamed: (Buffer | string)[] = [];
   private streamedBytes = 0;
 
   constructor(
     readonly shared: GatewayShared,
-    readonly req: CoreRequest,
+    /** The client's request; the prompts step replaces a prompt call by the chat completion it runs. */
+    public req: CoreRequest,
   ) {
     this.traceId = req.headers["x-portkey-trace-id"] ?? "";
-    this.logBodies = bodyLoggingEnabled(req.headers, shared.deps.logBodies);
-    this.guardrails = shared.deps.guardrails?.start();
-    this.cacheState = {
-      status: undefined,
-      shared: false,
-      tap: undefined,
-      onStreamComplete: undefined,
-      background: shared.background,
-    };
+    this.logBodies = bodyLoggingEnabled(req.headers, shared.logBodies);
   }
 
   /** Remembers a target's credentials for the log's redaction (whatever their shape). */
@@ -123,38 +148,17 @@ export class RequestRun {
   }
 
   /**
-   * Hands the request's one summary to the observer and settles the budget with what the attempts used (or gives
-   * the reservation back), after the answer. When a budget applied, the summary waits for the settle so the log
-   * record carries its outcome.
+   * The request is over (answer built, stream ended, or error answered): the `finish` hooks of the entered steps
+   * run, in reverse order, once.
    */
-  finish(fields: Partial<RequestSummary> & Pick<RequestSummary, "status">): void {
-    const summary = this.summary(fields);
-    const { observer, background } = this.shared;
-    const taken = this.admission;
-    this.admission = undefined;
-    if (!taken) {
-      observer?.finish(summary);
-      return;
-    }
-    const settling = this.billed.length ? taken.settle(this.billed) : taken.release();
-    if (!observer || !taken.reservation.scopes.length) {
-      background(settling);
-      observer?.finish(summary);
-      return;
-    }
-    const observed = (budget: BudgetSummary) => observer.finish({ ...summary, budget });
-    background(
-      settling.then(
-        (result) => observed(result ? { outcome: "settled", result } : { outcome: "released" }),
-        (err: unknown) => {
-          observed({ outcome: "failed" });
-          throw err;
-        },
-      ),
-    );
+  finish(end: RequestEnd): void {
+    if (this.finished) return;
+    this.finished = true;
+    const { steps } = this.shared;
+    for (let i = this.entered - 1; i >= 0; i--) steps[i]?.finish?.(this, end);
   }
 
-  summary(fields: Partial<RequestSummary> & Pick<RequestSummary, "status">): RequestSummary {
+  summary(fields: RequestEnd): RequestSummary {
     const { headers, outcome, principal, body, admission } = this;
     const requestMetadata = headers?.metadata ?? {};
     return {
@@ -179,8 +183,8 @@ export class RequestRun {
       user: typeof body.user === "string" ? body.user : undefined,
       retryCount: outcome?.retryCount,
       lastUsedOptionIndex: this.fromConfig ? outcome?.leaf?.path : undefined,
-      cacheStatus: this.cacheState.status,
-      sharedAnswer: this.cacheState.shared || undefined,
+      cacheStatus: this.cacheStatus,
+      sharedAnswer: this.sharedAnswer || undefined,
       budgetReservedUsd: admission?.reservation.scopes.length
         ? microsToUsd(admission.reservation.charge.costMicros)
         : undefined,
@@ -191,135 +195,4 @@ export class RequestRun {
       ...fields,
     };
   }
-
-  async handle(): Promise<CoreResponse> {
-    try {
-      const plan = await this.prepare();
-      await this.admit(plan);
-      const { routing } = this.shared;
-      const headers = this.headers as PortkeyHeaders;
-      this.outcome = await executePlan(plan, {
-        runLeaf: (leaf) => runLeaf(this, leaf),
-        route: { metadata: headers.metadata, params: this.body },
-        signal: this.req.signal,
-        timing: routing.timing,
-        random: routing.random,
-        sleep: this.req.deadline === undefined ? routing.sleep : untilDeadline(routing.sleep, this.req.deadline),
-      });
-      if (!this.outcome.ok) throw this.outcome.error;
-      return this.answer(this.outcome.value, this.outcome);
-    } catch (err) {
-      return this.fail(err);
-    }
-  }
-
-  /** Route, authenticate, parse, and resolve the routing plan. */
-  private async prepare(): Promise<CompiledPlan> {
-    const { req } = this;
-    const { deps, plans } = this.shared;
-    const route = DATA_PLANE_ROUTES.get(req.path);
-    if (!route) throw new NotFoundError(`No route for ${req.method} ${req.path}.`, { code: "unknown_route" });
-    if (route.method !== req.method) throw new MethodNotAllowedError(req.method, req.path);
-    this.route = route;
-    if (deps.hostGuard.isOwnHop(req.headers[HOP_HEADER])) throw new LoopDetectedError();
-    if (deps.authenticator) this.principal = await deps.authenticator.authenticate(req, "completions");
-    if (this.principal?.workspaceLogBodies === false) this.logBodies = false;
-    const headers = readPortkeyHeaders(req.headers);
-    this.headers = headers;
-    this.traceId = headers.traceId;
-    if (route.body === "json") this.body = parseJsonObject(req.body, req.headers["content-type"]);
-    const workspaceId = this.principal?.workspaceId ?? "anonymous";
-    if (deps.lookups) this.virtualKeys = workspaceVirtualKeys(deps.lookups, workspaceId, deps.hostGuard);
-    const split = splitVirtualKeyModel(this.body.model);
-    if (split) {
-      this.modelSlug = split.slug;
-      this.body = { ...this.body, model: split.model };
-      this.modelRewritten = true;
-    }
-    // Precedence (docs/architecture.md, step 4): x-portkey-config, else the key's default config, else headers / @slug model.
-    const configHeader = headers.config ?? this.principal?.defaultConfigId;
-    this.configId =
-      configHeader && !configHeader.trimStart().startsWith("{") && configHeader.length <= 128
-        ? configHeader
-        : undefined;
-    const plan = configHeader
-      ? (plans.cachedInline(configHeader) ?? (await plans.resolve(configHeader, workspaceId)))
-      : HEADER_ONLY_PLAN;
-    this.fromConfig = plan.fromConfig;
-    if (plan.fromConfig) this.strategy = plan.root.kind === "strategy" ? plan.root.mode : "single";
-    this.savedPlan = plans.isSaved(plan);
-    return plan;
-  }
-
-  /** Rate limits (429) and the budget reservation (412), before any upstream call. */
-  private async admit(plan: CompiledPlan): Promise<void> {
-    const { limits, lookups } = this.shared.deps;
-    if (!limits) return;
-    const headers = this.headers as PortkeyHeaders;
-    const slugs = new Set<string>();
-    const headerSlug = headers.virtualKey ?? this.modelSlug;
-    if (headerSlug) slugs.add(headerSlug);
-    for (const leaf of plan.leaves) if (leaf.virtualKey) slugs.add(leaf.virtualKey);
-    const owned = await limitOwners(this.principal, slugs, lookups);
-    if (!owned.owners.length) return;
-    const gate = await limits.checkRateLimits(owned.owners);
-    this.limitHeaders = gate.headers;
-    this.admission = await limits.reserve(gate, {
-      requestId: randomUUID(),
-      endpoint: (this.route as EndpointRoute).endpoint,
-      body: this.body,
-      candidates: budgetCandidates(plan, headers, headerSlug, owned.providerOf, this.body),
-    });
-  }
-
-  private answer(result: CachedAttemptResult, outcome: RouteOutcome<CachedAttemptResult>): CoreResponse {
-    const responseHeaders = {
-      ...result.headers,
-      ...this.limitHeaders,
-      "x-portkey-trace-id": this.traceId,
-      "x-portkey-provider": (this.target as ProviderTarget).provider,
-      "x-portkey-cache-status": this.cacheState.status ?? "DISABLED",
-      ...routingHeaders(outcome, this.fromConfig),
-    };
-    if (result.kind === "stream") {
-      // the summary is written when the stream ends (leaf-runner's onStreamEnd)
-      return { status: result.status, headers: { ...responseHeaders, ...SSE_HEADERS }, body: result.stream };
-    }
-    if (result.kind === "cached-stream") {
-      this.finish({ status: 200, modelServed: result.model, responseBody: result.events.join("") });
-      return { status: 200, headers: { ...responseHeaders, ...SSE_HEADERS }, body: Readable.from(result.events) };
-    }
-    this.finish({
-      status: result.status,
-      usage: result.response.usage,
-      modelServed: result.response.model,
-      responseBody: result.response.body,
-    });
-    return {
-      status: result.status,
-      headers: { "content-type": result.response.contentType, ...responseHeaders },
-      body: result.response.body,
-    };
-  }
-
-  private fail(err: unknown): CoreResponse {
-    const rendered = renderError(err);
-    if (!this.traceId) this.traceId = this.headers?.traceId ?? "";
-    const clientAborted = this.req.signal.aborted;
-    this.finish({
-      status: clientAborted ? 499 : rendered.status,
-      error: JSON.parse(rendered.body) as ErrorBody,
-      clientAborted,
-    });
-    const out: Record<string, string> = { ...this.limitHeaders, ...rendered.headers };
-    if (this.traceId) out["x-portkey-trace-id"] = this.traceId;
-    if (this.outcome) Object.assign(out, routingHeaders(this.outcome, this.fromConfig));
-    if (this.target) out["x-portkey-provider"] = this.target.provider;
-    return { status: rendered.status, headers: out, body: rendered.body };
-  }
-}
-
-/** A retry wait that ends at the request's deadline at the latest (the next attempt then fails at once). */
-function untilDeadline(sleep: RoutingOptions["sleep"], deadline: number): RoutingOptions["sleep"] {
-  return (ms, signal) => sleep(Math.max(0, Math.min(ms, deadline - Date.now())), signal);
 }

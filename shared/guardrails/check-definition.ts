@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InvalidConfigError } from "../routing/config-schema";
+import { InvalidConfigError } from "../core/config-error";
 import type { CheckFn } from "./types";
 
 /**

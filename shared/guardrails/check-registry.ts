@@ -1,4 +1,4 @@
-import { InvalidConfigError } from "../routing/config-schema";
+import { InvalidConfigError } from "../core/config-error";
 import type { CheckDefinition } from "./check-definition";
 import { characterCount, sentenceCount, wordCount } from "./checks/count-checks";
 import { jsonKeys, jsonSchema } from "./checks/json-checks";

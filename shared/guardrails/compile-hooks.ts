@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { configPath, InvalidConfigError, type RawConfigNode } from "../routing/config-schema";
+import { configPath, InvalidConfigError } from "../core/config-error";
 import { compileCheck } from "./check-registry";
 import { hookListSchema, hookOutcomeSchema, type RawHook } from "./hook-schema";
 import type { CompiledCheck, CompiledHook, CompiledHooks } from "./types";
@@ -37,6 +37,16 @@ export function compileHooks(hooks: readonly RawHook[], at: string): CompiledHoo
   return result;
 }
 
+/** The hook keys of one config node, as the routing schema shaped them (shared/routing/config-schema.ts). */
+export interface ConfigNodeHooks {
+  readonly before_request_hooks?: readonly RawHook[];
+  readonly beforeRequestHooks?: readonly RawHook[];
+  readonly input_guardrails?: readonly unknown[];
+  readonly after_request_hooks?: readonly RawHook[];
+  readonly afterRequestHooks?: readonly RawHook[];
+  readonly output_guardrails?: readonly unknown[];
+}
+
 const PHASE_KEYS = {
   before: ["before_request_hooks", "beforeRequestHooks", "input_guardrails"],
   after: ["after_request_hooks", "afterRequestHooks", "output_guardrails"],
@@ -48,7 +58,7 @@ const PHASE_KEYS = {
  * `before_request_hooks` (or camelCase `beforeRequestHooks`) plus the `input_guardrails` shorthand, appended.
  */
 export function nodeHooks(
-  node: RawConfigNode,
+  node: ConfigNodeHooks,
   phase: "before" | "after",
   path: string,
 ): readonly RawHook[] | undefined {

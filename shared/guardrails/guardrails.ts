@@ -1,7 +1,5 @@
-import type { JsonAttempt } from "../gateway/attempt";
 import type { GuardrailRecord } from "../logging/record";
-import type { Endpoint } from "../providers/types";
-import type { LeafNode } from "../routing/plan";
+import type { Endpoint, TranslatedResponse } from "../providers/types";
 import { compiledHooksOf } from "./compile-hooks";
 import { evaluateHooks, type PhaseOutcome } from "./evaluate";
 import { GUARDRAIL_FLAG_STATUS, GuardrailDeniedError } from "./guardrail-error";
@@ -19,6 +17,19 @@ import type { CompiledHooks, HookResults } from "./types";
  * Streams: before-request hooks apply (a deny is a 446 before any byte; a non-deny failure makes the stream's
  * status 246); after-request hooks are skipped, because the body is sent while it is produced (ADR 0020).
  */
+/** A routing target with its hook lists (a plan's `LeafNode`, shared/routing/plan.ts). */
+export interface HookedTarget {
+  readonly beforeRequestHooks?: readonly unknown[];
+  readonly afterRequestHooks?: readonly unknown[];
+}
+
+/** A complete JSON answer, as after-request hooks judge it (the gateway's `JsonAttempt`). */
+interface JsonAnswer {
+  readonly kind: "json";
+  readonly status: number;
+  readonly response: TranslatedResponse;
+}
+
 export interface Guardrails {
   start(): GuardrailRun;
 }
@@ -30,7 +41,7 @@ export interface GuardrailRun {
    * Runs the target's before-request hooks (once per target and request: retries reuse the verdict). Throws
    * `GuardrailDeniedError` (446) when a hook with `deny: true` fails; undefined when the target has no hooks.
    */
-  before(leaf: LeafNode, endpoint: Endpoint, body: Readonly<Record<string, unknown>>): LeafGuard | undefined;
+  before(leaf: HookedTarget, endpoint: Endpoint, body: Readonly<Record<string, unknown>>): LeafGuard | undefined;
 }
 
 export interface LeafGuard {
@@ -59,7 +70,7 @@ function createLeafGuard(
   afterHooks: CompiledHooks | undefined,
   records: GuardrailRecord[],
 ): LeafGuard {
-  function guardJson(answer: JsonAttempt): JsonAttempt {
+  function guardJson(answer: JsonAnswer): JsonAnswer {
     let after = NO_HOOKS;
     // As in Portkey: after-request hooks judge successful (200) answers only.
     if (afterHooks && answer.status === 200) {
@@ -87,7 +98,7 @@ function createLeafGuard(
 
   return {
     after<R extends { readonly kind: string; readonly status: number }>(result: R): R {
-      if (result.kind === "json") return guardJson(result as unknown as JsonAttempt) as unknown as R;
+      if (result.kind === "json") return guardJson(result as unknown as JsonAnswer) as unknown as R;
       if (result.kind === "stream" && before.failed && result.status === 200) {
         return { ...result, status: GUARDRAIL_FLAG_STATUS };
       }
@@ -101,7 +112,7 @@ export function createGuardrails(): Guardrails {
   return {
     start(): GuardrailRun {
       const records: GuardrailRecord[] = [];
-      const beforeByLeaf = new Map<LeafNode, PhaseOutcome>();
+      const beforeByLeaf = new Map<HookedTarget, PhaseOutcome>();
       return {
         records,
         before(leaf, endpoint, body) {

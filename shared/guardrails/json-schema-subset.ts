@@ -1,5 +1,5 @@
-import { InvalidConfigError } from "../routing/config-schema";
-import { compileLinearRegex } from "../routing/linear-regex";
+import { InvalidConfigError } from "../core/config-error";
+import { compileLinearRegex } from "../core/linear-regex";
 
 /**
  * A small JSON Schema validator, compiled once per config. Supported keywords: `type` (string or list), `enum`,

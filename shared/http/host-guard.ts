@@ -3,9 +3,9 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { BlockList, isIP, type Socket } from "node:net";
 import { buildConnector } from "undici";
 import { BadRequestError } from "../core/errors";
-import type { UpstreamRequest } from "../providers/types";
 import { BLOCKED, isThisHost, judgedAddress } from "./address-policy";
 import { outboundHeaders } from "./outbound-headers";
+import type { UpstreamRequest } from "./types";
 
 /**
  * SSRF guard for everything the gateway sends. Upstream URLs whose host is (or resolves to) a loopback, private,

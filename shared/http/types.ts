@@ -33,6 +33,19 @@ export interface CoreResponse {
   readonly body: CoreBody;
 }
 
+/** What the transport sends. `body` is the serialised native request. */
+export interface UpstreamRequest {
+  readonly url: string;
+  readonly method: "GET" | "POST" | "DELETE";
+  readonly headers: Record<string, string>;
+  readonly body?: string | Buffer;
+  /**
+   * Request parameters the provider cannot honour and the adapter left out (see shared/providers/param-policy.ts). The gateway
+   * lists them in the `x-portkey-dropped-params` response header.
+   */
+  readonly droppedParams?: readonly string[];
+}
+
 export type CoreHandler = (req: CoreRequest) => Promise<CoreResponse>;
 
 export const JSON_HEADERS = Object.freeze({ "content-type": "application/json" });

@@ -1,8 +1,8 @@
-import type { BudgetSummary, RequestSummary } from "../gateway/observer";
 import { microsToUsd } from "../limits/pricing";
 import { type CostInput, computeCost } from "../pricing/cost";
 import { type CacheStatus, LOG_SCHEMA_VERSION, type RequestLogRecord } from "./record";
 import { type Redactor, redactSecrets } from "./redact";
+import type { BudgetSummary, RequestSummary } from "./request-summary";
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024;
 /** Extra bytes kept past the cap so a secret straddling the cut is still recognised and redacted. */

@@ -1,7 +1,7 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { optionalEnv } from "../core/env";
 import { BadRequestError } from "../core/errors";
-import { optionalEnv } from "../env";
 import type { UpstreamRequest } from "./types";
 
 export interface AwsCredentials {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { optionalEnv } from "../core/env";
 import { AuthenticationError, BadRequestError } from "../core/errors";
-import { optionalEnv } from "../env";
 import { baseUrl, parseUpstreamJson, requestedModel, wantsUsage } from "./adapter-kit";
 import { BEDROCK_PARAMS, toConverseBody, toInvokeEmbeddingBody } from "./bedrock-request";
 import { bedrockErrorBody, fromConverseResponse, fromInvokeEmbedding } from "./bedrock-response";

@@ -1,5 +1,6 @@
 import type { Endpoint } from "../core/endpoints";
 import type { ErrorBody } from "../core/errors";
+import type { UpstreamRequest } from "../http/types";
 
 /**
  * A provider is pure transforms: no I/O happens in here. The shared transport (`shared/http/upstream.ts`) does
@@ -32,18 +33,8 @@ export interface ProviderTarget {
   readonly virtualKey?: string;
 }
 
-/** What the transport sends. `body` is the serialised native request. */
-export interface UpstreamRequest {
-  readonly url: string;
-  readonly method: "GET" | "POST" | "DELETE";
-  readonly headers: Record<string, string>;
-  readonly body?: string | Buffer;
-  /**
-   * Request parameters the provider cannot honour and the adapter left out (see `param-policy.ts`). The gateway
-   * lists them in the `x-portkey-dropped-params` response header.
-   */
-  readonly droppedParams?: readonly string[];
-}
+/** What the transport sends (declared with the transport, shared/http/types.ts). */
+export type { UpstreamRequest };
 
 /** An answer read whole by `SideCalls.send`. */
 export interface SideAnswer {

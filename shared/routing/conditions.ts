@@ -1,5 +1,5 @@
+import { compileLinearRegex } from "../core/linear-regex";
 import { InvalidConfigError } from "./config-schema";
-import { compileLinearRegex } from "./linear-regex";
 
 /** What a conditional strategy can look at: `metadata.*` (x-portkey-metadata) and `params.*` (the request body). */
 export interface RouteContext {

@@ -1,6 +1,9 @@
 import { z } from "zod";
-import { BadRequestError } from "../core/errors";
+import { configPath, InvalidConfigError } from "../core/config-error";
 import { hookListSchema } from "../guardrails/hook-schema";
+
+/** Declared in shared/core/config-error.ts (guardrails raise them too); routing code imports them from here. */
+export { configPath, InvalidConfigError };
 
 /**
  * The Gateway Config object as clients send it (Portkey's snake_case keys). Validated once per distinct config;
@@ -142,19 +145,6 @@ export const configNodeSchema: z.ZodType<RawConfigNode> = z
     },
   })
   .catchall(z.unknown());
-
-/** Renders a path the way users read their config: `config.targets[1].weight`. */
-export function configPath(path: readonly PropertyKey[]): string {
-  let out = "config";
-  for (const part of path) out += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
-  return out;
-}
-
-export class InvalidConfigError extends BadRequestError {
-  constructor(message: string, path = "config") {
-    super(`Invalid config: ${message}`, { code: "invalid_config", param: path });
-  }
-}
 
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") return `unknown key(s): ${issue.keys.map((k) => `"${k}"`).join(", ")}`;

@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RequestSummary } from "../../shared/gateway/observer";
+import type { RequestSummary } from "../../shared/logging/request-summary";
 import { computeCost } from "../../shared/pricing/cost";
 import { type AnthropicFake, startAnthropicFake, thinkingSignature } from "../fakes/anthropic-fake";
 import { startTestGateway, type TestGateway } from "../support/local-gateway";

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENDPOINT_ROWS, upstreamPath } from "../../shared/core/endpoints";
-import type { RequestSummary } from "../../shared/gateway/observer";
+import type { RequestSummary } from "../../shared/logging/request-summary";
 import { functionForPath } from "../../shared/routes";
 import { type FakeServer, startFakeServer } from "../fakes/fake-server";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";

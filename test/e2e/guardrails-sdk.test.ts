@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { Portkey } from "portkey-ai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { RequestSummary } from "../../shared/gateway/observer";
+import type { RequestSummary } from "../../shared/logging/request-summary";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { startTestGateway } from "../support/local-gateway";
 

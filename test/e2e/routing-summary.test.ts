@@ -1,10 +1,10 @@
 import { Readable } from "node:stream";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createGatewayCore } from "../../shared/gateway/core";
-import type { RequestSummary } from "../../shared/gateway/observer";
 import { createHostGuard } from "../../shared/http/host-guard";
 import type { CoreHandler, CoreResponse } from "../../shared/http/types";
 import { createUndiciTransport, type UpstreamTransport } from "../../shared/http/upstream";
+import type { RequestSummary } from "../../shared/logging/request-summary";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { coreRequest } from "../support/core-http";

@@ -56,7 +56,10 @@ describe("Firehose sink against moto", () => {
       );
     }
     const undelivered: UndeliveredRows[] = [];
-    const sink = createFirehoseSink({ port: firehosePort(client, STREAM), onUndelivered: (u) => undelivered.push(u) });
+    const sink = createFirehoseSink({
+      port: firehosePort(STREAM, motoClientConfig()),
+      onUndelivered: (u) => undelivered.push(u),
+    });
     // Act
     for (const row of built.rows) sink.enqueue(row);
     await sink.flush();
@@ -83,7 +86,7 @@ describe("Firehose sink against moto", () => {
     );
     const undelivered: UndeliveredRows[] = [];
     const sink = createFirehoseSink({
-      port: firehosePort(client, "no-such-stream"),
+      port: firehosePort("no-such-stream", motoClientConfig()),
       onUndelivered: (u) => undelivered.push(u),
       sleep: async () => {},
     });

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withPrompts } from "../../shared/prompts/with-prompts";
+import { createGatewayCore } from "../../shared/gateway/core";
+import { createHostGuard } from "../../shared/http/host-guard";
+import { defaultProviderRegistry } from "../../shared/providers/registry";
 import { bodyText, coreRequest } from "../support/core-http";
 import { type ControlHarness, field, ROOT_KEY, startControlHarness, text } from "./control-support";
 
-/** The prompt admin API on the DynamoDB adapter (dynalite), and the gateway wrapper reading what it wrote. */
+/** The prompt admin API on the DynamoDB adapter (dynalite), and the gateway's prompts step reading what it wrote. */
 describe("prompt admin API", () => {
   let h: ControlHarness;
   let ws: string;
@@ -113,7 +115,15 @@ describe("prompt admin API", () => {
   it("stops serving an archived prompt on the gateway at once (same process), and serves it again when active", async () => {
     // Prepare
     const id = text((await h.call("POST", "/v1/prompts", admin, prompt({ name: "Archive me" }))).json, "id");
-    const gateway = withPrompts(async () => ({ status: 500, headers: {}, body: "" }), h.plane);
+    const gateway = createGatewayCore({
+      providers: defaultProviderRegistry(),
+      transport: { send: () => Promise.reject(new Error("no upstream in this test")), close: async () => undefined },
+      hostGuard: createHostGuard(undefined),
+      streamIdleTimeoutMs: 10_000,
+      authenticator: h.plane.authenticator,
+      lookups: h.plane,
+      prompts: h.plane.prompts,
+    });
     const render = async () => {
       const res = await gateway(
         coreRequest(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeServer, startFakeServer } from "../fakes/fake-server";
+import { type FakeServer, sleep, startFakeServer } from "../fakes/fake-server";
 import { fakeEmbedding, type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { startTestGateway, type TestGateway } from "../support/local-gateway";
 
@@ -23,6 +23,13 @@ describe("cache poisoning through a host the attacker controls", () => {
   beforeAll(async () => {
     honest = await startOpenAIFake({ apiKey: PROVIDER_KEY });
     hostile = await startFakeServer(({ res, recorded }) => {
+      if (recorded.json<{ stream?: boolean }>().stream === true) {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        const chunk = (delta: object, finish: string | null) =>
+          `data: ${JSON.stringify({ id: "chatcmpl-poison", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+        res.end(`${chunk({ role: "assistant", content: POISON }, null)}${chunk({}, "stop")}data: [DONE]\n\n`);
+        return;
+      }
       res.writeHead(200, { "content-type": "application/json" });
       if (recorded.path.endsWith("/embeddings")) {
         // whatever the text, the vector of the question the attacker wants to answer
@@ -130,6 +137,42 @@ describe("cache poisoning through a host the attacker controls", () => {
 
     // Assess
     expect(victim).toEqual({ status: "SEMANTIC MISS", text: `You said: ${VICTIM_QUESTION}` });
+  });
+
+  it("simple cache: a stream that fell back from the virtual key to the attacker's host is not stored as the key's answer", async () => {
+    // Prepare: the virtual key's upstream takes its usual time to answer; the attacker's config gives it 20 ms (with
+    // the cache on), then falls back to the attacker's host, which streams its answer to the same request
+    namespace += 1;
+    honest.enqueueFaults({ kind: "slow", delayMs: 300 });
+    const cache = { mode: "simple", max_age: 60 };
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-portkey-api-key": attackerKey,
+        "x-portkey-config": JSON.stringify({
+          strategy: { mode: "fallback" },
+          targets: [
+            { virtual_key: slug, cache, request_timeout: 20 },
+            { provider: "openai", api_key: "sk-attacker", custom_host: `${hostile.origin}/v1` },
+          ],
+        }),
+        "x-portkey-cache-namespace": `poison-${namespace}`,
+      },
+      body: JSON.stringify({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "What is the capital of France?" }],
+        stream: true,
+      }),
+    });
+    expect(await res.text()).toContain(POISON);
+    await sleep(200); // cache writes happen after the answer
+
+    // Act: an app of the workspace asks the virtual key the same question through the cache
+    const victim = await ask(gateway.apiKey, { virtual_key: slug, cache }, "What is the capital of France?");
+
+    // Assess: no entry was written for the virtual key; its own upstream answers
+    expect(victim).toEqual({ status: "MISS", text: "You said: What is the capital of France?" });
   });
 
   it("still shares answers between callers of the same target", async () => {

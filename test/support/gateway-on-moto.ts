@@ -5,7 +5,7 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { runtimeEnvironment } from "../../infra/lib/lambda-bundle";
 import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
 import { ensureTable } from "../../shared/aws/dynamo-table";
-import { ENV } from "../../shared/env";
+import { ENV } from "../../shared/core/env";
 import { coreRequest } from "./core-http";
 import { s3At } from "./moto-s3";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from "../../local/runtime";
 import type { Scope } from "../../shared/core/principal";
-import type { RequestObserver } from "../../shared/gateway/observer";
+import type { RequestObserver } from "../../shared/logging/request-summary";
 import { type OpenAIFake, type OpenAIFakeOptions, startOpenAIFake } from "../fakes/openai-fake";
 
 export const TEST_ROOT_KEY = "pk-root-test-root-key-for-the-suite-0123456789";

@@ -1,4 +1,4 @@
-import type { RequestSummary } from "../../shared/gateway/observer";
+import type { RequestSummary } from "../../shared/logging/request-summary";
 
 /**
  * A finished request as the gateway core summarises it (what the log observer and sinks receive): a plain 200

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import type { CacheDeps } from "../../shared/cache/cache-deps";
 import type { CacheKeyInput } from "../../shared/cache/cache-key";
 import { Coalescer } from "../../shared/cache/coalescer";
 import { MemoryCacheStore } from "../../shared/cache/memory-cache-store";
@@ -8,9 +9,8 @@ import { EmbeddingMemo } from "../../shared/cache/semantic/embedding-memo";
 import { DEFAULT_LSH, RandomHyperplaneLsh } from "../../shared/cache/semantic/lsh";
 import { SemanticCache } from "../../shared/cache/semantic/semantic-cache";
 import { MemorySemanticIndex } from "../../shared/cache/semantic/semantic-index";
-import type { JsonAttempt } from "../../shared/gateway/attempt";
-import { type CacheDeps, type CacheRequestState, runCached } from "../../shared/gateway/cache-step";
 import { type EmbeddingCallContext, embedText, parseEmbedding } from "../../shared/gateway/embedding-call";
+import { lookupCache } from "../../shared/gateway/steps/cache-step";
 import type { UpstreamTransport } from "../../shared/http/upstream";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import type { UpstreamRequest } from "../../shared/providers/types";
@@ -62,14 +62,6 @@ const SEMANTIC: CacheSettings = {
   embedding: { virtualKey: "emb-key", model: "text-embedding-3-small" },
 };
 
-const answerAttempt = (): JsonAttempt => ({
-  kind: "json",
-  status: 200,
-  headers: {},
-  response: { body: '{"object":"chat.completion","choices":[]}', contentType: "application/json", model: "m" },
-  latencyMs: 1,
-});
-
 function cacheDeps(memo?: EmbeddingMemo): CacheDeps {
   const now = () => 1_000_000;
   const store = new MemoryCacheStore({ maxEntries: 100, maxBytes: 1e7, now });
@@ -81,17 +73,6 @@ function cacheDeps(memo?: EmbeddingMemo): CacheDeps {
     now,
   });
   return { cache: new ResponseCache({ store, semantic, now }), coalescer: new Coalescer<string>(), embedMemo: memo };
-}
-
-function requestState(): CacheRequestState {
-  const background: Promise<unknown>[] = [];
-  return {
-    status: undefined,
-    shared: false,
-    tap: undefined,
-    onStreamComplete: undefined,
-    background: (work) => background.push(work),
-  };
 }
 
 const chatKey = (text: string, namespace?: string): CacheKeyInput => ({
@@ -176,33 +157,21 @@ describe("embedding calls through the provider layer", () => {
   });
 });
 
-describe("runCached in semantic mode", () => {
-  it("answers the request with status MISS when the embedding upstream is down, and says why", async () => {
+describe("the cache step's lookup in semantic mode", () => {
+  it("is a plain MISS (the request goes upstream) when the embedding upstream is down, and says why", async () => {
     // Prepare
     const upstream = embeddingUpstream(() => [1], new Error("connect ECONNREFUSED 127.0.0.1:9"));
-    const state = requestState();
-    let upstreamCalls = 0;
     // Act
-    const result = await runCached({
+    const { lookup } = await lookupCache({
       deps: cacheDeps(),
-      state,
       settings: SEMANTIC,
       key: chatKey("is anyone there?"),
       forceRefresh: false,
-      stream: false,
-      includeUsage: false,
-      signal: new AbortController().signal,
       embedding: callContext(upstream.transport),
-      run: async () => {
-        upstreamCalls += 1;
-        return answerAttempt();
-      },
     });
     // Assess
-    expect(result).toMatchObject({ kind: "json", status: 200 });
-    expect(upstreamCalls).toBe(1);
-    expect(state.status).toBe("MISS");
-    expect(state.lookupError).toMatch(/^embedding failed: .*ECONNREFUSED/);
+    expect(lookup.status).toBe("MISS");
+    expect("error" in lookup ? lookup.error : undefined).toMatch(/^embedding failed: .*ECONNREFUSED/);
     expect(upstream.sent).toHaveLength(1);
   });
 
@@ -211,17 +180,12 @@ describe("runCached in semantic mode", () => {
     const upstream = embeddingUpstream(() => [0.1, 0.2, 0.3]);
     const deps = cacheDeps(new EmbeddingMemo({ maxEntries: 10, ttlMs: 60_000, now: () => 0 }));
     const lookup = (namespace: string) =>
-      runCached({
+      lookupCache({
         deps,
-        state: requestState(),
         settings: SEMANTIC,
         key: chatKey("same question", namespace),
         forceRefresh: false,
-        stream: false,
-        includeUsage: false,
-        signal: new AbortController().signal,
         embedding: callContext(upstream.transport),
-        run: async () => answerAttempt(),
       });
     // Act: two namespaces, so neither lookup can be answered by the other's exact or semantic entry
     await lookup("team-a");

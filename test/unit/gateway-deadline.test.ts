@@ -1,10 +1,14 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import type { Principal } from "../../shared/core/principal";
 import { createGatewayCore } from "../../shared/gateway/core";
 import { createHostGuard } from "../../shared/http/host-guard";
 import type { CoreRequest } from "../../shared/http/types";
 import type { UpstreamTransport } from "../../shared/http/upstream";
+import { PromptResolver } from "../../shared/prompts/prompt-resolver";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
+import { MemoryControlStore } from "../../shared/store/memory-control-store";
+import { promptFixture } from "../contract/control-store-contract";
 import { coreRequest } from "../support/core-http";
 
 /**
@@ -75,5 +79,49 @@ describe("a request's deadline", () => {
     const res = await core(chat(Date.now() + 60_000, config));
 
     expect(res.status).toBe(503);
+  });
+
+  it("holds for a prompt completion: the chat completion a prompt renders keeps the request's deadline", async () => {
+    // Prepare: a saved prompt routed to its virtual key, and a request whose deadline has passed
+    const store = new MemoryControlStore();
+    await store.createPrompt(promptFixture("ws-1", "pp-hi"));
+    const principal: Principal = {
+      workspaceId: "ws-1",
+      apiKeyId: "k1",
+      scopes: new Set(["completions"]),
+      isRoot: false,
+    };
+    const transport = busyUpstream(0);
+    const core = createGatewayCore({
+      providers: defaultProviderRegistry(),
+      transport,
+      hostGuard: createHostGuard("loopback"),
+      streamIdleTimeoutMs: 10_000,
+      authenticator: { authenticate: async () => principal },
+      lookups: {
+        virtualKeys: {
+          resolve: async () => ({
+            provider: "openai",
+            secret: { apiKey: "sk-vk" },
+            options: { customHost: "http://127.0.0.1:9/v1" },
+          }),
+        },
+        configs: { get: () => Promise.reject(new Error("no saved configs here")) },
+      },
+      prompts: new PromptResolver({ store }),
+    });
+
+    // Act
+    const res = await core({
+      ...chat(Date.now() - 1, {}),
+      path: "/v1/prompts/pp-hi/completions",
+      headers: { "content-type": "application/json" },
+      body: Buffer.from(JSON.stringify({ variables: { name: "Ana" } })),
+    });
+
+    // Assess
+    expect(res.status).toBe(504);
+    expect(JSON.parse(String(res.body)).error).toMatchObject({ code: "request_deadline_exceeded" });
+    expect(transport.calls).toBe(0);
   });
 });

@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../shared/core/errors";
+import { REGEX_WORK_LIMIT } from "../../shared/core/linear-regex";
 import { compileCheck } from "../../shared/guardrails/check-registry";
 import { countCharacters, countSentences, countWords } from "../../shared/guardrails/checks/count-checks";
 import { extractJson } from "../../shared/guardrails/checks/json-checks";
 import { codeFormats, findUrls, isValidUrl } from "../../shared/guardrails/checks/url-code-checks";
 import type { CheckInput, HookPhase } from "../../shared/guardrails/types";
-import { REGEX_WORK_LIMIT } from "../../shared/routing/linear-regex";
 
 /** Runs a check as the gateway does: compiled once from its parameters, `not` applied. */
 function check(id: string, parameters: Record<string, unknown>) {

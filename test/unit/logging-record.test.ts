@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createLoggingObserver } from "../../shared/gateway/log-observer";
-import type { RequestSummary } from "../../shared/gateway/observer";
 import { timeOfUuidV7, uuidV7 } from "../../shared/logging/ids";
 import { createMemorySink } from "../../shared/logging/log-sink";
 import { bodyLoggingEnabled, DEFAULT_RECORD_OPTIONS, toRecord } from "../../shared/logging/record-builder";
 import { requestLogRecordSchema } from "../../shared/logging/record-schema";
 import { REDACTED, redactSecrets } from "../../shared/logging/redact";
+import type { RequestSummary } from "../../shared/logging/request-summary";
 import { requestSummary } from "../support/request-summary";
 
 const STARTED_AT = Date.parse("2026-11-05T10:00:00.000Z");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { REGEX_WORK_LIMIT } from "../../shared/core/linear-regex";
 import { compileQuery, type RouteContext } from "../../shared/routing/conditions";
-import { REGEX_WORK_LIMIT } from "../../shared/routing/linear-regex";
 
 const ctx: RouteContext = {
   metadata: { tier: "pro", region: "eu-west-1", score: "42" },

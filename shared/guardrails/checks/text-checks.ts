@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { compileLinearRegex } from "../../routing/linear-regex";
+import { compileLinearRegex } from "../../core/linear-regex";
 import { type CheckDefinition, defineCheck, excerpt } from "../check-definition";
 
 /**

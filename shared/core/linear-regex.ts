@@ -1,5 +1,5 @@
 import { RE2JS } from "re2js";
-import { InvalidConfigError } from "./config-schema";
+import { InvalidConfigError } from "./config-error";
 
 /**
  * Regular expressions that config authors write (`$regex` in conditional routing, `default.regexMatch`, JSON Schema

@@ -1,8 +1,8 @@
 import type { ErrorBody } from "../core/errors";
 import type { LimitsOutcome } from "../limits/request-limits";
 import type { UsageAnomaly } from "../limits/usage-bounds";
-import type { GuardrailRecord } from "../logging/record";
 import type { Endpoint, Usage } from "../providers/types";
+import type { GuardrailRecord } from "./record";
 
 /** One attempt as the log record lists it. */
 export interface AttemptSummary {

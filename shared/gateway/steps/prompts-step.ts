@@ -1,11 +1,12 @@
-import { MethodNotAllowedError, NotFoundError, renderError } from "../core/errors";
-import type { Authenticator } from "../core/principal";
-import { parseJsonObject } from "../gateway/parse-body";
-import { type CoreHandler, type CoreRequest, type CoreResponse, jsonResponse } from "../http/types";
-import { readPromptRequest, renderedBody } from "./prompt-request";
-import type { PromptSource, ResolvedPrompt } from "./prompt-resolver";
+import { MethodNotAllowedError, NotFoundError } from "../../core/errors";
+import type { Authenticator } from "../../core/principal";
+import { type CoreRequest, type CoreResponse, jsonResponse } from "../../http/types";
+import { readPromptRequest, renderedBody } from "../../prompts/prompt-request";
+import type { PromptSource, ResolvedPrompt } from "../../prompts/prompt-resolver";
+import { parseJsonObject } from "../parse-body";
+import type { RequestRun, RequestStep } from "../request-run";
 
-export interface PromptGatewayDeps {
+export interface PromptStepDeps {
   /** The gateway's authenticator: prompt calls need a key with the `completions` scope, like completions do. */
   readonly authenticator: Authenticator;
   readonly prompts: PromptSource;
@@ -72,34 +73,44 @@ function chatRequest(req: CoreRequest, prompt: ResolvedPrompt, body: Record<stri
     body: Buffer.from(JSON.stringify(body)),
     signal: req.signal,
     ...(req.sourceIp === undefined ? {} : { sourceIp: req.sourceIp }),
+    ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
   };
 }
 
 /**
- * Adds Portkey's prompt endpoints to the gateway core: `POST /v1/prompts/{id}/render` answers the rendered prompt
- * (`{success: true, data: {messages, model, ...}}`) and `POST /v1/prompts/{id}/completions` runs it as a chat
- * completion through `core` (streaming included), so routing, limits, caching and logging apply unchanged. Every
- * other request goes to `core` untouched after one string prefix check.
+ * Portkey's prompt endpoints as the first request step: `POST /v1/prompts/{id}/render` answers the rendered prompt
+ * (`{success: true, data: {messages, model, ...}}`) here; `POST /v1/prompts/{id}/completions` becomes the chat
+ * completion it renders, which the following steps run like any other (streaming included), so routing, limits,
+ * caching and logging apply unchanged, and the answer names the prompt. Every other request costs one string
+ * prefix check. Prompt calls authenticate here (the key needs the `completions` scope); as this step comes before
+ * the log step, a render and a failed prompt call are not logged.
  */
-export function withPrompts(core: CoreHandler, deps: PromptGatewayDeps): CoreHandler {
-  async function handlePromptRequest(req: CoreRequest): Promise<CoreResponse> {
-    try {
-      const route = ROUTE.exec(req.path);
-      if (route === null) throw new NotFoundError(`No route for ${req.method} ${req.path}.`, { code: "unknown_route" });
-      if (req.method !== "POST") throw new MethodNotAllowedError(req.method, req.path);
-      const principal = await deps.authenticator.authenticate(req, "completions");
-      const request = readPromptRequest(parseJsonObject(req.body, req.headers["content-type"]));
-      const prompt = await deps.prompts.resolve(principal.workspaceId, decodeReference(route[1] as string));
-      const body = renderedBody(prompt.compiled.parameters, request, prompt.compiled.renderMessages(request.variables));
-      if (route[2] === "render") return jsonResponse(200, { success: true, data: body }, promptHeaders(prompt));
-      const res = await core(chatRequest(req, prompt, body));
-      return { ...res, headers: { ...res.headers, ...promptHeaders(prompt) } };
-    } catch (err) {
-      const rendered = renderError(err);
-      return { status: rendered.status, headers: rendered.headers, body: rendered.body };
-    }
-  }
-  return function gatewayWithPrompts(req: CoreRequest): Promise<CoreResponse> {
-    return req.path.startsWith(PREFIX) ? handlePromptRequest(req) : core(req);
+export function createPromptsStep(deps: PromptStepDeps): RequestStep {
+  return {
+    name: "prompts",
+
+    before(run: RequestRun): Promise<CoreResponse | undefined> | undefined {
+      return run.req.path.startsWith(PREFIX) ? runPrompt(run) : undefined;
+    },
+
+    after(run: RequestRun, res: CoreResponse): CoreResponse {
+      return run.promptHeaders ? { ...res, headers: { ...res.headers, ...run.promptHeaders } } : res;
+    },
   };
+
+  async function runPrompt(run: RequestRun): Promise<CoreResponse | undefined> {
+    const { req } = run;
+    const route = ROUTE.exec(req.path);
+    if (route === null) throw new NotFoundError(`No route for ${req.method} ${req.path}.`, { code: "unknown_route" });
+    if (req.method !== "POST") throw new MethodNotAllowedError(req.method, req.path);
+    const principal = await deps.authenticator.authenticate(req, "completions");
+    const request = readPromptRequest(parseJsonObject(req.body, req.headers["content-type"]));
+    const prompt = await deps.prompts.resolve(principal.workspaceId, decodeReference(route[1] as string));
+    const body = renderedBody(prompt.compiled.parameters, request, prompt.compiled.renderMessages(request.variables));
+    if (route[2] === "render") return jsonResponse(200, { success: true, data: body }, promptHeaders(prompt));
+    run.principal = principal;
+    run.promptHeaders = promptHeaders(prompt);
+    run.req = chatRequest(req, prompt, body);
+    return undefined;
+  }
 }
