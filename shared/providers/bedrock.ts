@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AuthenticationError, BadRequestError } from "../core/errors";
 import { optionalEnv } from "../env";
 import { baseUrl, parseUpstreamJson, requestedModel, wantsUsage } from "./adapter-kit";
+import { AssumedRoles, stsEndpoint } from "./aws-assume-role";
 import { BEDROCK_PARAMS, toConverseBody, toInvokeEmbeddingBody } from "./bedrock-request";
 import { bedrockErrorBody, fromConverseResponse, fromInvokeEmbedding } from "./bedrock-response";
 import { resolveAwsCredentials, signSigV4 } from "./bedrock-sign";
@@ -11,11 +12,13 @@ import { defineProvider } from "./define-provider";
 import { embeddingsResponse } from "./embeddings";
 import { applyParamPolicy } from "./param-policy";
 import { checkProviderOption, optionHeader } from "./provider-options";
-import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
+import type { ProviderAdapter, SideCalls, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
 
 export interface BedrockAdapterOptions {
   /** Where the Lambda role's credentials and AWS_REGION are read from (at sign time). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Assumed-role credentials (`awsRoleArn`), cached per process. */
+  readonly roles?: AssumedRoles;
 }
 
 /**
@@ -25,6 +28,7 @@ export interface BedrockAdapterOptions {
  */
 export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {}): ProviderAdapter {
   const env = adapterOptions.env ?? process.env;
+  const roles = adapterOptions.roles ?? new AssumedRoles();
 
   function regionOf(ctx: TransformContext): string {
     const region = ctx.target.options?.awsRegion ?? optionalEnv("AWS_REGION", env);
@@ -64,10 +68,10 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
     return { url: urlFor(ctx, chat.model, action), method: "POST", headers, body, droppedParams: dropped };
   }
 
-  async function sign(req: UpstreamRequest, ctx: TransformContext): Promise<UpstreamRequest> {
+  async function sign(req: UpstreamRequest, ctx: TransformContext, io?: SideCalls): Promise<UpstreamRequest> {
     const options = ctx.target.options ?? {};
     const explicit = options.awsAccessKeyId || options.awsSecretAccessKey;
-    if (!explicit && ctx.target.apiKey) {
+    if (!explicit && !options.awsRoleArn && ctx.target.apiKey) {
       return { ...req, headers: { ...req.headers, authorization: `Bearer ${ctx.target.apiKey}` } };
     }
     const credentials = resolveAwsCredentials(options, env);
@@ -85,7 +89,11 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
         { code: "missing_provider_key" },
       );
     }
-    return signSigV4(req, credentials, regionOf(ctx));
+    const region = regionOf(ctx);
+    if (!options.awsRoleArn) return signSigV4(req, credentials, region);
+    if (!io) throw new Error("bedrock: role assumption needs the side-call transport.");
+    const target = { roleArn: options.awsRoleArn, externalId: options.awsExternalId, region };
+    return signSigV4(req, await roles.credentials(credentials, target, stsEndpoint(region, env), io), region);
   }
 
   function embeddingsAnswer(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
