@@ -163,7 +163,7 @@ describe.each(PROVIDER_CASES.map((c) => [c.label ?? c.id, c] as const))("conform
           role: "user",
           content: [
             { type: "text", text: "describe this" },
-            { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
+            { type: "image_url", image_url: { url: running.imageUrl ?? "https://example.com/cat.png" } },
           ],
         },
       ],
