@@ -5,7 +5,8 @@ import type { SideCalls } from "./types";
 /**
  * Images given by http(s) URL to a provider that takes only bytes (Bedrock Converse): fetched in the adapter's
  * `sign` step through the side-call transport, so the URL passes the SSRF guard like any upstream. Nothing of the
- * client's request (headers, keys) is sent with it. Each fetch is bounded in bytes and time; the answer must be a
+ * client's request (headers, keys) is sent with it. A request's fetches share one byte cap and one time budget
+ * (`IMAGE_FETCH_TIMEOUT_MS`, whatever the number of URLs); the answer must be a
  * 2xx with an image content type. Every failure is the client's 400 naming the message part.
  */
 export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
@@ -71,10 +72,12 @@ export async function fetchImages(
 ): Promise<Map<string, InlineData>> {
   const out = new Map<string, InlineData>();
   let left = limits.maxBytes ?? MAX_IMAGE_BYTES;
+  // one time budget for all of them: 20 slow URLs never hold a request for 20 timeouts
+  const deadline = Date.now() + (limits.timeoutMs ?? IMAGE_FETCH_TIMEOUT_MS);
   for (const { url, param } of images) {
     if (out.has(url)) continue;
     if (left <= 0) throw refused(param, "image_too_large", "does not fit: the request's images exceed the size cap");
-    const data = await fetchOne(url, param, io, left, limits.timeoutMs ?? IMAGE_FETCH_TIMEOUT_MS);
+    const data = await fetchOne(url, param, io, left, Math.max(1, deadline - Date.now()));
     left -= Buffer.byteLength(data.base64, "base64");
     out.set(url, data);
   }

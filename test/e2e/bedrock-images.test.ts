@@ -39,7 +39,11 @@ beforeAll(async () => {
     } else if (recorded.path === "/page.html") {
       res.writeHead(200, { "content-type": "text/html" });
       res.end("<html>not an image</html>");
-    } else if (recorded.path === "/slow.png") {
+    } else if (recorded.path.startsWith("/medium.png")) {
+      await sleep(150);
+      res.writeHead(200, { "content-type": "image/png" });
+      res.end(PNG_1PX);
+    } else if (recorded.path.startsWith("/slow.png")) {
       await sleep(2000);
       res.writeHead(200, { "content-type": "image/png" });
       res.end(PNG_1PX);
@@ -187,6 +191,17 @@ describe("fetchImages (real transport)", () => {
       code: "image_url_unreachable",
     });
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it("several URLs share one time budget: the request's, not each URL's", async () => {
+    // each answers in 150 ms, within the 400 ms budget alone; four of them do not fit in it together
+    const medium = ["a", "b", "c", "d"].map((q) => ({ url: `${web.origin}/medium.png?${q}`, param: q }));
+    const started = Date.now();
+    await expect(fetchImages(medium, io(loopback), { timeoutMs: 400 })).rejects.toMatchObject({
+      statusCode: 400,
+      code: "image_url_unreachable",
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it("the byte cap is for the whole request, and a URL given twice is fetched once", async () => {
