@@ -1,5 +1,5 @@
 import { BadRequestError } from "../core/errors";
-import { type ChatMessage, type ChatRequest, type ContentPart, parseArguments } from "./chat-request";
+import { type ChatMessage, type ChatRequest, type ContentPart, type InlineData, parseArguments } from "./chat-request";
 import { embeddingInputs } from "./embeddings";
 import { COMMON_CHAT_MAPPED, type ParamPolicy } from "./param-policy";
 
@@ -32,19 +32,54 @@ function unsupported(message: string, param: string): never {
   throw new BadRequestError(message, { param, code: "unsupported_parameter" });
 }
 
-function partBlock(part: ContentPart, param: string): Block {
-  if (part.type === "text") return { text: part.text };
-  if (!part.data) unsupported("Provider bedrock (Converse) takes images as data URLs only, not http(s) URLs.", param);
-  const format = IMAGE_FORMATS[part.data.mediaType];
-  if (!format) unsupported(`Provider bedrock does not take images of type ${part.data.mediaType}.`, param);
-  return { image: { format, source: { bytes: part.data.base64 } } };
+/** Images given by http(s) URL, fetched in `sign` (image-fetch.ts): URL -> the image's bytes. */
+export type FetchedImages = ReadonlyMap<string, InlineData>;
+
+/** Converse's image block for inline bytes (400 for a type Converse does not take). */
+export function imageBlock(data: InlineData, param: string): Block {
+  const format = IMAGE_FORMATS[data.mediaType];
+  if (!format) unsupported(`Provider bedrock does not take images of type ${data.mediaType}.`, param);
+  return { image: { format, source: { bytes: data.base64 } } };
 }
 
-function blocksOf(m: Exclude<ChatMessage, { role: "system" }>, i: number): Block[] {
+function partBlock(part: ContentPart, param: string, images: FetchedImages | undefined): Block {
+  if (part.type === "text") return { text: part.text };
+  const data = part.data ?? images?.get(part.url);
+  if (!data) unsupported("Provider bedrock (Converse) takes images as data URLs or http(s) URLs.", param);
+  return imageBlock(data, param);
+}
+
+function userParts(m: Extract<ChatMessage, { role: "user" }>): ContentPart[] {
+  return m.parts.filter((p) => p.type !== "text" || p.text !== "");
+}
+
+/**
+ * The images a chat request gives by URL (not data URL), with the param that names each: http(s) only (any other
+ * scheme is a 400), at most MAX_URL_IMAGES (Converse takes 20 images per request).
+ */
+export function imageUrls(chat: ChatRequest): { readonly url: string; readonly param: string }[] {
+  const out: { url: string; param: string }[] = [];
+  chat.messages.forEach((m, i) => {
+    if (m.role !== "user") return;
+    userParts(m).forEach((p, j) => {
+      if (p.type !== "image" || p.data) return;
+      const param = `messages[${i}].content[${j}].image_url.url`;
+      if (!/^https?:\/\//i.test(p.url))
+        unsupported("Provider bedrock takes images as data URLs or http(s) URLs.", param);
+      out.push({ url: p.url, param });
+    });
+  });
+  if (out.length > MAX_URL_IMAGES) {
+    unsupported(`Provider bedrock takes at most ${MAX_URL_IMAGES} images by URL per request.`, "messages");
+  }
+  return out;
+}
+
+const MAX_URL_IMAGES = 20;
+
+function blocksOf(m: Exclude<ChatMessage, { role: "system" }>, i: number, images: FetchedImages | undefined): Block[] {
   if (m.role === "user") {
-    return m.parts
-      .filter((p) => p.type !== "text" || p.text !== "")
-      .map((p, j) => partBlock(p, `messages[${i}].content[${j}]`));
+    return userParts(m).map((p, j) => partBlock(p, `messages[${i}].content[${j}]`, images));
   }
   if (m.role === "tool") return [{ toolResult: { toolUseId: m.toolCallId, content: [{ text: m.text }] } }];
   const blocks: Block[] = m.text ? [{ text: m.text }] : [];
@@ -69,7 +104,7 @@ function toolChoice(chat: ChatRequest): Block | undefined {
 }
 
 /** OpenAI chat request -> Bedrock Converse body (the model id goes in the URL). */
-export function toConverseBody(chat: ChatRequest): Record<string, unknown> {
+export function toConverseBody(chat: ChatRequest, images?: FetchedImages): Record<string, unknown> {
   if (chat.responseFormat && chat.responseFormat.type !== "text") {
     unsupported("Provider bedrock (Converse) has no JSON mode: response_format must be text.", "response_format");
   }
@@ -80,7 +115,7 @@ export function toConverseBody(chat: ChatRequest): Record<string, unknown> {
       if (m.text) system.push({ text: m.text });
       return;
     }
-    const blocks = blocksOf(m, i);
+    const blocks = blocksOf(m, i, images);
     if (blocks.length === 0) return;
     const role = m.role === "assistant" ? "assistant" : "user";
     const last = messages[messages.length - 1];

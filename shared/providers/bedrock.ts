@@ -2,20 +2,26 @@ import { randomUUID } from "node:crypto";
 import { optionalEnv } from "../core/env";
 import { AuthenticationError, BadRequestError } from "../core/errors";
 import { baseUrl, parseUpstreamJson, requestedModel, wantsUsage } from "./adapter-kit";
-import { BEDROCK_PARAMS, toConverseBody, toInvokeEmbeddingBody } from "./bedrock-request";
+import { AssumedRoles, stsEndpoint } from "./aws-assume-role";
+import { BEDROCK_PARAMS, imageUrls, toConverseBody, toInvokeEmbeddingBody } from "./bedrock-request";
 import { bedrockErrorBody, fromConverseResponse, fromInvokeEmbedding } from "./bedrock-response";
 import { resolveAwsCredentials, signSigV4 } from "./bedrock-sign";
 import { BedrockStreamTranslator } from "./bedrock-stream";
-import { readChatRequest } from "./chat-request";
+import { type ChatRequest, readChatRequest } from "./chat-request";
 import { defineProvider } from "./define-provider";
 import { embeddingsResponse } from "./embeddings";
+import { fetchImages } from "./image-fetch";
 import { applyParamPolicy } from "./param-policy";
 import { checkProviderOption, optionHeader } from "./provider-options";
-import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
+import type { ProviderAdapter, SideCalls, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
+
+const PLACEHOLDER_IMAGE = { mediaType: "image/png", base64: "" };
 
 export interface BedrockAdapterOptions {
   /** Where the Lambda role's credentials and AWS_REGION are read from (at sign time). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Assumed-role credentials (`awsRoleArn`), cached per process. */
+  readonly roles?: AssumedRoles;
 }
 
 /**
@@ -25,6 +31,7 @@ export interface BedrockAdapterOptions {
  */
 export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {}): ProviderAdapter {
   const env = adapterOptions.env ?? process.env;
+  const roles = adapterOptions.roles ?? new AssumedRoles();
 
   function regionOf(ctx: TransformContext): string {
     const region = ctx.target.options?.awsRegion ?? optionalEnv("AWS_REGION", env);
@@ -60,15 +67,36 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
     const chat = readChatRequest(ctx.body);
     const action = chat.stream ? "converse-stream" : "converse";
     if (chat.stream) headers.accept = "application/vnd.amazon.eventstream";
-    const body = JSON.stringify(toConverseBody(chat));
+    const urls = imageUrls(chat);
+    let body: string;
+    if (urls.length === 0) body = JSON.stringify(toConverseBody(chat));
+    else {
+      // Converse takes image bytes: the URLs are fetched in `sign` (side calls), after the rest is checked here.
+      toConverseBody(chat, new Map(urls.map((u) => [u.url, PLACEHOLDER_IMAGE])));
+      urlImages.set(ctx, { chat, urls });
+      body = "";
+    }
     return { url: urlFor(ctx, chat.model, action), method: "POST", headers, body, droppedParams: dropped };
   }
 
-  async function sign(req: UpstreamRequest, ctx: TransformContext): Promise<UpstreamRequest> {
+  /** Chat requests with images by URL, from `toRequest` to `sign` (the context is the attempt's). */
+  const urlImages = new WeakMap<TransformContext, { chat: ChatRequest; urls: ReturnType<typeof imageUrls> }>();
+
+  async function withUrlImages(req: UpstreamRequest, ctx: TransformContext, io?: SideCalls): Promise<UpstreamRequest> {
+    const pending = urlImages.get(ctx);
+    if (!pending) return req;
+    urlImages.delete(ctx);
+    if (!io) throw new Error("bedrock: images by URL need the side-call transport.");
+    const images = await fetchImages(pending.urls, io);
+    return { ...req, body: JSON.stringify(toConverseBody(pending.chat, images)) };
+  }
+
+  async function sign(req: UpstreamRequest, ctx: TransformContext, io?: SideCalls): Promise<UpstreamRequest> {
     const options = ctx.target.options ?? {};
     const explicit = options.awsAccessKeyId || options.awsSecretAccessKey;
-    if (!explicit && ctx.target.apiKey) {
-      return { ...req, headers: { ...req.headers, authorization: `Bearer ${ctx.target.apiKey}` } };
+    if (!explicit && !options.awsRoleArn && ctx.target.apiKey) {
+      const withImages = await withUrlImages(req, ctx, io);
+      return { ...withImages, headers: { ...withImages.headers, authorization: `Bearer ${ctx.target.apiKey}` } };
     }
     const credentials = resolveAwsCredentials(options, env);
     if (!explicit && credentials && ctx.target.customHost && !ctx.target.virtualKey) {
@@ -85,7 +113,15 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
         { code: "missing_provider_key" },
       );
     }
-    return signSigV4(req, credentials, regionOf(ctx));
+    const region = regionOf(ctx);
+    let signing = credentials;
+    if (options.awsRoleArn) {
+      if (!io) throw new Error("bedrock: role assumption needs the side-call transport.");
+      const target = { roleArn: options.awsRoleArn, externalId: options.awsExternalId, region };
+      signing = await roles.credentials(credentials, target, stsEndpoint(region, env), io);
+    }
+    // the body is final (images fetched) before it is signed: SigV4 covers its hash
+    return signSigV4(await withUrlImages(req, ctx, io), signing, region);
   }
 
   function embeddingsAnswer(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {

@@ -60,6 +60,9 @@ export interface ProviderOptions {
   readonly deploymentId?: string;
   readonly apiVersion?: string;
   readonly awsRegion?: string;
+  /** Bedrock: a role assumed with STS AssumeRole, and the external id its trust policy asks for. */
+  readonly awsRoleArn?: string;
+  readonly awsExternalId?: string;
   readonly vertexProjectId?: string;
   readonly vertexRegion?: string;
   readonly customHost?: string;

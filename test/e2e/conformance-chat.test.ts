@@ -168,7 +168,7 @@ describe.each([...PROVIDER_CASES, ...OPENAI_WIRE_CASES].map((c) => [c.label ?? c
     });
 
     it.runIf(can(c, "imageUrl"))(`image input as an https URL${skipNote(c, "imageUrl")}`, async () => {
-      const res = await describeImage("https://example.com/cat.png");
+      const res = await describeImage(running.imageUrl ?? "https://example.com/cat.png");
       expect(res.choices[0]?.message.content).toBe("You said: describe this [images: 1]");
     });
 

@@ -36,6 +36,8 @@ export interface RunningFake {
   readonly apiKey: string;
   /** The fault that makes the fake answer `status` with its native error body. */
   errorFault(status: number): Fault;
+  /** The image URL the image-by-URL scenario sends (default: https://example.com/cat.png). */
+  readonly imageUrl?: string;
   /** Request headers that carry a wrong credential (default: a wrong Bearer key). */
   readonly badCredentialHeaders?: Readonly<Record<string, string>>;
 }
@@ -146,7 +148,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
   {
     id: "bedrock",
     model: "anthropic.claude-3-haiku-20240307-v1:0",
-    supports: { ...ALL, imageUrl: "Converse takes image bytes or S3 locations, not URLs (refused with 400)" },
+    supports: ALL,
     badKeyStatus: 403,
     async start() {
       const creds = {
@@ -169,6 +171,8 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         errorFault: (status) =>
           jsonFault(status, bedrockErrorBody(status), { "x-amzn-errortype": bedrockErrorType(status) }),
         badCredentialHeaders: { "x-portkey-aws-secret-access-key": "wrong/secret" },
+        // fetched by the gateway and sent as bytes (Converse takes no URLs)
+        imageUrl: `${fake.origin}/images/cat.png`,
       };
     },
   },

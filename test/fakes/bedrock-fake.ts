@@ -11,7 +11,8 @@ import { ConversationBuilder, fragments, type Script, type ScriptedReply, textDe
  * `application/vnd.amazon.eventstream` frames encoded with the AWS codec) and `/invoke` for Titan and Cohere
  * embeddings. It checks the SigV4 `Authorization` header by signing the request it received again with the
  * known secret (so a wrong secret, host or path is a 403 like AWS gives), and answers errors as Bedrock does:
- * `{"message": ...}` with the type in `x-amzn-errortype`.
+ * `{"message": ...}` with the type in `x-amzn-errortype`. It also stands in for a public web server holding an image
+ * (`GET /images/cat.png`, a 1x1 PNG), for images given by URL, which the gateway fetches and sends as bytes.
  */
 export interface BedrockFake extends FakeServer {
   readonly region: string;
@@ -105,6 +106,18 @@ async function checkSignature(req: IncomingMessage, body: Buffer, o: BedrockFake
 
 type Json = Record<string, unknown>;
 
+const MAGIC: Readonly<Record<string, (b: Buffer) => boolean>> = {
+  png: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  jpeg: (b) => b[0] === 0xff && b[1] === 0xd8,
+  gif: (b) => b.subarray(0, 4).toString("latin1") === "GIF8",
+  webp: (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP",
+};
+
+/** Bedrock decodes the bytes: a block whose bytes are not an image of its `format` is refused. */
+function imageMatches(format: string, bytes: Buffer): boolean {
+  return bytes.length > 0 && (MAGIC[format]?.(bytes) ?? false);
+}
+
 function readConversation(body: Json): Script | string {
   if (!Array.isArray(body.messages) || body.messages.length === 0)
     return "A conversation must start with a user message.";
@@ -124,11 +137,12 @@ function readConversation(body: Json): Script | string {
         texts.push(b.text);
       } else if (b.image) {
         const image = b.image as Json;
-        if (
-          !["png", "jpeg", "gif", "webp"].includes(String(image.format)) ||
-          typeof (image.source as Json)?.bytes !== "string"
-        ) {
+        const bytes = (image.source as Json)?.bytes;
+        if (!["png", "jpeg", "gif", "webp"].includes(String(image.format)) || typeof bytes !== "string") {
           return `messages.${i}: invalid image block`;
+        }
+        if (!imageMatches(String(image.format), Buffer.from(bytes, "base64"))) {
+          return "The model returned the following errors: Could not process image";
         }
         imageCount += 1;
       } else if (b.toolUse && m.role === "assistant") {
@@ -202,10 +216,21 @@ export function converseStreamFrames(reply: ScriptedReply, prompt: number, toolU
   return frames;
 }
 
+/** A 1x1 PNG, served at `GET /images/cat.png`. */
+export const PNG_1PX = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+
 export async function startBedrockFake(options: BedrockFakeOptions): Promise<BedrockFake> {
   let seq = 0;
 
   async function handle({ req, res, recorded, fault }: FakeContext): Promise<void> {
+    if (req.method === "GET" && recorded.path === "/images/cat.png") {
+      res.writeHead(200, { "content-type": "image/png", "content-length": PNG_1PX.length });
+      res.end(PNG_1PX);
+      return;
+    }
     const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(recorded.path);
     if (req.method !== "POST" || !match) return fail(res, 404, "UnknownOperationException", "Unknown operation");
     const signatureProblem = await checkSignature(req, recorded.body, options);

@@ -191,15 +191,21 @@ describe("bedrock", () => {
     expect(signed?.headers.authorization).toContain("Credential=AKIAENV/");
   });
 
-  it("refuses image URLs (Converse takes bytes) and tool_choice none", () => {
+  it("refuses image URLs other than http(s) and tool_choice none (before any image is fetched)", () => {
     const adapter = createBedrockAdapter({ env: {} });
-    const image = { role: "user", content: [{ type: "image_url", image_url: { url: "https://x/y.png" } }] };
-    expect(
-      thrown(() => adapter.toRequest(ctx({ model: "m", messages: [image] }, { options: region }))).statusCode,
-    ).toBe(400);
+    const image = { role: "user", content: [{ type: "image_url", image_url: { url: "ftp://x/y.png" } }] };
+    const refused = thrown(() => adapter.toRequest(ctx({ model: "m", messages: [image] }, { options: region })));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.param).toBe("messages[0].content[0].image_url.url");
     const tools = [{ type: "function", function: { name: "f" } }];
+    const byUrl = { role: "user", content: [{ type: "image_url", image_url: { url: "https://x/y.png" } }] };
     expect(
       thrown(() => adapter.toRequest(ctx({ ...hello, tools, tool_choice: "none" }, { options: region }))).param,
+    ).toBe("tool_choice");
+    expect(
+      thrown(() =>
+        adapter.toRequest(ctx({ model: "m", messages: [byUrl], tools, tool_choice: "none" }, { options: region })),
+      ).param,
     ).toBe("tool_choice");
   });
 
