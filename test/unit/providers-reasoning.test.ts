@@ -1,4 +1,5 @@
 import { fromUtf8 } from "@smithy/util-utf8";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../shared/core/errors";
 import { anthropicAdapter } from "../../shared/providers/anthropic";
@@ -7,6 +8,9 @@ import { EVENT_STREAM_CODEC } from "../../shared/providers/bedrock-stream";
 import { googleAdapter } from "../../shared/providers/google";
 import { readProviderOptions } from "../../shared/providers/provider-options";
 import type { ProviderTarget, TransformContext } from "../../shared/providers/types";
+import { converseStreamFrames } from "../fakes/bedrock-fake";
+import { googleStreamFrames } from "../fakes/google-fake";
+import type { ScriptedReply } from "../fakes/scripted-reply";
 
 function ctx(body: Record<string, unknown>, target: Partial<ProviderTarget> = {}): TransformContext {
   return {
@@ -488,3 +492,59 @@ describe("bedrock converse thinking: response", () => {
     }
   });
 });
+
+describe("thinking streams split at any bytes (property)", () => {
+  const word = fc.stringMatching(/^[a-z]{1,6}$/);
+  const reply = fc.record({
+    kind: fc.constant("text" as const),
+    words: fc.array(word, { minLength: 1, maxLength: 8 }),
+    finish: fc.constant("stop" as const),
+  });
+  const cases = [
+    {
+      name: "google",
+      frames: (r: ScriptedReply, thought: string) =>
+        Buffer.from(googleStreamFrames(r, 3, "gemini-2.5-flash", "resp1", thought).join("")),
+      c: gctx({ ...gemini, stream: true }),
+    },
+    {
+      name: "bedrock",
+      frames: (r: ScriptedReply, thought: string) => Buffer.concat(converseStreamFrames(r, 3, "tooluse_1", thought)),
+      c: bctx({ ...claudeOnBedrock, stream: true }),
+    },
+  ];
+  it.each(cases)("$name: reasoning first, then the text, whatever the chunking", ({ frames, c }) => {
+    fc.assert(
+      fc.property(
+        reply,
+        fc.array(word, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (r, t, raw) => {
+          const thought = t.join(" ");
+          const bytes = frames(r, thought);
+          const cuts = [...new Set(raw.map((n) => n % bytes.length))].filter((n) => n > 0).sort((a, b) => a - b);
+          const translator = googleOrBedrock(c).createStreamTranslator(c);
+          let out = "";
+          let at = 0;
+          for (const cut of cuts) {
+            out += String(translator.push(bytes.subarray(at, cut)));
+            at = cut;
+          }
+          out += String(translator.push(bytes.subarray(at))) + String(translator.end());
+          const d = deltas(out);
+          const reasoning = d.filter((x) => typeof x.reasoning_content === "string");
+          expect(reasoning.map((x) => x.reasoning_content).join("")).toBe(thought);
+          expect(d.map((x) => x.content ?? "").join("")).toBe(r.words.join(" "));
+          const lastReasoning = d.findLastIndex((x) => x.reasoning_content !== undefined);
+          const firstText = d.findIndex((x) => typeof x.content === "string" && x.content !== "");
+          expect(lastReasoning).toBeLessThan(firstText);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+function googleOrBedrock(c: TransformContext) {
+  return c.target.provider === "google" ? googleAdapter : bedrockAdapter;
+}
