@@ -120,9 +120,13 @@ function toolChoice(chat: ChatRequest): Record<string, unknown> | undefined {
 /**
  * The `thinking` field and `max_tokens` for a request: Portkey's `thinking` as sent, else `reasoning_effort` mapped
  * to a budget. Anthropic counts thinking in `max_tokens` and wants `budget_tokens < max_tokens`: without a client
- * `max_tokens` we send budget + the default; with one, the budget is capped below it.
+ * `max_tokens` we send budget + the default; with one, the budget is capped below it. Also used for Claude on
+ * Bedrock Converse (same rules).
  */
-function thinkingAndMaxTokens(chat: ChatRequest): { thinking?: Block; maxTokens: number } {
+export function thinkingAndMaxTokens(
+  chat: ChatRequest,
+  provider = "anthropic",
+): { thinking?: Block; maxTokens: number } {
   const effort = chat.reasoningEffort;
   if (chat.thinking) {
     const budget = chat.thinking.budget_tokens;
@@ -136,7 +140,7 @@ function thinkingAndMaxTokens(chat: ChatRequest): { thinking?: Block; maxTokens:
   }
   if (chat.maxTokens <= MIN_THINKING_BUDGET) {
     throw new BadRequestError(
-      `Provider anthropic needs max_tokens above ${MIN_THINKING_BUDGET} to think (reasoning_effort "${effort}").`,
+      `Provider ${provider} needs max_tokens above ${MIN_THINKING_BUDGET} to think (reasoning_effort "${effort}").`,
       { param: "max_tokens", code: "invalid_value" },
     );
   }

@@ -1,4 +1,5 @@
 import { BadRequestError } from "../core/errors";
+import { thinkingAndMaxTokens } from "./anthropic-request";
 import { type ChatMessage, type ChatRequest, type ContentPart, type InlineData, parseArguments } from "./chat-request";
 import { embeddingInputs } from "./embeddings";
 import { COMMON_CHAT_MAPPED, type ParamPolicy } from "./param-policy";
@@ -6,6 +7,8 @@ import { COMMON_CHAT_MAPPED, type ParamPolicy } from "./param-policy";
 export const BEDROCK_PARAMS: ParamPolicy = {
   ...COMMON_CHAT_MAPPED,
   response_format: "map",
+  reasoning_effort: "map",
+  thinking: "map",
   top_k: "drop",
   seed: "drop",
   presence_penalty: "drop",
@@ -82,7 +85,13 @@ function blocksOf(m: Exclude<ChatMessage, { role: "system" }>, i: number, images
     return userParts(m).map((p, j) => partBlock(p, `messages[${i}].content[${j}]`, images));
   }
   if (m.role === "tool") return [{ toolResult: { toolUseId: m.toolCallId, content: [{ text: m.text }] } }];
-  const blocks: Block[] = m.text ? [{ text: m.text }] : [];
+  // Reasoning blocks come first, as Converse returned them: Claude checks them when a tool-use turn continues.
+  const blocks: Block[] = (m.thinking ?? []).map((t) =>
+    t.type === "thinking"
+      ? { reasoningContent: { reasoningText: { text: t.thinking, signature: t.signature } } }
+      : { reasoningContent: { redactedContent: t.data } },
+  );
+  if (m.text) blocks.push({ text: m.text });
   m.toolCalls.forEach((call, j) => {
     const input = parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`);
     blocks.push({ toolUse: { toolUseId: call.id, name: call.function.name, input } });
@@ -101,6 +110,16 @@ function toolChoice(chat: ChatRequest): Block | undefined {
   }
   if (choice.type === "required") return { any: {} };
   return { tool: { name: choice.name } };
+}
+
+/** Claude models on Bedrock (model ids, cross-region inference profiles, ARNs): the ones that take `thinking`. */
+export function isBedrockClaude(model: string): boolean {
+  return model.includes("anthropic.claude");
+}
+
+/** Whether a request's reasoning parameters reach the model (Claude only; elsewhere they are dropped). */
+export function bedrockThinks(chat: ChatRequest): boolean {
+  return (chat.thinking !== undefined || chat.reasoningEffort !== undefined) && isBedrockClaude(chat.model);
 }
 
 /** OpenAI chat request -> Bedrock Converse body (the model id goes in the URL). */
@@ -131,7 +150,12 @@ export function toConverseBody(chat: ChatRequest, images?: FetchedImages): Recor
   const body: Record<string, unknown> = { messages };
   if (system.length) body.system = system;
   const inference: Record<string, unknown> = {};
-  if (chat.maxTokens !== undefined) inference.maxTokens = chat.maxTokens;
+  // Claude's extended thinking rides in additionalModelRequestFields, with Anthropic's max_tokens rules
+  const reasoning = bedrockThinks(chat) ? thinkingAndMaxTokens(chat, "bedrock") : undefined;
+  if (reasoning?.thinking) {
+    body.additionalModelRequestFields = { thinking: reasoning.thinking };
+    inference.maxTokens = reasoning.maxTokens;
+  } else if (chat.maxTokens !== undefined) inference.maxTokens = chat.maxTokens;
   if (chat.temperature !== undefined) inference.temperature = chat.temperature;
   if (chat.topP !== undefined) inference.topP = chat.topP;
   if (chat.stop.length) inference.stopSequences = chat.stop;

@@ -21,16 +21,31 @@ export function bedrockUsage(u: Json): Usage {
   return usage;
 }
 
-/** Converse response -> OpenAI `chat.completion`. Converse has no response id: one is made up. */
-export function fromConverseResponse(response: Json, model: string) {
+/**
+ * Converse response -> OpenAI `chat.completion`. Converse has no response id: one is made up. `reasoningContent`
+ * becomes `reasoning_content`; with `strict` off, reasoning and text are also returned as Portkey's
+ * `content_blocks` in Anthropic's shape (signatures kept, so a client can send them back on the next turn).
+ */
+export function fromConverseResponse(response: Json, model: string, strict = true) {
   const message = ((response.output as Json | undefined)?.message ?? {}) as Json;
   let text = "";
   let hasText = false;
+  let reasoning = "";
   const toolCalls: OpenAIToolCall[] = [];
+  const contentBlocks: Json[] = [];
   for (const block of Array.isArray(message.content) ? (message.content as Json[]) : []) {
     if (typeof block.text === "string") {
       text += block.text;
       hasText = true;
+      contentBlocks.push({ type: "text", text: block.text });
+    }
+    const thought = block.reasoningContent as Json | undefined;
+    const said = thought?.reasoningText as Json | undefined;
+    if (said && typeof said.text === "string") {
+      reasoning += said.text;
+      contentBlocks.push({ type: "thinking", thinking: said.text, signature: String(said.signature ?? "") });
+    } else if (typeof thought?.redactedContent === "string") {
+      contentBlocks.push({ type: "redacted_thinking", data: thought.redactedContent });
     }
     const use = block.toolUse as Json | undefined;
     if (use) {
@@ -50,6 +65,8 @@ export function fromConverseResponse(response: Json, model: string) {
     toolCalls,
     finishReason: bedrockFinish(response.stopReason),
     usage,
+    reasoning,
+    contentBlocks: strict || !contentBlocks.some((b) => b.type !== "text") ? undefined : contentBlocks,
   });
   return { body, usage };
 }

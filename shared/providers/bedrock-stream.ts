@@ -74,7 +74,7 @@ export class EventStreamFramer {
 
 /**
  * ConverseStream -> OpenAI chunks: messageStart, contentBlockStart (toolUse), contentBlockDelta (text, toolUse
- * input fragments), contentBlockStop, messageStop, metadata (usage); exception frames become an SSE error event.
+ * input fragments, reasoningContent), contentBlockStop, messageStop, metadata (usage); exception frames become an SSE error event.
  * Complete after `messageStop`; the usage chunk and `[DONE]` follow at the end of the upstream (after `metadata`).
  */
 export class BedrockStreamTranslator implements StreamTranslator {
@@ -89,6 +89,7 @@ export class BedrockStreamTranslator implements StreamTranslator {
     readonly model: string,
     id: string,
     includeUsage: boolean,
+    private readonly strict = true,
   ) {
     this.writer = new ChatChunkWriter(id, model, includeUsage);
   }
@@ -135,6 +136,7 @@ export class BedrockStreamTranslator implements StreamTranslator {
       case "contentBlockDelta": {
         const delta = (p.delta ?? {}) as Json;
         if (typeof delta.text === "string") return delta.text ? this.writer.content(delta.text) : "";
+        if (delta.reasoningContent) return this.reasoning(Number(p.contentBlockIndex), delta.reasoningContent as Json);
         const input = (delta.toolUse as Json | undefined)?.input;
         const index = this.toolIndex.get(Number(p.contentBlockIndex));
         return typeof input === "string" && input && index !== undefined
@@ -150,6 +152,24 @@ export class BedrockStreamTranslator implements StreamTranslator {
       default:
         return ""; // contentBlockStop and event types added later
     }
+  }
+
+  /**
+   * A `reasoningContent` delta: its text as a `reasoning_content` delta; with `strict` off, also Portkey's
+   * `content_blocks` deltas (thinking, signature, redacted data), as for Anthropic.
+   */
+  private reasoning(index: number, delta: Json): string {
+    if (typeof delta.text === "string" && delta.text) {
+      return this.strict
+        ? this.writer.reasoning(delta.text)
+        : this.writer.contentBlock(index, { thinking: delta.text }, delta.text);
+    }
+    if (this.strict) return "";
+    if (typeof delta.signature === "string") return this.writer.contentBlock(index, { signature: delta.signature });
+    if (typeof delta.redactedContent === "string") {
+      return this.writer.contentBlock(index, { data: delta.redactedContent });
+    }
+    return "";
   }
 
   private fail(type: string, message: string): string {

@@ -3,7 +3,7 @@ import { optionalEnv } from "../core/env";
 import { AuthenticationError, BadRequestError } from "../core/errors";
 import { baseUrl, parseUpstreamJson, requestedModel, wantsUsage } from "./adapter-kit";
 import { AssumedRoles, stsEndpoint } from "./aws-assume-role";
-import { BEDROCK_PARAMS, imageUrls, toConverseBody, toInvokeEmbeddingBody } from "./bedrock-request";
+import { BEDROCK_PARAMS, imageUrls, isBedrockClaude, toConverseBody, toInvokeEmbeddingBody } from "./bedrock-request";
 import { bedrockErrorBody, fromConverseResponse, fromInvokeEmbedding } from "./bedrock-response";
 import { resolveAwsCredentials, signSigV4 } from "./bedrock-sign";
 import { BedrockStreamTranslator } from "./bedrock-stream";
@@ -11,6 +11,7 @@ import { type ChatRequest, readChatRequest } from "./chat-request";
 import { defineProvider } from "./define-provider";
 import { embeddingsResponse } from "./embeddings";
 import { fetchImages } from "./image-fetch";
+import { strictCompliance } from "./openai-chunks";
 import { applyParamPolicy } from "./param-policy";
 import { checkProviderOption, optionHeader } from "./provider-options";
 import type { ProviderAdapter, SideCalls, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
@@ -65,6 +66,10 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
     const headers: Record<string, string> = { ...ctx.target.forwardHeaders, "content-type": "application/json" };
     const dropped = applyParamPolicy(ctx.body, BEDROCK_PARAMS, "bedrock");
     const chat = readChatRequest(ctx.body);
+    // only Claude models think on Converse: elsewhere the reasoning parameters are dropped (and reported)
+    if (!isBedrockClaude(chat.model)) {
+      for (const name of ["reasoning_effort", "thinking"]) if (ctx.body[name] != null) dropped.push(name);
+    }
     const action = chat.stream ? "converse-stream" : "converse";
     if (chat.stream) headers.accept = "application/vnd.amazon.eventstream";
     const urls = imageUrls(chat);
@@ -132,7 +137,11 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
 
   function chatAnswer(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
     const model = requestedModel(ctx.body);
-    const { body, usage } = fromConverseResponse(parseUpstreamJson(raw, "bedrock"), model);
+    const { body, usage } = fromConverseResponse(
+      parseUpstreamJson(raw, "bedrock"),
+      model,
+      strictCompliance(ctx.target.options),
+    );
     return { body: JSON.stringify(body), contentType: "application/json", usage, model };
   }
 
@@ -147,6 +156,7 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
             requestedModel(ctx.body),
             `chatcmpl-bedrock-${randomUUID()}`,
             wantsUsage(ctx.body),
+            strictCompliance(ctx.target.options),
           ),
       },
       embeddings: { toRequest: embeddingsRequest, fromResponse: embeddingsAnswer },

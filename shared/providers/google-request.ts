@@ -1,5 +1,12 @@
 import { BadRequestError } from "../core/errors";
-import { type ChatMessage, type ChatRequest, type ContentPart, parseArguments, toolNameFor } from "./chat-request";
+import {
+  type ChatMessage,
+  type ChatRequest,
+  type ContentPart,
+  parseArguments,
+  type ReasoningEffort,
+  toolNameFor,
+} from "./chat-request";
 import { COMMON_CHAT_MAPPED, type ParamPolicy } from "./param-policy";
 
 export const GOOGLE_PARAMS: ParamPolicy = {
@@ -9,8 +16,22 @@ export const GOOGLE_PARAMS: ParamPolicy = {
   presence_penalty: "map",
   frequency_penalty: "map",
   response_format: "map",
+  reasoning_effort: "map",
+  thinking: "map",
   parallel_tool_calls: "drop",
   user: "drop",
+};
+
+/**
+ * `reasoning_effort` -> Gemini's `thinkingBudget` in tokens, as Google's OpenAI-compatible endpoint maps it
+ * (documented in docs/providers.md); `none` sends budget 0 (thinking off where the model allows it).
+ */
+export const GEMINI_THINKING_BUDGETS: Readonly<Record<Exclude<ReasoningEffort, "none">, number>> = {
+  minimal: 1024,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+  xhigh: 32768,
 };
 
 type Part = Record<string, unknown>;
@@ -111,6 +132,30 @@ function toolConfig(chat: ChatRequest): Record<string, unknown> | undefined {
   return { functionCallingConfig: { mode } };
 }
 
+/**
+ * `generationConfig.thinkingConfig`: Portkey's `thinking` ({type, budget_tokens}) first, else `reasoning_effort`.
+ * With thinking on, `includeThoughts` asks Gemini for its thought summaries (returned as `reasoning_content`).
+ */
+function thinkingConfig(chat: ChatRequest): Record<string, unknown> | undefined {
+  const thinking = chat.thinking;
+  if (thinking) {
+    if (thinking.type === "disabled") return { thinkingBudget: 0 };
+    const budget = thinking.budget_tokens;
+    if (budget === undefined) return { includeThoughts: true };
+    if (typeof budget !== "number" || !Number.isInteger(budget) || budget < 0) {
+      throw new BadRequestError('"thinking.budget_tokens" must be a whole number of tokens.', {
+        param: "thinking.budget_tokens",
+        code: "invalid_value",
+      });
+    }
+    return budget === 0 ? { thinkingBudget: 0 } : { thinkingBudget: budget, includeThoughts: true };
+  }
+  const effort = chat.reasoningEffort;
+  if (effort === undefined) return undefined;
+  if (effort === "none") return { thinkingBudget: 0 };
+  return { thinkingBudget: GEMINI_THINKING_BUDGETS[effort], includeThoughts: true };
+}
+
 /** OpenAI chat request -> Gemini `GenerateContentRequest`. */
 export function toGeminiBody(chat: ChatRequest): Record<string, unknown> {
   const { system, contents } = contentsOf(chat.messages);
@@ -136,6 +181,8 @@ export function toGeminiBody(chat: ChatRequest): Record<string, unknown> {
     config.responseMimeType = "application/json";
     if (format.type === "json_schema" && format.schema) config.responseJsonSchema = format.schema;
   }
+  const thinking = thinkingConfig(chat);
+  if (thinking) config.thinkingConfig = thinking;
   if (Object.keys(config).length) body.generationConfig = config;
   if (chat.tools.length) {
     body.tools = [

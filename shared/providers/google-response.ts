@@ -30,14 +30,19 @@ export function geminiUsage(u: Json): Usage {
 
 interface CandidateParts {
   text: string;
+  /** Thought summaries (`thought: true` parts), in order. */
+  reasoning: string;
   calls: { name: string; args: unknown; id?: string }[];
 }
 
 function readParts(candidate: Json | undefined): CandidateParts {
-  const out: CandidateParts = { text: "", calls: [] };
+  const out: CandidateParts = { text: "", reasoning: "", calls: [] };
   const content = candidate?.content as Json | undefined;
   for (const part of Array.isArray(content?.parts) ? (content.parts as Json[]) : []) {
-    if (part.thought === true) continue;
+    if (part.thought === true) {
+      if (typeof part.text === "string") out.reasoning += part.text;
+      continue;
+    }
     if (typeof part.text === "string") out.text += part.text;
     const call = part.functionCall as Json | undefined;
     if (call && typeof call.name === "string") {
@@ -63,7 +68,7 @@ function callId(responseId: string, index: number, given: string | undefined): s
 /** Gemini `GenerateContentResponse` -> OpenAI `chat.completion`. */
 export function fromGeminiResponse(response: Json, requestedModel: string) {
   const candidate = Array.isArray(response.candidates) ? (response.candidates[0] as Json | undefined) : undefined;
-  const { text, calls } = readParts(candidate);
+  const { text, reasoning, calls } = readParts(candidate);
   const id = typeof response.responseId === "string" ? response.responseId : `gen-${nowSeconds()}`;
   const toolCalls: OpenAIToolCall[] = calls.map((c, i) => ({
     id: callId(id, i, c.id),
@@ -81,6 +86,7 @@ export function fromGeminiResponse(response: Json, requestedModel: string) {
     toolCalls,
     finishReason: finish,
     usage,
+    reasoning,
   });
   return { body, usage, model };
 }
@@ -155,7 +161,8 @@ export class GeminiStreamTranslator extends SseEventTranslator implements Stream
     }
     if (response.usageMetadata) this.usage = geminiUsage(response.usageMetadata as Json);
     const candidate = Array.isArray(response.candidates) ? (response.candidates[0] as Json | undefined) : undefined;
-    const { text, calls } = readParts(candidate);
+    const { text, reasoning, calls } = readParts(candidate);
+    if (reasoning) out += this.writer.reasoning(reasoning);
     if (text) out += this.writer.content(text);
     for (const call of calls) {
       const index = this.tools++;

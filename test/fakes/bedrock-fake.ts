@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
@@ -13,6 +14,10 @@ import { ConversationBuilder, fragments, type Script, type ScriptedReply, textDe
  * known secret (so a wrong secret, host or path is a 403 like AWS gives), and answers errors as Bedrock does:
  * `{"message": ...}` with the type in `x-amzn-errortype`. It also stands in for a public web server holding an image
  * (`GET /images/cat.png`, a 1x1 PNG), for images given by URL, which the gateway fetches and sends as bytes.
+ * Claude's extended thinking: `additionalModelRequestFields.thinking` ({type: "enabled", budget_tokens >= 1024,
+ * below `inferenceConfig.maxTokens}`; other models refuse the key) makes the answer open with a signed
+ * `reasoningContent` block (`reasoningText` {text, signature}; streamed as `reasoningContent` text deltas then a
+ * signature delta); `reasoningContent` blocks sent back must carry the signature the fake issued.
  */
 export interface BedrockFake extends FakeServer {
   readonly region: string;
@@ -118,6 +123,38 @@ function imageMatches(format: string, bytes: Buffer): boolean {
   return bytes.length > 0 && (MAGIC[format]?.(bytes) ?? false);
 }
 
+/** The signature the fake gives a reasoning text (Bedrock's is opaque; ours is checkable). */
+export function bedrockReasoningSignature(text: string): string {
+  return createHash("sha256").update(`fake-bedrock:${text}`).digest("base64");
+}
+
+/** The reasoning the fake writes for a conversation. */
+export function bedrockReasoningFor(lastUserText: string): string {
+  return `Reasoning about ${lastUserText || "a tool result"}.`;
+}
+
+/** Checks `additionalModelRequestFields.thinking` as Bedrock and Claude do: whether thinking is on, or an error. */
+function readThinking(body: Json, model: string): boolean | string {
+  const fields = body.additionalModelRequestFields as Json | undefined;
+  const t = fields?.thinking as Json | undefined;
+  if (t === undefined) return false;
+  if (!model.includes("anthropic.claude")) {
+    return "The model returned the following errors: extraneous key [thinking] is not permitted";
+  }
+  if (t.type === "disabled") return false;
+  if (t.type !== "enabled")
+    return "The model returned the following errors: thinking.type: Input should be 'enabled' or 'disabled'";
+  const budget = t.budget_tokens;
+  if (typeof budget !== "number" || !Number.isInteger(budget) || budget < 1024) {
+    return "The model returned the following errors: thinking.enabled.budget_tokens: Input should be greater than or equal to 1024";
+  }
+  const max = (body.inferenceConfig as Json | undefined)?.maxTokens;
+  if (typeof max !== "number" || budget >= max) {
+    return "The model returned the following errors: `max_tokens` must be greater than `thinking.budget_tokens`";
+  }
+  return true;
+}
+
 function readConversation(body: Json): Script | string {
   if (!Array.isArray(body.messages) || body.messages.length === 0)
     return "A conversation must start with a user message.";
@@ -145,6 +182,14 @@ function readConversation(body: Json): Script | string {
           return "The model returned the following errors: Could not process image";
         }
         imageCount += 1;
+      } else if (b.reasoningContent && m.role === "assistant") {
+        const r = b.reasoningContent as Json;
+        const said = r.reasoningText as Json | undefined;
+        if (
+          said ? said.signature !== bedrockReasoningSignature(String(said.text)) : typeof r.redactedContent !== "string"
+        ) {
+          return `messages.${i}: invalid reasoningContent signature`;
+        }
       } else if (b.toolUse && m.role === "assistant") {
         toolUseIds.add(String((b.toolUse as Json).toolUseId));
       } else if (b.toolResult && m.role === "user") {
@@ -190,20 +235,35 @@ function stopReason(reply: ScriptedReply): string {
   return reply.finish === "length" ? "max_tokens" : "end_turn";
 }
 
-export function converseStreamFrames(reply: ScriptedReply, prompt: number, toolUseId: string): Buffer[] {
+export function converseStreamFrames(
+  reply: ScriptedReply,
+  prompt: number,
+  toolUseId: string,
+  reasoning?: string,
+): Buffer[] {
   const frames = [frame("messageStart", { role: "assistant" })];
+  const first = reasoning ? 1 : 0;
+  if (reasoning) {
+    for (const text of textDeltas(reasoning.split(" "))) {
+      frames.push(frame("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text } } }));
+    }
+    const signature = bedrockReasoningSignature(reasoning);
+    frames.push(frame("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { signature } } }));
+    frames.push(frame("contentBlockStop", { contentBlockIndex: 0 }));
+  }
   const words = reply.kind === "text" ? reply.words : reply.preamble.split(" ");
   for (const text of textDeltas(words))
-    frames.push(frame("contentBlockDelta", { contentBlockIndex: 0, delta: { text } }));
-  frames.push(frame("contentBlockStop", { contentBlockIndex: 0 }));
+    frames.push(frame("contentBlockDelta", { contentBlockIndex: first, delta: { text } }));
+  frames.push(frame("contentBlockStop", { contentBlockIndex: first }));
   if (reply.kind === "tool") {
+    const index = first + 1;
     frames.push(
-      frame("contentBlockStart", { contentBlockIndex: 1, start: { toolUse: { toolUseId, name: reply.name } } }),
+      frame("contentBlockStart", { contentBlockIndex: index, start: { toolUse: { toolUseId, name: reply.name } } }),
     );
     for (const input of fragments(JSON.stringify(reply.args))) {
-      frames.push(frame("contentBlockDelta", { contentBlockIndex: 1, delta: { toolUse: { input } } }));
+      frames.push(frame("contentBlockDelta", { contentBlockIndex: index, delta: { toolUse: { input } } }));
     }
-    frames.push(frame("contentBlockStop", { contentBlockIndex: 1 }));
+    frames.push(frame("contentBlockStop", { contentBlockIndex: index }));
   }
   const out = reply.kind === "text" ? reply.words.length : 5;
   frames.push(
@@ -270,15 +330,23 @@ export async function startBedrockFake(options: BedrockFakeOptions): Promise<Bed
     const script = readConversation(body);
     if (typeof script === "string") return fail(res, 400, "ValidationException", script);
     const { reply, prompt } = script;
+    const thinking = readThinking(body, model);
+    if (typeof thinking === "string") return fail(res, 400, "ValidationException", thinking);
+    const reasoning = thinking ? bedrockReasoningFor(script.conversation.lastUserText) : undefined;
     if (match[2] === "converse-stream") {
       res.writeHead(200, { "content-type": "application/vnd.amazon.eventstream", "x-amzn-requestid": `req${seq}` });
-      await writeFrames(res, converseStreamFrames(reply, prompt, `tooluse_${seq}`), fault, options.chunkDelayMs);
+      const frames = converseStreamFrames(reply, prompt, `tooluse_${seq}`, reasoning);
+      await writeFrames(res, frames, fault, options.chunkDelayMs);
       return;
     }
-    const content: Json[] =
-      reply.kind === "text"
-        ? [{ text: reply.words.join(" ") }]
-        : [{ text: reply.preamble }, { toolUse: { toolUseId: `tooluse_${seq}`, name: reply.name, input: reply.args } }];
+    const content: Json[] = reasoning
+      ? [{ reasoningContent: { reasoningText: { text: reasoning, signature: bedrockReasoningSignature(reasoning) } } }]
+      : [];
+    if (reply.kind === "text") content.push({ text: reply.words.join(" ") });
+    else {
+      content.push({ text: reply.preamble });
+      content.push({ toolUse: { toolUseId: `tooluse_${seq}`, name: reply.name, input: reply.args } });
+    }
     const out = reply.kind === "text" ? reply.words.length : 5;
     res.writeHead(200, { "content-type": "application/json", "x-amzn-requestid": `req${seq}` });
     res.end(

@@ -7,7 +7,10 @@ import { ConversationBuilder, type Script, type ScriptedReply, textDeltas } from
  * `:batchEmbedContents`) speaking its documented wire format: `x-goog-api-key`, `contents` with roles user/model,
  * `systemInstruction`, `functionDeclarations`/`functionCall`/`functionResponse`, `inlineData`/`fileData`,
  * `usageMetadata`, SSE events separated by CRLF CRLF, and `{"error":{"code","message","status"}}` errors
- * (an invalid key is a 400 INVALID_ARGUMENT, as Gemini answers).
+ * (an invalid key is a 400 INVALID_ARGUMENT, as Gemini answers). Thinking: `generationConfig.thinkingConfig`
+ * (`thinkingBudget` a whole number, -1 = dynamic, 0 = off; `includeThoughts`) makes the answer open with a thought
+ * summary part (`{"text", "thought": true}`, its own first SSE event when streamed) counted in
+ * `usageMetadata.thoughtsTokenCount`.
  */
 export interface GoogleFake extends FakeServer {
   readonly baseUrl: string;
@@ -78,8 +81,34 @@ function readConversation(body: Json): Script | string {
   );
 }
 
-function usageMetadata(prompt: number, completion: number): Json {
-  return { promptTokenCount: prompt, candidatesTokenCount: completion, totalTokenCount: prompt + completion };
+function usageMetadata(prompt: number, completion: number, thought?: string): Json {
+  const thoughts = thought ? thought.split(" ").length : 0;
+  const usage: Json = {
+    promptTokenCount: prompt,
+    candidatesTokenCount: completion,
+    totalTokenCount: prompt + completion + thoughts,
+  };
+  if (thoughts) usage.thoughtsTokenCount = thoughts;
+  return usage;
+}
+
+/** The thought summary the fake writes for a conversation. */
+export function geminiThoughtFor(lastUserText: string): string {
+  return `Thinking about ${lastUserText || "a tool result"}.`;
+}
+
+/** Checks `generationConfig.thinkingConfig` as Gemini does; returns whether thoughts are included, or an error. */
+function readThinkingConfig(body: Json): boolean | string {
+  const config = ((body.generationConfig ?? {}) as Json).thinkingConfig as Json | undefined;
+  if (config === undefined) return false;
+  const budget = config.thinkingBudget;
+  if (budget !== undefined && (typeof budget !== "number" || !Number.isInteger(budget) || budget < -1)) {
+    return `Invalid value at 'generation_config.thinking_config.thinking_budget' (TYPE_INT32), ${JSON.stringify(budget)}`;
+  }
+  if (config.includeThoughts !== undefined && typeof config.includeThoughts !== "boolean") {
+    return "Invalid value at 'generation_config.thinking_config.include_thoughts' (TYPE_BOOL)";
+  }
+  return config.includeThoughts === true && budget !== 0;
 }
 
 function candidate(parts: Json[], finishReason?: string): Json {
@@ -102,10 +131,24 @@ function completionTokens(reply: ScriptedReply): number {
 }
 
 /** The SSE events Gemini sends for a reply (exported for stream property tests). */
-export function googleStreamFrames(reply: ScriptedReply, prompt: number, model: string, responseId: string): string[] {
+export function googleStreamFrames(
+  reply: ScriptedReply,
+  prompt: number,
+  model: string,
+  responseId: string,
+  thought?: string,
+): string[] {
   const frames: string[] = [];
   const event = (value: Json): string =>
     `data: ${JSON.stringify({ ...value, modelVersion: model, responseId })}\r\n\r\n`;
+  if (thought) {
+    frames.push(
+      event({
+        candidates: [candidate([{ text: thought, thought: true }])],
+        usageMetadata: { promptTokenCount: prompt },
+      }),
+    );
+  }
   if (reply.kind === "text") {
     const deltas = textDeltas(reply.words);
     deltas.forEach((text, i) => {
@@ -113,7 +156,7 @@ export function googleStreamFrames(reply: ScriptedReply, prompt: number, model: 
       frames.push(
         event({
           candidates: [candidate([{ text }], last ? finishOf(reply) : undefined)],
-          usageMetadata: last ? usageMetadata(prompt, reply.words.length) : { promptTokenCount: prompt },
+          usageMetadata: last ? usageMetadata(prompt, reply.words.length, thought) : { promptTokenCount: prompt },
         }),
       );
     });
@@ -124,7 +167,7 @@ export function googleStreamFrames(reply: ScriptedReply, prompt: number, model: 
     frames.push(
       event({
         candidates: [candidate([{ functionCall: { name: reply.name, args: reply.args } }], "STOP")],
-        usageMetadata: usageMetadata(prompt, 5),
+        usageMetadata: usageMetadata(prompt, 5, thought),
       }),
     );
   }
@@ -160,10 +203,13 @@ export async function startGoogleFake(options: { apiKey: string; chunkDelayMs?: 
     const script = readConversation(body);
     if (typeof script === "string") return fail(res, 400, script);
     const { reply, prompt } = script;
+    const thinking = readThinkingConfig(body);
+    if (typeof thinking === "string") return fail(res, 400, thinking);
+    const thought = thinking ? geminiThoughtFor(script.conversation.lastUserText) : undefined;
     const responseId = `fakeResp${seq}`;
     if (method === "streamGenerateContent") {
       if (url.searchParams.get("alt") !== "sse") return fail(res, 400, "this fake only streams with alt=sse");
-      const frames = googleStreamFrames(reply, prompt, String(model), responseId);
+      const frames = googleStreamFrames(reply, prompt, String(model), responseId, thought);
       res.writeHead(200, { "content-type": "text/event-stream" });
       await writeFrames(res, frames, fault, options.chunkDelayMs);
       return;
@@ -171,8 +217,10 @@ export async function startGoogleFake(options: { apiKey: string; chunkDelayMs?: 
     res.writeHead(200, { "content-type": "application/json; charset=UTF-8" });
     res.end(
       JSON.stringify({
-        candidates: [candidate(replyParts(reply), finishOf(reply))],
-        usageMetadata: usageMetadata(prompt, completionTokens(reply)),
+        candidates: [
+          candidate([...(thought ? [{ text: thought, thought: true }] : []), ...replyParts(reply)], finishOf(reply)),
+        ],
+        usageMetadata: usageMetadata(prompt, completionTokens(reply), thought),
         modelVersion: model,
         responseId,
       }),

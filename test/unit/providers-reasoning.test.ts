@@ -1,8 +1,16 @@
+import { fromUtf8 } from "@smithy/util-utf8";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../shared/core/errors";
 import { anthropicAdapter } from "../../shared/providers/anthropic";
+import { bedrockAdapter } from "../../shared/providers/bedrock";
+import { EVENT_STREAM_CODEC } from "../../shared/providers/bedrock-stream";
+import { googleAdapter } from "../../shared/providers/google";
 import { readProviderOptions } from "../../shared/providers/provider-options";
 import type { ProviderTarget, TransformContext } from "../../shared/providers/types";
+import { converseStreamFrames } from "../fakes/bedrock-fake";
+import { googleStreamFrames } from "../fakes/google-fake";
+import type { ScriptedReply } from "../fakes/scripted-reply";
 
 function ctx(body: Record<string, unknown>, target: Partial<ProviderTarget> = {}): TransformContext {
   return {
@@ -213,3 +221,330 @@ describe("anthropic extended thinking: stream", () => {
     }
   });
 });
+
+function gctx(body: Record<string, unknown>, target: Partial<ProviderTarget> = {}): TransformContext {
+  return ctx(body, { provider: "google", ...target });
+}
+const gemini = { model: "gemini-2.5-flash", messages: [{ role: "user", content: "hi" }] };
+
+const GEMINI_THINKING_ANSWER = {
+  candidates: [
+    {
+      content: {
+        role: "model",
+        parts: [{ text: "Let me think.", thought: true }, { text: "Answer." }],
+      },
+      finishReason: "STOP",
+      index: 0,
+    },
+  ],
+  usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 2, thoughtsTokenCount: 7, totalTokenCount: 13 },
+  modelVersion: "gemini-2.5-flash",
+  responseId: "resp1",
+};
+
+/** Gemini SSE events (`data:` lines, CRLF CRLF). */
+function gsse(events: Record<string, unknown>[]): string {
+  return events.map((e) => `data: ${JSON.stringify(e)}\r\n\r\n`).join("");
+}
+const part = (p: Record<string, unknown>, finishReason?: string) => ({
+  candidates: [{ content: { role: "model", parts: [p] }, index: 0, ...(finishReason ? { finishReason } : {}) }],
+  modelVersion: "gemini-2.5-flash",
+  responseId: "resp1",
+});
+const GEMINI_THINKING_STREAM = gsse([
+  part({ text: "Let me think", thought: true }),
+  part({ text: " about it.", thought: true }),
+  part({ text: "Answer." }),
+  {
+    ...part({ text: "" }, "STOP"),
+    usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 2, thoughtsTokenCount: 7, totalTokenCount: 13 },
+  },
+]);
+
+function gtranslate(raw: string, c: TransformContext, splitAt?: number): string {
+  const t = googleAdapter.createStreamTranslator(c);
+  const bytes = Buffer.from(raw);
+  if (splitAt === undefined) return String(t.push(bytes)) + String(t.end());
+  return String(t.push(bytes.subarray(0, splitAt))) + String(t.push(bytes.subarray(splitAt))) + String(t.end());
+}
+
+describe("gemini thinking: request", () => {
+  const config = (body: Record<string, unknown>) =>
+    (bodyOf(googleAdapter.toRequest(gctx({ ...gemini, ...body }))).generationConfig ?? {}) as Record<string, unknown>;
+
+  it("maps reasoning_effort to thinkingConfig (low 1024, medium 8192, high 24576; none = budget 0)", () => {
+    expect(config({ reasoning_effort: "low" }).thinkingConfig).toEqual({ thinkingBudget: 1024, includeThoughts: true });
+    expect(config({ reasoning_effort: "medium" }).thinkingConfig).toEqual({
+      thinkingBudget: 8192,
+      includeThoughts: true,
+    });
+    expect(config({ reasoning_effort: "high" }).thinkingConfig).toEqual({
+      thinkingBudget: 24576,
+      includeThoughts: true,
+    });
+    expect(config({ reasoning_effort: "none" }).thinkingConfig).toEqual({ thinkingBudget: 0 });
+    expect(config({}).thinkingConfig).toBeUndefined();
+    expect(googleAdapter.toRequest(gctx({ ...gemini, reasoning_effort: "high" })).droppedParams).toEqual([]);
+  });
+
+  it("maps Portkey's thinking {budget_tokens} to thinkingConfig", () => {
+    expect(config({ thinking: { type: "enabled", budget_tokens: 2048 } }).thinkingConfig).toEqual({
+      thinkingBudget: 2048,
+      includeThoughts: true,
+    });
+    expect(config({ thinking: { type: "disabled" } }).thinkingConfig).toEqual({ thinkingBudget: 0 });
+    expect(googleAdapter.toRequest(gctx({ ...gemini, thinking: { type: "enabled" } })).droppedParams).toEqual([]);
+  });
+
+  it("refuses a thinking budget that is not a whole number with a 400 naming the parameter", () => {
+    const err = thrown(() =>
+      googleAdapter.toRequest(gctx({ ...gemini, thinking: { type: "enabled", budget_tokens: "x" } })),
+    );
+    expect(err.statusCode).toBe(400);
+    expect(err.param).toBe("thinking.budget_tokens");
+  });
+});
+
+describe("gemini thinking: response", () => {
+  it("returns thought parts as reasoning_content and thoughtsTokenCount as reasoning_tokens", () => {
+    const res = googleAdapter.fromResponse(200, Buffer.from(JSON.stringify(GEMINI_THINKING_ANSWER)), gctx(gemini));
+    const json = JSON.parse(String(res.body)) as {
+      choices: { message: Record<string, unknown> }[];
+      usage: Record<string, unknown>;
+    };
+    expect(json.choices[0]?.message).toMatchObject({ content: "Answer.", reasoning_content: "Let me think." });
+    expect(json.usage).toMatchObject({ completion_tokens: 9, completion_tokens_details: { reasoning_tokens: 7 } });
+  });
+
+  it("streams thought parts as reasoning deltas before the text, split at any byte", () => {
+    const c = gctx({ ...gemini, stream: true });
+    const whole = translate2(GEMINI_THINKING_STREAM, c);
+    const d = deltas(whole);
+    expect(
+      d
+        .filter((x) => typeof x.reasoning_content === "string")
+        .map((x) => x.reasoning_content)
+        .join(""),
+    ).toBe("Let me think about it.");
+    const firstReasoning = d.findIndex((x) => x.reasoning_content !== undefined);
+    const firstText = d.findIndex((x) => typeof x.content === "string" && x.content !== "");
+    expect(firstReasoning).toBeGreaterThanOrEqual(0);
+    expect(firstReasoning).toBeLessThan(firstText);
+    expect(
+      d
+        .filter((x) => typeof x.content === "string")
+        .map((x) => x.content)
+        .join(""),
+    ).toBe("Answer.");
+    const bytes = Buffer.byteLength(GEMINI_THINKING_STREAM);
+    for (let at = 1; at < bytes; at += 5) {
+      expect(deltas(gtranslate(GEMINI_THINKING_STREAM, c, at))).toEqual(d);
+    }
+  });
+});
+
+function translate2(raw: string, c: TransformContext): string {
+  return gtranslate(raw, c);
+}
+
+const claudeOnBedrock = { model: "anthropic.claude-sonnet-4-5-v1:0", messages: [{ role: "user", content: "hi" }] };
+function bctx(body: Record<string, unknown>, options: Record<string, string> = {}): TransformContext {
+  return ctx(body, { provider: "bedrock", options: { awsRegion: "us-east-1", ...options } });
+}
+
+const CONVERSE_THINKING_ANSWER = {
+  output: {
+    message: {
+      role: "assistant",
+      content: [
+        { reasoningContent: { reasoningText: { text: "Let me think.", signature: "sig-abc" } } },
+        { reasoningContent: { redactedContent: "b3BhcXVl" } },
+        { text: "Answer." },
+      ],
+    },
+  },
+  stopReason: "end_turn",
+  usage: { inputTokens: 10, outputTokens: 20, totalTokens: 30 },
+};
+
+function converseFrame(type: string, payload: Record<string, unknown>): Buffer {
+  const headers = {
+    ":event-type": { type: "string" as const, value: type },
+    ":content-type": { type: "string" as const, value: "application/json" },
+    ":message-type": { type: "string" as const, value: "event" },
+  };
+  return Buffer.from(EVENT_STREAM_CODEC.encode({ headers, body: fromUtf8(JSON.stringify(payload)) }));
+}
+const CONVERSE_THINKING_STREAM = Buffer.concat([
+  converseFrame("messageStart", { role: "assistant" }),
+  converseFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: "Let me think" } } }),
+  converseFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: " about it." } } }),
+  converseFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { signature: "sig-abc" } } }),
+  converseFrame("contentBlockStop", { contentBlockIndex: 0 }),
+  converseFrame("contentBlockDelta", { contentBlockIndex: 1, delta: { text: "Answer." } }),
+  converseFrame("contentBlockStop", { contentBlockIndex: 1 }),
+  converseFrame("messageStop", { stopReason: "end_turn" }),
+  converseFrame("metadata", { usage: { inputTokens: 10, outputTokens: 20, totalTokens: 30 } }),
+]);
+
+function btranslate(c: TransformContext, splitAt?: number): string {
+  const t = bedrockAdapter.createStreamTranslator(c);
+  const bytes = CONVERSE_THINKING_STREAM;
+  if (splitAt === undefined) return String(t.push(bytes)) + String(t.end());
+  return String(t.push(bytes.subarray(0, splitAt))) + String(t.push(bytes.subarray(splitAt))) + String(t.end());
+}
+
+describe("bedrock converse thinking: request", () => {
+  it("maps reasoning_effort to additionalModelRequestFields.thinking for Claude, max tokens above the budget", () => {
+    const req = bedrockAdapter.toRequest(bctx({ ...claudeOnBedrock, reasoning_effort: "medium" }));
+    const body = bodyOf(req);
+    expect(body.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 4096 } });
+    expect(body.inferenceConfig).toMatchObject({ maxTokens: 4096 + 4096 });
+    expect(req.droppedParams).toEqual([]);
+    const capped = bodyOf(
+      bedrockAdapter.toRequest(bctx({ ...claudeOnBedrock, reasoning_effort: "high", max_tokens: 3000 })),
+    );
+    expect(capped.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 2999 } });
+    expect(capped.inferenceConfig).toMatchObject({ maxTokens: 3000 });
+  });
+
+  it("passes Portkey's thinking through for Claude (cross-region profiles too)", () => {
+    const thinking = { type: "enabled", budget_tokens: 2048 };
+    const body = bodyOf(
+      bedrockAdapter.toRequest(
+        bctx({ ...claudeOnBedrock, model: "us.anthropic.claude-3-7-sonnet-20250219-v1:0", thinking }),
+      ),
+    );
+    expect(body.additionalModelRequestFields).toEqual({ thinking });
+    expect((body.inferenceConfig as Record<string, unknown>).maxTokens).toBeGreaterThan(2048);
+  });
+
+  it("reports reasoning_effort as dropped for a model that is not Claude", () => {
+    const req = bedrockAdapter.toRequest(
+      bctx({ ...claudeOnBedrock, model: "amazon.nova-pro-v1:0", reasoning_effort: "low" }),
+    );
+    expect(bodyOf(req).additionalModelRequestFields).toBeUndefined();
+    expect(req.droppedParams).toEqual(["reasoning_effort"]);
+  });
+
+  it("sends the assistant's signed reasoning back first as reasoningContent blocks", () => {
+    const messages = [
+      { role: "user", content: "weather?" },
+      {
+        role: "assistant",
+        content: [
+          { type: "thinking", thinking: "I should call the tool.", signature: "sig-1" },
+          { type: "redacted_thinking", data: "b3BhcXVl" },
+        ],
+        tool_calls: [{ id: "t1", type: "function", function: { name: "weather", arguments: "{}" } }],
+      },
+      { role: "tool", tool_call_id: "t1", content: "sunny" },
+    ];
+    const body = bodyOf(bedrockAdapter.toRequest(bctx({ ...claudeOnBedrock, messages, reasoning_effort: "low" })));
+    expect((body.messages as { content: unknown[] }[])[1]?.content).toEqual([
+      { reasoningContent: { reasoningText: { text: "I should call the tool.", signature: "sig-1" } } },
+      { reasoningContent: { redactedContent: "b3BhcXVl" } },
+      { toolUse: { toolUseId: "t1", name: "weather", input: {} } },
+    ]);
+  });
+});
+
+describe("bedrock converse thinking: response", () => {
+  it("returns reasoningContent as reasoning_content, and signed content_blocks only with strict compliance off", () => {
+    const raw = Buffer.from(JSON.stringify(CONVERSE_THINKING_ANSWER));
+    const message = (c: TransformContext) =>
+      (
+        JSON.parse(String(bedrockAdapter.fromResponse(200, raw, c).body)) as {
+          choices: { message: Record<string, unknown> }[];
+        }
+      ).choices[0]?.message;
+    const strict = message(bctx(claudeOnBedrock));
+    expect(strict).toMatchObject({ content: "Answer.", reasoning_content: "Let me think." });
+    expect(strict?.content_blocks).toBeUndefined();
+    expect(message(bctx(claudeOnBedrock, { strictOpenAiCompliance: "false" }))?.content_blocks).toEqual([
+      { type: "thinking", thinking: "Let me think.", signature: "sig-abc" },
+      { type: "redacted_thinking", data: "b3BhcXVl" },
+      { type: "text", text: "Answer." },
+    ]);
+  });
+
+  it("streams reasoningContent deltas as reasoning before the text; signature kept with strict off; any split", () => {
+    const d = deltas(btranslate(bctx({ ...claudeOnBedrock, stream: true })));
+    expect(
+      d
+        .filter((x) => typeof x.reasoning_content === "string")
+        .map((x) => x.reasoning_content)
+        .join(""),
+    ).toBe("Let me think about it.");
+    const firstReasoning = d.findIndex((x) => x.reasoning_content !== undefined);
+    const firstText = d.findIndex((x) => typeof x.content === "string" && x.content !== "");
+    expect(firstReasoning).toBeGreaterThanOrEqual(0);
+    expect(firstReasoning).toBeLessThan(firstText);
+    expect(d.some((x) => x.content_blocks !== undefined)).toBe(false);
+    const laxCtx = bctx({ ...claudeOnBedrock, stream: true }, { strictOpenAiCompliance: "false" });
+    const lax = deltas(btranslate(laxCtx));
+    const blocks = lax.flatMap((x) => (x.content_blocks ?? []) as Record<string, unknown>[]);
+    expect(blocks).toContainEqual({ index: 0, delta: { signature: "sig-abc" } });
+    expect(blocks).toContainEqual({ index: 0, delta: { thinking: "Let me think" } });
+    for (let at = 1; at < CONVERSE_THINKING_STREAM.length; at += 11) {
+      expect(deltas(btranslate(laxCtx, at)).map((x) => JSON.stringify(x))).toEqual(lax.map((x) => JSON.stringify(x)));
+    }
+  });
+});
+
+describe("thinking streams split at any bytes (property)", () => {
+  const word = fc.stringMatching(/^[a-z]{1,6}$/);
+  const reply = fc.record({
+    kind: fc.constant("text" as const),
+    words: fc.array(word, { minLength: 1, maxLength: 8 }),
+    finish: fc.constant("stop" as const),
+  });
+  const cases = [
+    {
+      name: "google",
+      frames: (r: ScriptedReply, thought: string) =>
+        Buffer.from(googleStreamFrames(r, 3, "gemini-2.5-flash", "resp1", thought).join("")),
+      c: gctx({ ...gemini, stream: true }),
+    },
+    {
+      name: "bedrock",
+      frames: (r: ScriptedReply, thought: string) => Buffer.concat(converseStreamFrames(r, 3, "tooluse_1", thought)),
+      c: bctx({ ...claudeOnBedrock, stream: true }),
+    },
+  ];
+  it.each(cases)("$name: reasoning first, then the text, whatever the chunking", ({ frames, c }) => {
+    fc.assert(
+      fc.property(
+        reply,
+        fc.array(word, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (r, t, raw) => {
+          const thought = t.join(" ");
+          const bytes = frames(r, thought);
+          const cuts = [...new Set(raw.map((n) => n % bytes.length))].filter((n) => n > 0).sort((a, b) => a - b);
+          const translator = googleOrBedrock(c).createStreamTranslator(c);
+          let out = "";
+          let at = 0;
+          for (const cut of cuts) {
+            out += String(translator.push(bytes.subarray(at, cut)));
+            at = cut;
+          }
+          out += String(translator.push(bytes.subarray(at))) + String(translator.end());
+          const d = deltas(out);
+          const reasoning = d.filter((x) => typeof x.reasoning_content === "string");
+          expect(reasoning.map((x) => x.reasoning_content).join("")).toBe(thought);
+          expect(d.map((x) => x.content ?? "").join("")).toBe(r.words.join(" "));
+          const lastReasoning = d.findLastIndex((x) => x.reasoning_content !== undefined);
+          const firstText = d.findIndex((x) => typeof x.content === "string" && x.content !== "");
+          expect(lastReasoning).toBeLessThan(firstText);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+function googleOrBedrock(c: TransformContext) {
+  return c.target.provider === "google" ? googleAdapter : bedrockAdapter;
+}
