@@ -31,7 +31,10 @@ const resolved = new Map<string, PriceTriple | null>();
 
 function tableFor(provider: string): Readonly<Record<string, PriceTriple>> | undefined {
   const key = provider.toLowerCase();
-  return MODEL_PRICES[PROVIDER_PRICE_ALIASES[key] ?? key];
+  // Own keys only: a client-chosen name such as `constructor` must never reach Object.prototype.
+  const alias = Object.hasOwn(PROVIDER_PRICE_ALIASES, key) ? PROVIDER_PRICE_ALIASES[key] : undefined;
+  const name = alias ?? key;
+  return Object.hasOwn(MODEL_PRICES, name) ? MODEL_PRICES[name] : undefined;
 }
 
 function lookup(table: Readonly<Record<string, PriceTriple>>, model: string): PriceTriple | null {
@@ -42,7 +45,7 @@ function lookup(table: Readonly<Record<string, PriceTriple>>, model: string): Pr
 /** The price table's id for a model (exact, or after stripping version suffixes), or null. */
 function lookupKey(table: Readonly<Record<string, PriceTriple>>, model: string): string | null {
   let candidate = model.toLowerCase().replace(BEDROCK_PROFILE_PREFIX, "");
-  if (table[candidate]) return candidate;
+  if (Object.hasOwn(table, candidate)) return candidate;
   // Strip suffixes repeatedly (e.g. `-2024-08-06`, then nothing) until a listed id or no change.
   for (let round = 0; round < 3; round++) {
     let changed = false;
@@ -51,7 +54,7 @@ function lookupKey(table: Readonly<Record<string, PriceTriple>>, model: string):
       if (stripped !== candidate && stripped.length > 0) {
         candidate = stripped;
         changed = true;
-        if (table[candidate]) return candidate;
+        if (Object.hasOwn(table, candidate)) return candidate;
         break;
       }
     }

@@ -69,7 +69,7 @@ export function hostOptionIn(options: Readonly<Record<string, unknown>> | undefi
  */
 export function checkProviderOption(key: string, value: string, param = key): string {
   if (hasControlCharacter(value)) throw invalidHeaderValue(param);
-  const rule = URL_OPTIONS[key];
+  const rule = Object.hasOwn(URL_OPTIONS, key) ? URL_OPTIONS[key] : undefined; // never Object.prototype's
   if (rule && !rule.pattern.test(value)) {
     throw new BadRequestError(`"${param}" must be ${rule.shape} (header ${optionHeader(key)}).`, {
       param,
@@ -81,7 +81,7 @@ export function checkProviderOption(key: string, value: string, param = key): st
 
 /** True for the option keys the adapters read (the config keys that are provider options, in camelCase). */
 export function isProviderOption(key: string): boolean {
-  return key in OPTION_HEADERS;
+  return Object.hasOwn(OPTION_HEADERS, key); // a config key such as `valueOf` is not an option
 }
 
 /** Reads the provider option headers (lower-case names), checked. Absent headers are absent keys, never "". */
@@ -96,7 +96,7 @@ export function readProviderOptions(headers: Readonly<Record<string, string>>): 
 
 /** The header that carries an option, for error messages that tell the user what to send. */
 export function optionHeader(key: string): string {
-  return OPTION_HEADERS[key] ?? key;
+  return (Object.hasOwn(OPTION_HEADERS, key) ? OPTION_HEADERS[key] : undefined) ?? key;
 }
 
 /**

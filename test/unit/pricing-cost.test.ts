@@ -94,3 +94,24 @@ describe("prompt-cache pricing (Anthropic: writes 1.25x input, reads 0.1x input)
     expect(cost).toBeCloseTo(0.15, 12);
   });
 });
+
+describe("client-chosen names never reach Object.prototype", () => {
+  // A model or provider is whatever the client sends: `constructor` once priced as Object itself (cost NaN).
+  it.each(["constructor", "toString", "valueOf", "__proto__", "hasOwnProperty"])("%s has no price", (name) => {
+    // Act
+    const asModel = priceFor("openai", name);
+    const asProvider = priceFor(name, "gpt-4o-mini");
+    const cost = computeCost({
+      provider: "openai",
+      model: name,
+      prompt_tokens: 10,
+      completion_tokens: 10,
+      cached_tokens: 0,
+    });
+
+    // Assess
+    expect(asModel).toBeNull();
+    expect(asProvider).toBeNull();
+    expect(cost).toBeNull();
+  });
+});

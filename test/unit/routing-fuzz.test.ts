@@ -59,4 +59,19 @@ describe("config compiler fuzz", () => {
       { numRuns: 500 },
     );
   });
+
+  // Found by the fuzz above: a key named like an Object.prototype member was taken for a provider option.
+  it.each(["valueOf", "toString", "constructor", "hasOwnProperty", "__proto__"])(
+    "a target key named %s is a plain setting, not a crash",
+    (key) => {
+      // Prepare
+      const raw = JSON.parse(`{"provider":"openai","api_key":"k","${key}":{}}`) as unknown;
+
+      // Act
+      const plan = compileConfig(raw);
+
+      // Assess
+      expect(plan.root).toBeDefined();
+    },
+  );
 });
