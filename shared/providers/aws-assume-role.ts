@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { BadRequestError, PermissionError, UpstreamUnavailableError } from "../core/errors";
 import { knownSecrets } from "../core/known-secrets";
 import { type AwsCredentials, signSigV4 } from "./bedrock-sign";
+import { type Issued, RenewingCache } from "./renewing-cache";
 import type { SideCalls } from "./types";
 
 /**
@@ -27,12 +28,6 @@ export interface AssumeRoleTarget {
   readonly roleArn: string;
   readonly externalId?: string;
   readonly region: string;
-}
-
-interface CachedCredentials {
-  readonly credentials: AwsCredentials;
-  /** `now()` from which the credentials are renewed. */
-  readonly renewAt: number;
 }
 
 export interface AssumedRolesOptions {
@@ -63,12 +58,12 @@ export function checkRoleTarget(roleArn: string, externalId: string | undefined)
 
 /** Temporary credentials of assumed roles, for one process (built once, at module load). */
 export class AssumedRoles {
-  private readonly cache = new Map<string, CachedCredentials>();
-  private readonly inFlight = new Map<string, Promise<CachedCredentials>>();
   private readonly now: () => number;
+  private readonly cache: RenewingCache<AwsCredentials>;
 
   constructor(options: AssumedRolesOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.cache = new RenewingCache({ maxEntries: MAX_CACHED_ROLES, renewMarginMs: REFRESH_MARGIN_MS, now: this.now });
   }
 
   /** The role's credentials: cached, else one AssumeRole shared by every caller that waits for it. */
@@ -93,14 +88,7 @@ export class AssumedRoles {
         ].join("\n"),
       )
       .digest("hex");
-    const cached = this.cache.get(key);
-    if (cached && this.now() < cached.renewAt) return cached.credentials;
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.assume(caller, target, endpoint, io, key).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
-    }
-    return (await pending).credentials;
+    return this.cache.get(key, () => this.assume(caller, target, endpoint, io));
   }
 
   private async assume(
@@ -108,8 +96,7 @@ export class AssumedRoles {
     target: AssumeRoleTarget,
     endpoint: string,
     io: SideCalls,
-    key: string,
-  ): Promise<CachedCredentials> {
+  ): Promise<Issued<AwsCredentials>> {
     const started = this.now();
     const params = new URLSearchParams({
       Action: "AssumeRole",
@@ -156,14 +143,11 @@ export class AssumedRoles {
     }
     knownSecrets.add(secretAccessKey);
     knownSecrets.add(sessionToken);
-    const lifetimeMs = Math.min(expiration - started, DURATION_S * 1000);
-    const fresh: CachedCredentials = {
-      credentials: { accessKeyId, secretAccessKey, sessionToken },
-      renewAt: started + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2),
+    return {
+      value: { accessKeyId, secretAccessKey, sessionToken },
+      issuedAt: started,
+      lifetimeMs: Math.min(expiration - started, DURATION_S * 1000),
     };
-    if (this.cache.size >= MAX_CACHED_ROLES) this.cache.clear();
-    this.cache.set(key, fresh);
-    return fresh;
   }
 }
 

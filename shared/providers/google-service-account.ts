@@ -2,6 +2,7 @@ import { createHash, createPrivateKey, type KeyObject, sign } from "node:crypto"
 import { z } from "zod";
 import { AuthenticationError, BadRequestError, UpstreamUnavailableError } from "../core/errors";
 import { knownSecrets } from "../core/known-secrets";
+import { type Issued, RenewingCache } from "./renewing-cache";
 import type { SideCalls } from "./types";
 
 /**
@@ -45,12 +46,6 @@ function invalidKeyFile(detail: string): BadRequestError {
   });
 }
 
-interface CachedToken {
-  readonly token: string;
-  /** `Date.now()` from which the token is renewed. */
-  readonly renewAt: number;
-}
-
 function base64url(data: string | Buffer): string {
   return Buffer.from(data).toString("base64url");
 }
@@ -62,12 +57,12 @@ export interface ServiceAccountTokensOptions {
 /** Parsed key files and their tokens, for one process (built once, at module load). */
 export class ServiceAccountTokens {
   private readonly parsed = new Map<string, ServiceAccount>();
-  private readonly tokens = new Map<string, CachedToken>();
-  private readonly inFlight = new Map<string, Promise<CachedToken>>();
+  private readonly tokens: RenewingCache<string>;
   private readonly now: () => number;
 
   constructor(options: ServiceAccountTokensOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.tokens = new RenewingCache({ maxEntries: MAX_CACHED_KEYS, renewMarginMs: REFRESH_MARGIN_MS, now: this.now });
   }
 
   /** The key file parsed and its private key loaded, once per distinct file (400 when it is not one). */
@@ -107,15 +102,7 @@ export class ServiceAccountTokens {
 
   /** An access token for the key file: cached, else one exchange shared by every caller that waits for it. */
   async token(account: ServiceAccount, io: SideCalls): Promise<string> {
-    const cached = this.tokens.get(account.fingerprint);
-    if (cached && this.now() < cached.renewAt) return cached.token;
-    let pending = this.inFlight.get(account.fingerprint);
-    if (!pending) {
-      pending = this.exchange(account, io).finally(() => this.inFlight.delete(account.fingerprint));
-      this.inFlight.set(account.fingerprint, pending);
-    }
-    const fresh = await pending;
-    return fresh.token;
+    return this.tokens.get(account.fingerprint, () => this.exchange(account, io));
   }
 
   /** The signed JWT-bearer assertion (exported for tests through `assertion`). */
@@ -132,7 +119,7 @@ export class ServiceAccountTokens {
     return `${input}.${base64url(sign("RSA-SHA256", Buffer.from(input), account.privateKey))}`;
   }
 
-  private async exchange(account: ServiceAccount, io: SideCalls): Promise<CachedToken> {
+  private async exchange(account: ServiceAccount, io: SideCalls): Promise<Issued<string>> {
     const started = this.now();
     const body = new URLSearchParams({
       grant_type: JWT_BEARER_GRANT,
@@ -163,11 +150,7 @@ export class ServiceAccountTokens {
       });
     }
     knownSecrets.add(token);
-    const lifetimeMs = expiresIn * 1000;
-    const fresh = { token, renewAt: started + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2) };
-    if (this.tokens.size >= MAX_CACHED_KEYS) this.tokens.clear();
-    this.tokens.set(account.fingerprint, fresh);
-    return fresh;
+    return { value: token, issuedAt: started, lifetimeMs: expiresIn * 1000 };
   }
 }
 
