@@ -20,6 +20,16 @@ function headersOf(ctx: TransformContext): Record<string, string> {
   };
 }
 
+/** A JSON POST to one of Cohere's v2 paths. */
+function post(ctx: TransformContext, path: string, body: unknown): UpstreamRequest {
+  return {
+    url: `${baseUrl(ctx, BASE_URL)}${path}`,
+    method: "POST",
+    headers: headersOf(ctx),
+    body: JSON.stringify(body),
+  };
+}
+
 function embeddingsRequest(ctx: TransformContext): UpstreamRequest {
   const body: Record<string, unknown> = {
     model: requestedModel(ctx.body),
@@ -29,12 +39,7 @@ function embeddingsRequest(ctx: TransformContext): UpstreamRequest {
     embedding_types: ["float"],
   };
   if (typeof ctx.body.dimensions === "number") body.output_dimension = ctx.body.dimensions;
-  return {
-    url: `${baseUrl(ctx, BASE_URL)}/embed`,
-    method: "POST",
-    headers: headersOf(ctx),
-    body: JSON.stringify(body),
-  };
+  return post(ctx, "/embed", body);
 }
 
 function embeddingsAnswer(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
@@ -50,12 +55,7 @@ function rerankRequest(ctx: TransformContext): UpstreamRequest {
   const req = readRerankRequest(ctx.body);
   const body: Record<string, unknown> = { model: req.model, query: req.query, documents: req.documents };
   if (req.topN !== undefined) body.top_n = req.topN;
-  return {
-    url: `${baseUrl(ctx, BASE_URL)}/rerank`,
-    method: "POST",
-    headers: headersOf(ctx),
-    body: JSON.stringify(body),
-  };
+  return post(ctx, "/rerank", body);
 }
 
 /** Cohere bills rerank in search units, not tokens: the usage carries no tokens (its price is per search). */
@@ -68,13 +68,7 @@ function rerankResponse(_status: number, raw: Buffer, ctx: TransformContext): Tr
 function chatRequest(ctx: TransformContext): UpstreamRequest {
   const dropped = applyParamPolicy(ctx.body, COHERE_PARAMS, "cohere");
   const body = toCohereBody(readChatRequest(ctx.body));
-  return {
-    url: `${baseUrl(ctx, BASE_URL)}/chat`,
-    method: "POST",
-    headers: headersOf(ctx),
-    body: JSON.stringify(body),
-    droppedParams: dropped,
-  };
+  return { ...post(ctx, "/chat", body), droppedParams: dropped };
 }
 
 function chatAnswer(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
