@@ -112,7 +112,7 @@ function looksTruncated(contentType: string | string[] | undefined, raw: Buffer)
 }
 
 /** The network a provider's `sign` step uses: the same transport (SSRF guard), answers read whole and capped. */
-function sideCalls(transport: UpstreamTransport, attemptSignal: AbortSignal): SideCalls {
+export function sideCalls(transport: UpstreamTransport, attemptSignal: AbortSignal): SideCalls {
   return {
     async send(req, limits) {
       const signal = limits.signal ?? attemptSignal;

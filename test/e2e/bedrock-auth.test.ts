@@ -1,5 +1,6 @@
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sideCalls } from "../../shared/gateway/attempt";
 import { createHostGuard } from "../../shared/http/host-guard";
 import { createUndiciTransport, type UpstreamTransport } from "../../shared/http/upstream";
 import { AssumedRoles } from "../../shared/providers/aws-assume-role";
@@ -202,16 +203,8 @@ describe("AssumedRoles (real transport, loopback STS)", () => {
   afterAll(async () => {
     await transport.close();
   });
-  function io(t: UpstreamTransport): SideCalls {
-    return {
-      async send(req, limits) {
-        const res = await t.send(req, limits.signal ?? AbortSignal.timeout(5000));
-        const chunks: Buffer[] = [];
-        for await (const c of res.body) chunks.push(c as Buffer);
-        return { status: res.status, headers: res.headers, body: Buffer.concat(chunks) };
-      },
-    };
-  }
+  /** The side calls an attempt hands its provider (the gateway's own, byte cap included). */
+  const io = (t: UpstreamTransport): SideCalls => sideCalls(t, AbortSignal.timeout(5000));
 
   it("keeps the credentials until shortly before they expire, then assumes the role again", async () => {
     const sts = await startStsFake({ region: REGION, caller: CALLER, roleArn: ROLE });

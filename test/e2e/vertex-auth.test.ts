@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sideCalls } from "../../shared/gateway/attempt";
 import { createHostGuard } from "../../shared/http/host-guard";
 import { createUndiciTransport, type UpstreamTransport } from "../../shared/http/upstream";
 import { ServiceAccountTokens } from "../../shared/providers/google-service-account";
@@ -155,16 +156,8 @@ describe("ServiceAccountTokens (real transport, loopback token endpoint)", () =>
   afterAll(async () => {
     await transport.close();
   });
-  function io(t: UpstreamTransport): SideCalls {
-    return {
-      async send(req, limits) {
-        const res = await t.send(req, limits.signal ?? AbortSignal.timeout(5000));
-        const chunks: Buffer[] = [];
-        for await (const c of res.body) chunks.push(c as Buffer);
-        return { status: res.status, headers: res.headers, body: Buffer.concat(chunks) };
-      },
-    };
-  }
+  /** The side calls an attempt hands its provider (the gateway's own, byte cap included). */
+  const io = (t: UpstreamTransport): SideCalls => sideCalls(t, AbortSignal.timeout(5000));
 
   it("keeps a token until shortly before it expires, then exchanges again", async () => {
     const fake = await newFake();
