@@ -1,5 +1,7 @@
 import { ENDPOINT_ROWS, ENDPOINTS, type Endpoint } from "../core/endpoints";
 import { BadRequestError, type ErrorBody } from "../core/errors";
+import type { ChatProtocol } from "./protocols/chat-protocol";
+import { VIA_CHAT } from "./protocols/via-chat";
 import type {
   ProviderAdapter,
   SideCalls,
@@ -36,6 +38,31 @@ interface ServedEndpoint {
   readonly transforms: EndpointTransforms;
   /** `stream: true` streams: the row has a streamed form and the provider translates it. Decided here, once. */
   readonly streams: boolean;
+  /** Served through the chat translation layer (the provider does not declare this endpoint itself). */
+  readonly viaChat?: ChatProtocol;
+}
+
+/** The chat context of a request to an endpoint served through the chat layer: translated once per attempt. */
+const chatContexts = new WeakMap<TransformContext, TransformContext>();
+
+function chatContext(ctx: TransformContext, protocol: ChatProtocol): TransformContext {
+  let chat = chatContexts.get(ctx);
+  if (!chat) {
+    chat = { ...ctx, endpoint: "chat", body: protocol.toChat(ctx.body), bodyChanged: true };
+    chatContexts.set(ctx, chat);
+  }
+  return chat;
+}
+
+/** An endpoint of `VIA_CHAT` served by a provider's chat transforms, translated both ways by `protocol`. */
+function viaChat(protocol: ChatProtocol, chat: ServedEndpoint): ServedEndpoint {
+  const { toRequest, fromResponse, stream } = chat.transforms;
+  const transforms: EndpointTransforms = {
+    toRequest: (ctx) => toRequest(chatContext(ctx, protocol)),
+    fromResponse: (status, body, ctx) => protocol.fromChat(fromResponse(status, body, chatContext(ctx, protocol)), ctx),
+    ...(stream ? { stream: (ctx) => protocol.streamFromChat(stream(chatContext(ctx, protocol)), ctx) } : {}),
+  };
+  return Object.freeze({ transforms, streams: chat.streams, viaChat: protocol });
 }
 
 /**
@@ -43,7 +70,10 @@ interface ServedEndpoint {
  * endpoint's transforms. A definition that names an endpoint the table lacks, or streams one that has no streamed
  * form, is a programming error and throws here, not per request.
  */
-export function defineProvider(definition: ProviderDefinition): ProviderAdapter {
+export function defineProvider(
+  definition: ProviderDefinition,
+  protocols: Readonly<Partial<Record<Endpoint, ChatProtocol>>> = VIA_CHAT,
+): ProviderAdapter {
   const { id } = definition;
   // Every endpoint a key (undefined when not served): one object of a fixed shape, read by key per call
   const served = Object.fromEntries(ENDPOINT_ROWS.map((r) => [r.endpoint, undefined])) as Record<
@@ -61,11 +91,26 @@ export function defineProvider(definition: ProviderDefinition): ProviderAdapter 
     }
     served[row.endpoint] = Object.freeze({ transforms, streams: row.stream !== false && !!transforms.stream });
   }
+  // Every chat provider serves the chat-layer endpoints it does not declare itself (protocols/via-chat.ts)
+  const chat = served.chat;
+  if (chat) {
+    for (const [name, protocol] of Object.entries(protocols)) {
+      const endpoint = name as Endpoint;
+      if (protocol && !served[endpoint]) served[endpoint] = viaChat(protocol, chat);
+    }
+  }
   const endpoints: ReadonlySet<Endpoint> = new Set(
     ENDPOINT_ROWS.filter((r) => served[r.endpoint]).map((r) => r.endpoint),
   );
   if (endpoints.size === 0) throw new Error(`Provider ${id} serves no endpoint.`);
   const servedPaths = [...endpoints].map((e) => ENDPOINTS[e].path).join(", ");
+
+  const { sign } = definition;
+  /** The context the provider's own code sees: the chat context for an endpoint served through the chat layer. */
+  function nativeContext(ctx: TransformContext): TransformContext {
+    const protocol = Object.hasOwn(served, ctx.endpoint) ? served[ctx.endpoint]?.viaChat : undefined;
+    return protocol ? chatContext(ctx, protocol) : ctx;
+  }
 
   function serving(endpoint: Endpoint): ServedEndpoint {
     const found = Object.hasOwn(served, endpoint) ? served[endpoint] : undefined;
@@ -82,7 +127,7 @@ export function defineProvider(definition: ProviderDefinition): ProviderAdapter 
     defaultBaseUrl: definition.defaultBaseUrl,
     requireEndpoint: (endpoint) => void serving(endpoint),
     toRequest: (ctx) => serving(ctx.endpoint).transforms.toRequest(ctx),
-    ...(definition.sign ? { sign: definition.sign } : {}),
+    ...(sign ? { sign: (req, ctx, io) => sign(req, nativeContext(ctx), io) } : {}),
     fromResponse: (status, body, ctx) => serving(ctx.endpoint).transforms.fromResponse(status, body, ctx),
     createStreamTranslator(ctx) {
       const { stream } = serving(ctx.endpoint).transforms;
@@ -94,7 +139,7 @@ export function defineProvider(definition: ProviderDefinition): ProviderAdapter 
       }
       return stream(ctx);
     },
-    mapError: definition.mapError,
+    mapError: (status, body, ctx) => definition.mapError(status, body, nativeContext(ctx)),
     isStreaming: (ctx) => ctx.body.stream === true && served[ctx.endpoint]?.streams === true,
   };
 }
