@@ -14,7 +14,7 @@ export type FunctionName = "gateway" | "admin" | "analytics";
 
 export const DECLARED_ROUTES: readonly DeclaredRoute<FunctionName>[] = [
   { method: "GET", path: HEALTH_PATH, fn: "gateway" },
-  ...[...DATA_PLANE_ROUTES].map(([path, route]) => ({ method: route.method, path, fn: "gateway" as const })),
+  ...DATA_PLANE_ROUTES.map(({ method, path }) => ({ method, path, fn: "gateway" as const })),
   ...PROMPT_GATEWAY_ROUTES.map((route) => ({ ...route, fn: "gateway" as const })),
   ...ADMIN_FUNCTION_ROUTES.map(({ method, path }) => ({ method, path, fn: "admin" as const })),
   ...ANALYTICS_ROUTES.map(({ method, path }) => ({ method, path, fn: "analytics" as const })),

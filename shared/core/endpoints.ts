@@ -6,9 +6,13 @@
  * (shared/providers/define-provider.ts). Imports nothing: every layer may read it.
  */
 export interface EndpointSpec {
-  /** The gateway's path (OpenAI's). Below an OpenAI-style base URL (`.../v1`) the upstream path is the same without `/v1`. */
+  /**
+   * The gateway's path (OpenAI's). Below an OpenAI-style base URL (`.../v1`) the upstream path is the same without
+   * `/v1`. A `{name}` segment (`/v1/responses/{id}`) matches one path segment of ids and slugs
+   * (`[A-Za-z0-9._~:-]`); the upstream then gets the client's own path. Method and path together are unique.
+   */
   readonly path: `/v1/${string}`;
-  readonly method: "GET" | "POST";
+  readonly method: "GET" | "POST" | "DELETE";
   /** The request body: JSON (parsed once), multipart (forwarded as the client's bytes) or none (GET). */
   readonly body: "json" | "multipart" | "none";
   /**
@@ -158,7 +162,15 @@ export function endpointsWhere(test: (row: EndpointRow) => boolean): ReadonlySet
   return new Set(ENDPOINT_ROWS.filter(test).map((row) => row.endpoint));
 }
 
-/** The path of an endpoint below an OpenAI-style base URL that ends in the version segment (`/chat/completions`). */
+/** True when the row's path has `{name}` segments (the upstream path is then the client's, see `upstreamPath`). */
+export function isTemplated(row: EndpointSpec): boolean {
+  return row.path.includes("{");
+}
+
+/**
+ * The path of an endpoint below an OpenAI-style base URL that ends in the version segment (`/chat/completions`);
+ * for a templated row, the template (the transform uses the client's path instead).
+ */
 export function upstreamPath(row: EndpointSpec): string {
   return row.path.slice("/v1".length);
 }

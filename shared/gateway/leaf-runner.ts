@@ -46,6 +46,8 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode, shared: LeafShare
     target,
     body: overrides ? { ...run.body, ...overrides } : run.body,
     rawBody: req.body,
+    path: req.path,
+    search: req.query.size ? `?${req.query}` : "",
     contentType: req.headers["content-type"],
     bodyChanged: overrides !== undefined || run.modelRewritten,
   };

@@ -63,8 +63,9 @@ export class RequestRun {
   /** Deployment and request (`x-portkey-debug`) at first; the workspace's `log_bodies` once authenticated. */
   logBodies: boolean;
   traceId: string;
-  /** route step */
+  /** route step: the endpoint table's row, and the values of its `{name}` path segments */
   route: EndpointRoute | undefined;
+  routeParams: Readonly<Record<string, string>> = {};
   /** authenticate step (or the prompts step, for prompt calls) */
   principal: Principal | undefined;
   /** parse step: the `x-portkey-*` headers, the JSON body, the workspace's virtual keys, an `@slug/model` split */

@@ -22,7 +22,10 @@ export interface RouteMatch<R> {
 }
 
 /** A compiled route table: `find` answers the route for a method and path, or throws 404 / 405. */
-export interface ApiRouter<R extends RouteShape> {
+/** What the router reads of a route: its method and path template. */
+export type RoutedShape = Pick<RouteShape, "path"> & { readonly method: string };
+
+export interface ApiRouter<R extends RoutedShape> {
   readonly routes: readonly R[];
   /** The match, or the error a miss answers: 404 `route_not_found`, or 405 when the path has other methods. */
   lookup(method: string, path: string): RouteMatch<R> | RouteMiss;
@@ -53,7 +56,7 @@ function segmentsOf(path: string): string[] {
  * Builds the router once (cold start): a segment tree where a static segment wins over a `{name}` one. Two routes
  * with the same method and path are a programming error and fail here, not at request time.
  */
-export function createApiRouter<R extends RouteShape>(routes: readonly R[]): ApiRouter<R> {
+export function createApiRouter<R extends RoutedShape>(routes: readonly R[]): ApiRouter<R> {
   const root = newNode<R>();
   const paramNames = new Map<R, readonly string[]>();
   for (const route of routes) {

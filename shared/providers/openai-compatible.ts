@@ -1,4 +1,4 @@
-import { ENDPOINT_ROWS, ENDPOINTS, type EndpointRow, upstreamPath } from "../core/endpoints";
+import { ENDPOINT_ROWS, ENDPOINTS, type EndpointRow, isTemplated, upstreamPath } from "../core/endpoints";
 import { AuthenticationError, BadRequestError, type ErrorBody } from "../core/errors";
 import { defineProvider, type EndpointTransforms } from "./define-provider";
 import { toOpenAIErrorBody } from "./openai-errors";
@@ -134,8 +134,13 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
     rewrite: OpenAIEndpointOverride["rewriteBody"],
     injectUsage: boolean,
   ): EndpointTransforms["toRequest"] {
-    const path = upstreamPath(row);
-    const urlOf = (ctx: TransformContext) => (options.urlFor ? options.urlFor(ctx, path) : baseUrlFor(ctx) + path);
+    const fixedPath = upstreamPath(row);
+    // a templated row's upstream path is the client's own (its parameters checked by the route step)
+    const pathOf = isTemplated(row)
+      ? (ctx: TransformContext) => `${(ctx.path ?? "").slice("/v1".length)}${ctx.search ?? ""}`
+      : () => fixedPath;
+    const urlOf = (ctx: TransformContext) =>
+      options.urlFor ? options.urlFor(ctx, pathOf(ctx)) : baseUrlFor(ctx) + pathOf(ctx);
     const method = row.method;
     if (row.body === "none") return (ctx) => ({ headers: headersFor(ctx), url: urlOf(ctx), method });
     if (row.body === "multipart") {

@@ -60,6 +60,9 @@ export interface TransformContext {
   readonly body: Readonly<Record<string, unknown>>;
   /** The raw bytes of the client's body, for pass-through providers and multipart endpoints. */
   readonly rawBody: Buffer;
+  /** The client's path (`/v1/responses/resp_1`) and query (`?limit=2`, or ""), for rows with a path template. */
+  readonly path?: string;
+  readonly search?: string;
   /** The client's content-type, for multipart pass-through. */
   readonly contentType?: string;
   /** True when `body` differs from `rawBody` (e.g. override_params applied) and must be re-serialised. */

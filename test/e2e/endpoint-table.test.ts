@@ -50,8 +50,8 @@ function call(path: string, body: unknown, headers: Record<string, string>): Pro
 }
 
 describe("every row of the endpoint table", () => {
-  it("has a path of its own", () => {
-    expect(new Set(ENDPOINT_ROWS.map((row) => row.path)).size).toBe(ENDPOINT_ROWS.length);
+  it("has a method and path of its own", () => {
+    expect(new Set(ENDPOINT_ROWS.map((row) => `${row.method} ${row.path}`)).size).toBe(ENDPOINT_ROWS.length);
   });
 
   it.each(ENDPOINT_ROWS.map((row) => ({ row, path: row.path })))("is served at $path", async ({ row }) => {

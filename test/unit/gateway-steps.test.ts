@@ -4,7 +4,7 @@ import { NotFoundError, PermissionError } from "../../shared/core/errors";
 import type { CachedAttemptResult } from "../../shared/gateway/attempt";
 import { DEFAULT_GATEWAY_BOUNDS } from "../../shared/gateway/bounds";
 import { runRequest } from "../../shared/gateway/core";
-import { DATA_PLANE_ROUTES } from "../../shared/gateway/endpoints";
+import { matchEndpoint } from "../../shared/gateway/endpoints";
 import type { LeafStep } from "../../shared/gateway/leaf-run";
 import { runLeaf } from "../../shared/gateway/leaf-runner";
 import { readPortkeyHeaders } from "../../shared/gateway/portkey-headers";
@@ -184,7 +184,8 @@ function leafStep(
 function leafSetup(transport: UpstreamTransport, steps: LeafStep[]) {
   const req = chatRequest();
   const run = new RequestRun({ steps: [], logBodies: false }, req);
-  run.route = DATA_PLANE_ROUTES.get(req.path);
+  const match = matchEndpoint(req.method, req.path);
+  run.route = match instanceof Error ? undefined : match.route;
   run.headers = readPortkeyHeaders(req.headers);
   run.body = JSON.parse(req.body.toString()) as Record<string, unknown>;
   const shared = {
