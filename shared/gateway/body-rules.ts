@@ -25,15 +25,18 @@ export function compileBodyRules(rules: BodyRules): BodyCheck {
 
 function compileObject(rules: BodyRules): ObjectCheck {
   const required = rules.required ?? [];
-  const fields = Object.entries(rules.fields ?? {}).map(([name, rule]) => ({ name, check: compileField(rule) }));
+  const names = Object.keys(rules.fields ?? {});
+  const checks = Object.values(rules.fields ?? {}).map(compileField);
   return (obj, base, index) => {
-    for (const name of required) {
+    for (let i = 0; i < required.length; i++) {
+      const name = required[i] as string;
       const value = obj[name];
       if (value === undefined || value === null) throw missing(paramOf(base, index, name));
     }
-    for (const { name, check } of fields) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
       const value = obj[name];
-      if (value !== undefined && value !== null) check(value, base, index, name);
+      if (value !== undefined && value !== null) (checks[i] as FieldCheck)(value, base, index, name);
     }
   };
 }
@@ -44,16 +47,16 @@ function compileField(rule: FieldRule): FieldCheck {
   const allowed = rule.enum && new Set<unknown>(rule.enum);
   const item = rule.items && compileObject(rule.items);
   const { min, minItems } = rule;
+  const matches = matcher(kinds);
   return (value, base, index, name) => {
-    const kind = kindOf(value);
-    if (!accepts(kinds, kind)) throw invalidType(paramOf(base, index, name), expected, kind);
+    if (!matches(value)) throw invalidType(paramOf(base, index, name), expected, kindOf(value));
     if (allowed && !allowed.has(value)) {
       throw invalidValue(paramOf(base, index, name), value as string, rule.enum ?? []);
     }
     if (min !== undefined && (value as number) < min) {
-      throw belowMinimum(paramOf(base, index, name), min, value as number, kind);
+      throw belowMinimum(paramOf(base, index, name), min, value as number, kindOf(value));
     }
-    if (kind !== "array") return;
+    if (!Array.isArray(value)) return;
     const list = value as readonly unknown[];
     if (minItems !== undefined && list.length < minItems) {
       throw tooShort(paramOf(base, index, name), minItems, list.length);
@@ -84,11 +87,20 @@ function kindOf(value: unknown): ValueKind {
   }
 }
 
-function accepts(kinds: readonly JsonKind[], kind: ValueKind): boolean {
-  for (const k of kinds) {
-    if (k === kind || (k === "number" && (kind === "integer" || kind === "decimal"))) return true;
-  }
-  return false;
+const IS: Readonly<Record<JsonKind, (value: unknown) => boolean>> = {
+  string: (v) => typeof v === "string",
+  integer: (v) => Number.isInteger(v),
+  number: (v) => typeof v === "number",
+  boolean: (v) => typeof v === "boolean",
+  array: (v) => Array.isArray(v),
+  object: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+};
+
+/** One test for the kinds a rule allows, chosen once (the common single kind is one `typeof`). */
+function matcher(kinds: readonly JsonKind[]): (value: unknown) => boolean {
+  const tests = kinds.map((kind) => IS[kind]);
+  if (tests.length === 1) return tests[0] as (value: unknown) => boolean;
+  return (value) => tests.some((test) => test(value));
 }
 
 function paramOf(base: string, index: number, name: string): string {
