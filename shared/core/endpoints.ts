@@ -31,17 +31,73 @@ export interface EndpointSpec {
   /** Guardrail hooks run on it (as Portkey: chat and text completions). */
   readonly guarded: boolean;
   /**
-   * The budget reservation before the call: the body field whose text is the prompt (undefined: none is read,
-   * e.g. a multipart upload), and whether completion tokens are reserved (`max_completion_tokens` / `max_tokens`
-   * x `n`, else the default cap).
+   * The budget reservation before the call, an upper bound of what the provider reports (shared/limits/pricing.ts,
+   * ADR 0026): `prompt`, the body fields whose text the provider reads as prompt (undefined: none, e.g. a multipart
+   * upload); `completion`, the fields that cap the completion (the largest present counts, else the default cap;
+   * `true`: `max_completion_tokens`, `max_tokens`; `false`: none reserved); `choices`, the fields that multiply it
+   * (the largest; default `n`); `batch`, a prompt field that, when it is a list of prompts, answers each;
+   * `pairs`, a field whose text is read once more with each item of a list field.
    */
-  readonly estimate: { readonly prompt: string | undefined; readonly completion: boolean };
+  readonly estimate: {
+    readonly prompt: string | readonly string[] | undefined;
+    readonly completion: boolean | readonly string[];
+    readonly choices?: readonly string[];
+    readonly batch?: string;
+    readonly pairs?: readonly [string, string];
+  };
+  /**
+   * What the parse step checks in a JSON body before any upstream call (shared/gateway/body-rules.ts): a 400
+   * naming the `param` when a required field is missing or a declared field has the wrong type. Fields not
+   * declared pass through untouched (providers add fields often). Omitted: any JSON object.
+   */
+  readonly validate?: BodyRules;
   /**
    * False for an endpoint OpenAI's API lacks (rerank, as Cohere and Portkey shape it): OpenAI-compatible providers
    * serve it only when they list it.
    */
   readonly openAI?: false;
 }
+
+/** A JSON value's kind as a body rule names it (`integer`: a number without a fraction). */
+export type JsonKind = "string" | "integer" | "number" | "boolean" | "array" | "object";
+
+/** One declared field. `null` is taken as absent (OpenAI's optional parameters are nullable). */
+export interface FieldRule {
+  /** The kinds the value may have. */
+  readonly type: JsonKind | readonly JsonKind[];
+  /** Integers and numbers: the least value allowed. */
+  readonly min?: number;
+  /** Strings: the values allowed. */
+  readonly enum?: readonly string[];
+  /** Arrays: the least length. */
+  readonly minItems?: number;
+  /** Arrays: each item is an object following these rules. */
+  readonly items?: BodyRules;
+}
+
+/** The rules of a JSON object: the fields it must have (present and not null) and the types of declared fields. */
+export interface BodyRules {
+  readonly required?: readonly string[];
+  readonly fields?: Readonly<Record<string, FieldRule>>;
+}
+
+/** OpenAI's sampling fields, shared by chat and completions. */
+const SAMPLING: Readonly<Record<string, FieldRule>> = {
+  stream: { type: "boolean" },
+  n: { type: "integer", min: 1 },
+  max_tokens: { type: "integer", min: 0 },
+  temperature: { type: "number" },
+  top_p: { type: "number" },
+};
+const TEXT_OR_LIST: FieldRule = { type: ["string", "array"] };
+
+const CHAT_MESSAGE: BodyRules = {
+  required: ["role"],
+  fields: {
+    role: { type: "string", enum: ["system", "developer", "user", "assistant", "tool", "function"] },
+    content: { type: ["string", "array"], items: {} },
+  },
+};
 
 const TABLE = {
   chat: {
@@ -52,7 +108,17 @@ const TABLE = {
     stream: { usage: true },
     cacheable: true,
     guarded: true,
-    estimate: { prompt: "messages", completion: true },
+    // tool and function definitions and a response schema reach the model's prompt too
+    estimate: { prompt: ["messages", "tools", "functions", "response_format"], completion: true },
+    validate: {
+      required: ["messages"],
+      fields: {
+        ...SAMPLING,
+        messages: { type: "array", minItems: 1, items: CHAT_MESSAGE },
+        max_completion_tokens: { type: "integer", min: 0 },
+        tools: { type: "array", items: {} },
+      },
+    },
   },
   completions: {
     path: "/v1/completions",
@@ -62,7 +128,12 @@ const TABLE = {
     stream: { usage: true },
     cacheable: true,
     guarded: true,
-    estimate: { prompt: "prompt", completion: true },
+    // best_of candidates are generated (and billed) server-side; a list of prompts answers each one
+    estimate: { prompt: "prompt", completion: true, choices: ["n", "best_of"], batch: "prompt" },
+    validate: {
+      required: ["prompt"],
+      fields: { ...SAMPLING, prompt: TEXT_OR_LIST, best_of: { type: "integer", min: 1 } },
+    },
   },
   embeddings: {
     path: "/v1/embeddings",
@@ -73,6 +144,7 @@ const TABLE = {
     cacheable: true,
     guarded: false,
     estimate: { prompt: "input", completion: false },
+    validate: { required: ["input"], fields: { input: TEXT_OR_LIST } },
   },
   images: {
     path: "/v1/images/generations",
@@ -84,6 +156,10 @@ const TABLE = {
     cacheable: false,
     guarded: false,
     estimate: { prompt: "prompt", completion: true },
+    validate: {
+      required: ["prompt"],
+      fields: { prompt: { type: "string" }, n: { type: "integer", min: 1 }, stream: { type: "boolean" } },
+    },
   },
   speech: {
     path: "/v1/audio/speech",
@@ -94,6 +170,11 @@ const TABLE = {
     cacheable: false,
     guarded: false,
     estimate: { prompt: "input", completion: true },
+    // a custom voice is an object (`{"id": "voice_1234"}`)
+    validate: {
+      required: ["input", "voice"],
+      fields: { input: { type: "string" }, voice: { type: ["string", "object"] } },
+    },
   },
   transcriptions: {
     path: "/v1/audio/transcriptions",
@@ -114,6 +195,7 @@ const TABLE = {
     cacheable: false,
     guarded: false,
     estimate: { prompt: "input", completion: false },
+    validate: { required: ["input"], fields: { input: TEXT_OR_LIST } },
   },
   models: {
     path: "/v1/models",
@@ -133,8 +215,12 @@ const TABLE = {
     stream: false,
     cacheable: true,
     guarded: false,
-    // the documents carry nearly all of the text; the query is one more search string
-    estimate: { prompt: "documents", completion: false },
+    // rerankers read the query once with every document (Voyage, Jina bill query x documents + documents)
+    estimate: { prompt: ["query", "documents"], completion: false, pairs: ["query", "documents"] },
+    validate: {
+      required: ["query", "documents"],
+      fields: { query: { type: "string" }, documents: { type: "array" }, top_n: { type: "integer", min: 1 } },
+    },
     openAI: false,
   },
 } as const satisfies Record<string, EndpointSpec>;

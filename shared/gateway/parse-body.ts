@@ -1,9 +1,11 @@
+import { isUtf8 } from "node:buffer";
 import { BadRequestError } from "../core/errors";
 import { MAX_JSON_DEPTH, nestedDeeperThan } from "../core/json-depth";
 
 /**
- * Parses a JSON request body that must be an object, nested at most 64 levels. Bad input is a 400 with a clear
- * message, never a 500.
+ * Parses a JSON request body that must be an object of valid UTF-8 (JSON's encoding: a lenient decode would turn
+ * bad bytes into U+FFFD and forward a body the client did not send), nested at most 64 levels. Bad input is a 400
+ * with a clear message, never a 500.
  */
 export function parseJsonObject(raw: Buffer, contentType: string | undefined): Record<string, unknown> {
   if (raw.length === 0) {
@@ -13,6 +15,9 @@ export function parseJsonObject(raw: Buffer, contentType: string | undefined): R
     throw new BadRequestError(`Expected a JSON body (content-type application/json), got "${contentType}".`, {
       code: "invalid_content_type",
     });
+  }
+  if (!isUtf8(raw)) {
+    throw new BadRequestError("The request body is not valid UTF-8.", { code: "invalid_encoding" });
   }
   let value: unknown;
   try {

@@ -32,8 +32,13 @@ export interface ReserveInput {
   /** Unique per client request (the trace id is fine if the core makes it unique); retries reuse it. */
   readonly requestId: string;
   readonly endpoint: Endpoint;
-  /** The OpenAI-shaped body after override_params. */
+  /** The client's OpenAI-shaped body. */
   readonly body: Readonly<Record<string, unknown>>;
+  /**
+   * The `override_params` of every target the plan may call: the estimate is the largest over the body with each
+   * (a config may raise `max_tokens` or add messages).
+   */
+  readonly overrides?: readonly Readonly<Record<string, unknown>>[];
   /** Every provider/model the routing plan may call: the reservation prices the most expensive. */
   readonly candidates: readonly { provider: string; model: string }[];
 }
@@ -76,6 +81,20 @@ function wholeNonNegative(n: number): number {
   return Number.isFinite(n) && n > 0 ? Math.ceil(n) : 0;
 }
 
+/** The estimate of the body as each target sends it, taken at the largest prompt and the largest completion. */
+function largestEstimate(input: ReserveInput, completionCap: number): RequestEstimate {
+  let estimate = estimateRequest(input.endpoint, input.body, completionCap);
+  for (const overrides of input.overrides ?? []) {
+    const other = estimateRequest(input.endpoint, { ...input.body, ...overrides }, completionCap);
+    estimate = {
+      promptTokens: Math.max(estimate.promptTokens, other.promptTokens),
+      completionTokens: Math.max(estimate.completionTokens, other.completionTokens),
+      completionCapped: estimate.completionCapped || other.completionCapped,
+    };
+  }
+  return estimate;
+}
+
 export class RequestLimits {
   constructor(private readonly deps: RequestLimitsDeps) {}
 
@@ -87,7 +106,7 @@ export class RequestLimits {
   async reserve(gate: RateGate, input: ReserveInput): Promise<Admission> {
     const { ledger, rateLimiter, priceFor, completionCap } = this.deps;
     const scopes = budgetScopesOf(gate.owners);
-    const estimate = estimateRequest(input.endpoint, input.body, completionCap);
+    const estimate = largestEstimate(input, completionCap);
     const needsCost = scopes.some((s) => s.limit.type === "cost");
     const bound = upperBoundCharge(estimate, input.candidates, priceFor, needsCost);
     const reservation = await ledger.reserve(scopes, bound, input.requestId);

@@ -7,6 +7,7 @@ import { type FakeServer, startFakeServer } from "../fakes/fake-server";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { FAKE_MP3, startOpenAIMediaFake } from "../fakes/openai-media-fake";
 import { startTestGateway, type TestGateway } from "../support/local-gateway";
+import { minimalBody } from "../support/minimal-body";
 
 /**
  * The data-plane endpoint table through the local runtime: what each endpoint declares (streamed form, the
@@ -59,7 +60,7 @@ describe("every row of the endpoint table", () => {
     const multipart = "multipart/form-data; boundary=b";
     const body =
       row.body === "json"
-        ? JSON.stringify({ model: "m", input: "x" })
+        ? JSON.stringify({ model: "m", ...minimalBody(row.validate) })
         : row.body === "multipart"
           ? '--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--b--\r\n'
           : undefined;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Scope } from "../../shared/core/principal";
+import { DEFAULT_COMPLETION_CAP, estimateRequest } from "../../shared/limits/pricing";
 import { type FakeServer, startFakeServer, writeFrames } from "../fakes/fake-server";
 import { startTestGateway, type TestGateway } from "../support/local-gateway";
 
@@ -61,10 +62,14 @@ function anthropicReply(stream: boolean, r: Reported): string[] {
   ];
 }
 
-/** The gateway's prompt estimate: ceil(UTF-8 bytes of every string of the messages, "user" included, / 3) + 4. */
 const PROMPT = "x".repeat(300);
-const PROMPT_ESTIMATE = Math.ceil((300 + 4) / 3) + 4;
 const MAX_TOKENS = 10;
+/** The gateway's prompt estimate of the requests below (shared/limits/pricing.ts, ADR 0026). */
+const PROMPT_ESTIMATE = estimateRequest(
+  "chat",
+  { max_tokens: MAX_TOKENS, messages: [{ role: "user", content: PROMPT }] },
+  DEFAULT_COMPLETION_CAP,
+).promptTokens;
 /** USD per million tokens (input, output) of the models asked for, from the price table. */
 const PRICES = { openai: [0.15, 0.6], anthropic: [0.8, 4] } as const;
 

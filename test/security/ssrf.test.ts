@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_TABLE_NAME } from "../../shared/aws/local-control-plane";
-import { type Arena, type ConnectionCounter, countRequestsOnPort, startArena, startConnectionCounter } from "./arena";
+import {
+  type Arena,
+  CHAT,
+  type ConnectionCounter,
+  countRequestsOnPort,
+  startArena,
+  startConnectionCounter,
+} from "./arena";
 
 /**
  * SSRF: the attacker picks custom hosts and provider options that end up in the upstream URL. The gateway's own
@@ -36,7 +43,8 @@ function scanThrough(host: string) {
         "AWS4-HMAC-SHA256 Credential=local/20250101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=00",
       "x-amz-date": "20250101T000000Z",
     },
-    { TableName: LOCAL_TABLE_NAME, Limit: 10 },
+    // a valid chat body (else request validation refuses it first) carrying DynamoDB's Scan fields
+    { ...CHAT, TableName: LOCAL_TABLE_NAME, Limit: 10 },
   );
 }
 

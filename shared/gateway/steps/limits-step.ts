@@ -2,11 +2,18 @@ import { randomUUID } from "node:crypto";
 import type { CoreResponse } from "../../http/types";
 import type { RequestLimits } from "../../limits/request-limits";
 import type { BudgetSummary } from "../../logging/request-summary";
+import type { LeafNode } from "../../routing/plan";
 import type { EndpointRoute } from "../endpoints";
 import { budgetCandidates, limitOwners } from "../limit-owners";
 import type { PortkeyHeaders } from "../portkey-headers";
 import type { RequestEnd, RequestRun, RequestStep } from "../request-run";
 import type { WorkspaceLookups } from "../workspace-resolution";
+
+/** The `override_params` of every target of the plan (a plan of one target has it as its root). */
+function planOverrides(run: RequestRun): Readonly<Record<string, unknown>>[] {
+  const leaves = run.plan.leaves.length ? run.plan.leaves : [run.plan.root as LeafNode];
+  return leaves.flatMap((leaf) => (leaf.overrideParams ? [leaf.overrideParams] : []));
+}
 
 const BUDGET_FAILED: BudgetSummary = Object.freeze({ outcome: "failed" });
 const BUDGET_RELEASED: BudgetSummary = Object.freeze({ outcome: "released" });
@@ -39,6 +46,7 @@ export function createLimitsStep(
         requestId: randomUUID(),
         endpoint: (run.route as EndpointRoute).endpoint,
         body: run.body,
+        overrides: planOverrides(run),
         candidates: budgetCandidates(run.plan, headers, headerSlug, owned.providerOf, run.body),
       });
       return undefined;
