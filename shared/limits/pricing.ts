@@ -73,6 +73,7 @@ export const DEFAULT_COMPLETION_CAP = 4096;
 /** Prompt tokens counted per image part: a 2048x2048 high-detail image is 1,105 tokens on OpenAI's scale. */
 export const IMAGE_PART_TOKENS = 1_500;
 const PER_MESSAGE_OVERHEAD = 4;
+const NOTHING_ESTIMATED: RequestEstimate = Object.freeze({ promptTokens: 0, completionTokens: 0, completionCapped: false });
 
 /**
  * Prompt tokens estimated from the text of the body field the endpoint table names (`estimate.prompt`) as UTF-8
@@ -85,6 +86,7 @@ export function estimateRequest(
   completionCap: number,
 ): RequestEstimate {
   const { prompt, completion } = ENDPOINTS[endpoint].estimate;
+  if (prompt === undefined && !completion) return NOTHING_ESTIMATED; // pass-through rows: no token usage
   const textBytes = countTextBytes(prompt === undefined ? undefined : body[prompt]);
   const messages = Array.isArray(body.messages) ? body.messages.length : 1;
   const promptTokens =
@@ -134,7 +136,7 @@ export function upperBoundCharge(
   needsCost: boolean,
 ): Charge {
   const tokens = estimate.promptTokens + estimate.completionTokens;
-  if (!needsCost) return { costMicros: 0, tokens };
+  if (!needsCost || tokens === 0) return { costMicros: 0, tokens };
   let costMicros = 0;
   for (const c of candidates) {
     const price = priceFor(c.provider, c.model);
