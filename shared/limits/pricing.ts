@@ -73,7 +73,11 @@ export const DEFAULT_COMPLETION_CAP = 4096;
 /** Prompt tokens counted per image part: a 2048x2048 high-detail image is 1,105 tokens on OpenAI's scale. */
 export const IMAGE_PART_TOKENS = 1_500;
 const PER_MESSAGE_OVERHEAD = 4;
-const NOTHING_ESTIMATED: RequestEstimate = Object.freeze({ promptTokens: 0, completionTokens: 0, completionCapped: false });
+const NOTHING_ESTIMATED: RequestEstimate = Object.freeze({
+  promptTokens: 0,
+  completionTokens: 0,
+  completionCapped: false,
+});
 
 /**
  * Prompt tokens estimated from the text of the body field the endpoint table names (`estimate.prompt`) as UTF-8

@@ -553,7 +553,8 @@ export const LOG_COLUMNS = [
     rows: REQUEST,
     additive: true,
     filled: "response",
-    description: "bytes of the answer's body the client was sent (streams and passed-through files: as far as they got)",
+    description:
+      "bytes of the answer's body the client was sent (streams and passed-through files: as far as they got)",
   }),
 ] as const;
 

@@ -19,7 +19,8 @@ function azureUrl(ctx: TransformContext, path: string): string {
     : `https://${encodeURIComponent(requireOption(ctx, "resourceName", "azure-openai"))}.openai.azure.com/openai`;
   // a templated row's path carries the client's query (`?limit=2`): api-version is set on it, not appended twice
   const q = path.indexOf("?");
-  const query = q === -1 ? `api-version=${encodeURIComponent(apiVersion)}` : withApiVersion(path.slice(q + 1), apiVersion);
+  const query =
+    q === -1 ? `api-version=${encodeURIComponent(apiVersion)}` : withApiVersion(path.slice(q + 1), apiVersion);
   const pathOnly = q === -1 ? path : path.slice(0, q);
   if (RESOURCE_LEVEL.has(ctx.endpoint)) return `${base}${pathOnly}?${query}`;
   const deployment = encodeURIComponent(requireOption(ctx, "deploymentId", "azure-openai"));
