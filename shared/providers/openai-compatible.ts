@@ -140,10 +140,13 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
     injectUsage: boolean,
   ): EndpointTransforms["toRequest"] {
     const fixedPath = upstreamPath(row);
-    // a templated row's upstream path is the client's own (its parameters checked by the route step)
+    // a templated row's upstream path is the client's own (its parameters checked by the route step); a
+    // pass-through row keeps the client's query (`/files?purpose=batch`)
     const pathOf = isTemplated(row)
       ? (ctx: TransformContext) => `${(ctx.path ?? "").slice("/v1".length)}${ctx.search ?? ""}`
-      : () => fixedPath;
+      : row.passThrough
+        ? (ctx: TransformContext) => `${fixedPath}${ctx.search ?? ""}`
+        : () => fixedPath;
     const urlOf = (ctx: TransformContext) =>
       options.urlFor ? options.urlFor(ctx, pathOf(ctx)) : baseUrlFor(ctx) + pathOf(ctx);
     const method = row.method;
