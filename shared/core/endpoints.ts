@@ -3,23 +3,31 @@
  * rest of the gateway reads derive from it: the routes (`DATA_PLANE_ROUTES`, the CDK resources), the upstream
  * path below an OpenAI-style base URL, the cacheable and guarded sets, the budget estimate, and whether
  * `stream: true` streams. Providers say which endpoints they serve with `defineProvider`
- * (shared/providers/define-provider.ts). Imports nothing: every layer may read it.
+ * (shared/providers/define-provider.ts). Imports nothing but its own pass-through rows: every layer may read it.
  */
+import { CATCH_ALL_PATH, PASS_THROUGH_ENDPOINTS } from "./pass-through-endpoints";
+
 export interface EndpointSpec {
   /**
    * The gateway's path (OpenAI's). Below an OpenAI-style base URL (`.../v1`) the upstream path is the same without
    * `/v1`. A `{name}` segment (`/v1/responses/{id}`) matches one path segment of ids and slugs
    * (`[A-Za-z0-9._~:-]`); the upstream then gets the client's own path. Method and path together are unique.
+   * `/v1/{proxy+}` is the catch-all: any other path below `/v1/` (declared rows always win; see `isCatchAll`).
    */
   readonly path: `/v1/${string}`;
   readonly method: "GET" | "POST" | "DELETE";
-  /** The request body: JSON (parsed once), multipart (forwarded as the client's bytes) or none (GET). */
-  readonly body: "json" | "multipart" | "none";
+  /**
+   * The request body: JSON (parsed once), multipart (forwarded as the client's bytes), raw (the client's bytes and
+   * content type forwarded unread, whatever they are) or none (GET, and POSTs like `/v1/batches/{id}/cancel`).
+   */
+  readonly body: "json" | "multipart" | "raw" | "none";
   /**
    * The answer: OpenAI's JSON, whose `usage` object says what the call used (a plain-text answer, e.g. a `srt`
-   * transcription, passes as text), or audio bytes (no usage; the content type follows `response_format`).
+   * transcription, passes as text), audio bytes (no usage; the content type follows `response_format`), or
+   * bytes: the upstream's answer streamed through as it comes, with its content type (file contents, possibly
+   * large; never read whole, never logged, no usage).
    */
-  readonly answer: "json" | "audio";
+  readonly answer: "json" | "audio" | "bytes";
   /**
    * `stream: true` in the body asks for Server-Sent Events (false: the flag is the upstream's business and the
    * answer is read whole). `usage`: the final chunk carries the usage when `stream_options.include_usage` asks
@@ -56,6 +64,12 @@ export interface EndpointSpec {
    * serve it only when they list it.
    */
   readonly openAI?: false;
+  /**
+   * A pass-through row (docs/pass-through.md, ADR 0028): the resource it names (a file, a batch, a fine-tuning
+   * job) lives in one upstream account, so the call goes to the plan's first target only, once (no retries, no
+   * fallback), and it carries no token usage (the budget reserves nothing for it).
+   */
+  readonly passThrough?: true;
 }
 
 /** A JSON value's kind as a body rule names it (`integer`: a number without a fraction). */
@@ -223,6 +237,7 @@ const TABLE = {
     },
     openAI: false,
   },
+  ...PASS_THROUGH_ENDPOINTS,
 } as const satisfies Record<string, EndpointSpec>;
 
 /** A data-plane endpoint's name: a key of the table. */
@@ -246,6 +261,11 @@ export const ENDPOINT_ROWS: readonly EndpointRow[] = Object.freeze(Object.values
 /** The endpoints whose row satisfies `test`, as a set (built once by the module that needs it). */
 export function endpointsWhere(test: (row: EndpointRow) => boolean): ReadonlySet<Endpoint> {
   return new Set(ENDPOINT_ROWS.filter(test).map((row) => row.endpoint));
+}
+
+/** True for the catch-all rows (`/v1/{proxy+}`, one per method): any path below `/v1/` no other row declares. */
+export function isCatchAll(row: EndpointSpec): boolean {
+  return row.path === CATCH_ALL_PATH;
 }
 
 /** True when the row's path has `{name}` segments (the upstream path is then the client's, see `upstreamPath`). */

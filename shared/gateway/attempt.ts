@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { ENDPOINTS } from "../core/endpoints";
 import { DeadlineExceededError, UpstreamError, UpstreamUnavailableError } from "../core/errors";
 import { AttemptTimeout, translateTransportError, type UpstreamTransport } from "../http/upstream";
 import type {
@@ -9,6 +10,7 @@ import type {
   TranslatedResponse,
 } from "../providers/types";
 import { DEFAULT_GATEWAY_BOUNDS } from "./bounds";
+import { ByteStream, type ByteStreamEnd } from "./byte-stream";
 import { type StreamEnd, TranslatedStream } from "./translated-stream";
 
 /** Upstream response headers worth passing on to the client (rate-limit state, request ids). */
@@ -32,6 +34,8 @@ export interface AttemptInput {
   readonly onStreamEnd: (end: StreamEnd, stream: StreamAttempt) => void;
   /** Sees every chunk the client is sent on a stream (body logging). */
   readonly onStreamOutput?: (chunk: Buffer | string) => void;
+  /** A `bytes` answer (shared/core/endpoints.ts) ended: completely, cut, or the client left. */
+  readonly onBytesEnd?: (end: ByteStreamEnd, attempt: BytesAttempt) => void;
 }
 
 export interface JsonAttempt {
@@ -52,7 +56,18 @@ export interface StreamAttempt {
   readonly ttftMs: number;
 }
 
-export type AttemptResult = JsonAttempt | StreamAttempt;
+/** An answer passed through as bytes (a file's content, the catch-all): streamed, never read whole. */
+export interface BytesAttempt {
+  readonly kind: "bytes";
+  readonly status: number;
+  /** The passed headers, with the upstream's content type and content disposition. */
+  readonly headers: Record<string, string>;
+  readonly stream: ByteStream;
+  /** Time from attempt start to the upstream's headers. */
+  readonly latencyMs: number;
+}
+
+export type AttemptResult = JsonAttempt | StreamAttempt | BytesAttempt;
 
 /** A cached chat completion replayed to a streaming client. */
 export interface CachedStreamAttempt {
@@ -73,6 +88,16 @@ function passedHeaders(headers: Readonly<Record<string, string | string[] | unde
     const v = headers[name];
     if (v !== undefined) out[name] = Array.isArray(v) ? v.join(", ") : v;
   }
+  return out;
+}
+
+/** What a client needs to read a passed-through body: its type and file name (the length is not promised). */
+function contentHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const type = headers["content-type"];
+  const disposition = headers["content-disposition"];
+  out["content-type"] = (Array.isArray(type) ? type[0] : type) ?? "application/octet-stream";
+  if (typeof disposition === "string") out["content-disposition"] = disposition;
   return out;
 }
 
@@ -165,6 +190,24 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     if (res.status < 200 || res.status >= 300) {
       const raw = await readAll(res.body, res.headers["content-length"], maxBodyBytes);
       throw new UpstreamError(res.status, adapter.mapError(res.status, raw, ctx), { headers });
+    }
+    if (ENDPOINTS[ctx.endpoint].answer === "bytes") {
+      // headers are in: from here the body's own timers (idle, deadline) bound it, as for a stream
+      release();
+      const attempt: BytesAttempt = {
+        kind: "bytes",
+        status: res.status,
+        headers: { ...headers, ...contentHeaders(res.headers) },
+        latencyMs: performance.now() - started,
+        stream: new ByteStream({
+          upstream: res.body,
+          abortUpstream: (reason) => controller.abort(reason),
+          idleTimeoutMs: input.streamIdleTimeoutMs,
+          deadlineInMs: input.deadline === undefined ? undefined : input.deadline - Date.now(),
+          onEnd: (end) => input.onBytesEnd?.(end, attempt),
+        }),
+      };
+      return attempt;
     }
     if (!adapter.isStreaming(ctx)) {
       const raw = await readAll(res.body, res.headers["content-length"], maxBodyBytes);

@@ -1,4 +1,4 @@
-import { GatewayError } from "../core/errors";
+import { type ErrorBody, GatewayError } from "../core/errors";
 import type { AttemptSummary } from "../logging/request-summary";
 import type { TransformContext } from "../providers/types";
 import type { LeafNode } from "../routing/plan";
@@ -30,7 +30,8 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode, shared: LeafShare
   const { req } = run;
   const { deps, bounds, steps } = shared;
   const h = run.headers as PortkeyHeaders;
-  const endpoint = (run.route as EndpointRoute).endpoint;
+  const row = run.route as EndpointRoute;
+  const endpoint = row.endpoint;
   const fromHeaders = () => headerTarget(h, req.headers, deps.hostGuard, run.virtualKeys, run.modelSlug);
   const target =
     leaf.fromHeaders && !run.fromConfig
@@ -105,8 +106,19 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode, shared: LeafShare
             responseBody: run.streamedText(),
           });
         },
+        onBytesEnd: (end, passed) => {
+          const failed = end.reason === "error";
+          run.finish({
+            provider: target.provider,
+            status: end.reason === "client_abort" ? 499 : failed ? 502 : passed.status,
+            error: failed ? bytesCut(end.code) : undefined,
+            clientAborted: end.reason === "client_abort",
+            responseBytes: end.bytes,
+          });
+        },
       });
-      if (answered.kind === "json") {
+      // a pass-through row carries no token usage: nothing is billed, the (empty) reservation is given back
+      if (answered.kind === "json" && !row.passThrough) {
         const { response } = answered;
         const usage = run.bill(target.provider, billedModel(response.model), response.usage, clientHost);
         if (usage !== response.usage) answered = { ...answered, response: { ...response, usage } }; // logged as billed
@@ -134,6 +146,12 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode, shared: LeafShare
   if (attemptStart !== undefined)
     run.attempts.push({ ...tried, status: result.status, latencyMs: performance.now() - attemptStart });
   return result;
+}
+
+/** The log's error for a passed-through body the gateway had to cut (the client saw the connection end early). */
+function bytesCut(code: string | undefined): ErrorBody {
+  const message = "The upstream body could not be passed on to its end.";
+  return { error: { message, type: "gateway_upstream_error", param: null, code: code ?? "stream_interrupted" } };
 }
 
 /** The `failed` hooks of the steps up to `last`, in reverse. */

@@ -15,6 +15,10 @@ import type { EndpointRoute } from "./endpoints";
 import type { VirtualKeyResolver } from "./leaf-target";
 import type { PortkeyHeaders } from "./portkey-headers";
 
+function byteLength(body: Buffer | string | undefined): number | undefined {
+  return body === undefined ? undefined : typeof body === "string" ? Buffer.byteLength(body) : body.length;
+}
+
 /** Stream bytes kept for the request log (the log caps bodies at 32 KiB; a little slack for redaction). */
 const STREAM_LOG_LIMIT = 40 * 1024;
 
@@ -103,6 +107,8 @@ export class RequestRun {
   private finished = false;
   private readonly streamed: (Buffer | string)[] = [];
   private streamedBytes = 0;
+  /** Every byte a stream sent, logged bodies or not (the log's `response_bytes`). */
+  private streamedTotal = 0;
 
   constructor(
     readonly shared: GatewayShared,
@@ -122,6 +128,7 @@ export class RequestRun {
 
   /** Keeps what the client was streamed, for the log record (capped). */
   captureStream(chunk: Buffer | string): void {
+    this.streamedTotal += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
     if (!this.logBodies || this.streamedBytes > STREAM_LOG_LIMIT) return;
     this.streamed.push(chunk);
     this.streamedBytes += chunk.length;
@@ -190,7 +197,10 @@ export class RequestRun {
         ? microsToUsd(admission.reservation.charge.costMicros)
         : undefined,
       usageAnomaly: this.usageAnomaly,
-      requestBody: this.req.body,
+      // only JSON bodies are text worth logging: never an upload's bytes (multipart, raw)
+      requestBody: this.route === undefined || this.route.body === "json" ? this.req.body : undefined,
+      requestBytes: this.req.body.length,
+      responseBytes: this.streamedTotal || byteLength(fields.responseBody),
       secrets: this.credentials.size ? [...this.credentials] : undefined,
       guardrails: this.guardrails?.records,
       ...fields,

@@ -30,6 +30,10 @@ export function answer(
     // the request ends when the stream does (the leaf runner's onStreamEnd)
     return { status: result.status, headers: { ...responseHeaders, ...SSE_HEADERS }, body: result.stream };
   }
+  if (result.kind === "bytes") {
+    // passed through as it comes; the request ends when the body does (the leaf runner's onBytesEnd)
+    return { status: result.status, headers: responseHeaders, body: result.stream };
+  }
   if (result.kind === "cached-stream") {
     run.finish({ status: 200, modelServed: result.model, responseBody: result.events.join("") });
     return { status: 200, headers: { ...responseHeaders, ...SSE_HEADERS }, body: Readable.from(result.events) };

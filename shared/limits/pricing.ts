@@ -194,7 +194,7 @@ export function upperBoundCharge(
   needsCost: boolean,
 ): Charge {
   const tokens = estimate.promptTokens + estimate.completionTokens;
-  if (!needsCost) return { costMicros: 0, tokens };
+  if (!needsCost || tokens === 0) return { costMicros: 0, tokens };
   let costMicros = 0;
   for (const c of candidates) {
     const price = priceFor(c.provider, c.model);

@@ -535,6 +535,27 @@ export const LOG_COLUMNS = [
     description:
       "usage not billed as reported: `out_of_range`, `over_reservation` or `below_minimum`; null when it was",
   }),
+  column({
+    name: "request_bytes",
+    value: z.number().int().nonnegative(),
+    glue: "bigint",
+    nullable: true,
+    rows: REQUEST,
+    additive: true,
+    filled: "request",
+    description: "bytes of the client's request body (uploads included; their bodies are never logged)",
+  }),
+  column({
+    name: "response_bytes",
+    value: z.number().int().nonnegative(),
+    glue: "bigint",
+    nullable: true,
+    rows: REQUEST,
+    additive: true,
+    filled: "response",
+    description:
+      "bytes of the answer's body the client was sent (streams and passed-through files: as far as they got)",
+  }),
 ] as const;
 
 export type LogColumnSpec = (typeof LOG_COLUMNS)[number];

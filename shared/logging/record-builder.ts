@@ -223,6 +223,8 @@ export function toRecord(
     response_body_truncated: responseBody.truncated,
     ...budgetColumns(summary.budget),
     usage_anomaly: summary.usageAnomaly ?? null,
+    request_bytes: summary.requestBytes ?? null,
+    response_bytes: summary.responseBytes ?? null,
   };
 }
 

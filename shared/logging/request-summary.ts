@@ -71,6 +71,10 @@ export interface RequestSummary {
   /** Provider credentials the request used: never logged, whatever an upstream echoes. */
   readonly secrets?: readonly string[];
   readonly responseBody?: Buffer | string;
+  /** Bytes of the client's request body. */
+  readonly requestBytes?: number;
+  /** Bytes of the answer's body the client was sent (a stream: as far as it got). */
+  readonly responseBytes?: number;
 }
 
 /** Port: told exactly once per client request. Must not throw and must not block. */

@@ -1,3 +1,4 @@
+import { endpointsWhere, isCatchAll } from "../core/endpoints";
 import { requireOption } from "./adapter-kit";
 import { openAICompatible } from "./openai-compatible";
 import type { ProviderAdapter, TransformContext } from "./types";
@@ -7,21 +8,47 @@ import type { ProviderAdapter, TransformContext } from "./types";
  * `https://{resourceName}.openai.azure.com/openai/deployments/{deploymentId}/{path}?api-version={apiVersion}`
  * with the key in `api-key`. All three options are required (no silent api-version default): they come from a
  * virtual key / config target or the `x-portkey-azure-*` headers. A custom host replaces
- * `https://{resourceName}.openai.azure.com/openai`.
+ * `https://{resourceName}.openai.azure.com/openai`. Files, batches and fine-tuning jobs are the resource's, at
+ * `{base}/files?api-version=...` (no deployment), as Portkey builds them.
  */
 function azureUrl(ctx: TransformContext, path: string): string {
-  const deployment = encodeURIComponent(requireOption(ctx, "deploymentId", "azure-openai"));
-  const version = encodeURIComponent(requireOption(ctx, "apiVersion", "azure-openai"));
+  const apiVersion = requireOption(ctx, "apiVersion", "azure-openai");
   const custom = ctx.target.customHost;
   const base = custom
     ? custom.replace(/\/$/, "")
     : `https://${encodeURIComponent(requireOption(ctx, "resourceName", "azure-openai"))}.openai.azure.com/openai`;
-  return `${base}/deployments/${deployment}${path}?api-version=${version}`;
+  // a templated row's path carries the client's query (`?limit=2`): api-version is set on it, not appended twice
+  const q = path.indexOf("?");
+  const query =
+    q === -1 ? `api-version=${encodeURIComponent(apiVersion)}` : withApiVersion(path.slice(q + 1), apiVersion);
+  const pathOnly = q === -1 ? path : path.slice(0, q);
+  if (RESOURCE_LEVEL.has(ctx.endpoint)) return `${base}${pathOnly}?${query}`;
+  const deployment = encodeURIComponent(requireOption(ctx, "deploymentId", "azure-openai"));
+  return `${base}/deployments/${deployment}${pathOnly}?${query}`;
+}
+
+/** Files, batches and fine-tuning jobs belong to the Azure resource, not to a deployment (`{base}/files?...`). */
+const RESOURCE_LEVEL = endpointsWhere((row) => row.passThrough === true && !isCatchAll(row));
+
+function withApiVersion(search: string, version: string): string {
+  const params = new URLSearchParams(search);
+  params.set("api-version", version);
+  return params.toString();
 }
 
 export const azureOpenAIAdapter: ProviderAdapter = openAICompatible({
   id: "azure-openai",
-  endpoints: ["chat", "completions", "embeddings", "images", "speech", "transcriptions"],
+  endpoints: [
+    "chat",
+    "completions",
+    "embeddings",
+    "images",
+    "speech",
+    "transcriptions",
+    "imageEdits",
+    "translations",
+    ...RESOURCE_LEVEL,
+  ],
   urlFor: azureUrl,
   authHeaders: (key) => ({ "api-key": key }),
 });

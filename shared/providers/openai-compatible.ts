@@ -87,6 +87,11 @@ function jsonAnswer(_status: number, body: Buffer): TranslatedResponse {
   return { body, contentType: "application/json", usage, model };
 }
 
+/** Only when something reads a `bytes` answer whole: the gateway streams those through (shared/gateway/attempt.ts). */
+function bytesAnswer(_status: number, body: Buffer): TranslatedResponse {
+  return { body, contentType: "application/octet-stream" };
+}
+
 function audioAnswer(_status: number, body: Buffer, ctx: TransformContext): TranslatedResponse {
   return { body, contentType: speechContentType(ctx.body.response_format) };
 }
@@ -135,15 +140,19 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
     injectUsage: boolean,
   ): EndpointTransforms["toRequest"] {
     const fixedPath = upstreamPath(row);
-    // a templated row's upstream path is the client's own (its parameters checked by the route step)
+    // a templated row's upstream path is the client's own (its parameters checked by the route step); a
+    // pass-through row keeps the client's query (`/files?purpose=batch`)
     const pathOf = isTemplated(row)
       ? (ctx: TransformContext) => `${(ctx.path ?? "").slice("/v1".length)}${ctx.search ?? ""}`
-      : () => fixedPath;
+      : row.passThrough
+        ? (ctx: TransformContext) => `${fixedPath}${ctx.search ?? ""}`
+        : () => fixedPath;
     const urlOf = (ctx: TransformContext) =>
       options.urlFor ? options.urlFor(ctx, pathOf(ctx)) : baseUrlFor(ctx) + pathOf(ctx);
     const method = row.method;
     if (row.body === "none") return (ctx) => ({ headers: headersFor(ctx), url: urlOf(ctx), method });
-    if (row.body === "multipart") {
+    // the client's bytes and content type, unread (a multipart upload; any body on the catch-all)
+    if (row.body === "multipart" || row.body === "raw") {
       return (ctx) => {
         const headers = headersFor(ctx);
         if (ctx.contentType) headers["content-type"] = ctx.contentType;
@@ -174,7 +183,7 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
       new SsePassThrough({ stripUsageChunk: injectUsage && wantsInjectedUsage(ctx) });
     return {
       toRequest: requestFor(row, override?.rewriteBody, injectUsage),
-      fromResponse: row.answer === "audio" ? audioAnswer : jsonAnswer,
+      fromResponse: row.answer === "audio" ? audioAnswer : row.answer === "bytes" ? bytesAnswer : jsonAnswer,
       ...(row.stream === false ? {} : { stream: override?.stream ?? passThrough }),
     };
   }

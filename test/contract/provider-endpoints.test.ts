@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ENDPOINT_ROWS, type Endpoint, type EndpointRow, upstreamPath } from "../../shared/core/endpoints";
+import { ENDPOINT_ROWS, type Endpoint, type EndpointRow, isTemplated, upstreamPath } from "../../shared/core/endpoints";
 import { GatewayError } from "../../shared/core/errors";
 import { OPENAI_FAMILY } from "../../shared/providers/openai-family";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import type { ProviderAdapter, ProviderTarget, TransformContext } from "../../shared/providers/types";
+import { samplePath } from "../support/endpoint-paths";
 
 /**
  * One suite against every provider of the default registry and every row of the endpoint table: a provider serves
@@ -39,12 +40,32 @@ const BODIES: Readonly<Record<Endpoint, Record<string, unknown>>> = {
   moderations: { input: "hi" },
   models: {},
   rerank: { model: "rerank-2", query: "fox", documents: ["a red fox", "a blue whale"] },
+  fileUpload: {},
+  fileList: {},
+  fileRetrieve: {},
+  fileDelete: {},
+  fileContent: {},
+  batchCreate: { input_file_id: "file-1", endpoint: "/v1/chat/completions", completion_window: "24h" },
+  batchList: {},
+  batchRetrieve: {},
+  batchCancel: {},
+  fineTuningCreate: { model: "gpt-4o-mini", training_file: "file-1" },
+  fineTuningList: {},
+  fineTuningRetrieve: {},
+  fineTuningCancel: {},
+  fineTuningEvents: {},
+  imageEdits: {},
+  imageVariations: {},
+  translations: {},
+  proxyGet: {},
+  proxyPost: {},
+  proxyDelete: {},
 };
 
 function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<string, unknown> = {}): TransformContext {
   const body = { ...BODIES[row.endpoint], ...extra };
   const rawBody =
-    row.body === "multipart"
+    row.body === "multipart" || row.body === "raw"
       ? Buffer.from('--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--b--\r\n')
       : Buffer.from(row.body === "json" ? JSON.stringify(body) : "");
   return {
@@ -52,8 +73,10 @@ function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<strin
     target: { provider: provider.id, apiKey: "key", ...TARGETS[provider.id] },
     body,
     rawBody,
-    contentType: row.body === "multipart" ? MULTIPART : row.body === "json" ? "application/json" : undefined,
+    contentType:
+      row.body === "multipart" || row.body === "raw" ? MULTIPART : row.body === "json" ? "application/json" : undefined,
     bodyChanged: false,
+    ...(isTemplated(row) ? { path: samplePath(row), search: "?limit=2" } : {}),
   };
 }
 
@@ -119,13 +142,16 @@ describe("an endpoint a provider serves", () => {
 
     // Assess
     expect(new URL(req.url).protocol).toMatch(/^https?:$/);
-    expect(req.method).toBe(row.body === "none" ? "GET" : "POST");
+    expect(req.method).toBe(row.method);
     if (row.body === "none") expect(req.body).toBeUndefined();
     else expect(req.body?.length).toBeGreaterThan(0);
     expect(() => provider.requireEndpoint(row.endpoint)).not.toThrow();
     // the OpenAI wire format: the row's path below the base URL, the client's multipart bytes unchanged
-    if (openAIFamily.has(provider.id)) expect(new URL(req.url).pathname).toMatch(new RegExp(`${upstreamPath(row)}$`));
-    if (openAIFamily.has(provider.id) && row.body === "multipart") {
+    // (a templated row: the client's own path and query)
+    const path = isTemplated(row) ? samplePath(row).slice("/v1".length) : upstreamPath(row);
+    if (openAIFamily.has(provider.id)) expect(new URL(req.url).pathname).toMatch(new RegExp(`${path}$`));
+    if (openAIFamily.has(provider.id) && isTemplated(row)) expect(new URL(req.url).searchParams.get("limit")).toBe("2");
+    if (openAIFamily.has(provider.id) && (row.body === "multipart" || row.body === "raw")) {
       expect(req.headers["content-type"]).toBe(MULTIPART);
       expect(req.body).toEqual(ctxFor(provider, row).rawBody);
     }

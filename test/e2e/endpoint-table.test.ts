@@ -1,11 +1,12 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENDPOINT_ROWS, upstreamPath } from "../../shared/core/endpoints";
+import { ENDPOINT_ROWS, isCatchAll } from "../../shared/core/endpoints";
 import type { RequestSummary } from "../../shared/logging/request-summary";
 import { functionForPath } from "../../shared/routes";
 import { type FakeServer, startFakeServer } from "../fakes/fake-server";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
 import { FAKE_MP3, startOpenAIMediaFake } from "../fakes/openai-media-fake";
+import { samplePath } from "../support/endpoint-paths";
 import { startTestGateway, type TestGateway } from "../support/local-gateway";
 import { minimalBody } from "../support/minimal-body";
 
@@ -55,45 +56,52 @@ describe("every row of the endpoint table", () => {
     expect(new Set(ENDPOINT_ROWS.map((row) => `${row.method} ${row.path}`)).size).toBe(ENDPOINT_ROWS.length);
   });
 
-  it.each(ENDPOINT_ROWS.map((row) => ({ row, path: row.path })))("is served at $path", async ({ row }) => {
-    // Prepare
-    const multipart = "multipart/form-data; boundary=b";
-    const body =
-      row.body === "json"
-        ? JSON.stringify({ model: "m", ...minimalBody(row.validate) })
-        : row.body === "multipart"
-          ? '--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--b--\r\n'
-          : undefined;
+  it.each(ENDPOINT_ROWS.map((row) => ({ row, path: `${row.method} ${row.path}` })))(
+    "is served at $path",
+    async ({ row }) => {
+      // Prepare: a templated row at a sample path (the catch-all at one no row declares)
+      const path = samplePath(row);
+      const multipart = "multipart/form-data; boundary=b";
+      const body =
+        row.body === "json"
+          ? JSON.stringify({ model: "m", ...minimalBody(row.validate) })
+          : row.body === "multipart" || row.body === "raw"
+            ? '--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--b--\r\n'
+            : undefined;
 
-    // Act
-    const res = await fetch(`${gateway.url}${row.path}`, {
-      method: row.method,
-      headers: {
-        "x-portkey-api-key": gateway.apiKey,
-        // a row OpenAI's API lacks (rerank) through an OpenAI-compatible server that serves it
-        "x-portkey-provider": row.openAI === false ? "vllm" : "openai",
-        "x-portkey-custom-host": `${echo.origin}/v1`,
-        authorization: "Bearer sk-openai",
-        ...(body === undefined ? {} : { "content-type": row.body === "json" ? "application/json" : multipart }),
-      },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
+      // Act
+      const res = await fetch(`${gateway.url}${path}`, {
+        method: row.method,
+        headers: {
+          "x-portkey-api-key": gateway.apiKey,
+          // a row OpenAI's API lacks (rerank) through an OpenAI-compatible server that serves it
+          "x-portkey-provider": row.openAI === false ? "vllm" : "openai",
+          "x-portkey-custom-host": `${echo.origin}/v1`,
+          authorization: "Bearer sk-openai",
+          ...(body === undefined ? {} : { "content-type": row.body === "json" ? "application/json" : multipart }),
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
 
-    // Assess: the API Gateway resource and the local runtime send it to the gateway, which calls the upstream at
-    // the row's path below the base URL with the client's body
-    expect(functionForPath(row.path)).toBe("gateway");
-    expect(res.status).toBe(200);
-    const sent = echo.requests.at(-1);
-    expect(sent?.method).toBe(row.method);
-    expect(sent?.path).toBe(`/v1${upstreamPath(row)}`);
-    expect(sent?.body.toString()).toBe(body ?? "");
-    const wrong = await fetch(`${gateway.url}${row.path}`, {
-      method: row.method === "GET" ? "POST" : "GET",
-      headers: { "x-portkey-api-key": gateway.apiKey },
-    });
-    expect(wrong.status).toBe(405);
-  });
+      // Assess: the API Gateway resource and the local runtime send it to the gateway, which calls the upstream at
+      // the row's path below the base URL with the client's body
+      expect(functionForPath(path)).toBe("gateway");
+      expect(res.status).toBe(200);
+      const sent = echo.requests.at(-1);
+      expect(sent?.method).toBe(row.method);
+      expect(sent?.path).toBe(path);
+      expect(sent?.body.toString()).toBe(body ?? "");
+      if (isCatchAll(row)) return; // another method on the catch-all is another catch-all row
+      // a method no row declares at this path
+      const declared = new Set(ENDPOINT_ROWS.filter((r) => r.path === row.path).map((r) => r.method as string));
+      const wrong = await fetch(`${gateway.url}${path}`, {
+        method: ["GET", "POST", "DELETE", "PUT"].find((m) => !declared.has(m)),
+        headers: { "x-portkey-api-key": gateway.apiKey },
+      });
+      expect(wrong.status).toBe(405);
+    },
+  );
 });
 
 describe("a streamed /v1/completions through an OpenAI-family provider", () => {

@@ -98,6 +98,8 @@ export function* generateLogRecords(o: GenerateOptions): Generator<RequestLogRec
       cost_usd: cost,
       budget_reserved_usd: null,
       usage_anomaly: null,
+      request_bytes: null,
+      response_bytes: null,
       cache_status: pick(rand, CACHE),
       guardrails: [],
       metadata: { env: pick(rand, ["prod", "dev"]), team: pick(rand, ["a", "b", "c"]) },
