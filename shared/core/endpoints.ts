@@ -137,6 +137,19 @@ const TABLE = {
     estimate: { prompt: "documents", completion: false },
     openAI: false,
   },
+  // Video generation answered whole, in the images shape (`data[].url`): providers whose jobs are asynchronous
+  // (ModelsLab) are polled by the gateway until the video is ready. Not OpenAI's `/v1/videos` job API (ADR 0031).
+  videos: {
+    path: "/v1/videos/generations",
+    method: "POST",
+    body: "json",
+    answer: "json",
+    stream: false,
+    cacheable: false,
+    guarded: false,
+    estimate: { prompt: "prompt", completion: false },
+    openAI: false,
+  },
 } as const satisfies Record<string, EndpointSpec>;
 
 /** A data-plane endpoint's name: a key of the table. */

@@ -319,6 +319,8 @@ const OPENAI_WIRE_QUIRKS: readonly OpenAIWireQuirks[] = [
     hostPath: "/client/v4",
     headers: { "x-portkey-workers-ai-account-id": "0123456789abcdef0123456789abcdef" },
   },
+  // ModelsLab's LLM API; a custom host replaces https://modelslab.com/api (images and videos: modelslab.test.ts)
+  { id: "modelslab", model: "meta-llama-3-8B-instruct", basePath: "/api/v7/llm", hostPath: "/api" },
   {
     id: "azure-ai",
     model: "Phi-4",
