@@ -60,7 +60,11 @@ describe("anthropic", () => {
 
   it("refuses what it cannot honour with a 400 naming the parameter", () => {
     expect(thrown(() => anthropicAdapter.toRequest(ctx({ ...hello, n: 2 }))).param).toBe("n");
-    const json = thrown(() => anthropicAdapter.toRequest(ctx({ ...hello, response_format: { type: "json_object" } })));
+    // response_format is answered through a forced tool, so it cannot be combined with the client's tools
+    const tools = [{ type: "function", function: { name: "f", parameters: { type: "object" } } }];
+    const json = thrown(() =>
+      anthropicAdapter.toRequest(ctx({ ...hello, tools, response_format: { type: "json_object" } })),
+    );
     expect(json).toBeInstanceOf(BadRequestError);
     expect(json.param).toBe("response_format");
     expect(() => anthropicAdapter.toRequest(ctx({ ...hello, n: 1, logprobs: false }))).not.toThrow();
