@@ -163,7 +163,7 @@ export const UNPRICED_ON_PURPOSE: Readonly<Record<string, Readonly<Record<string
   vllm: { "Qwen/Qwen2.5-7B-Instruct": "self-hosted" },
   "nvidia-nim": { "meta/llama-3.1-8b-instruct": "trial credits or a self-hosted NIM licence, no per-token price" },
   github: { "openai/gpt-4o-mini": "free within GitHub's rate limits, then billed per GitHub plan" },
-  "workers-ai": { "llama-3.1-8b-instruct": "billed in Cloudflare neurons, not tokens" },
+  "workers-ai": { "@cf/meta/llama-3.1-8b-instruct": "billed in Cloudflare neurons, not tokens" },
   cohere: { "rerank-v3.5": "billed per search unit, not per token" },
   modelslab: { "meta-llama-3-8B-instruct": "billed in ModelsLab credits and plans, not per token" },
 };

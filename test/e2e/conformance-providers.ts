@@ -314,7 +314,8 @@ const OPENAI_WIRE_QUIRKS: readonly OpenAIWireQuirks[] = [
   { id: "openai", model: "gpt-4o-mini", basePath: "/my-proxy/openai/v1" },
   {
     id: "workers-ai",
-    model: "llama-3.1-8b-instruct" /* real ids are "@cf/..." (see docs/providers.md) */,
+    // a Workers AI model id: "@cf/..." reaches the provider unchanged (not read as "@<virtual-key>/<model>")
+    model: "@cf/meta/llama-3.1-8b-instruct",
     basePath: "/client/v4/accounts/0123456789abcdef0123456789abcdef/ai/v1",
     hostPath: "/client/v4",
     headers: { "x-portkey-workers-ai-account-id": "0123456789abcdef0123456789abcdef" },
