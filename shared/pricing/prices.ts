@@ -20,6 +20,12 @@ export type PriceTriple = readonly [
 
 export const PRICES_AS_OF = "2026-11-01";
 
+/**
+ * Anthropic's 1-hour prompt-cache writes (`cache_control: {"type": "ephemeral", "ttl": "1h"}`) cost 2x the base
+ * input rate on every model (5-minute writes: the table's cacheWriteInput, 1.25x).
+ */
+export const ONE_HOUR_CACHE_WRITE_MULTIPLIER = 2;
+
 export const MODEL_PRICES: Readonly<Record<string, Readonly<Record<string, PriceTriple>>>> = {
   openai: {
     "gpt-5.5": [5, 30, 0.5],

@@ -15,6 +15,8 @@ export interface Usage {
   total_tokens: number;
   cached_tokens?: number;
   cache_creation_tokens?: number;
+  /** Of `cache_creation_tokens`, those written to a 1-hour cache (Anthropic `ttl: "1h"`), billed at 2x input. */
+  cache_creation_1h_tokens?: number;
   reasoning_tokens?: number;
 }
 

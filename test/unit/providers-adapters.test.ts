@@ -70,6 +70,22 @@ describe("anthropic", () => {
     expect(() => anthropicAdapter.toRequest(ctx({ ...hello, n: 1, logprobs: false }))).not.toThrow();
   });
 
+  it("reads 1-hour cache writes from usage.cache_creation (priced at 2x input)", () => {
+    const usage = {
+      input_tokens: 10,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 500,
+      cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 300 },
+      output_tokens: 2,
+    };
+    const res = anthropicAdapter.fromResponse(
+      200,
+      Buffer.from(JSON.stringify({ id: "m", model: "claude", content: [], stop_reason: "end_turn", usage })),
+      ctx(hello),
+    );
+    expect(res.usage).toMatchObject({ prompt_tokens: 510, cache_creation_tokens: 500, cache_creation_1h_tokens: 300 });
+  });
+
   it("maps tool_choice and parallel_tool_calls", () => {
     const tools = [{ type: "function", function: { name: "f", parameters: { type: "object" } } }];
     const req = anthropicAdapter.toRequest(
