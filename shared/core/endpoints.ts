@@ -237,6 +237,20 @@ const TABLE = {
     },
     openAI: false,
   },
+  // Video generation answered whole, in the images shape (`data[].url`): providers whose jobs are asynchronous
+  // (ModelsLab) are polled by the gateway until the video is ready. Not OpenAI's `/v1/videos` job API (ADR 0031).
+  videos: {
+    path: "/v1/videos/generations",
+    method: "POST",
+    body: "json",
+    answer: "json",
+    stream: false,
+    cacheable: false,
+    guarded: false,
+    estimate: { prompt: "prompt", completion: false },
+    validate: { required: ["prompt"], fields: { prompt: { type: "string" } } },
+    openAI: false,
+  },
   ...PASS_THROUGH_ENDPOINTS,
 } as const satisfies Record<string, EndpointSpec>;
 

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { setTimeout as delay } from "node:timers/promises";
 import { ENDPOINTS } from "../core/endpoints";
 import { DeadlineExceededError, UpstreamError, UpstreamUnavailableError } from "../core/errors";
 import { AttemptTimeout, translateTransportError, type UpstreamTransport } from "../http/upstream";
@@ -149,6 +150,7 @@ export function sideCalls(transport: UpstreamTransport, attemptSignal: AbortSign
         throw translateTransportError(err, signal);
       }
     },
+    wait: (ms) => delay(ms, undefined, { signal: attemptSignal }),
   };
 }
 
@@ -210,12 +212,13 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       return attempt;
     }
     if (!adapter.isStreaming(ctx)) {
-      const raw = await readAll(res.body, res.headers["content-length"], maxBodyBytes);
+      let raw = await readAll(res.body, res.headers["content-length"], maxBodyBytes);
       if (looksTruncated(res.headers["content-type"], raw)) {
         throw new UpstreamUnavailableError("The upstream sent an incomplete JSON body.", {
           code: "upstream_incomplete_body",
         });
       }
+      if (adapter.followUp) raw = await adapter.followUp(raw, upstreamReq, ctx, sideCalls(transport, signal));
       release();
       const response = adapter.fromResponse(res.status, raw, ctx);
       return { kind: "json", status: res.status, headers, response, latencyMs: performance.now() - started };

@@ -1,4 +1,5 @@
 import { ENDPOINTS, type Endpoint } from "../core/endpoints";
+import { ONE_HOUR_CACHE_WRITE_MULTIPLIER } from "../pricing/prices";
 import type { Usage } from "../providers/types";
 import { PriceUnknownError } from "./budget-errors";
 
@@ -47,11 +48,13 @@ function picoToMicrosCeil(pico: number): number {
 export function costMicrosOf(usage: Usage, price: ModelPrice): number {
   const cached = Math.min(usage.cached_tokens ?? 0, usage.prompt_tokens);
   const written = Math.min(usage.cache_creation_tokens ?? 0, usage.prompt_tokens - cached);
+  const writtenHour = Math.min(usage.cache_creation_1h_tokens ?? 0, written);
   const uncached = usage.prompt_tokens - cached - written;
   const pico =
     picoUsd(uncached, price.inputPerMTok) +
     picoUsd(cached, price.cachedInputPerMTok ?? price.inputPerMTok) +
-    picoUsd(written, price.cacheWriteInputPerMTok ?? price.inputPerMTok) +
+    picoUsd(written - writtenHour, price.cacheWriteInputPerMTok ?? price.inputPerMTok) +
+    picoUsd(writtenHour, price.inputPerMTok * ONE_HOUR_CACHE_WRITE_MULTIPLIER) +
     picoUsd(usage.completion_tokens, price.outputPerMTok);
   return picoToMicrosCeil(pico);
 }

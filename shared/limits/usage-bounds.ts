@@ -62,6 +62,7 @@ export function sanitizeUsage(reported: Usage): CheckedUsage {
   const total = Math.max(clamp(reported.total_tokens, flag), prompt + completion);
   const cached = optional(reported.cached_tokens, flag);
   const creation = optional(reported.cache_creation_tokens, flag);
+  const creationHour = optional(reported.cache_creation_1h_tokens, flag);
   const reasoning = optional(reported.reasoning_tokens, flag);
   const consistent =
     total === reported.total_tokens &&
@@ -71,6 +72,7 @@ export function sanitizeUsage(reported: Usage): CheckedUsage {
   const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: total };
   if (cached !== undefined) usage.cached_tokens = Math.min(cached, prompt);
   if (creation !== undefined) usage.cache_creation_tokens = creation;
+  if (creationHour !== undefined) usage.cache_creation_1h_tokens = creationHour;
   if (reasoning !== undefined) usage.reasoning_tokens = Math.min(reasoning, completion);
   return { usage, anomaly: flag.out ? "out_of_range" : undefined };
 }

@@ -150,6 +150,7 @@ export function toRecord(
           completion_tokens: completion,
           cached_tokens: cached,
           cache_creation_tokens: usage.cache_creation_tokens,
+          cache_creation_1h_tokens: usage.cache_creation_1h_tokens,
         })
       : null;
   // A request that reached a target without a cache config was told `x-portkey-cache-status: DISABLED`.

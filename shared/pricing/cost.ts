@@ -1,4 +1,4 @@
-import { MODEL_PRICES, PROVIDER_PRICE_ALIASES, type PriceTriple } from "./prices";
+import { MODEL_PRICES, ONE_HOUR_CACHE_WRITE_MULTIPLIER, PROVIDER_PRICE_ALIASES, type PriceTriple } from "./prices";
 
 export interface CostInput {
   provider: string;
@@ -9,6 +9,8 @@ export interface CostInput {
   cached_tokens?: number;
   /** Prompt tokens written to the provider's prompt cache (also INCLUDED in prompt_tokens). */
   cache_creation_tokens?: number;
+  /** Of `cache_creation_tokens`, those written to a 1-hour cache (2x input). */
+  cache_creation_1h_tokens?: number;
 }
 
 const PER_MILLION = 1_000_000;
@@ -95,11 +97,13 @@ export function computeCost(input: CostInput): number | null {
   const prompt = Math.max(input.prompt_tokens, 0);
   const cached = Math.min(Math.max(input.cached_tokens ?? 0, 0), prompt);
   const written = Math.min(Math.max(input.cache_creation_tokens ?? 0, 0), prompt - cached);
+  const writtenHour = Math.min(Math.max(input.cache_creation_1h_tokens ?? 0, 0), written);
   const uncached = prompt - cached - written;
   const scaled =
     uncached * inputRate +
     cached * (cachedRate ?? inputRate) +
-    written * (cacheWriteRate ?? inputRate) +
+    (written - writtenHour) * (cacheWriteRate ?? inputRate) +
+    writtenHour * inputRate * ONE_HOUR_CACHE_WRITE_MULTIPLIER +
     Math.max(input.completion_tokens, 0) * outputRate;
   return scaled / PER_MILLION;
 }

@@ -20,6 +20,12 @@ export type PriceTriple = readonly [
 
 export const PRICES_AS_OF = "2026-11-01";
 
+/**
+ * Anthropic's 1-hour prompt-cache writes (`cache_control: {"type": "ephemeral", "ttl": "1h"}`) cost 2x the base
+ * input rate on every model (5-minute writes: the table's cacheWriteInput, 1.25x).
+ */
+export const ONE_HOUR_CACHE_WRITE_MULTIPLIER = 2;
+
 export const MODEL_PRICES: Readonly<Record<string, Readonly<Record<string, PriceTriple>>>> = {
   openai: {
     "gpt-5.5": [5, 30, 0.5],
@@ -163,8 +169,9 @@ export const UNPRICED_ON_PURPOSE: Readonly<Record<string, Readonly<Record<string
   vllm: { "Qwen/Qwen2.5-7B-Instruct": "self-hosted" },
   "nvidia-nim": { "meta/llama-3.1-8b-instruct": "trial credits or a self-hosted NIM licence, no per-token price" },
   github: { "openai/gpt-4o-mini": "free within GitHub's rate limits, then billed per GitHub plan" },
-  "workers-ai": { "llama-3.1-8b-instruct": "billed in Cloudflare neurons, not tokens" },
+  "workers-ai": { "@cf/meta/llama-3.1-8b-instruct": "billed in Cloudflare neurons, not tokens" },
   cohere: { "rerank-v3.5": "billed per search unit, not per token" },
+  modelslab: { "meta-llama-3-8B-instruct": "billed in ModelsLab credits and plans, not per token" },
 };
 
 /** Provider slugs that bill like another table (same model ids, same list prices). */

@@ -6,6 +6,7 @@ import {
   parseArguments,
   type ReasoningEffort,
 } from "./chat-request";
+import { withJsonTool } from "./json-tool";
 import { COMMON_CHAT_MAPPED, type ParamPolicy } from "./param-policy";
 
 /**
@@ -151,13 +152,10 @@ export function thinkingAndMaxTokens(
 }
 
 /** OpenAI chat request -> Anthropic Messages API body. */
-export function toAnthropicBody(chat: ChatRequest): Record<string, unknown> {
-  if (chat.responseFormat && chat.responseFormat.type !== "text") {
-    throw new BadRequestError("Provider anthropic has no JSON mode: response_format must be text.", {
-      param: "response_format",
-      code: "unsupported_parameter",
-    });
-  }
+export function toAnthropicBody(request: ChatRequest): Record<string, unknown> {
+  const { thinking, maxTokens } = thinkingAndMaxTokens(request);
+  // JSON answers (`response_format`) through a forced tool (json-tool.ts)
+  const chat = withJsonTool(request, "anthropic", thinking !== undefined && thinking.type !== "disabled");
   const { system, turns } = convertMessages(chat.messages);
   if (turns.length === 0) {
     throw new BadRequestError("Provider anthropic needs at least one user or assistant message.", {
@@ -165,7 +163,6 @@ export function toAnthropicBody(chat: ChatRequest): Record<string, unknown> {
       code: "invalid_value",
     });
   }
-  const { thinking, maxTokens } = thinkingAndMaxTokens(chat);
   const body: Record<string, unknown> = { model: chat.model, max_tokens: maxTokens, messages: turns };
   if (thinking) body.thinking = thinking;
   // A plain string unless a part asks for caching (then the text blocks, each with its `cache_control`).

@@ -17,6 +17,10 @@ export function anthropicUsage(u: Record<string, unknown>): Usage {
   const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
   if (typeof u.cache_read_input_tokens === "number") usage.cached_tokens = cacheRead;
   if (typeof u.cache_creation_input_tokens === "number") usage.cache_creation_tokens = cacheCreation;
+  // the split by cache lifetime (`cache_control.ttl`): 1-hour writes cost more than 5-minute ones
+  const byTtl = u.cache_creation as Record<string, unknown> | undefined;
+  const oneHour = num(byTtl?.ephemeral_1h_input_tokens);
+  if (oneHour > 0) usage.cache_creation_1h_tokens = Math.min(oneHour, cacheCreation);
   return usage;
 }
 

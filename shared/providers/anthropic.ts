@@ -4,6 +4,7 @@ import { fromAnthropicMessage } from "./anthropic-response";
 import { AnthropicStreamTranslator } from "./anthropic-stream";
 import { readChatRequest } from "./chat-request";
 import { defineProvider } from "./define-provider";
+import { JsonToolStream, jsonToolDropped, unwrapJsonAnswer, wantsJsonTool } from "./json-tool";
 import { strictCompliance } from "./openai-chunks";
 import { toOpenAIErrorBody } from "./openai-errors";
 import { applyParamPolicy } from "./param-policy";
@@ -13,7 +14,7 @@ const BASE_URL = "https://api.anthropic.com/v1";
 const ANTHROPIC_VERSION = "2023-06-01";
 
 function toRequest(ctx: TransformContext): UpstreamRequest {
-  const dropped = applyParamPolicy(ctx.body, ANTHROPIC_PARAMS, "anthropic");
+  const dropped = [...applyParamPolicy(ctx.body, ANTHROPIC_PARAMS, "anthropic"), ...jsonToolDropped(ctx.body)];
   const body = toAnthropicBody(readChatRequest(ctx.body));
   const options = ctx.target.options ?? {};
   const headers: Record<string, string> = {
@@ -39,7 +40,13 @@ function fromResponse(_status: number, raw: Buffer, ctx: TransformContext): Tran
     requestedModel(ctx.body),
     strictCompliance(ctx.target.options),
   );
-  return { body: JSON.stringify(body), contentType: "application/json", usage, model };
+  const text = JSON.stringify(body);
+  return {
+    body: wantsJsonTool(ctx.body) ? unwrapJsonAnswer(text) : text,
+    contentType: "application/json",
+    usage,
+    model,
+  };
 }
 
 /** Anthropic Messages API (`POST /v1/messages`, `x-api-key`, `anthropic-version: 2023-06-01`). */
@@ -50,12 +57,14 @@ export const anthropicAdapter: ProviderAdapter = defineProvider({
     chat: {
       toRequest,
       fromResponse,
-      stream: (ctx) =>
-        new AnthropicStreamTranslator(
+      stream: (ctx) => {
+        const translator = new AnthropicStreamTranslator(
           requestedModel(ctx.body),
           wantsUsage(ctx.body),
           strictCompliance(ctx.target.options),
-        ),
+        );
+        return wantsJsonTool(ctx.body) ? new JsonToolStream(translator) : translator;
+      },
     },
   },
   mapError: (status, body) => toOpenAIErrorBody(status, body, "anthropic"),

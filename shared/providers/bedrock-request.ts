@@ -2,6 +2,7 @@ import { BadRequestError } from "../core/errors";
 import { thinkingAndMaxTokens } from "./anthropic-request";
 import { type ChatMessage, type ChatRequest, type ContentPart, type InlineData, parseArguments } from "./chat-request";
 import { embeddingInputs } from "./embeddings";
+import { withJsonTool } from "./json-tool";
 import { COMMON_CHAT_MAPPED, type ParamPolicy } from "./param-policy";
 
 export const BEDROCK_PARAMS: ParamPolicy = {
@@ -123,10 +124,12 @@ export function bedrockThinks(chat: ChatRequest): boolean {
 }
 
 /** OpenAI chat request -> Bedrock Converse body (the model id goes in the URL). */
-export function toConverseBody(chat: ChatRequest, images?: FetchedImages): Record<string, unknown> {
-  if (chat.responseFormat && chat.responseFormat.type !== "text") {
-    unsupported("Provider bedrock (Converse) has no JSON mode: response_format must be text.", "response_format");
-  }
+export function toConverseBody(request: ChatRequest, images?: FetchedImages): Record<string, unknown> {
+  // Claude's extended thinking rides in additionalModelRequestFields, with Anthropic's max_tokens rules
+  const reasoning = bedrockThinks(request) ? thinkingAndMaxTokens(request, "bedrock") : undefined;
+  // JSON answers (`response_format`) through a forced tool (json-tool.ts)
+  const thinks = reasoning?.thinking !== undefined && reasoning.thinking.type !== "disabled";
+  const chat = withJsonTool(request, "bedrock", thinks);
   const system: Block[] = [];
   const messages: ConverseMessage[] = [];
   chat.messages.forEach((m, i) => {
@@ -150,8 +153,6 @@ export function toConverseBody(chat: ChatRequest, images?: FetchedImages): Recor
   const body: Record<string, unknown> = { messages };
   if (system.length) body.system = system;
   const inference: Record<string, unknown> = {};
-  // Claude's extended thinking rides in additionalModelRequestFields, with Anthropic's max_tokens rules
-  const reasoning = bedrockThinks(chat) ? thinkingAndMaxTokens(chat, "bedrock") : undefined;
   if (reasoning?.thinking) {
     body.additionalModelRequestFields = { thinking: reasoning.thinking };
     inference.maxTokens = reasoning.maxTokens;

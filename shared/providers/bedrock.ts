@@ -11,6 +11,7 @@ import { type ChatRequest, readChatRequest } from "./chat-request";
 import { defineProvider } from "./define-provider";
 import { embeddingsResponse } from "./embeddings";
 import { fetchImages } from "./image-fetch";
+import { JsonToolStream, jsonToolDropped, unwrapJsonAnswer, wantsJsonTool } from "./json-tool";
 import { strictCompliance } from "./openai-chunks";
 import { applyParamPolicy } from "./param-policy";
 import { checkProviderOption, optionHeader } from "./provider-options";
@@ -64,7 +65,7 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
 
   function chatRequest(ctx: TransformContext): UpstreamRequest {
     const headers: Record<string, string> = { ...ctx.target.forwardHeaders, "content-type": "application/json" };
-    const dropped = applyParamPolicy(ctx.body, BEDROCK_PARAMS, "bedrock");
+    const dropped = [...applyParamPolicy(ctx.body, BEDROCK_PARAMS, "bedrock"), ...jsonToolDropped(ctx.body)];
     const chat = readChatRequest(ctx.body);
     // only Claude models think on Converse: elsewhere the reasoning parameters are dropped (and reported)
     if (!isBedrockClaude(chat.model)) {
@@ -142,7 +143,13 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
       model,
       strictCompliance(ctx.target.options),
     );
-    return { body: JSON.stringify(body), contentType: "application/json", usage, model };
+    const text = JSON.stringify(body);
+    return {
+      body: wantsJsonTool(ctx.body) ? unwrapJsonAnswer(text) : text,
+      contentType: "application/json",
+      usage,
+      model,
+    };
   }
 
   return defineProvider({
@@ -151,13 +158,15 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
       chat: {
         toRequest: chatRequest,
         fromResponse: chatAnswer,
-        stream: (ctx) =>
-          new BedrockStreamTranslator(
+        stream: (ctx) => {
+          const translator = new BedrockStreamTranslator(
             requestedModel(ctx.body),
             `chatcmpl-bedrock-${randomUUID()}`,
             wantsUsage(ctx.body),
             strictCompliance(ctx.target.options),
-          ),
+          );
+          return wantsJsonTool(ctx.body) ? new JsonToolStream(translator) : translator;
+        },
       },
       embeddings: { toRequest: embeddingsRequest, fromResponse: embeddingsAnswer },
     },

@@ -20,6 +20,8 @@ export interface EndpointTransforms {
    * (shared/core/endpoints.ts); without it, `stream: true` is not asked of this provider and the answer is read whole.
    */
   stream?(ctx: TransformContext): StreamTranslator;
+  /** A 2xx JSON answer that is a ticket followed up until final (see `ProviderAdapter.followUp`). */
+  followUp?(body: Buffer, req: UpstreamRequest, ctx: TransformContext, io: SideCalls): Promise<Buffer>;
 }
 
 /** A provider: its endpoints (the table's names), and what is the same for all of them. */
@@ -106,6 +108,8 @@ export function defineProvider(
   const servedPaths = [...endpoints].map((e) => ENDPOINTS[e].path).join(", ");
 
   const { sign } = definition;
+  // Only a provider with a ticket answer gets the hook: the attempt checks for it once per JSON answer
+  const followsUp = [...endpoints].some((e) => served[e]?.transforms.followUp);
   /** The context the provider's own code sees: the chat context for an endpoint served through the chat layer. */
   function nativeContext(ctx: TransformContext): TransformContext {
     const protocol = Object.hasOwn(served, ctx.endpoint) ? served[ctx.endpoint]?.viaChat : undefined;
@@ -129,6 +133,12 @@ export function defineProvider(
     toRequest: (ctx) => serving(ctx.endpoint).transforms.toRequest(ctx),
     ...(sign ? { sign: (req, ctx, io) => sign(req, nativeContext(ctx), io) } : {}),
     fromResponse: (status, body, ctx) => serving(ctx.endpoint).transforms.fromResponse(status, body, ctx),
+    ...(followsUp
+      ? {
+          followUp: async (body, req, ctx, io) =>
+            serving(ctx.endpoint).transforms.followUp?.(body, req, ctx, io) ?? body,
+        }
+      : {}),
     createStreamTranslator(ctx) {
       const { stream } = serving(ctx.endpoint).transforms;
       if (!stream) {

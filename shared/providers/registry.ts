@@ -7,6 +7,7 @@ import { cohereAdapter } from "./cohere";
 import { googleAdapter } from "./google";
 import { jinaAdapter } from "./jina";
 import { mistralAdapter } from "./mistral-ai";
+import { modelsLabAdapter } from "./modelslab";
 import { OPENAI_FAMILY } from "./openai-family";
 import { stabilityAdapter } from "./stability-ai";
 import type { ProviderAdapter } from "./types";
@@ -56,6 +57,7 @@ export const TRANSLATED_PROVIDERS: readonly ProviderAdapter[] = [
   azureAiAdapter,
   voyageAdapter,
   jinaAdapter,
+  modelsLabAdapter,
 ];
 
 export function defaultProviderRegistry(): ProviderRegistry {

@@ -15,6 +15,8 @@ export interface Usage {
   total_tokens: number;
   cached_tokens?: number;
   cache_creation_tokens?: number;
+  /** Of `cache_creation_tokens`, those written to a 1-hour cache (Anthropic `ttl: "1h"`), billed at 2x input. */
+  cache_creation_1h_tokens?: number;
   reasoning_tokens?: number;
 }
 
@@ -50,6 +52,8 @@ export interface SideAnswer {
 export interface SideCalls {
   /** `signal` defaults to the attempt's own (client abort, timeout, deadline). */
   send(req: UpstreamRequest, limits: { readonly maxBytes: number; readonly signal?: AbortSignal }): Promise<SideAnswer>;
+  /** A pause of `ms` that ends early, rejecting, when the attempt does (client abort, timeout, deadline). */
+  wait(ms: number): Promise<void>;
 }
 
 /** Per-call context handed to transforms (the endpoint and the OpenAI request as the client sent it). */
@@ -119,6 +123,12 @@ export interface ProviderAdapter {
    */
   sign?(req: UpstreamRequest, ctx: TransformContext, io?: SideCalls): Promise<UpstreamRequest>;
   fromResponse(status: number, body: Buffer, ctx: TransformContext): TranslatedResponse;
+  /**
+   * Optional, for providers whose 2xx answer can be a ticket for a result still being made (ModelsLab's
+   * `"status": "processing"`): follows it up through `io` (polls, within the attempt's timeout) and returns the
+   * final body for `fromResponse`. `req` is the request the ticket answers. Absent: the answer is final.
+   */
+  followUp?(body: Buffer, req: UpstreamRequest, ctx: TransformContext, io: SideCalls): Promise<Buffer>;
   createStreamTranslator(ctx: TransformContext): StreamTranslator;
   /** Native error body -> OpenAI error body (status kept by the caller). */
   mapError(status: number, body: Buffer, ctx: TransformContext): ErrorBody;

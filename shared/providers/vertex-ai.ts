@@ -9,6 +9,7 @@ import { embeddingInputs, embeddingsResponse } from "./embeddings";
 import { GOOGLE_PARAMS, geminiModelId, toGeminiBody } from "./google-request";
 import { fromGeminiResponse, GeminiStreamTranslator, geminiErrorBody } from "./google-response";
 import { ServiceAccountTokens } from "./google-service-account";
+import { JsonToolStream, jsonToolDropped, unwrapJsonAnswer, wantsJsonTool } from "./json-tool";
 import { toOpenAIErrorBody } from "./openai-errors";
 import { applyParamPolicy } from "./param-policy";
 import { checkProviderOption, optionHeader } from "./provider-options";
@@ -85,7 +86,7 @@ export function createVertexAdapter(adapterOptions: VertexAdapterOptions = {}): 
     const target = modelOf(ctx);
     const headers = headersOf(ctx);
     if (target.publisher === "anthropic") {
-      const dropped = applyParamPolicy(ctx.body, ANTHROPIC_PARAMS, "vertex-ai");
+      const dropped = [...applyParamPolicy(ctx.body, ANTHROPIC_PARAMS, "vertex-ai"), ...jsonToolDropped(ctx.body)];
       const chat = readChatRequest(ctx.body);
       const { model: _model, ...body } = toAnthropicBody(chat);
       const beta = ctx.target.options?.anthropicBeta;
@@ -112,11 +113,12 @@ export function createVertexAdapter(adapterOptions: VertexAdapterOptions = {}): 
   function chatAnswer(_status: number, raw: Buffer, ctx: TransformContext): TranslatedResponse {
     const json = parseUpstreamJson(raw, "vertex-ai");
     const requested = requestedModel(ctx.body);
-    const { body, usage, model } =
-      modelOf(ctx).publisher === "anthropic"
-        ? fromAnthropicMessage(json, requested)
-        : fromGeminiResponse(json, requested);
-    return { body: JSON.stringify(body), contentType: "application/json", usage, model };
+    const claude = modelOf(ctx).publisher === "anthropic";
+    const { body, usage, model } = claude ? fromAnthropicMessage(json, requested) : fromGeminiResponse(json, requested);
+    const text = JSON.stringify(body);
+    // Claude's JSON answers come through a forced tool (json-tool.ts)
+    const answer = claude && wantsJsonTool(ctx.body) ? unwrapJsonAnswer(text) : text;
+    return { body: answer, contentType: "application/json", usage, model };
   }
 
   function embeddingsRequest(ctx: TransformContext): UpstreamRequest {
@@ -158,10 +160,13 @@ export function createVertexAdapter(adapterOptions: VertexAdapterOptions = {}): 
       chat: {
         toRequest: chatRequest,
         fromResponse: chatAnswer,
-        stream: (ctx) =>
-          modelOf(ctx).publisher === "anthropic"
-            ? new AnthropicStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body))
-            : new GeminiStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body)),
+        stream: (ctx) => {
+          if (modelOf(ctx).publisher !== "anthropic") {
+            return new GeminiStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body));
+          }
+          const claude = new AnthropicStreamTranslator(requestedModel(ctx.body), wantsUsage(ctx.body));
+          return wantsJsonTool(ctx.body) ? new JsonToolStream(claude) : claude;
+        },
       },
       embeddings: { toRequest: embeddingsRequest, fromResponse: embeddingsAnswer },
     },

@@ -40,6 +40,7 @@ const BODIES: Readonly<Record<Endpoint, Record<string, unknown>>> = {
   moderations: { input: "hi" },
   models: {},
   rerank: { model: "rerank-2", query: "fox", documents: ["a red fox", "a blue whale"] },
+  videos: { model: "cogvideox", prompt: "a red fox running" },
   fileUpload: {},
   fileList: {},
   fileRetrieve: {},

@@ -170,6 +170,7 @@ describe("fetchImages (real transport)", () => {
         }
         return { status: res.status, headers: res.headers, body: Buffer.concat(chunks) };
       },
+      wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     };
   }
   const one = (url: string) => [{ url, param: "messages[0].content[0].image_url.url" }];

@@ -314,11 +314,14 @@ const OPENAI_WIRE_QUIRKS: readonly OpenAIWireQuirks[] = [
   { id: "openai", model: "gpt-4o-mini", basePath: "/my-proxy/openai/v1" },
   {
     id: "workers-ai",
-    model: "llama-3.1-8b-instruct" /* real ids are "@cf/..." (see docs/providers.md) */,
+    // a Workers AI model id: "@cf/..." reaches the provider unchanged (not read as "@<virtual-key>/<model>")
+    model: "@cf/meta/llama-3.1-8b-instruct",
     basePath: "/client/v4/accounts/0123456789abcdef0123456789abcdef/ai/v1",
     hostPath: "/client/v4",
     headers: { "x-portkey-workers-ai-account-id": "0123456789abcdef0123456789abcdef" },
   },
+  // ModelsLab's LLM API; a custom host replaces https://modelslab.com/api (images and videos: modelslab.test.ts)
+  { id: "modelslab", model: "meta-llama-3-8B-instruct", basePath: "/api/v7/llm", hostPath: "/api" },
   {
     id: "azure-ai",
     model: "Phi-4",

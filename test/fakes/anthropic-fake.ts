@@ -5,6 +5,7 @@ import {
   type Conversation,
   ConversationBuilder,
   countWords,
+  type ForcedTool,
   fragments,
   type Script,
   type ScriptedReply,
@@ -150,9 +151,18 @@ function readConversation(body: Record<string, unknown>): Script | string {
   }
   const tools = Array.isArray(body.tools) ? (body.tools as Block[]) : [];
   for (const t of tools) if (typeof t.name !== "string" || typeof t.input_schema !== "object") return "tools: invalid";
+  const choice = body.tool_choice as Block | undefined;
+  let forced: ForcedTool | undefined;
+  if (choice?.type === "tool") {
+    const tool = tools.find((t) => t.name === choice.name);
+    if (!tool) return `tool_choice.name: no tool named ${String(choice.name)}`;
+    if (body.thinking) return "Thinking may not be enabled when tool_choice forces tool use.";
+    forced = { name: String(tool.name), schema: tool.input_schema as Block };
+  }
   return conversation.script(
     tools.map((t) => String(t.name)),
     body.max_tokens,
+    forced,
   );
 }
 
@@ -217,7 +227,7 @@ export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs
       reply.kind === "text"
         ? [{ type: "text", text: reply.words.join(" ") }]
         : [
-            { type: "text", text: reply.preamble },
+            ...(reply.preamble ? [{ type: "text", text: reply.preamble }] : []),
             { type: "tool_use", id: `toolu_fake${seq}`, name: reply.name, input: reply.args },
           ];
     res.writeHead(200, { "content-type": "application/json", "request-id": `req_${seq}` });
@@ -289,27 +299,32 @@ export function anthropicStreamFrames(
       sse("content_block_stop", { type: "content_block_stop", index: 0 }),
     );
   }
-  frames.push(
-    sse("content_block_start", { type: "content_block_start", index: t, content_block: { type: "text", text: "" } }),
-    sse("ping", { type: "ping" }),
-  );
-  const words = reply.kind === "text" ? reply.words : reply.preamble.split(" ");
-  for (const text of textDeltas(words)) {
+  // a forced tool's answer has no text block before the tool_use block
+  const hasText = reply.kind === "text" || reply.preamble !== "";
+  if (hasText) {
     frames.push(
-      sse("content_block_delta", { type: "content_block_delta", index: t, delta: { type: "text_delta", text } }),
+      sse("content_block_start", { type: "content_block_start", index: t, content_block: { type: "text", text: "" } }),
+      sse("ping", { type: "ping" }),
     );
-  }
-  frames.push(sse("content_block_stop", { type: "content_block_stop", index: t }));
+    const words = reply.kind === "text" ? reply.words : reply.preamble.split(" ");
+    for (const text of textDeltas(words)) {
+      frames.push(
+        sse("content_block_delta", { type: "content_block_delta", index: t, delta: { type: "text_delta", text } }),
+      );
+    }
+    frames.push(sse("content_block_stop", { type: "content_block_stop", index: t }));
+  } else frames.push(sse("ping", { type: "ping" }));
   if (reply.kind === "tool") {
+    const index = hasText ? t + 1 : t;
     frames.push(
       sse("content_block_start", {
         type: "content_block_start",
-        index: t + 1,
+        index,
         content_block: { type: "tool_use", id: `toolu_${id}`, name: reply.name, input: {} },
       }),
       sse("content_block_delta", {
         type: "content_block_delta",
-        index: t + 1,
+        index,
         delta: { type: "input_json_delta", partial_json: "" },
       }),
     );
@@ -317,12 +332,12 @@ export function anthropicStreamFrames(
       frames.push(
         sse("content_block_delta", {
           type: "content_block_delta",
-          index: t + 1,
+          index,
           delta: { type: "input_json_delta", partial_json },
         }),
       );
     }
-    frames.push(sse("content_block_stop", { type: "content_block_stop", index: t + 1 }));
+    frames.push(sse("content_block_stop", { type: "content_block_stop", index }));
   }
   frames.push(
     sse("message_delta", {

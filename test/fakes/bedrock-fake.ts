@@ -5,7 +5,14 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
-import { ConversationBuilder, fragments, type Script, type ScriptedReply, textDeltas } from "./scripted-reply";
+import {
+  ConversationBuilder,
+  type ForcedTool,
+  fragments,
+  type Script,
+  type ScriptedReply,
+  textDeltas,
+} from "./scripted-reply";
 
 /**
  * A fake of the Bedrock runtime: `POST /model/{modelId}/converse`, `/converse-stream` (binary
@@ -205,9 +212,20 @@ function readConversation(body: Json): Script | string {
   const tools = (((body.toolConfig as Json | undefined)?.tools as Json[] | undefined) ?? []).map(
     (t) => t.toolSpec as Json,
   );
+  const choice = ((body.toolConfig as Json | undefined)?.toolChoice as Json | undefined)?.tool as Json | undefined;
+  let forced: ForcedTool | undefined;
+  if (choice) {
+    const tool = tools.find((t) => t.name === choice.name);
+    if (!tool) return `toolChoice: no tool named ${String(choice.name)}`;
+    if ((body.additionalModelRequestFields as Json | undefined)?.thinking) {
+      return "Thinking may not be enabled when tool_choice forces tool use.";
+    }
+    forced = { name: String(tool.name), schema: ((tool.inputSchema as Json | undefined)?.json ?? {}) as Json };
+  }
   return conversation.script(
     tools.map((t) => String(t.name)),
     (body.inferenceConfig as Json | undefined)?.maxTokens,
+    forced,
   );
 }
 
@@ -251,12 +269,16 @@ export function converseStreamFrames(
     frames.push(frame("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { signature } } }));
     frames.push(frame("contentBlockStop", { contentBlockIndex: 0 }));
   }
-  const words = reply.kind === "text" ? reply.words : reply.preamble.split(" ");
-  for (const text of textDeltas(words))
-    frames.push(frame("contentBlockDelta", { contentBlockIndex: first, delta: { text } }));
-  frames.push(frame("contentBlockStop", { contentBlockIndex: first }));
+  // a forced tool's answer has no text block before the toolUse block
+  const hasText = reply.kind === "text" || reply.preamble !== "";
+  if (hasText) {
+    const words = reply.kind === "text" ? reply.words : reply.preamble.split(" ");
+    for (const text of textDeltas(words))
+      frames.push(frame("contentBlockDelta", { contentBlockIndex: first, delta: { text } }));
+    frames.push(frame("contentBlockStop", { contentBlockIndex: first }));
+  }
   if (reply.kind === "tool") {
-    const index = first + 1;
+    const index = hasText ? first + 1 : first;
     frames.push(
       frame("contentBlockStart", { contentBlockIndex: index, start: { toolUse: { toolUseId, name: reply.name } } }),
     );
@@ -344,7 +366,7 @@ export async function startBedrockFake(options: BedrockFakeOptions): Promise<Bed
       : [];
     if (reply.kind === "text") content.push({ text: reply.words.join(" ") });
     else {
-      content.push({ text: reply.preamble });
+      if (reply.preamble) content.push({ text: reply.preamble });
       content.push({ toolUse: { toolUseId: `tooluse_${seq}`, name: reply.name, input: reply.args } });
     }
     const out = reply.kind === "text" ? reply.words.length : 5;

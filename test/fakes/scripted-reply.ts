@@ -19,8 +19,15 @@ export interface Conversation {
   /** Text of the tool result when the conversation ends with one. */
   readonly toolResult?: string;
   readonly maxTokens?: number;
+  /** The tool `tool_choice` forces (Anthropic `{"type":"tool"}`, Converse `{"tool":{...}}`), with its schema. */
+  readonly forced?: ForcedTool;
   /** Every text of the request, for the prompt token count. */
   readonly allText: readonly string[];
+}
+
+export interface ForcedTool {
+  readonly name: string;
+  readonly schema: Readonly<Record<string, unknown>>;
 }
 
 /** One message as a fake read it from its wire format. */
@@ -61,7 +68,7 @@ export class ConversationBuilder {
   }
 
   /** The fake's answer to the conversation read, given the tools it offers and its output cap (if a number). */
-  script(toolNames: readonly string[], maxTokens: unknown): Script {
+  script(toolNames: readonly string[], maxTokens: unknown, forced?: ForcedTool): Script {
     const conversation: Conversation = {
       system: this.system,
       userTurns: this.userTurns,
@@ -70,6 +77,7 @@ export class ConversationBuilder {
       toolNames,
       toolResult: this.toolResult,
       maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,
+      forced,
       allText: this.allText,
     };
     return { reply: scriptReply(conversation), prompt: promptTokens(conversation), conversation };
@@ -103,7 +111,35 @@ function promptTokens(c: Conversation): number {
   return c.allText.reduce((n, t) => n + countWords(t), 0);
 }
 
+/**
+ * A value for a JSON schema: the last user text for strings, 42 for numbers, true, [] and nested objects; an object
+ * without properties gets `{"answer": <last user text>}`. The answer to a forced tool (no text before it).
+ */
+export function valueFor(schema: Readonly<Record<string, unknown>>, text: string): unknown {
+  switch (schema.type) {
+    case "string":
+      return text;
+    case "number":
+    case "integer":
+      return 42;
+    case "boolean":
+      return true;
+    case "array":
+      return [];
+    default: {
+      const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+      const names = Object.keys(properties);
+      if (names.length === 0) return { answer: text };
+      return Object.fromEntries(names.map((n) => [n, valueFor(properties[n] ?? {}, text)]));
+    }
+  }
+}
+
 function scriptReply(c: Conversation): ScriptedReply {
+  if (c.forced) {
+    const args = valueFor(c.forced.schema, c.lastUserText) as Record<string, unknown>;
+    return { kind: "tool", preamble: "", name: c.forced.name, args };
+  }
   if (c.toolResult !== undefined) return cut(`The tool said: ${c.toolResult}`, c.maxTokens);
   const tool = c.toolNames[0];
   if (tool && /weather/i.test(c.lastUserText)) {

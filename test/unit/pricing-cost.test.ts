@@ -76,6 +76,14 @@ describe("prompt-cache pricing (Anthropic: writes 1.25x input, reads 0.1x input)
     expect(micros).toBe(Math.ceil((0.5 * 3 + 0.2 * 0.3 + 0.3 * 3.75) * 1e6));
   });
 
+  it("bills 1-hour cache writes at 2x input, 5-minute writes at the cache-write rate (log cost and budget)", () => {
+    const mixed = { ...usage, cache_creation_1h_tokens: 100_000 };
+    const expected = 0.5 * 3 + 0.2 * 0.3 + 0.2 * 3.75 + 0.1 * 6;
+    expect(computeCost({ provider: "anthropic", model: "claude-sonnet-4-5", ...mixed })).toBeCloseTo(expected, 12);
+    const price = priceFromTable("anthropic", "claude-sonnet-4-5") as ModelPrice;
+    expect(costMicrosOf({ ...mixed, total_tokens: 1_000_000 }, price)).toBe(Math.ceil(expected * 1e6));
+  });
+
   it("lists every Anthropic model with reads at 0.1x and writes at 1.25x input (Claude 3 Haiku: as Anthropic lists)", () => {
     const exceptions: Record<string, readonly [number, number]> = { "claude-3-haiku": [0.03, 0.3] };
     for (const [model, [input, , read, write]] of Object.entries(MODEL_PRICES.anthropic ?? {})) {

@@ -60,10 +60,30 @@ describe("anthropic", () => {
 
   it("refuses what it cannot honour with a 400 naming the parameter", () => {
     expect(thrown(() => anthropicAdapter.toRequest(ctx({ ...hello, n: 2 }))).param).toBe("n");
-    const json = thrown(() => anthropicAdapter.toRequest(ctx({ ...hello, response_format: { type: "json_object" } })));
+    // response_format is answered through a forced tool, so it cannot be combined with the client's tools
+    const tools = [{ type: "function", function: { name: "f", parameters: { type: "object" } } }];
+    const json = thrown(() =>
+      anthropicAdapter.toRequest(ctx({ ...hello, tools, response_format: { type: "json_object" } })),
+    );
     expect(json).toBeInstanceOf(BadRequestError);
     expect(json.param).toBe("response_format");
     expect(() => anthropicAdapter.toRequest(ctx({ ...hello, n: 1, logprobs: false }))).not.toThrow();
+  });
+
+  it("reads 1-hour cache writes from usage.cache_creation (priced at 2x input)", () => {
+    const usage = {
+      input_tokens: 10,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 500,
+      cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 300 },
+      output_tokens: 2,
+    };
+    const res = anthropicAdapter.fromResponse(
+      200,
+      Buffer.from(JSON.stringify({ id: "m", model: "claude", content: [], stop_reason: "end_turn", usage })),
+      ctx(hello),
+    );
+    expect(res.usage).toMatchObject({ prompt_tokens: 510, cache_creation_tokens: 500, cache_creation_1h_tokens: 300 });
   });
 
   it("maps tool_choice and parallel_tool_calls", () => {

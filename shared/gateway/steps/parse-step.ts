@@ -5,10 +5,13 @@ import { readPortkeyHeaders } from "../portkey-headers";
 import type { RequestRun, RequestStep } from "../request-run";
 import { splitVirtualKeyModel, type WorkspaceLookups, workspaceVirtualKeys } from "../workspace-resolution";
 
+/** Providers whose model ids begin with "@" (`@cf/...`, `@hf/...`): never read as `@<virtual-key>/<model>`. */
+const AT_MODEL_PROVIDERS: ReadonlySet<string> = new Set(["workers-ai"]);
+
 /**
  * Reads the request once: the `x-portkey-*` headers (trace id, routing, metadata, cache headers), the JSON body
  * (400 when it is not a UTF-8 JSON object or breaks its endpoint row's `validate` rules), the workspace's virtual
- * keys, and a model written `@<virtual-key>/<model>`.
+ * keys, and a model written `@<virtual-key>/<model>` when no header names the upstream.
  */
 export function createParseStep(lookups: WorkspaceLookups | undefined, hostGuard: HostGuard): RequestStep {
   return {
@@ -25,7 +28,11 @@ export function createParseStep(lookups: WorkspaceLookups | undefined, hostGuard
       }
       const workspaceId = run.principal?.workspaceId ?? "anonymous";
       if (lookups) run.virtualKeys = workspaceVirtualKeys(lookups, workspaceId, hostGuard);
-      const split = splitVirtualKeyModel(run.body.model);
+      // `@<virtual-key>/<model>` is read only where it can name the upstream: a virtual key or config header
+      // already does (gateway.md's order), and a provider whose own ids begin with "@" (Workers AI's
+      // "@cf/meta/...") is sent the model as is
+      const ownModel = headers.virtualKey ?? headers.config ?? AT_MODEL_PROVIDERS.has(headers.provider ?? "");
+      const split = ownModel ? undefined : splitVirtualKeyModel(run.body.model);
       if (split) {
         run.modelSlug = split.slug;
         run.body = { ...run.body, model: split.model };
