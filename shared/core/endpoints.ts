@@ -137,6 +137,53 @@ const TABLE = {
     estimate: { prompt: "documents", completion: false },
     openAI: false,
   },
+  // OpenAI's Responses API (docs/responses.md): openai and azure-openai serve it natively, every other chat
+  // provider through the chat translation layer (shared/providers/protocols/responses-protocol.ts)
+  responses: {
+    path: "/v1/responses",
+    method: "POST",
+    body: "json",
+    answer: "json",
+    // the usage is in `response.completed`, whatever the request says
+    stream: { usage: false },
+    cacheable: true,
+    guarded: true,
+    estimate: { prompt: "input", completion: true },
+    openAI: false,
+  },
+  responses_get: {
+    path: "/v1/responses/{id}",
+    method: "GET",
+    body: "none",
+    answer: "json",
+    stream: false,
+    cacheable: false,
+    guarded: false,
+    estimate: { prompt: undefined, completion: false },
+    openAI: false,
+  },
+  responses_delete: {
+    path: "/v1/responses/{id}",
+    method: "DELETE",
+    body: "none",
+    answer: "json",
+    stream: false,
+    cacheable: false,
+    guarded: false,
+    estimate: { prompt: undefined, completion: false },
+    openAI: false,
+  },
+  responses_input_items: {
+    path: "/v1/responses/{id}/input_items",
+    method: "GET",
+    body: "none",
+    answer: "json",
+    stream: false,
+    cacheable: false,
+    guarded: false,
+    estimate: { prompt: undefined, completion: false },
+    openAI: false,
+  },
 } as const satisfies Record<string, EndpointSpec>;
 
 /** A data-plane endpoint's name: a key of the table. */

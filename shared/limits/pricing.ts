@@ -91,7 +91,7 @@ export function estimateRequest(
     Math.ceil(textBytes.bytes / 3) + messages * PER_MESSAGE_OVERHEAD + textBytes.images * IMAGE_PART_TOKENS;
   if (!completion) return { promptTokens, completionTokens: 0, completionCapped: false };
   const n = typeof body.n === "number" && body.n > 1 ? Math.floor(body.n) : 1;
-  const named = firstNumber(body.max_completion_tokens, body.max_tokens);
+  const named = firstNumber(body.max_completion_tokens, body.max_tokens, body.max_output_tokens);
   const perChoice = named ?? completionCap;
   return { promptTokens, completionTokens: perChoice * n, completionCapped: named === undefined };
 }

@@ -1,8 +1,16 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ENDPOINT_ROWS, type Endpoint, type EndpointRow, upstreamPath } from "../../shared/core/endpoints";
+import {
+  ENDPOINT_ROWS,
+  ENDPOINTS,
+  type Endpoint,
+  type EndpointRow,
+  isTemplated,
+  upstreamPath,
+} from "../../shared/core/endpoints";
 import { GatewayError } from "../../shared/core/errors";
 import { OPENAI_FAMILY } from "../../shared/providers/openai-family";
+import { VIA_CHAT } from "../../shared/providers/protocols/via-chat";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import type { ProviderAdapter, ProviderTarget, TransformContext } from "../../shared/providers/types";
 
@@ -39,7 +47,16 @@ const BODIES: Readonly<Record<Endpoint, Record<string, unknown>>> = {
   moderations: { input: "hi" },
   models: {},
   rerank: { model: "rerank-2", query: "fox", documents: ["a red fox", "a blue whale"] },
+  responses: { model: "m", input: "hi" },
+  responses_get: {},
+  responses_delete: {},
+  responses_input_items: {},
 };
+
+/** The client's path for a row with a path template (`{id}` filled in). */
+function clientPath(row: EndpointRow): string {
+  return row.path.replace("{id}", "resp_1");
+}
 
 function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<string, unknown> = {}): TransformContext {
   const body = { ...BODIES[row.endpoint], ...extra };
@@ -52,6 +69,8 @@ function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<strin
     target: { provider: provider.id, apiKey: "key", ...TARGETS[provider.id] },
     body,
     rawBody,
+    path: clientPath(row),
+    search: "",
     contentType: row.body === "multipart" ? MULTIPART : row.body === "json" ? "application/json" : undefined,
     bodyChanged: false,
   };
@@ -65,6 +84,11 @@ function thrown(fn: () => unknown): GatewayError {
     throw err;
   }
   throw new Error("expected a GatewayError");
+}
+
+/** The chat layer serves `GET`/`DELETE` of stored responses from the gateway's store only: no upstream request. */
+function builds({ provider, row }: { provider: ProviderAdapter; row: EndpointRow }): boolean {
+  return !(provider.viaChat.has(row.endpoint) && row.body === "none");
 }
 
 const pairs = providers.flatMap((provider) => ENDPOINT_ROWS.map((row) => ({ provider, row, id: provider.id })));
@@ -99,9 +123,16 @@ function documentedEndpoints(): Map<string, string[]> {
             .replace(/\([^)]*\)/g, "")
             .split(",")
             .map((e) => e.trim());
-    for (const id of ids) out.set(id, names);
+    for (const id of ids) out.set(id, withChatLayer(names));
   }
   return out;
+}
+
+/** A provider that serves chat also serves the chat layer's endpoints (the page says so once, not per row). */
+function withChatLayer(names: readonly string[]): string[] {
+  const all = names.includes("chat") ? [...names, ...Object.keys(VIA_CHAT).filter((e) => !names.includes(e))] : names;
+  const order = ENDPOINT_ROWS.map((r) => r.endpoint as string);
+  return [...all].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }
 
 describe("docs/providers.md", () => {
@@ -113,23 +144,31 @@ describe("docs/providers.md", () => {
 });
 
 describe("an endpoint a provider serves", () => {
-  it.each(served.map((p) => ({ ...p, path: p.row.path })))("$id builds $path requests", ({ provider, row }) => {
-    // Act
-    const req = provider.toRequest(ctxFor(provider, row));
+  it.each(served.filter(builds).map((p) => ({ ...p, path: p.row.path })))(
+    "$id builds $path requests",
+    ({ provider, row }) => {
+      // Act
+      const req = provider.toRequest(ctxFor(provider, row));
 
-    // Assess
-    expect(new URL(req.url).protocol).toMatch(/^https?:$/);
-    expect(req.method).toBe(row.body === "none" ? "GET" : "POST");
-    if (row.body === "none") expect(req.body).toBeUndefined();
-    else expect(req.body?.length).toBeGreaterThan(0);
-    expect(() => provider.requireEndpoint(row.endpoint)).not.toThrow();
-    // the OpenAI wire format: the row's path below the base URL, the client's multipart bytes unchanged
-    if (openAIFamily.has(provider.id)) expect(new URL(req.url).pathname).toMatch(new RegExp(`${upstreamPath(row)}$`));
-    if (openAIFamily.has(provider.id) && row.body === "multipart") {
-      expect(req.headers["content-type"]).toBe(MULTIPART);
-      expect(req.body).toEqual(ctxFor(provider, row).rawBody);
-    }
-  });
+      // Assess
+      expect(new URL(req.url).protocol).toMatch(/^https?:$/);
+      expect(req.method).toBe(row.method);
+      if (row.body === "none") expect(req.body).toBeUndefined();
+      else expect(req.body?.length).toBeGreaterThan(0);
+      expect(() => provider.requireEndpoint(row.endpoint)).not.toThrow();
+      // the OpenAI wire format: the row's path below the base URL, the client's multipart bytes unchanged
+      if (openAIFamily.has(provider.id)) {
+        // an endpoint of the chat layer is sent as a chat completion
+        const native = provider.viaChat.has(row.endpoint) ? ENDPOINTS.chat : row;
+        const path = isTemplated(native) ? clientPath(native).slice("/v1".length) : upstreamPath(native);
+        expect(new URL(req.url).pathname).toMatch(new RegExp(`${path}$`));
+      }
+      if (openAIFamily.has(provider.id) && row.body === "multipart") {
+        expect(req.headers["content-type"]).toBe(MULTIPART);
+        expect(req.body).toEqual(ctxFor(provider, row).rawBody);
+      }
+    },
+  );
 
   it.each(served.map((p) => ({ ...p, path: p.row.path })))(
     "$id streams $path only if its row has a streamed form",
@@ -144,6 +183,20 @@ describe("an endpoint a provider serves", () => {
       if (row.stream === false) expect(streams).toBe(false);
       if (streams) expect(() => provider.createStreamTranslator(ctx)).not.toThrow();
       expect(provider.isStreaming(ctxFor(provider, row))).toBe(false);
+    },
+  );
+});
+
+describe("a stored response read through the chat layer", () => {
+  it.each(served.filter((p) => !builds(p)).map((p) => ({ ...p, path: p.row.path })))(
+    "$id answers $path for an id the gateway does not hold with a 404",
+    ({ provider, row }) => {
+      // Act
+      const err = thrown(() => provider.toRequest(ctxFor(provider, row)));
+
+      // Assess
+      expect(err.statusCode).toBe(404);
+      expect(err.toBody().error.type).toBe("invalid_request_error");
     },
   );
 });
