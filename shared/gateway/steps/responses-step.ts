@@ -1,6 +1,6 @@
 import { BadRequestError } from "../../core/errors";
 import type { CoreResponse } from "../../http/types";
-import { EXPANDED_FROM, inputItems, previousResponseNotFound } from "../../providers/protocols/responses-request";
+import { EXPANDED_FROM, inputItems } from "../../providers/protocols/responses-request";
 import {
   conversationOf,
   inputItemsPage,
