@@ -24,6 +24,15 @@ type Json = Record<string, unknown>;
 
 const JSON_HEADERS = Object.freeze({ "content-type": "application/json" });
 
+/** A response the chat layer made: its id, and the object (a stream's) or the JSON (an answer's). */
+interface MadeResponse {
+  readonly id: string;
+  readonly response?: Json;
+  readonly body?: string | Buffer;
+}
+
+const LEADING_ID = /^\{"id":"(resp_[0-9a-f]{48})"/;
+
 function json(body: unknown): CoreResponse {
   return { status: 200, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
 }
@@ -57,9 +66,21 @@ function isStored(found: StoredLookup): found is StoredResponse {
  */
 export function createResponsesStep(deps: ResponsesStepDeps): RequestStep {
   const { store, providers, background } = deps;
+  /**
+   * Writes still running, by workspace and id: a read of the same id waits for its write, so a client that chains
+   * `previous_response_id` the moment it has an answer finds it (on this instance; see ADR 0029).
+   */
+  const writing = new Map<string, Promise<unknown>>();
+
+  async function lookUp(run: RequestRun, id: string): Promise<StoredLookup> {
+    const workspace = workspaceOf(run);
+    const write = writing.get(`${workspace}\n${id}`);
+    if (write) await write.catch(() => undefined);
+    return store.get(workspace, id);
+  }
 
   async function continueConversation(run: RequestRun, id: string): Promise<undefined> {
-    const found = await store.get(workspaceOf(run), id);
+    const found = await lookUp(run, id);
     if (found === undefined) return undefined;
     if (!isStored(found)) throw notStored(id, found.tooLarge, "previous_response_id");
     const { previous_response_id: _, ...body } = run.body;
@@ -72,7 +93,7 @@ export function createResponsesStep(deps: ResponsesStepDeps): RequestStep {
   async function serveStored(run: RequestRun): Promise<CoreResponse | undefined> {
     const id = run.routeParams.id as string;
     const workspace = workspaceOf(run);
-    const found = await store.get(workspace, id);
+    const found = await lookUp(run, id);
     if (found === undefined) return undefined; // not ours: the provider the request names answers
     switch (run.route?.endpoint) {
       case "responses_delete":
@@ -89,29 +110,27 @@ export function createResponsesStep(deps: ResponsesStepDeps): RequestStep {
     }
   }
 
-  /** After the answer: the response and its input, when the chat layer made it. */
-  async function storeAnswer(run: RequestRun): Promise<void> {
-    const response = madeByChatLayer(run);
-    if (!response || typeof response.id !== "string") return;
-    await store.put(workspaceOf(run), { response, input: storedInput(run.body.input, response.id) });
+  /** After the answer: the response (parsed here, off the answer's path) and its input. */
+  async function storeAnswer(run: RequestRun, made: MadeResponse): Promise<void> {
+    const response = made.response ?? (JSON.parse(String(made.body)) as Json);
+    await store.put(workspaceOf(run), { response, input: storedInput(run.body.input, made.id) });
   }
 
   /** The response to store, when the chat layer made it (a native provider keeps its own state). */
-  function madeByChatLayer(run: RequestRun): Json | undefined {
+  function madeByChatLayer(run: RequestRun): MadeResponse | undefined {
     const outcome = run.outcome;
     const target = run.target;
     if (!outcome?.ok || !target || !providers.get(target.provider).viaChat.has("responses")) return undefined;
     const result: CachedAttemptResult = outcome.value;
     if (result.kind === "stream") {
-      return result.translator instanceof ResponsesFromChatStream ? result.translator.completed : undefined;
+      const response = result.translator instanceof ResponsesFromChatStream ? result.translator.completed : undefined;
+      return typeof response?.id === "string" ? { id: response.id, response } : undefined;
     }
     if (result.kind !== "json") return undefined;
-    try {
-      const response = JSON.parse(result.response.body.toString()) as Json;
-      return response.object === "response" ? response : undefined;
-    } catch {
-      return undefined;
-    }
+    // the chat layer's answer starts with its id (responses-answer.ts): no parse on the answer's path
+    const { body } = result.response;
+    const id = LEADING_ID.exec(typeof body === "string" ? body.slice(0, 80) : body.toString("utf8", 0, 80))?.[1];
+    return id === undefined ? undefined : { id, body };
   }
 
   return {
@@ -135,7 +154,12 @@ export function createResponsesStep(deps: ResponsesStepDeps): RequestStep {
     finish(run: RequestRun, end: RequestEnd): void {
       if (run.route?.endpoint !== "responses" || end.status < 200 || end.status >= 300) return;
       if (run.body.store === false) return;
-      background(storeAnswer(run));
+      const made = madeByChatLayer(run);
+      if (!made) return;
+      const key = `${workspaceOf(run)}\n${made.id}`;
+      const write = storeAnswer(run, made);
+      writing.set(key, write);
+      background(write.finally(() => writing.delete(key)));
     },
   };
 }
