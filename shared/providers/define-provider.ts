@@ -106,7 +106,7 @@ export function defineProvider(
   );
   if (endpoints.size === 0) throw new Error(`Provider ${id} serves no endpoint.`);
   const viaChatEndpoints: ReadonlySet<Endpoint> = new Set([...endpoints].filter((e) => served[e]?.viaChat));
-  const servedPaths = [...endpoints].map((e) => ENDPOINTS[e].path).join(", ");
+  const servedPaths = [...new Set([...endpoints].map((e) => ENDPOINTS[e].path))].join(", ");
 
   const { sign } = definition;
   /** The context the provider's own code sees: the chat context for an endpoint served through the chat layer. */

@@ -1,7 +1,8 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENDPOINT_ROWS, upstreamPath } from "../../shared/core/endpoints";
+import { ENDPOINT_ROWS, isTemplated, upstreamPath } from "../../shared/core/endpoints";
 import type { RequestSummary } from "../../shared/logging/request-summary";
+import { OPENAI_FAMILY } from "../../shared/providers/openai-family";
 import { functionForPath } from "../../shared/routes";
 import { type FakeServer, startFakeServer } from "../fakes/fake-server";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
@@ -12,6 +13,8 @@ import { startTestGateway, type TestGateway } from "../support/local-gateway";
  * The data-plane endpoint table through the local runtime: what each endpoint declares (streamed form, the
  * providers that serve it) is what a client gets, whichever provider answers.
  */
+/** What `openai` serves natively, the rows OpenAI's API has but most OpenAI-compatible hosts lack included. */
+const OPENAI_NATIVE: ReadonlySet<string> = OPENAI_FAMILY.find((p) => p.id === "openai")?.endpoints ?? new Set();
 let gateway: TestGateway;
 let openai: OpenAIFake;
 let media: FakeServer;
@@ -55,7 +58,8 @@ describe("every row of the endpoint table", () => {
   });
 
   it.each(ENDPOINT_ROWS.map((row) => ({ row, path: row.path })))("is served at $path", async ({ row }) => {
-    // Prepare
+    // Prepare: a templated row at a path with its parameter filled in
+    const path = row.path.replace("{id}", "resp_1");
     const multipart = "multipart/form-data; boundary=b";
     const body =
       row.body === "json"
@@ -65,12 +69,12 @@ describe("every row of the endpoint table", () => {
           : undefined;
 
     // Act
-    const res = await fetch(`${gateway.url}${row.path}`, {
+    const res = await fetch(`${gateway.url}${path}`, {
       method: row.method,
       headers: {
         "x-portkey-api-key": gateway.apiKey,
         // a row OpenAI's API lacks (rerank) through an OpenAI-compatible server that serves it
-        "x-portkey-provider": row.openAI === false ? "vllm" : "openai",
+        "x-portkey-provider": row.openAI === false && !OPENAI_NATIVE.has(row.endpoint) ? "vllm" : "openai",
         "x-portkey-custom-host": `${echo.origin}/v1`,
         authorization: "Bearer sk-openai",
         ...(body === undefined ? {} : { "content-type": row.body === "json" ? "application/json" : multipart }),
@@ -81,14 +85,15 @@ describe("every row of the endpoint table", () => {
 
     // Assess: the API Gateway resource and the local runtime send it to the gateway, which calls the upstream at
     // the row's path below the base URL with the client's body
-    expect(functionForPath(row.path)).toBe("gateway");
+    expect(functionForPath(path)).toBe("gateway");
     expect(res.status).toBe(200);
     const sent = echo.requests.at(-1);
     expect(sent?.method).toBe(row.method);
-    expect(sent?.path).toBe(`/v1${upstreamPath(row)}`);
+    expect(sent?.path).toBe(isTemplated(row) ? path : `/v1${upstreamPath(row)}`);
     expect(sent?.body.toString()).toBe(body ?? "");
-    const wrong = await fetch(`${gateway.url}${row.path}`, {
-      method: row.method === "GET" ? "POST" : "GET",
+    const served = ENDPOINT_ROWS.filter((r) => r.path === row.path).map((r) => r.method as string);
+    const wrong = await fetch(`${gateway.url}${path}`, {
+      method: ["POST", "GET", "DELETE"].find((m) => !served.includes(m)),
       headers: { "x-portkey-api-key": gateway.apiKey },
     });
     expect(wrong.status).toBe(405);
@@ -160,12 +165,19 @@ describe("stream: true on an endpoint without a streamed form", () => {
   });
 });
 
+/** What every chat provider serves through the chat layer besides its own endpoints (docs/responses.md). */
+const RESPONSES_PATHS = "/v1/responses, /v1/responses/{id}, /v1/responses/{id}/input_items";
+
 describe("an endpoint the provider does not serve", () => {
   const cases = [
-    { provider: "anthropic", path: "/v1/embeddings", serves: "/v1/chat/completions" },
+    { provider: "anthropic", path: "/v1/embeddings", serves: `/v1/chat/completions, ${RESPONSES_PATHS}` },
     { provider: "stability-ai", path: "/v1/chat/completions", serves: "/v1/images/generations" },
-    { provider: "perplexity-ai", path: "/v1/embeddings", serves: "/v1/chat/completions" },
-    { provider: "mistral-ai", path: "/v1/completions", serves: "/v1/chat/completions, /v1/embeddings, /v1/models" },
+    { provider: "perplexity-ai", path: "/v1/embeddings", serves: `/v1/chat/completions, ${RESPONSES_PATHS}` },
+    {
+      provider: "mistral-ai",
+      path: "/v1/completions",
+      serves: `/v1/chat/completions, /v1/embeddings, /v1/models, ${RESPONSES_PATHS}`,
+    },
   ];
 
   it.each(cases)("is one 400 unsupported_endpoint naming what $provider serves ($path)", async (c) => {
