@@ -14,6 +14,7 @@ import type { RequestObserver } from "../shared/logging/request-summary";
 import { functionForPath } from "../shared/routes";
 import { validateRoutingConfig } from "../shared/routing/validate-config";
 import { startLocalDynamo } from "../shared/store/local-dynamo";
+import { responsesTtlSeconds } from "../shared/store/response-store";
 import { secureDataDir } from "./data-dir";
 import { type RunningServer, startNodeServer } from "./node-server";
 
@@ -62,7 +63,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     region: "local",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
-  const guards = createDynamoGuards(guardsClient, LOCAL_TABLE_NAME);
+  const guards = createDynamoGuards(guardsClient, LOCAL_TABLE_NAME, { responsesTtlSeconds: responsesTtlSeconds() });
   const controlPlane = await createLocalControlPlane({
     dataDir: options.dataDir,
     dynamoEndpoint: dynamo.endpoint,

@@ -9,6 +9,7 @@ import { assembleGateway } from "../../shared/gateway/assemble";
 import { createHostGuard } from "../../shared/http/host-guard";
 import { streamingLambda } from "../../shared/lambda/streaming-handler";
 import { withRequestMetrics } from "../../shared/logging/metrics-sink";
+import { responsesTtlSeconds } from "../../shared/store/response-store";
 
 // Built once per cold start: what differs on Lambda (AWS clients, the Firehose log sink, the environment); the
 // data plane itself is assembled by assembleGateway, as for the local runtime. Nothing here is rebuilt per request.
@@ -28,7 +29,9 @@ const logSink = withRequestMetrics(
 );
 const gateway = assembleGateway({
   controlPlane: createAwsControlPlane(process.env, { rootKey: "disabled" }),
-  guards: createDynamoGuards(new DynamoDBClient({}), requireEnv(ENV.tableName)),
+  guards: createDynamoGuards(new DynamoDBClient({}), requireEnv(ENV.tableName), {
+    responsesTtlSeconds: responsesTtlSeconds(),
+  }),
   hostGuard,
   logSink,
   logBodies: optionalEnv(ENV.logBodies) !== "false",

@@ -13,7 +13,9 @@ import { DEFAULT_COMPLETION_CAP } from "../limits/pricing";
 import { SlidingWindowRateLimiter } from "../limits/rate-limiter";
 import { RequestLimits } from "../limits/request-limits";
 import { BudgetLedger, DEFAULT_LEASE_MS, DEFAULT_RETAIN_MS } from "../limits/usage-ledger";
+import { DEFAULT_RESPONSES_TTL_DAYS, type ResponseStore, TableResponseStore } from "../store/response-store";
 import { DynamoCacheStore } from "./dynamo-cache-store";
+import { DynamoItemTable } from "./dynamo-item-table";
 import { DynamoWindowCounter } from "./dynamo-rate-limiter";
 import { DynamoSemanticIndex } from "./dynamo-semantic-index";
 import { DynamoLedgerBackend } from "./dynamo-usage-ledger";
@@ -25,8 +27,14 @@ import { DynamoLedgerBackend } from "./dynamo-usage-ledger";
 export function createDynamoGuards(
   client: DynamoDBClient,
   tableName: string,
-): { limits: RequestLimits; cache: CacheDeps; ledger: BudgetLedger } {
+  options: { readonly responsesTtlSeconds?: number } = {},
+): { limits: RequestLimits; cache: CacheDeps; ledger: BudgetLedger; responses: ResponseStore } {
   const now = Date.now;
+  // Responses API conversation state (docs/responses.md), on the same table
+  const responses = new TableResponseStore(new DynamoItemTable(client, { tableName, now }), {
+    ttlSeconds: options.responsesTtlSeconds ?? DEFAULT_RESPONSES_TTL_DAYS * 86_400,
+    now,
+  });
   const ledger = new BudgetLedger({
     backend: new DynamoLedgerBackend(client, tableName, now),
     now,
@@ -53,5 +61,5 @@ export function createDynamoGuards(
   });
   const cache = new ResponseCache({ store, semantic, now });
   const embedMemo = new EmbeddingMemo({ ...DEFAULT_EMBEDDING_MEMO, now });
-  return { limits, cache: { cache, coalescer: new Coalescer<string>(), embedMemo }, ledger };
+  return { limits, cache: { cache, coalescer: new Coalescer<string>(), embedMemo }, ledger, responses };
 }

@@ -237,6 +237,66 @@ const TABLE = {
     },
     openAI: false,
   },
+  // OpenAI's Responses API (docs/responses.md): openai and azure-openai serve it natively, every other chat
+  // provider through the chat translation layer (shared/providers/protocols/responses-protocol.ts)
+  responses: {
+    path: "/v1/responses",
+    method: "POST",
+    body: "json",
+    answer: "json",
+    // the usage is in `response.completed`, whatever the request says
+    stream: { usage: false },
+    cacheable: true,
+    guarded: true,
+    estimate: { prompt: ["instructions", "input", "tools", "text"], completion: ["max_output_tokens"] },
+    validate: {
+      fields: {
+        input: TEXT_OR_LIST,
+        instructions: { type: "string" },
+        stream: { type: "boolean" },
+        store: { type: "boolean" },
+        max_output_tokens: { type: "integer", min: 1 },
+        temperature: { type: "number" },
+        top_p: { type: "number" },
+        previous_response_id: { type: "string" },
+        tools: { type: "array" },
+      },
+    },
+    openAI: false,
+  },
+  responses_get: {
+    path: "/v1/responses/{id}",
+    method: "GET",
+    body: "none",
+    answer: "json",
+    stream: false,
+    cacheable: false,
+    guarded: false,
+    estimate: { prompt: undefined, completion: false },
+    openAI: false,
+  },
+  responses_delete: {
+    path: "/v1/responses/{id}",
+    method: "DELETE",
+    body: "none",
+    answer: "json",
+    stream: false,
+    cacheable: false,
+    guarded: false,
+    estimate: { prompt: undefined, completion: false },
+    openAI: false,
+  },
+  responses_input_items: {
+    path: "/v1/responses/{id}/input_items",
+    method: "GET",
+    body: "none",
+    answer: "json",
+    stream: false,
+    cacheable: false,
+    guarded: false,
+    estimate: { prompt: undefined, completion: false },
+    openAI: false,
+  },
   // Video generation answered whole, in the images shape (`data[].url`): providers whose jobs are asynchronous
   // (ModelsLab) are polled by the gateway until the video is ready. Not OpenAI's `/v1/videos` job API (ADR 0031).
   videos: {

@@ -24,6 +24,8 @@ export const ENV = {
    * deployment's `x-portkey-hop` mark, so a request looping back through any instance is recognised.
    */
   selfHosts: "GATEWAY_SELF_HOSTS",
+  /** Days a Responses API response made through the chat layer is kept (gateway; default 30, docs/responses.md). */
+  responsesTtlDays: "RESPONSES_TTL_DAYS",
 } as const;
 
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -9,6 +9,7 @@ import type { LogSink } from "../logging/log-sink";
 import type { RequestObserver, RequestSummary } from "../logging/request-summary";
 import type { PromptSource } from "../prompts/prompt-resolver";
 import { defaultProviderRegistry } from "../providers/registry";
+import type { ResponseStore } from "../store/response-store";
 import { type BackgroundWork, trackBackgroundWork } from "./background-work";
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, type GatewayBounds } from "./bounds";
 import { createGatewayCore } from "./core";
@@ -23,7 +24,7 @@ export interface GatewayPlatform {
   /** Gateway-key authentication, the workspace's virtual keys and saved configs, and saved prompts. */
   readonly controlPlane: WorkspaceLookups & { readonly authenticator: Authenticator; readonly prompts: PromptSource };
   /** Budgets, rate limits and the response cache (DynamoDB in AWS, dynalite locally). */
-  readonly guards: { readonly limits: RequestLimits; readonly cache: CacheDeps };
+  readonly guards: { readonly limits: RequestLimits; readonly cache: CacheDeps; readonly responses?: ResponseStore };
   readonly hostGuard: HostGuard;
   /** Where request log records go (Firehose in AWS, NDJSON files locally). */
   readonly logSink: LogSink;
@@ -68,6 +69,7 @@ export function assembleGateway(platform: GatewayPlatform): AssembledGateway {
     prompts: controlPlane.prompts,
     limits: guards.limits,
     cache: guards.cache,
+    responses: guards.responses,
     guardrails: createGuardrails(),
     background: background.run,
     logBodies: platform.logBodies,

@@ -8,6 +8,7 @@ import type { RequestObserver } from "../logging/request-summary";
 import type { PromptSource } from "../prompts/prompt-resolver";
 import type { ProviderRegistry } from "../providers/registry";
 import type { ConfigSource } from "../routing/plan-resolver";
+import type { ResponseStore } from "../store/response-store";
 import type { GatewayBounds } from "./bounds";
 import type { RoutingOptions } from "./routing-options";
 import type { WorkspaceLookups } from "./workspace-resolution";
@@ -36,6 +37,8 @@ export interface GatewayDeps {
   readonly cache?: CacheDeps;
   /** Saved prompts for `POST /v1/prompts/{id}/render|completions` (with `authenticator`); absent: those are 404. */
   readonly prompts?: PromptSource;
+  /** Conversation state of `/v1/responses` on chat-layer providers (docs/responses.md); absent: none is kept. */
+  readonly responses?: ResponseStore;
   /** Guardrails (config `before_request_hooks` / `after_request_hooks`); absent: hooks in configs are not run. */
   readonly guardrails?: Guardrails;
   /**

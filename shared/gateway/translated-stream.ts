@@ -194,7 +194,8 @@ export class TranslatedStream extends Readable {
     this.done = true;
     this.clearTimers();
     this.opts.upstream.destroy();
-    this.send(sseErrorEvent(error));
+    const { translator } = this.opts;
+    this.send(translator.errorEvent ? translator.errorEvent(error) : sseErrorEvent(error));
     this.push(null);
     this.start_?.onEnd({ reason: "error", error });
   }

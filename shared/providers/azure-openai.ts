@@ -1,6 +1,7 @@
-import { endpointsWhere, isCatchAll } from "../core/endpoints";
+import { type Endpoint, endpointsWhere, isCatchAll } from "../core/endpoints";
 import { requireOption } from "./adapter-kit";
 import { openAICompatible } from "./openai-compatible";
+import { RESPONSES_ENDPOINTS, RESPONSES_OVERRIDES } from "./responses-pass-through";
 import type { ProviderAdapter, TransformContext } from "./types";
 
 /**
@@ -27,8 +28,14 @@ function azureUrl(ctx: TransformContext, path: string): string {
   return `${base}/deployments/${deployment}${pathOnly}?${query}`;
 }
 
-/** Files, batches and fine-tuning jobs belong to the Azure resource, not to a deployment (`{base}/files?...`). */
-const RESOURCE_LEVEL = endpointsWhere((row) => row.passThrough === true && !isCatchAll(row));
+/**
+ * Files, batches and fine-tuning jobs belong to the Azure resource, not to a deployment (`{base}/files?...`); so do
+ * responses (`{base}/responses[/{id}]?...`: the body's `model` names the deployment).
+ */
+const RESOURCE_LEVEL: ReadonlySet<Endpoint> = new Set([
+  ...endpointsWhere((row) => row.passThrough === true && !isCatchAll(row)),
+  ...RESPONSES_ENDPOINTS,
+]);
 
 function withApiVersion(search: string, version: string): string {
   const params = new URLSearchParams(search);
@@ -49,6 +56,7 @@ export const azureOpenAIAdapter: ProviderAdapter = openAICompatible({
     "translations",
     ...RESOURCE_LEVEL,
   ],
+  endpointOverrides: RESPONSES_OVERRIDES,
   urlFor: azureUrl,
   authHeaders: (key) => ({ "api-key": key }),
 });

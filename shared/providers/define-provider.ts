@@ -57,14 +57,15 @@ function chatContext(ctx: TransformContext, protocol: ChatProtocol): TransformCo
 }
 
 /** An endpoint of `VIA_CHAT` served by a provider's chat transforms, translated both ways by `protocol`. */
-function viaChat(protocol: ChatProtocol, chat: ServedEndpoint): ServedEndpoint {
-  const { toRequest, fromResponse, stream } = chat.transforms;
+function viaChat(protocol: ChatProtocol, chat: ServedEndpoint, streamed: boolean): ServedEndpoint {
+  const { toRequest, fromResponse } = chat.transforms;
+  const stream = streamed ? chat.transforms.stream : undefined;
   const transforms: EndpointTransforms = {
     toRequest: (ctx) => toRequest(chatContext(ctx, protocol)),
     fromResponse: (status, body, ctx) => protocol.fromChat(fromResponse(status, body, chatContext(ctx, protocol)), ctx),
     ...(stream ? { stream: (ctx) => protocol.streamFromChat(stream(chatContext(ctx, protocol)), ctx) } : {}),
   };
-  return Object.freeze({ transforms, streams: chat.streams, viaChat: protocol });
+  return Object.freeze({ transforms, streams: streamed && chat.streams, viaChat: protocol });
 }
 
 /**
@@ -98,14 +99,16 @@ export function defineProvider(
   if (chat) {
     for (const [name, protocol] of Object.entries(protocols)) {
       const endpoint = name as Endpoint;
-      if (protocol && !served[endpoint]) served[endpoint] = viaChat(protocol, chat);
+      if (protocol && !served[endpoint])
+        served[endpoint] = viaChat(protocol, chat, ENDPOINTS[endpoint].stream !== false);
     }
   }
   const endpoints: ReadonlySet<Endpoint> = new Set(
     ENDPOINT_ROWS.filter((r) => served[r.endpoint]).map((r) => r.endpoint),
   );
   if (endpoints.size === 0) throw new Error(`Provider ${id} serves no endpoint.`);
-  const servedPaths = [...endpoints].map((e) => ENDPOINTS[e].path).join(", ");
+  const viaChatEndpoints: ReadonlySet<Endpoint> = new Set([...endpoints].filter((e) => served[e]?.viaChat));
+  const servedPaths = [...new Set([...endpoints].map((e) => ENDPOINTS[e].path))].join(", ");
 
   const { sign } = definition;
   // Only a provider with a ticket answer gets the hook: the attempt checks for it once per JSON answer
@@ -128,6 +131,7 @@ export function defineProvider(
   return {
     id,
     endpoints,
+    viaChat: viaChatEndpoints,
     defaultBaseUrl: definition.defaultBaseUrl,
     requireEndpoint: (endpoint) => void serving(endpoint),
     toRequest: (ctx) => serving(ctx.endpoint).transforms.toRequest(ctx),

@@ -6,7 +6,9 @@ import { readOpenAIUsage, SsePassThrough } from "./sse-usage-scanner";
 import type { Endpoint, ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
 
 /** The default: every endpoint of OpenAI's API (a row with `openAI: false` only when listed). */
-const ALL_ENDPOINTS: readonly Endpoint[] = ENDPOINT_ROWS.filter((row) => row.openAI !== false).map((r) => r.endpoint);
+export const ALL_ENDPOINTS: readonly Endpoint[] = ENDPOINT_ROWS.filter((row) => row.openAI !== false).map(
+  (r) => r.endpoint,
+);
 
 export interface OpenAICompatibleOptions {
   readonly id: string;

@@ -1,4 +1,5 @@
-import { openAICompatible } from "./openai-compatible";
+import { ALL_ENDPOINTS, openAICompatible } from "./openai-compatible";
+import { RESPONSES_ENDPOINTS, RESPONSES_OVERRIDES } from "./responses-pass-through";
 import type { ProviderAdapter } from "./types";
 
 /**
@@ -6,7 +7,13 @@ import type { ProviderAdapter } from "./types";
  * Azure OpenAI differ in details and have their own files (mistral-ai.ts, azure-openai.ts).
  */
 export const OPENAI_FAMILY: readonly ProviderAdapter[] = [
-  openAICompatible({ id: "openai", streamUsage: true, baseUrl: "https://api.openai.com/v1" }),
+  openAICompatible({
+    id: "openai",
+    streamUsage: true,
+    baseUrl: "https://api.openai.com/v1",
+    endpoints: [...ALL_ENDPOINTS, ...RESPONSES_ENDPOINTS],
+    endpointOverrides: RESPONSES_OVERRIDES,
+  }),
   openAICompatible({ id: "groq", streamUsage: true, baseUrl: "https://api.groq.com/openai/v1" }),
   openAICompatible({ id: "together-ai", streamUsage: true, baseUrl: "https://api.together.xyz/v1" }),
   openAICompatible({ id: "fireworks-ai", streamUsage: true, baseUrl: "https://api.fireworks.ai/inference/v1" }),

@@ -11,9 +11,10 @@ export function readOpenAIUsage(value: unknown): Usage | undefined {
     completion_tokens: completion,
     total_tokens: num(u.total_tokens) ?? prompt + completion,
   };
-  const cached = num(detail(u.prompt_tokens_details, "cached_tokens"));
+  // chat completions name the details after prompt/completion, the Responses API after input/output
+  const cached = num(detail(u.prompt_tokens_details ?? u.input_tokens_details, "cached_tokens"));
   if (cached !== undefined) usage.cached_tokens = cached;
-  const reasoning = num(detail(u.completion_tokens_details, "reasoning_tokens"));
+  const reasoning = num(detail(u.completion_tokens_details ?? u.output_tokens_details, "reasoning_tokens"));
   if (reasoning !== undefined) usage.reasoning_tokens = reasoning;
   return usage;
 }

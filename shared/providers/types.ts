@@ -101,6 +101,11 @@ export interface StreamTranslator {
    * true); the gateway should log the request as failed with this body.
    */
   readonly error?: ErrorBody;
+  /**
+   * The SSE event(s) that end this stream when the gateway fails it mid-way (a stall, a cut, the deadline), in the
+   * endpoint's own wire format; absent: OpenAI's `data: {"error":...}` event.
+   */
+  errorEvent?(error: ErrorBody): string;
 }
 
 /**
@@ -112,6 +117,8 @@ export interface ProviderAdapter {
   readonly id: string;
   /** The endpoints it serves, in the endpoint table's order. */
   readonly endpoints: ReadonlySet<Endpoint>;
+  /** Those of them it serves through the chat translation layer (protocols/via-chat.ts), not natively. */
+  readonly viaChat: ReadonlySet<Endpoint>;
   /** Default base URL when the target has no custom host; undefined when it must be configured. */
   readonly defaultBaseUrl?: string;
   /** Throws the 400 `unsupported_endpoint` when the provider does not serve `endpoint`. */

@@ -1,8 +1,16 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ENDPOINT_ROWS, type Endpoint, type EndpointRow, isTemplated, upstreamPath } from "../../shared/core/endpoints";
+import {
+  ENDPOINT_ROWS,
+  ENDPOINTS,
+  type Endpoint,
+  type EndpointRow,
+  isTemplated,
+  upstreamPath,
+} from "../../shared/core/endpoints";
 import { GatewayError } from "../../shared/core/errors";
 import { OPENAI_FAMILY } from "../../shared/providers/openai-family";
+import { VIA_CHAT } from "../../shared/providers/protocols/via-chat";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import type { ProviderAdapter, ProviderTarget, TransformContext } from "../../shared/providers/types";
 import { samplePath } from "../support/endpoint-paths";
@@ -61,6 +69,10 @@ const BODIES: Readonly<Record<Endpoint, Record<string, unknown>>> = {
   proxyGet: {},
   proxyPost: {},
   proxyDelete: {},
+  responses: { model: "m", input: "hi" },
+  responses_get: {},
+  responses_delete: {},
+  responses_input_items: {},
 };
 
 function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<string, unknown> = {}): TransformContext {
@@ -89,6 +101,11 @@ function thrown(fn: () => unknown): GatewayError {
     throw err;
   }
   throw new Error("expected a GatewayError");
+}
+
+/** The chat layer serves `GET`/`DELETE` of stored responses from the gateway's store only: no upstream request. */
+function builds({ provider, row }: { provider: ProviderAdapter; row: EndpointRow }): boolean {
+  return !(provider.viaChat.has(row.endpoint) && row.body === "none");
 }
 
 const pairs = providers.flatMap((provider) => ENDPOINT_ROWS.map((row) => ({ provider, row, id: provider.id })));
@@ -123,9 +140,16 @@ function documentedEndpoints(): Map<string, string[]> {
             .replace(/\([^)]*\)/g, "")
             .split(",")
             .map((e) => e.trim());
-    for (const id of ids) out.set(id, names);
+    for (const id of ids) out.set(id, withChatLayer(names));
   }
   return out;
+}
+
+/** A provider that serves chat also serves the chat layer's endpoints (the page says so once, not per row). */
+function withChatLayer(names: readonly string[]): string[] {
+  const all = names.includes("chat") ? [...names, ...Object.keys(VIA_CHAT).filter((e) => !names.includes(e))] : names;
+  const order = ENDPOINT_ROWS.map((r) => r.endpoint as string);
+  return [...all].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }
 
 describe("docs/providers.md", () => {
@@ -137,26 +161,32 @@ describe("docs/providers.md", () => {
 });
 
 describe("an endpoint a provider serves", () => {
-  it.each(served.map((p) => ({ ...p, path: p.row.path })))("$id builds $path requests", ({ provider, row }) => {
-    // Act
-    const req = provider.toRequest(ctxFor(provider, row));
+  it.each(served.filter(builds).map((p) => ({ ...p, path: p.row.path })))(
+    "$id builds $path requests",
+    ({ provider, row }) => {
+      // Act
+      const req = provider.toRequest(ctxFor(provider, row));
 
-    // Assess
-    expect(new URL(req.url).protocol).toMatch(/^https?:$/);
-    expect(req.method).toBe(row.method);
-    if (row.body === "none") expect(req.body).toBeUndefined();
-    else expect(req.body?.length).toBeGreaterThan(0);
-    expect(() => provider.requireEndpoint(row.endpoint)).not.toThrow();
-    // the OpenAI wire format: the row's path below the base URL, the client's multipart bytes unchanged
-    // (a templated row: the client's own path and query)
-    const path = isTemplated(row) ? samplePath(row).slice("/v1".length) : upstreamPath(row);
-    if (openAIFamily.has(provider.id)) expect(new URL(req.url).pathname).toMatch(new RegExp(`${path}$`));
-    if (openAIFamily.has(provider.id) && isTemplated(row)) expect(new URL(req.url).searchParams.get("limit")).toBe("2");
-    if (openAIFamily.has(provider.id) && (row.body === "multipart" || row.body === "raw")) {
-      expect(req.headers["content-type"]).toBe(MULTIPART);
-      expect(req.body).toEqual(ctxFor(provider, row).rawBody);
-    }
-  });
+      // Assess
+      expect(new URL(req.url).protocol).toMatch(/^https?:$/);
+      expect(req.method).toBe(row.method);
+      if (row.body === "none") expect(req.body).toBeUndefined();
+      else expect(req.body?.length).toBeGreaterThan(0);
+      expect(() => provider.requireEndpoint(row.endpoint)).not.toThrow();
+      // the OpenAI wire format: the row's path below the base URL, the client's multipart bytes unchanged
+      // (a templated row: the client's own path and query; an endpoint of the chat layer: a chat completion)
+      const native = provider.viaChat.has(row.endpoint) ? ENDPOINTS.chat : row;
+      const path = isTemplated(native) ? samplePath(native).slice("/v1".length) : upstreamPath(native);
+      if (openAIFamily.has(provider.id)) expect(new URL(req.url).pathname).toMatch(new RegExp(`${path}$`));
+      if (openAIFamily.has(provider.id) && isTemplated(native)) {
+        expect(new URL(req.url).searchParams.get("limit")).toBe("2");
+      }
+      if (openAIFamily.has(provider.id) && (row.body === "multipart" || row.body === "raw")) {
+        expect(req.headers["content-type"]).toBe(MULTIPART);
+        expect(req.body).toEqual(ctxFor(provider, row).rawBody);
+      }
+    },
+  );
 
   it.each(served.map((p) => ({ ...p, path: p.row.path })))(
     "$id streams $path only if its row has a streamed form",
@@ -175,13 +205,30 @@ describe("an endpoint a provider serves", () => {
   );
 });
 
+describe("a stored response read through the chat layer", () => {
+  it.each(served.filter((p) => !builds(p)).map((p) => ({ ...p, path: p.row.path })))(
+    "$id answers $path for an id the gateway does not hold with a 404",
+    ({ provider, row }) => {
+      // Act
+      const err = thrown(() => provider.toRequest(ctxFor(provider, row)));
+
+      // Assess
+      expect(err.statusCode).toBe(404);
+      expect(err.toBody().error.type).toBe("invalid_request_error");
+    },
+  );
+});
+
 describe("an endpoint a provider does not serve", () => {
   it.each(unserved.map((p) => ({ ...p, path: p.row.path })))(
     "$id answers $path with the one unsupported_endpoint 400",
     ({ provider, row }) => {
       // Prepare
       const ctx = ctxFor(provider, row, { stream: true });
-      const servedPaths = ENDPOINT_ROWS.filter((r) => provider.endpoints.has(r.endpoint)).map((r) => r.path);
+      // a path served by two methods (GET and DELETE /v1/responses/{id}) is named once
+      const servedPaths = [
+        ...new Set(ENDPOINT_ROWS.filter((r) => provider.endpoints.has(r.endpoint)).map((r) => r.path)),
+      ];
 
       // Act
       const errors = [

@@ -65,7 +65,10 @@ describe("every row of the endpoint table", () => {
       // provider that serves the row (none for a row only translating providers serve, e.g. videos: then the
       // gateway's own 400 shows the route reached it)
       const path = samplePath(row);
-      const passThrough = ["openai", "vllm"].find((id) => REGISTRY.get(id).endpoints.has(row.endpoint));
+      const passThrough = ["openai", "vllm"].find((id) => {
+        const provider = REGISTRY.get(id);
+        return provider.endpoints.has(row.endpoint) && !provider.viaChat.has(row.endpoint);
+      });
       const multipart = "multipart/form-data; boundary=b";
       const body =
         row.body === "json"
@@ -179,12 +182,19 @@ describe("stream: true on an endpoint without a streamed form", () => {
   });
 });
 
+/** What every chat provider serves through the chat layer besides its own endpoints (docs/responses.md). */
+const RESPONSES_PATHS = "/v1/responses, /v1/responses/{id}, /v1/responses/{id}/input_items";
+
 describe("an endpoint the provider does not serve", () => {
   const cases = [
-    { provider: "anthropic", path: "/v1/embeddings", serves: "/v1/chat/completions" },
+    { provider: "anthropic", path: "/v1/embeddings", serves: `/v1/chat/completions, ${RESPONSES_PATHS}` },
     { provider: "stability-ai", path: "/v1/chat/completions", serves: "/v1/images/generations" },
-    { provider: "perplexity-ai", path: "/v1/embeddings", serves: "/v1/chat/completions" },
-    { provider: "mistral-ai", path: "/v1/completions", serves: "/v1/chat/completions, /v1/embeddings, /v1/models" },
+    { provider: "perplexity-ai", path: "/v1/embeddings", serves: `/v1/chat/completions, ${RESPONSES_PATHS}` },
+    {
+      provider: "mistral-ai",
+      path: "/v1/completions",
+      serves: `/v1/chat/completions, /v1/embeddings, /v1/models, ${RESPONSES_PATHS}`,
+    },
   ];
 
   it.each(cases)("is one 400 unsupported_endpoint naming what $provider serves ($path)", async (c) => {

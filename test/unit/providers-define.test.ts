@@ -35,7 +35,8 @@ describe("defineProvider", () => {
     // Assess
     expect(chat.url).toBe("https://upstream.example/chat");
     expect(embeddings.contentType).toBe("application/x-embeddings");
-    expect([...provider.endpoints]).toEqual(["chat", "embeddings"]);
+    expect([...provider.endpoints].filter((e) => !provider.viaChat.has(e))).toEqual(["chat", "embeddings"]);
+    expect(provider.viaChat.has("responses")).toBe(true); // a chat provider serves the chat layer's endpoints
   });
 
   it("streams `stream: true` only where the row has a streamed form and the provider translates it", () => {

@@ -10,6 +10,7 @@ import { createLogStep } from "./log-step";
 import { createParseStep } from "./parse-step";
 import { createPlanStep } from "./plan-step";
 import { createPromptsStep } from "./prompts-step";
+import { createResponsesStep } from "./responses-step";
 import { createRouteStep } from "./route-step";
 
 /** What the step lists are built from, once per process (`createGatewayCore`). */
@@ -34,6 +35,8 @@ export function requestSteps({ deps, plans, background }: StepInputs): RequestSt
     deps.authenticator && createAuthenticateStep(deps.authenticator),
     createParseStep(deps.lookups, deps.hostGuard),
     createPlanStep(plans),
+    // after plan, before limits: the budget estimate sees the conversation a previous_response_id names
+    deps.responses && createResponsesStep({ store: deps.responses, providers: deps.providers, background }),
     deps.limits && createLimitsStep(deps.limits, deps.lookups, background),
   ]);
 }
