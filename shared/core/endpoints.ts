@@ -41,6 +41,12 @@ export interface EndpointSpec {
    * serve it only when they list it.
    */
   readonly openAI?: false;
+  /**
+   * The API whose clients call this row, when it is not OpenAI's: `anthropic` (the Messages API). Its clients get
+   * every error in that API's shape and status codes (`renderError`), send the provider credential in `x-api-key`
+   * or `Authorization: Bearer`, and reach `anthropic` when they name no provider (docs/anthropic-messages.md).
+   */
+  readonly api?: "anthropic";
 }
 
 const TABLE = {
@@ -136,6 +142,34 @@ const TABLE = {
     // the documents carry nearly all of the text; the query is one more search string
     estimate: { prompt: "documents", completion: false },
     openAI: false,
+  },
+  // Anthropic's Messages API: native on anthropic, through the chat layer elsewhere (ADR 0030). Streamed answers
+  // stay out of the cache (its collector and replay speak chat completions); JSON answers are cached.
+  messages: {
+    path: "/v1/messages",
+    method: "POST",
+    body: "json",
+    answer: "json",
+    stream: { usage: false },
+    cacheable: true,
+    guarded: true,
+    // `system` and `tools` are prompt too (see the report of issue 13): today the estimate reads one field
+    estimate: { prompt: "messages", completion: true },
+    openAI: false,
+    api: "anthropic",
+  },
+  messages_count_tokens: {
+    path: "/v1/messages/count_tokens",
+    method: "POST",
+    body: "json",
+    answer: "json",
+    stream: false,
+    cacheable: false,
+    guarded: false,
+    // free at Anthropic and answered by the gateway elsewhere: nothing to reserve
+    estimate: { prompt: undefined, completion: false },
+    openAI: false,
+    api: "anthropic",
   },
 } as const satisfies Record<string, EndpointSpec>;
 

@@ -18,7 +18,10 @@ function contentText(content: unknown): string {
   return parts.join("\n");
 }
 
-/** What before-request checks see: the last message of a chat (any role, as Portkey), or the prompt. */
+/**
+ * What before-request checks see: the last message of a chat (any role, as Portkey; an Anthropic Messages body
+ * alike: its content is a string or blocks with `text`), or the prompt.
+ */
 export function requestText(endpoint: Endpoint, body: Readonly<Record<string, unknown>>): string {
   if (endpoint === "completions") return contentText(body.prompt);
   const messages = body.messages;
@@ -27,8 +30,12 @@ export function requestText(endpoint: Endpoint, body: Readonly<Record<string, un
   return last && typeof last === "object" ? contentText(last.content) : "";
 }
 
-/** What after-request checks see: the first choice's message content (chat) or text (completions). */
+/**
+ * What after-request checks see: the first choice's message content (chat) or text (completions), the text blocks
+ * of an Anthropic message (messages).
+ */
 export function responseText(endpoint: Endpoint, json: Readonly<Record<string, unknown>>): string {
+  if (endpoint === "messages") return contentText(json.content);
   const choices = json.choices;
   if (!Array.isArray(choices) || choices.length === 0) return "";
   const first = choices[0] as { message?: { content?: unknown }; text?: unknown } | null;

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ENDPOINT_ROWS, type Endpoint, type EndpointRow, upstreamPath } from "../../shared/core/endpoints";
+import { ENDPOINT_ROWS, ENDPOINTS, type Endpoint, type EndpointRow, upstreamPath } from "../../shared/core/endpoints";
 import { GatewayError } from "../../shared/core/errors";
 import { OPENAI_FAMILY } from "../../shared/providers/openai-family";
+import { LOCAL_ANSWERS } from "../../shared/providers/protocols/local-answers";
+import { VIA_CHAT } from "../../shared/providers/protocols/via-chat";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import type { ProviderAdapter, ProviderTarget, TransformContext } from "../../shared/providers/types";
 
@@ -39,6 +41,8 @@ const BODIES: Readonly<Record<Endpoint, Record<string, unknown>>> = {
   moderations: { input: "hi" },
   models: {},
   rerank: { model: "rerank-2", query: "fox", documents: ["a red fox", "a blue whale"] },
+  messages: { model: "m", max_tokens: 16, messages: [{ role: "user", content: "hi" }] },
+  messages_count_tokens: { model: "m", messages: [{ role: "user", content: "hi" }] },
 };
 
 function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<string, unknown> = {}): TransformContext {
@@ -99,10 +103,16 @@ function documentedEndpoints(): Map<string, string[]> {
             .replace(/\([^)]*\)/g, "")
             .split(",")
             .map((e) => e.trim());
-    for (const id of ids) out.set(id, names);
+    // a provider that serves chat serves the chat layer's endpoints too; the table does not repeat them
+    const implied = names.includes("chat") ? CHAT_LAYER : [];
+    const all = ENDPOINT_ROWS.map((r) => r.endpoint).filter((e) => names.includes(e) || implied.includes(e));
+    for (const id of ids) out.set(id, all);
   }
   return out;
 }
+
+/** The endpoints every chat provider serves through the chat layer or the gateway's own answer. */
+const CHAT_LAYER: readonly string[] = [...Object.keys(VIA_CHAT), ...Object.keys(LOCAL_ANSWERS)];
 
 describe("docs/providers.md", () => {
   it("lists every provider with the endpoints it serves", () => {
@@ -115,7 +125,15 @@ describe("docs/providers.md", () => {
 describe("an endpoint a provider serves", () => {
   it.each(served.map((p) => ({ ...p, path: p.row.path })))("$id builds $path requests", ({ provider, row }) => {
     // Act
-    const req = provider.toRequest(ctxFor(provider, row));
+    const ctx = ctxFor(provider, row);
+    const local = provider.localAnswer?.(ctx);
+    if (local) {
+      // answered by the gateway itself (protocols/local-answers.ts): a JSON answer, no upstream request
+      expect(JSON.parse(local.body.toString())).toBeTypeOf("object");
+      expect(() => provider.requireEndpoint(row.endpoint)).not.toThrow();
+      return;
+    }
+    const req = provider.toRequest(ctx);
 
     // Assess
     expect(new URL(req.url).protocol).toMatch(/^https?:$/);
@@ -124,7 +142,9 @@ describe("an endpoint a provider serves", () => {
     else expect(req.body?.length).toBeGreaterThan(0);
     expect(() => provider.requireEndpoint(row.endpoint)).not.toThrow();
     // the OpenAI wire format: the row's path below the base URL, the client's multipart bytes unchanged
-    if (openAIFamily.has(provider.id)) expect(new URL(req.url).pathname).toMatch(new RegExp(`${upstreamPath(row)}$`));
+    // (an endpoint served through the chat layer is sent as a chat completion)
+    const wire = VIA_CHAT[row.endpoint] && row.openAI === false ? ENDPOINTS.chat : row;
+    if (openAIFamily.has(provider.id)) expect(new URL(req.url).pathname).toMatch(new RegExp(`${upstreamPath(wire)}$`));
     if (openAIFamily.has(provider.id) && row.body === "multipart") {
       expect(req.headers["content-type"]).toBe(MULTIPART);
       expect(req.body).toEqual(ctxFor(provider, row).rawBody);

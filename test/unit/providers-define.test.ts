@@ -22,11 +22,12 @@ const mapError = () => ({ error: { message: "m", type: "t", param: null, code: n
 describe("defineProvider", () => {
   it("runs each endpoint's own transforms", () => {
     // Prepare
-    const provider = defineProvider({
-      id: "p",
-      endpoints: { chat: transforms("chat", true), embeddings: transforms("embeddings") },
-      mapError,
-    });
+    // (without the chat layer's endpoints, which every chat provider also serves: via-chat.test.ts)
+    const provider = defineProvider(
+      { id: "p", endpoints: { chat: transforms("chat", true), embeddings: transforms("embeddings") }, mapError },
+      {},
+      {},
+    );
 
     // Act
     const chat = provider.toRequest(ctx("chat"));

@@ -1,8 +1,11 @@
 import type { Endpoint } from "../../core/endpoints";
 import type { ChatProtocol } from "./chat-protocol";
+import { MESSAGES_PROTOCOL } from "./messages-protocol";
 
 /**
  * The endpoints every chat provider serves through the chat translation layer, unless it declares them itself:
  * one entry per client-facing wire format (chat-protocol.ts).
  */
-export const VIA_CHAT: Readonly<Partial<Record<Endpoint, ChatProtocol>>> = {};
+export const VIA_CHAT: Readonly<Partial<Record<Endpoint, ChatProtocol>>> = {
+  messages: MESSAGES_PROTOCOL,
+};
