@@ -24,6 +24,17 @@ for (const row of ENDPOINT_ROWS) {
 }
 const TEMPLATED = createApiRouter(ENDPOINT_ROWS.filter(isTemplated));
 
+/**
+ * The API whose error shape a request to `path` gets when it fails before it is routed (refused on its headers, a
+ * body too large): the row's `api` for a fixed path (`anthropic` on /v1/messages), else OpenAI's (undefined).
+ */
+export function errorApiOfPath(path: string): EndpointRoute["api"] {
+  const byMethod = FIXED.get(path);
+  if (!byMethod) return undefined;
+  for (const row of byMethod.values()) if (row.api) return row.api;
+  return undefined;
+}
+
 /** What a path and method route to: the row and its path parameters, or the 404 / 405 to answer. */
 export function matchEndpoint(
   method: string,
