@@ -5,7 +5,7 @@ import { type AnthropicFake, startAnthropicFake, thinkingSignature } from "../fa
 import type { FakeServer } from "../fakes/fake-server";
 import { openAIErrorBody, startOpenAIChatFake, startOpenAIWireFake } from "../fakes/openai-wire-fake";
 import { startTestGateway, type TestGateway } from "../support/local-gateway";
-import { checkMessagesEventSequence } from "./messages-events";
+import { checkMessagesEventSequence } from "../support/messages-events";
 
 /**
  * Anthropic's Messages API through the gateway with the unmodified `@anthropic-ai/sdk` (only `baseURL` changed):
