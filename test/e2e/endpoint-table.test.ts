@@ -69,8 +69,9 @@ describe("every row of the endpoint table", () => {
       method: row.method,
       headers: {
         "x-portkey-api-key": gateway.apiKey,
-        // a row OpenAI's API lacks (rerank) through an OpenAI-compatible server that serves it
-        "x-portkey-provider": row.openAI === false ? "vllm" : "openai",
+        // a row OpenAI's API lacks (rerank) through an OpenAI-compatible server that serves it; a row of another
+        // API (Anthropic's Messages) through that API's own provider, which passes it through
+        "x-portkey-provider": row.api ?? (row.openAI === false ? "vllm" : "openai"),
         "x-portkey-custom-host": `${echo.origin}/v1`,
         authorization: "Bearer sk-openai",
         ...(body === undefined ? {} : { "content-type": row.body === "json" ? "application/json" : multipart }),
@@ -162,10 +163,22 @@ describe("stream: true on an endpoint without a streamed form", () => {
 
 describe("an endpoint the provider does not serve", () => {
   const cases = [
-    { provider: "anthropic", path: "/v1/embeddings", serves: "/v1/chat/completions" },
+    {
+      provider: "anthropic",
+      path: "/v1/embeddings",
+      serves: "/v1/chat/completions, /v1/messages, /v1/messages/count_tokens",
+    },
     { provider: "stability-ai", path: "/v1/chat/completions", serves: "/v1/images/generations" },
-    { provider: "perplexity-ai", path: "/v1/embeddings", serves: "/v1/chat/completions" },
-    { provider: "mistral-ai", path: "/v1/completions", serves: "/v1/chat/completions, /v1/embeddings, /v1/models" },
+    {
+      provider: "perplexity-ai",
+      path: "/v1/embeddings",
+      serves: "/v1/chat/completions, /v1/messages, /v1/messages/count_tokens",
+    },
+    {
+      provider: "mistral-ai",
+      path: "/v1/completions",
+      serves: "/v1/chat/completions, /v1/embeddings, /v1/models, /v1/messages, /v1/messages/count_tokens",
+    },
   ];
 
   it.each(cases)("is one 400 unsupported_endpoint naming what $provider serves ($path)", async (c) => {
