@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { PayloadTooLargeError, RequestBodyTimeoutError, renderError } from "../shared/core/errors";
+import { errorApiOfPath } from "../shared/gateway/endpoints";
 import type { CoreHandler, CoreRequest, CoreResponse } from "../shared/http/types";
 
 export interface NodeServerOptions {
@@ -139,7 +140,7 @@ export function startNodeServer(options: NodeServerOptions): Promise<RunningServ
         return options.route(path)(coreReq);
       })
       .catch((err: unknown) => {
-        const rendered = renderError(err);
+        const rendered = renderError(err, errorApiOfPath(path));
         if (!req.complete) {
           // Refused before its body was read: the rest is read and dropped while the client reads the answer. The
           // connection stays open for that (closing it on unread bytes would reset it, answer and all).

@@ -37,13 +37,18 @@ interface PresentedKey {
   readonly hash: string;
 }
 
-/** The credential a request carries: `x-portkey-api-key`, else a Bearer token that is a gateway/root key. */
+/**
+ * The credential a request carries: `x-portkey-api-key`, else a gateway key in `x-api-key` (where Anthropic's
+ * clients put their key), else a Bearer token that is a gateway/root key.
+ */
 export async function extractCredential(
   headers: Readonly<Record<string, string>>,
   rootKey: RootKeyMatcher | undefined,
 ): Promise<string | undefined> {
   const explicit = headers["x-portkey-api-key"]?.trim();
   if (explicit) return explicit;
+  const apiKey = headers["x-api-key"]?.trim();
+  if (apiKey && looksLikeGatewayCredential(apiKey)) return apiKey;
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? "")?.[1];
   if (bearer === undefined) return undefined;
   if (looksLikeGatewayCredential(bearer) || (rootKey !== undefined && (await rootKey.matches(bearer)))) return bearer;

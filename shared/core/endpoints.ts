@@ -70,6 +70,12 @@ export interface EndpointSpec {
    * fallback), and it carries no token usage (the budget reserves nothing for it).
    */
   readonly passThrough?: true;
+  /**
+   * The API whose clients call this row, when it is not OpenAI's: `anthropic` (the Messages API). Its clients get
+   * every error in that API's shape and status codes (`renderError`), send the provider credential in `x-api-key`
+   * or `Authorization: Bearer`, and reach `anthropic` when they name no provider (docs/anthropic-messages.md).
+   */
+  readonly api?: "anthropic";
 }
 
 /** A JSON value's kind as a body rule names it (`integer`: a number without a fraction). */
@@ -296,6 +302,54 @@ const TABLE = {
     guarded: false,
     estimate: { prompt: undefined, completion: false },
     openAI: false,
+  },
+  // Anthropic's Messages API: native on anthropic, through the chat layer elsewhere (ADR 0030). Streamed answers
+  // stay out of the cache (its collector and replay speak chat completions); JSON answers are cached.
+  messages: {
+    path: "/v1/messages",
+    method: "POST",
+    body: "json",
+    answer: "json",
+    stream: { usage: false },
+    cacheable: true,
+    guarded: true,
+    estimate: { prompt: ["system", "messages", "tools"], completion: ["max_tokens"] },
+    validate: {
+      required: ["messages", "max_tokens"],
+      fields: {
+        messages: {
+          type: "array",
+          items: {
+            required: ["role"],
+            fields: { role: { type: "string", enum: ["user", "assistant"] }, content: { type: ["string", "array"] } },
+          },
+        },
+        system: { type: ["string", "array"] },
+        max_tokens: { type: "integer", min: 1 },
+        stream: { type: "boolean" },
+        temperature: { type: "number" },
+        top_p: { type: "number" },
+        top_k: { type: "integer", min: 0 },
+        stop_sequences: { type: "array" },
+        tools: { type: "array" },
+      },
+    },
+    openAI: false,
+    api: "anthropic",
+  },
+  messages_count_tokens: {
+    path: "/v1/messages/count_tokens",
+    method: "POST",
+    body: "json",
+    answer: "json",
+    stream: false,
+    cacheable: false,
+    guarded: false,
+    // free at Anthropic and answered by the gateway elsewhere: nothing to reserve
+    estimate: { prompt: undefined, completion: false },
+    validate: { required: ["messages"], fields: { messages: { type: "array" } } },
+    openAI: false,
+    api: "anthropic",
   },
   // Video generation answered whole, in the images shape (`data[].url`): providers whose jobs are asynchronous
   // (ModelsLab) are polled by the gateway until the video is ready. Not OpenAI's `/v1/videos` job API (ADR 0031).

@@ -180,14 +180,76 @@ export class InternalError extends GatewayError {
 
 const GENERIC_5XX = "The gateway hit an internal error.";
 
-/** Turns anything thrown into (status, headers, body). Unknown errors become a generic 500 with no internals. */
-export function renderError(err: unknown): { status: number; headers: Record<string, string>; body: string } {
+/** The API whose shape errors are written in: an endpoint row's `api` (shared/core/endpoints.ts); default OpenAI's. */
+export type ErrorApi = "anthropic" | undefined;
+
+/** Anthropic's documented error types (docs.anthropic.com, "Errors"). */
+const ANTHROPIC_ERROR_TYPES: ReadonlySet<string> = new Set([
+  "invalid_request_error",
+  "authentication_error",
+  "billing_error",
+  "permission_error",
+  "not_found_error",
+  "request_too_large",
+  "rate_limit_error",
+  "api_error",
+  "timeout_error",
+  "overloaded_error",
+]);
+
+const ANTHROPIC_TYPE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  402: "billing_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  504: "timeout_error",
+  529: "overloaded_error",
+};
+
+/**
+ * An error's status and `error.type` in Anthropic's terms. A type Anthropic documents is kept (a native upstream
+ * error passes unchanged); else the type follows the status. A budget refusal (412, Portkey's) is Anthropic's
+ * 402 `billing_error`: not retried by its SDKs, as 412 is not by OpenAI's (ADR 0030).
+ */
+export function anthropicStatusAndType(status: number, type: string): { status: number; type: string } {
+  const mapped = status === 412 ? 402 : status;
+  if (ANTHROPIC_ERROR_TYPES.has(type) && mapped !== 402) return { status: mapped, type };
+  const byStatus = ANTHROPIC_TYPE_BY_STATUS[mapped];
+  return { status: mapped, type: byStatus ?? (mapped >= 500 ? "api_error" : "invalid_request_error") };
+}
+
+/** An OpenAI-shaped error body in Anthropic's shape: `{"type":"error","error":{"type","message"}}`. */
+export function anthropicErrorJson(status: number, body: ErrorBody): { status: number; body: string } {
+  const mapped = anthropicStatusAndType(status, body.error.type);
+  const error = { type: mapped.type, message: body.error.message };
+  return { status: mapped.status, body: JSON.stringify({ type: "error", error }) };
+}
+
+/**
+ * The SSE event that ends a stream with an error, in the endpoint's API: OpenAI's SDKs raise on
+ * `data: {"error":...}`, Anthropic's on `event: error` with its error object.
+ */
+export function streamErrorEvent(body: ErrorBody, api: ErrorApi): string {
+  if (api !== "anthropic") return `data: ${JSON.stringify(body)}\n\n`;
+  const type = ANTHROPIC_ERROR_TYPES.has(body.error.type) ? body.error.type : "api_error";
+  return `event: error\ndata: ${JSON.stringify({ type: "error", error: { type, message: body.error.message } })}\n\n`;
+}
+
+/**
+ * Turns anything thrown into (status, headers, body), in OpenAI's shape or the endpoint's API (`api`). Unknown
+ * errors become a generic 500 with no internals.
+ */
+export function renderError(
+  err: unknown,
+  api?: ErrorApi,
+): { status: number; headers: Record<string, string>; body: string } {
   const gatewayError = err instanceof GatewayError ? err : new InternalError(GENERIC_5XX, { cause: err });
   const body = gatewayError.toBody();
   if (!gatewayError.expose) body.error.message = GENERIC_5XX;
-  return {
-    status: gatewayError.statusCode,
-    headers: { "content-type": "application/json", ...gatewayError.headers },
-    body: JSON.stringify(body),
-  };
+  const headers = { "content-type": "application/json", ...gatewayError.headers };
+  if (api === "anthropic") return { headers, ...anthropicErrorJson(gatewayError.statusCode, body) };
+  return { status: gatewayError.statusCode, headers, body: JSON.stringify(body) };
 }

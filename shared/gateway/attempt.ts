@@ -183,6 +183,11 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   };
 
   try {
+    const local = adapter.localAnswer?.(ctx);
+    if (local) {
+      release();
+      return { kind: "json", status: 200, headers: {}, response: local, latencyMs: performance.now() - started };
+    }
     let upstreamReq = adapter.toRequest(ctx);
     if (adapter.sign) upstreamReq = await adapter.sign(upstreamReq, ctx, sideCalls(transport, signal));
     const res = await transport.send(upstreamReq, signal);
@@ -232,6 +237,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       idleTimeoutMs: input.streamIdleTimeoutMs,
       maxEventBytes,
       onOutput: input.onStreamOutput,
+      api: ENDPOINTS[ctx.endpoint].api,
     });
     // Read until the translator produces output (or the upstream ends): only then is the stream committed.
     let head: Buffer | string | null;

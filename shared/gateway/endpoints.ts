@@ -30,6 +30,17 @@ const TEMPLATED = createApiRouter(ENDPOINT_ROWS.filter((row) => isTemplated(row)
 /** The catch-all rows by method: any other path below `/v1/` (one Map get, after the declared rows missed). */
 const CATCH_ALL = new Map(ENDPOINT_ROWS.filter(isCatchAll).map((row) => [row.method as string, row]));
 
+/**
+ * The API whose error shape a request to `path` gets when it fails before it is routed (refused on its headers, a
+ * body too large): the row's `api` for a fixed path (`anthropic` on /v1/messages), else OpenAI's (undefined).
+ */
+export function errorApiOfPath(path: string): EndpointRoute["api"] {
+  const byMethod = FIXED.get(path);
+  if (!byMethod) return undefined;
+  for (const row of byMethod.values()) if (row.api) return row.api;
+  return undefined;
+}
+
 /** Longest path the catch-all forwards. */
 const MAX_CATCH_ALL_PATH = 1024;
 /**

@@ -33,10 +33,12 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode, shared: LeafShare
   const row = run.route as EndpointRoute;
   const endpoint = row.endpoint;
   const fromHeaders = () => headerTarget(h, req.headers, deps.hostGuard, run.virtualKeys, run.modelSlug);
-  const target =
+  const resolved =
     leaf.fromHeaders && !run.fromConfig
       ? await fromHeaders()
       : await targetForLeaf(leaf, h, req.headers, fromHeaders, run.virtualKeys);
+  // the client API's own option headers (`anthropic-version`, `anthropic-beta`) win: they say what its body means
+  const target = h.apiOptions ? { ...resolved, options: { ...resolved.options, ...h.apiOptions } } : resolved;
   run.target = target;
   run.noteCredentials(target);
   const adapter = deps.providers.get(target.provider);

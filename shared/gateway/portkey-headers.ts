@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { carriesGatewayCredential, looksLikeGatewayCredential } from "../auth/gateway-key";
+import type { EndpointSpec } from "../core/endpoints";
 import { BadRequestError } from "../core/errors";
 import { HOP_BY_HOP, hasControlCharacter, invalidHeaderValue } from "../http/outbound-headers";
+import { checkProviderOption } from "../providers/provider-options";
 
 /** The `x-portkey-*` request headers, read once per request. */
 export interface PortkeyHeaders {
@@ -16,19 +18,33 @@ export interface PortkeyHeaders {
   readonly forwardHeaders?: Readonly<Record<string, string>>;
   readonly cacheForceRefresh: boolean;
   readonly cacheNamespace?: string;
-  /** Provider credential from `Authorization: Bearer ...` (when it is not a gateway key). */
+  /**
+   * Provider credential from `Authorization: Bearer ...` (when it is not a gateway key); on an Anthropic API row
+   * also from `x-api-key`, which wins.
+   */
   readonly bearer?: string;
+  /** Anthropic API rows: the credential may name one of the workspace's virtual keys (it has a slug's shape). */
+  readonly credentialSlug?: string;
+  /** Anthropic API rows: provider options the client's own headers set (`anthropic-version`, `anthropic-beta`). */
+  readonly apiOptions?: Readonly<Record<string, string>>;
 }
 
+/** A virtual key slug's shape (shared/admin/request-helpers.ts): only such a credential is looked up as one. */
+const SLUG_SHAPE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
 const MAX_TRACE_ID = 256;
-export function readPortkeyHeaders(headers: Readonly<Record<string, string>>): PortkeyHeaders {
+export function readPortkeyHeaders(
+  headers: Readonly<Record<string, string>>,
+  api?: EndpointSpec["api"],
+): PortkeyHeaders {
   const traceHeader = headers["x-portkey-trace-id"];
   if (traceHeader !== undefined && (traceHeader.length === 0 || traceHeader.length > MAX_TRACE_ID)) {
     throw new BadRequestError(`x-portkey-trace-id must be 1 to ${MAX_TRACE_ID} characters.`, {
       param: "x-portkey-trace-id",
     });
   }
-  return {
+  const bearer = readBearer(headers.authorization);
+  const common = {
     traceId: traceHeader ?? randomUUID(),
     provider: headers["x-portkey-provider"] || undefined,
     customHost: headers["x-portkey-custom-host"] || undefined,
@@ -39,7 +55,30 @@ export function readPortkeyHeaders(headers: Readonly<Record<string, string>>): P
     forwardHeaders: readForwardHeaders(headers),
     cacheForceRefresh: headers["x-portkey-cache-force-refresh"] === "true",
     cacheNamespace: headers["x-portkey-cache-namespace"] || undefined,
-    bearer: readBearer(headers.authorization),
+    bearer,
+  };
+  return api === "anthropic" ? anthropicClientHeaders(common, headers) : common;
+}
+
+/**
+ * What Anthropic's clients send (docs/anthropic-messages.md): the credential in `x-api-key` (else
+ * `Authorization: Bearer`), a provider key or a virtual key's slug; `anthropic-version` and `anthropic-beta` as
+ * provider options; `anthropic` when no provider is named.
+ */
+function anthropicClientHeaders(common: PortkeyHeaders, headers: Readonly<Record<string, string>>): PortkeyHeaders {
+  const apiKey = headers["x-api-key"]?.trim();
+  const credential = apiKey && !looksLikeGatewayCredential(apiKey) ? apiKey : common.bearer;
+  const apiOptions: Record<string, string> = {};
+  const version = headers["anthropic-version"];
+  if (version) apiOptions.anthropicVersion = checkProviderOption("anthropicVersion", version, "anthropic-version");
+  const beta = headers["anthropic-beta"];
+  if (beta) apiOptions.anthropicBeta = checkProviderOption("anthropicBeta", beta, "anthropic-beta");
+  return {
+    ...common,
+    provider: common.provider ?? "anthropic",
+    bearer: credential,
+    credentialSlug: credential && SLUG_SHAPE.test(credential) ? credential : undefined,
+    apiOptions,
   };
 }
 

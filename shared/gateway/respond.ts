@@ -51,14 +51,18 @@ export function answer(
   };
 }
 
-/** Any error, rendered in OpenAI's shape (internals never leak); ends the request. */
+/**
+ * Any error, rendered in OpenAI's shape or the shape of the row's API (Anthropic's on /v1/messages; internals
+ * never leak); the log keeps OpenAI's shape. Ends the request.
+ */
 export function fail(run: RequestRun, err: unknown): CoreResponse {
-  const rendered = renderError(err);
+  const logged = renderError(err);
+  const rendered = run.route?.api ? renderError(err, run.route.api) : logged;
   if (!run.traceId) run.traceId = run.headers?.traceId ?? "";
   const clientAborted = run.req.signal.aborted;
   run.finish({
     status: clientAborted ? 499 : rendered.status,
-    error: JSON.parse(rendered.body) as ErrorBody,
+    error: JSON.parse(logged.body) as ErrorBody,
     clientAborted,
   });
   const out: Record<string, string> = { ...rendered.headers };

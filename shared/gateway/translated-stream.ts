@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { type ErrorBody, UpstreamUnavailableError } from "../core/errors";
+import { type ErrorApi, type ErrorBody, streamErrorEvent, UpstreamUnavailableError } from "../core/errors";
 import type { StreamTranslator } from "../providers/types";
 
 export interface StreamEnd {
@@ -19,17 +19,14 @@ export interface TranslatedStreamOptions {
   readonly maxEventBytes: number;
   /** Sees every chunk sent to the client (for body logging); must be cheap and must not throw. */
   readonly onOutput?: (chunk: Buffer | string) => void;
+  /** The API the client speaks (the endpoint row's `api`): the shape of the error event that ends a failed stream. */
+  readonly api?: ErrorApi;
 }
 
 export interface StreamStart {
   /** Milliseconds until the request's deadline, where the stream ends with an error event; undefined: none. */
   readonly deadlineInMs?: number;
   readonly onEnd: (end: StreamEnd) => void;
-}
-
-/** SSE error event the OpenAI SDKs understand (they throw an APIError on `data: {"error":...}`). */
-export function sseErrorEvent(body: ErrorBody): string {
-  return `data: ${JSON.stringify(body)}\n\n`;
 }
 
 function streamError(message: string, code: string, type = "gateway_upstream_error"): ErrorBody {
@@ -195,7 +192,7 @@ export class TranslatedStream extends Readable {
     this.clearTimers();
     this.opts.upstream.destroy();
     const { translator } = this.opts;
-    this.send(translator.errorEvent ? translator.errorEvent(error) : sseErrorEvent(error));
+    this.send(translator.errorEvent ? translator.errorEvent(error) : streamErrorEvent(error, this.opts.api));
     this.push(null);
     this.start_?.onEnd({ reason: "error", error });
   }

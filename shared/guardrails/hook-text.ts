@@ -38,8 +38,8 @@ function outputText(output: unknown): string {
 }
 
 /**
- * What before-request checks see: the last message of a chat (any role, as Portkey), the prompt, or the last input
- * item of a Responses request.
+ * What before-request checks see: the last message of a chat (any role, as Portkey; an Anthropic Messages body
+ * alike: its content is a string or blocks with `text`), the prompt, or the last input item of a Responses request.
  */
 export function requestText(endpoint: Endpoint, body: Readonly<Record<string, unknown>>): string {
   if (endpoint === "completions") return contentText(body.prompt);
@@ -51,11 +51,12 @@ export function requestText(endpoint: Endpoint, body: Readonly<Record<string, un
 }
 
 /**
- * What after-request checks see: the first choice's message content (chat), its text (completions), or the text
- * of the message items of a Responses answer.
+ * What after-request checks see: the first choice's message content (chat), its text (completions), the text
+ * of the message items of a Responses answer, or the text blocks of an Anthropic message (messages).
  */
 export function responseText(endpoint: Endpoint, json: Readonly<Record<string, unknown>>): string {
   if (endpoint === "responses") return outputText(json.output);
+  if (endpoint === "messages") return contentText(json.content);
   const choices = json.choices;
   if (!Array.isArray(choices) || choices.length === 0) return "";
   const first = choices[0] as { message?: { content?: unknown }; text?: unknown } | null;

@@ -1,4 +1,5 @@
-import { baseUrl, parseUpstreamJson, requestedModel, requireKey, wantsUsage } from "./adapter-kit";
+import { baseUrl, parseUpstreamJson, requestedModel, wantsUsage } from "./adapter-kit";
+import { anthropicCountTokens, anthropicHeaders, anthropicMessages } from "./anthropic-messages";
 import { ANTHROPIC_PARAMS, toAnthropicBody } from "./anthropic-request";
 import { fromAnthropicMessage } from "./anthropic-response";
 import { AnthropicStreamTranslator } from "./anthropic-stream";
@@ -11,23 +12,15 @@ import { applyParamPolicy } from "./param-policy";
 import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
 
 const BASE_URL = "https://api.anthropic.com/v1";
-const ANTHROPIC_VERSION = "2023-06-01";
+const base = (ctx: TransformContext) => baseUrl(ctx, BASE_URL);
 
 function toRequest(ctx: TransformContext): UpstreamRequest {
   const dropped = [...applyParamPolicy(ctx.body, ANTHROPIC_PARAMS, "anthropic"), ...jsonToolDropped(ctx.body)];
   const body = toAnthropicBody(readChatRequest(ctx.body));
-  const options = ctx.target.options ?? {};
-  const headers: Record<string, string> = {
-    ...ctx.target.forwardHeaders,
-    "content-type": "application/json",
-    "x-api-key": requireKey(ctx, "anthropic"),
-    "anthropic-version": options.anthropicVersion ?? ANTHROPIC_VERSION,
-  };
-  if (options.anthropicBeta) headers["anthropic-beta"] = options.anthropicBeta;
   return {
-    url: `${baseUrl(ctx, BASE_URL)}/messages`,
+    url: `${base(ctx)}/messages`,
     method: "POST",
-    headers,
+    headers: anthropicHeaders(ctx),
     body: JSON.stringify(body),
     droppedParams: dropped,
   };
@@ -66,6 +59,9 @@ export const anthropicAdapter: ProviderAdapter = defineProvider({
         return wantsJsonTool(ctx.body) ? new JsonToolStream(translator) : translator;
       },
     },
+    // Anthropic's own API: native pass-through (ADR 0030)
+    messages: anthropicMessages(base),
+    messages_count_tokens: anthropicCountTokens(base),
   },
   mapError: (status, body) => toOpenAIErrorBody(status, body, "anthropic"),
 });

@@ -1,6 +1,7 @@
 import { ENDPOINT_ROWS, ENDPOINTS, type Endpoint } from "../core/endpoints";
 import { BadRequestError, type ErrorBody } from "../core/errors";
 import type { ChatProtocol } from "./protocols/chat-protocol";
+import { LOCAL_ANSWERS, type LocalAnswer } from "./protocols/local-answers";
 import { VIA_CHAT } from "./protocols/via-chat";
 import type {
   ProviderAdapter,
@@ -76,6 +77,7 @@ function viaChat(protocol: ChatProtocol, chat: ServedEndpoint, streamed: boolean
 export function defineProvider(
   definition: ProviderDefinition,
   protocols: Readonly<Partial<Record<Endpoint, ChatProtocol>>> = VIA_CHAT,
+  localAnswers: Readonly<Partial<Record<Endpoint, LocalAnswer>>> = LOCAL_ANSWERS,
 ): ProviderAdapter {
   const { id } = definition;
   // Every endpoint a key (undefined when not served): one object of a fixed shape, read by key per call
@@ -103,8 +105,15 @@ export function defineProvider(
         served[endpoint] = viaChat(protocol, chat, ENDPOINTS[endpoint].stream !== false);
     }
   }
+  // ... and the endpoints the gateway answers itself for them (protocols/local-answers.ts)
+  const locals = new Map<Endpoint, LocalAnswer>();
+  if (chat) {
+    for (const [name, answer] of Object.entries(localAnswers)) {
+      if (answer && !served[name as Endpoint]) locals.set(name as Endpoint, answer);
+    }
+  }
   const endpoints: ReadonlySet<Endpoint> = new Set(
-    ENDPOINT_ROWS.filter((r) => served[r.endpoint]).map((r) => r.endpoint),
+    ENDPOINT_ROWS.filter((r) => served[r.endpoint] || locals.has(r.endpoint)).map((r) => r.endpoint),
   );
   if (endpoints.size === 0) throw new Error(`Provider ${id} serves no endpoint.`);
   const viaChatEndpoints: ReadonlySet<Endpoint> = new Set([...endpoints].filter((e) => served[e]?.viaChat));
@@ -133,7 +142,8 @@ export function defineProvider(
     endpoints,
     viaChat: viaChatEndpoints,
     defaultBaseUrl: definition.defaultBaseUrl,
-    requireEndpoint: (endpoint) => void serving(endpoint),
+    requireEndpoint: (endpoint) => void (locals.has(endpoint) || serving(endpoint)),
+    ...(locals.size ? { localAnswer: (ctx: TransformContext) => locals.get(ctx.endpoint)?.(ctx) } : {}),
     toRequest: (ctx) => serving(ctx.endpoint).transforms.toRequest(ctx),
     ...(sign ? { sign: (req, ctx, io) => sign(req, nativeContext(ctx), io) } : {}),
     fromResponse: (status, body, ctx) => serving(ctx.endpoint).transforms.fromResponse(status, body, ctx),

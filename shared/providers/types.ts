@@ -125,6 +125,11 @@ export interface ProviderAdapter {
   requireEndpoint(endpoint: Endpoint): void;
   toRequest(ctx: TransformContext): UpstreamRequest;
   /**
+   * The gateway's own answer for an endpoint it answers without an upstream call for this provider
+   * (protocols/local-answers.ts), else undefined: the attempt then calls the upstream.
+   */
+  localAnswer?(ctx: TransformContext): TranslatedResponse | undefined;
+  /**
    * Optional async step after `toRequest` (SigV4 signing, an OAuth token, STS credentials, image bytes). Its
    * network calls go through `io` (the shared transport and its SSRF guard), never around it.
    */

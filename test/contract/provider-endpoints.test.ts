@@ -10,6 +10,7 @@ import {
 } from "../../shared/core/endpoints";
 import { GatewayError } from "../../shared/core/errors";
 import { OPENAI_FAMILY } from "../../shared/providers/openai-family";
+import { LOCAL_ANSWERS } from "../../shared/providers/protocols/local-answers";
 import { VIA_CHAT } from "../../shared/providers/protocols/via-chat";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import type { ProviderAdapter, ProviderTarget, TransformContext } from "../../shared/providers/types";
@@ -73,6 +74,8 @@ const BODIES: Readonly<Record<Endpoint, Record<string, unknown>>> = {
   responses_get: {},
   responses_delete: {},
   responses_input_items: {},
+  messages: { model: "m", max_tokens: 16, messages: [{ role: "user", content: "hi" }] },
+  messages_count_tokens: { model: "m", messages: [{ role: "user", content: "hi" }] },
 };
 
 function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<string, unknown> = {}): TransformContext {
@@ -147,7 +150,8 @@ function documentedEndpoints(): Map<string, string[]> {
 
 /** A provider that serves chat also serves the chat layer's endpoints (the page says so once, not per row). */
 function withChatLayer(names: readonly string[]): string[] {
-  const all = names.includes("chat") ? [...names, ...Object.keys(VIA_CHAT).filter((e) => !names.includes(e))] : names;
+  const implied = [...Object.keys(VIA_CHAT), ...Object.keys(LOCAL_ANSWERS)];
+  const all = names.includes("chat") ? [...names, ...implied.filter((e) => !names.includes(e))] : names;
   const order = ENDPOINT_ROWS.map((r) => r.endpoint as string);
   return [...all].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }
@@ -165,7 +169,15 @@ describe("an endpoint a provider serves", () => {
     "$id builds $path requests",
     ({ provider, row }) => {
       // Act
-      const req = provider.toRequest(ctxFor(provider, row));
+      const ctx = ctxFor(provider, row);
+      const local = provider.localAnswer?.(ctx);
+      if (local) {
+        // answered by the gateway itself (protocols/local-answers.ts): a JSON answer, no upstream request
+        expect(JSON.parse(local.body.toString())).toBeTypeOf("object");
+        expect(() => provider.requireEndpoint(row.endpoint)).not.toThrow();
+        return;
+      }
+      const req = provider.toRequest(ctx);
 
       // Assess
       expect(new URL(req.url).protocol).toMatch(/^https?:$/);

@@ -65,10 +65,12 @@ describe("every row of the endpoint table", () => {
       // provider that serves the row (none for a row only translating providers serve, e.g. videos: then the
       // gateway's own 400 shows the route reached it)
       const path = samplePath(row);
-      const passThrough = ["openai", "vllm"].find((id) => {
-        const provider = REGISTRY.get(id);
-        return provider.endpoints.has(row.endpoint) && !provider.viaChat.has(row.endpoint);
-      });
+      const passThrough =
+        row.api ??
+        ["openai", "vllm"].find((id) => {
+          const provider = REGISTRY.get(id);
+          return provider.endpoints.has(row.endpoint) && !provider.viaChat.has(row.endpoint);
+        });
       const multipart = "multipart/form-data; boundary=b";
       const body =
         row.body === "json"
@@ -82,7 +84,8 @@ describe("every row of the endpoint table", () => {
         method: row.method,
         headers: {
           "x-portkey-api-key": gateway.apiKey,
-          // a row OpenAI's API lacks (rerank) through an OpenAI-compatible server that serves it
+          // a row OpenAI's API lacks (rerank) through an OpenAI-compatible server that serves it; a row of another
+          // API (Anthropic's Messages) through that API's own provider, which passes it through
           "x-portkey-provider": passThrough ?? "openai",
           "x-portkey-custom-host": `${echo.origin}/v1`,
           authorization: "Bearer sk-openai",
@@ -187,13 +190,21 @@ const RESPONSES_PATHS = "/v1/responses, /v1/responses/{id}, /v1/responses/{id}/i
 
 describe("an endpoint the provider does not serve", () => {
   const cases = [
-    { provider: "anthropic", path: "/v1/embeddings", serves: `/v1/chat/completions, ${RESPONSES_PATHS}` },
+    {
+      provider: "anthropic",
+      path: "/v1/embeddings",
+      serves: `/v1/chat/completions, ${RESPONSES_PATHS}, /v1/messages, /v1/messages/count_tokens`,
+    },
     { provider: "stability-ai", path: "/v1/chat/completions", serves: "/v1/images/generations" },
-    { provider: "perplexity-ai", path: "/v1/embeddings", serves: `/v1/chat/completions, ${RESPONSES_PATHS}` },
+    {
+      provider: "perplexity-ai",
+      path: "/v1/embeddings",
+      serves: `/v1/chat/completions, ${RESPONSES_PATHS}, /v1/messages, /v1/messages/count_tokens`,
+    },
     {
       provider: "mistral-ai",
       path: "/v1/completions",
-      serves: `/v1/chat/completions, /v1/embeddings, /v1/models, ${RESPONSES_PATHS}`,
+      serves: `/v1/chat/completions, /v1/embeddings, /v1/models, ${RESPONSES_PATHS}, /v1/messages, /v1/messages/count_tokens`,
     },
   ];
 

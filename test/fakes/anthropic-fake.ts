@@ -13,7 +13,8 @@ import {
 } from "./scripted-reply";
 
 /**
- * A fake of Anthropic's Messages API (`POST /v1/messages`) speaking its documented wire format: `x-api-key` and
+ * A fake of Anthropic's Messages API (`POST /v1/messages`, `POST /v1/messages/count_tokens`) speaking its
+ * documented wire format: `x-api-key` and
  * `anthropic-version` headers, required `max_tokens`, alternating content blocks, SSE with `event:` names
  * (message_start, content_block_start/delta/stop, ping, message_delta, message_stop), and
  * `{"type":"error","error":{"type","message"}}` error bodies. Extended thinking (`thinking: {type: "enabled",
@@ -175,12 +176,19 @@ export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs
   const cache = new Set<string>();
 
   async function handle({ req, res, recorded, fault }: FakeContext): Promise<void> {
-    if (req.method !== "POST" || recorded.path !== "/v1/messages") return fail(res, 404, "Not found");
+    const counting = recorded.path === "/v1/messages/count_tokens";
+    if (req.method !== "POST" || (recorded.path !== "/v1/messages" && !counting)) return fail(res, 404, "Not found");
     if (req.headers["x-api-key"] !== options.apiKey) return fail(res, 401, "invalid x-api-key");
     if (!req.headers["anthropic-version"]) return fail(res, 400, "anthropic-version: header is required");
     const body = recorded.json();
-    const script = readConversation(body);
+    // count_tokens takes a Messages body without `max_tokens` and answers `{"input_tokens": n}`
+    const script = readConversation(counting ? { ...body, max_tokens: 1 } : body);
     if (typeof script === "string") return fail(res, 400, script);
+    if (counting) {
+      res.writeHead(200, { "content-type": "application/json", "request-id": "req_count" });
+      res.end(JSON.stringify({ input_tokens: script.prompt }));
+      return;
+    }
     const thinkingOn = readThinking(body);
     if (typeof thinkingOn === "string") return fail(res, 400, thinkingOn);
     if (thinkingOn) {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
-import { ConversationBuilder, fragments, type Script, textDeltas } from "./scripted-reply";
+import { ConversationBuilder, countWords, fragments, type Script, textDeltas } from "./scripted-reply";
 
 /**
  * A chat fake speaking OpenAI's wire format with the shared scripted behaviour, configurable for the providers
@@ -22,6 +22,11 @@ export interface OpenAIWireFakeOptions {
   /** Tool-call id for the n-th answer (Mistral's are 9 characters). */
   readonly toolCallId?: (seq: number) => string;
   readonly chunkDelayMs?: number;
+  /**
+   * Reasoning models (DeepSeek's `reasoning_content`, Groq's `reasoning`): with `reasoning_effort` in the request,
+   * the answer carries "The user wrote <last user text>." in this field (streamed as deltas before the content).
+   */
+  readonly reasoningField?: "reasoning_content" | "reasoning";
 }
 
 type Json = Record<string, unknown>;
@@ -81,7 +86,11 @@ export async function startOpenAIWireFake(o: OpenAIWireFakeOptions): Promise<Fak
     if (typeof script === "string") return fail(res, 400, script);
     seq += 1;
     const { reply, prompt } = script;
-    const completion = reply.kind === "text" ? reply.words.length : 5;
+    const reasoning =
+      o.reasoningField && typeof body.reasoning_effort === "string"
+        ? `The user wrote ${script.conversation.lastUserText || "a tool result"}.`
+        : undefined;
+    const completion = (reply.kind === "text" ? reply.words.length : 5) + (reasoning ? countWords(reasoning) : 0);
     const finish = reply.kind === "tool" ? "tool_calls" : reply.finish;
     const base = { id: `chatcmpl-${o.name}${seq}`, created: Math.floor(Date.now() / 1000), model: body.model };
     const toolCall = (args: string): Json => ({
@@ -94,6 +103,7 @@ export async function startOpenAIWireFake(o: OpenAIWireFakeOptions): Promise<Fak
         reply.kind === "text"
           ? { role: "assistant", content: reply.words.join(" ") }
           : { role: "assistant", content: reply.preamble, tool_calls: [toolCall(JSON.stringify(reply.args))] };
+      if (reasoning && o.reasoningField) message[o.reasoningField] = reasoning;
       res.writeHead(200, { "content-type": "application/json" });
       res.end(
         JSON.stringify({
@@ -111,6 +121,9 @@ export async function startOpenAIWireFake(o: OpenAIWireFakeOptions): Promise<Fak
       return `data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra })}\n\n`;
     };
     const frames = [chunk({ role: "assistant", content: "" })];
+    if (reasoning && o.reasoningField) {
+      for (const piece of textDeltas(reasoning.split(" "))) frames.push(chunk({ [o.reasoningField]: piece }));
+    }
     const words = reply.kind === "text" ? reply.words : reply.preamble.split(" ");
     for (const content of textDeltas(words)) frames.push(chunk({ content }));
     if (reply.kind === "tool") {

@@ -15,6 +15,11 @@ import type { PortkeyHeaders } from "../portkey-headers";
 
 /** Answers a cache can hold (the endpoint table's `cacheable`): JSON documents that do not depend on side effects. */
 export const CACHEABLE_ENDPOINTS: ReadonlySet<Endpoint> = endpointsWhere((row) => row.cacheable);
+/**
+ * Endpoints whose streams neither fill nor read the cache (their JSON answers do): the stream collector and the
+ * replay speak OpenAI's chunks, not another API's events (Anthropic's Messages; ADR 0030).
+ */
+const STREAMS_UNCACHED: ReadonlySet<Endpoint> = endpointsWhere((row) => row.api !== undefined);
 /** Streamed answers longer than this are not collected for the cache. */
 const MAX_CACHED_STREAM_BYTES = 1024 * 1024;
 
@@ -104,7 +109,9 @@ export function createCacheStep(deps: CacheStepDeps): LeafStep {
 
     before(leafRun: LeafRun): Promise<CachedAttemptResult | undefined> | undefined {
       const { leaf, ctx } = leafRun;
-      return leaf.cache && CACHEABLE_ENDPOINTS.has(ctx.endpoint) ? lookUp(leafRun, leaf.cache) : undefined;
+      if (!leaf.cache || !CACHEABLE_ENDPOINTS.has(ctx.endpoint)) return undefined;
+      if (STREAMS_UNCACHED.has(ctx.endpoint) && leafRun.adapter.isStreaming(ctx)) return undefined;
+      return lookUp(leafRun, leaf.cache);
     },
 
     after(leafRun: LeafRun, result: CachedAttemptResult): CachedAttemptResult {

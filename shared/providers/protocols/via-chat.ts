@@ -1,5 +1,6 @@
 import type { Endpoint } from "../../core/endpoints";
 import type { ChatProtocol } from "./chat-protocol";
+import { MESSAGES_PROTOCOL } from "./messages-protocol";
 import { RESPONSES_VIA_CHAT } from "./responses-protocol";
 
 /**
@@ -8,4 +9,5 @@ import { RESPONSES_VIA_CHAT } from "./responses-protocol";
  */
 export const VIA_CHAT: Readonly<Partial<Record<Endpoint, ChatProtocol>>> = {
   ...RESPONSES_VIA_CHAT,
+  messages: MESSAGES_PROTOCOL,
 };
