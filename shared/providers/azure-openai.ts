@@ -1,4 +1,4 @@
-import { requireOption } from "./adapter-kit";
+import { customHostBase, requireOption } from "./adapter-kit";
 import { openAICompatible } from "./openai-compatible";
 import type { ProviderAdapter, TransformContext } from "./types";
 
@@ -14,7 +14,7 @@ function azureUrl(ctx: TransformContext, path: string): string {
   const version = encodeURIComponent(requireOption(ctx, "apiVersion", "azure-openai"));
   const custom = ctx.target.customHost;
   const base = custom
-    ? custom.replace(/\/$/, "")
+    ? customHostBase(custom)
     : `https://${encodeURIComponent(requireOption(ctx, "resourceName", "azure-openai"))}.openai.azure.com/openai`;
   return `${base}/deployments/${deployment}${path}?api-version=${version}`;
 }
