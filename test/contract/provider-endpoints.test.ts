@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ENDPOINT_ROWS, type Endpoint, type EndpointRow, upstreamPath } from "../../shared/core/endpoints";
+import { ENDPOINT_ROWS, type Endpoint, type EndpointRow, isTemplated, upstreamPath } from "../../shared/core/endpoints";
 import { GatewayError } from "../../shared/core/errors";
 import { OPENAI_FAMILY } from "../../shared/providers/openai-family";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
@@ -38,6 +38,7 @@ const BODIES: Readonly<Record<Endpoint, Record<string, unknown>>> = {
   transcriptions: {},
   moderations: { input: "hi" },
   models: {},
+  model: {},
   rerank: { model: "rerank-2", query: "fox", documents: ["a red fox", "a blue whale"] },
 };
 
@@ -54,7 +55,13 @@ function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<strin
     rawBody,
     contentType: row.body === "multipart" ? MULTIPART : row.body === "json" ? "application/json" : undefined,
     bodyChanged: false,
+    ...(isTemplated(row) ? { path: concretePath(row), search: "" } : {}),
   };
+}
+
+/** A templated row's path with every `{name}` filled in (what a client sends). */
+function concretePath(row: EndpointRow): string {
+  return row.path.replace(/\{[^}]+\}/g, "id-1");
 }
 
 function thrown(fn: () => unknown): GatewayError {
@@ -124,7 +131,8 @@ describe("an endpoint a provider serves", () => {
     else expect(req.body?.length).toBeGreaterThan(0);
     expect(() => provider.requireEndpoint(row.endpoint)).not.toThrow();
     // the OpenAI wire format: the row's path below the base URL, the client's multipart bytes unchanged
-    if (openAIFamily.has(provider.id)) expect(new URL(req.url).pathname).toMatch(new RegExp(`${upstreamPath(row)}$`));
+    const upstream = isTemplated(row) ? concretePath(row).slice("/v1".length) : upstreamPath(row);
+    if (openAIFamily.has(provider.id)) expect(new URL(req.url).pathname).toMatch(new RegExp(`${upstream}$`));
     if (openAIFamily.has(provider.id) && row.body === "multipart") {
       expect(req.headers["content-type"]).toBe(MULTIPART);
       expect(req.body).toEqual(ctxFor(provider, row).rawBody);
