@@ -23,22 +23,27 @@ function namesNoTarget(run: RequestRun): boolean {
 export function createModelsStep(lookups: WorkspaceLookups): RequestStep {
   return {
     name: "models",
-    async before(run: RequestRun): Promise<CoreResponse | undefined> {
+    before(run: RequestRun): Promise<CoreResponse> | undefined {
       const endpoint = run.route?.endpoint;
+      // every other request passes with no promise made
       if ((endpoint !== "models" && endpoint !== "model") || !namesNoTarget(run)) return undefined;
-      const keys = await lookups.virtualKeys.list(run.principal?.workspaceId ?? "anonymous");
-      const catalog = modelCatalog(keys);
-      if (endpoint === "models") return { status: 200, headers: { ...JSON_HEADERS }, body: catalog.body };
-      // the route step admitted only id characters and `%2F` (shared/gateway/endpoints.ts)
-      const id = decodeURIComponent(run.routeParams.model ?? "");
-      const found = catalog.byId.get(id);
-      if (found === undefined) {
-        throw new NotFoundError(`The model '${id}' does not exist in this workspace's catalog.`, {
-          param: "model",
-          code: "model_not_found",
-        });
-      }
-      return { status: 200, headers: { ...JSON_HEADERS }, body: found };
+      return answer(run, endpoint);
     },
   };
+
+  async function answer(run: RequestRun, endpoint: "models" | "model"): Promise<CoreResponse> {
+    const keys = await lookups.virtualKeys.list(run.principal?.workspaceId ?? "anonymous");
+    const catalog = modelCatalog(keys);
+    if (endpoint === "models") return { status: 200, headers: { ...JSON_HEADERS }, body: catalog.body };
+    // the route step admitted only id characters and `%2F` (shared/gateway/endpoints.ts)
+    const id = decodeURIComponent(run.routeParams.model ?? "");
+    const found = catalog.byId.get(id);
+    if (found === undefined) {
+      throw new NotFoundError(`The model '${id}' does not exist in this workspace's catalog.`, {
+        param: "model",
+        code: "model_not_found",
+      });
+    }
+    return { status: 200, headers: { ...JSON_HEADERS }, body: found };
+  }
 }
