@@ -227,6 +227,16 @@ const TABLE = {
     guarded: false,
     estimate: { prompt: undefined, completion: true },
   },
+  model: {
+    path: "/v1/models/{model}",
+    method: "GET",
+    body: "none",
+    answer: "json",
+    stream: false,
+    cacheable: false,
+    guarded: false,
+    estimate: { prompt: undefined, completion: true },
+  },
   rerank: {
     path: "/v1/rerank",
     method: "POST",

@@ -17,6 +17,14 @@ export const DATA_PLANE_ROUTES: readonly EndpointRoute[] = ENDPOINT_ROWS.filter(
 
 /** A path parameter: an id or slug, never `.`/`..` or anything that could change the upstream path it is put in. */
 const PATH_PARAM = /^(?!\.{1,2}$)[A-Za-z0-9._~:-]{1,256}$/;
+/**
+ * A `{model}` parameter: a model id, which may be namespaced (`meta-llama/Llama-3`, the catalog's `@vk/gpt-4o`), its
+ * `/` arriving as `%2F` (the SDKs encode it): segments of the id characters and `@`, none of them `.` or `..` (so no
+ * upstream that decodes `%2F` sees a dot segment).
+ */
+const MODEL_PARAM = /^(?!\.{1,2}(?:%2F|$))(?:[A-Za-z0-9._~:@-]|%2F(?!\.{1,2}(?:%2F|$)))+$/i;
+/** Path parameters with their own pattern, by name; every other name takes `PATH_PARAM`. */
+const PARAM_PATTERNS: Readonly<Record<string, RegExp>> = { model: MODEL_PARAM };
 
 /** Fixed paths, by path then method: one Map get for the endpoints most requests use. */
 const FIXED = new Map<string, Map<string, EndpointRoute>>();
@@ -72,8 +80,10 @@ export function matchEndpoint(method: string, path: string): EndpointMatch | Rou
   const params: Record<string, string> = {};
   for (let i = 0; i < found.paramNames.length; i++) {
     const value = found.rawParams[i] as string;
-    if (!PATH_PARAM.test(value)) return unknownRoute(method, path);
-    params[found.paramNames[i] as string] = value;
+    const name = found.paramNames[i] as string;
+    const pattern = Object.hasOwn(PARAM_PATTERNS, name) ? (PARAM_PATTERNS[name] as RegExp) : PATH_PARAM;
+    if (value.length > 256 || !pattern.test(value)) return unknownRoute(method, path);
+    params[name] = value;
   }
   return { route: found.route, params };
 }

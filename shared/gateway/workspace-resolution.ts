@@ -3,7 +3,7 @@ import type { HostGuard } from "../http/host-guard";
 import { readProviderOptions, virtualKeyHostOverride } from "../providers/provider-options";
 import type { ProviderTarget } from "../providers/types";
 import type { ConfigSource } from "../routing/plan-resolver";
-import type { ResolvedVirtualKey } from "../store/virtual-key-resolver";
+import type { ResolvedVirtualKey, VirtualKeySummary } from "../store/virtual-key-resolver";
 import type { VirtualKeyResolver } from "./leaf-target";
 import type { PortkeyHeaders } from "./portkey-headers";
 
@@ -12,7 +12,11 @@ export type ResolvedKey = Pick<ResolvedVirtualKey, "provider" | "secret" | "opti
 
 /** Port: the control plane's gateway-side lookups, scoped by workspace and cached in memory by the plane. */
 export interface WorkspaceLookups {
-  readonly virtualKeys: { resolve(workspaceId: string, slug: string): Promise<ResolvedKey> };
+  readonly virtualKeys: {
+    resolve(workspaceId: string, slug: string): Promise<ResolvedKey>;
+    /** The workspace's active virtual keys (slug, provider), cached like `resolve`: the model catalog's input. */
+    list(workspaceId: string): Promise<readonly VirtualKeySummary[]>;
+  };
   readonly configs: { get(workspaceId: string, idOrSlug: string): Promise<{ version: number; config: unknown }> };
 }
 

@@ -31,11 +31,16 @@ const BEDROCK_PROFILE_PREFIX = /^(?:us|eu|apac|jp|au|ca|global|us-gov)\./;
 
 const resolved = new Map<string, PriceTriple | null>();
 
-function tableFor(provider: string): Readonly<Record<string, PriceTriple>> | undefined {
+/** The price table's name for a provider (its own, or the one it bills like: `vertex-ai` -> `google`). */
+export function priceTableName(provider: string): string {
   const key = provider.toLowerCase();
   // Own keys only: a client-chosen name such as `constructor` must never reach Object.prototype.
   const alias = Object.hasOwn(PROVIDER_PRICE_ALIASES, key) ? PROVIDER_PRICE_ALIASES[key] : undefined;
-  const name = alias ?? key;
+  return alias ?? key;
+}
+
+function tableFor(provider: string): Readonly<Record<string, PriceTriple>> | undefined {
+  const name = priceTableName(provider);
   return Object.hasOwn(MODEL_PRICES, name) ? MODEL_PRICES[name] : undefined;
 }
 

@@ -30,11 +30,24 @@ export function requireOption(ctx: TransformContext, key: string, provider: stri
   return checkProviderOption(key, value);
 }
 
-/** Base URL of a provider: the custom host when given (without a trailing slash), else the default. */
-export function baseUrl(ctx: TransformContext, defaultUrl: string): string {
+/**
+ * A custom host as a base URL, as Portkey's gateway reads it: the host (without a trailing slash) replaces the
+ * provider's base URL, and `suffix` is the part of the provider's URL that Portkey writes in its endpoint path
+ * rather than its base URL (`/v1beta` for google, `/v1` for together-ai), so the gateway adds it. A host that
+ * already ends with it (this gateway's former meaning: the base URL with its version) does not get it twice.
+ */
+export function customHostBase(host: string, suffix = ""): string {
+  const trimmed = host.endsWith("/") ? host.slice(0, -1) : host;
+  return suffix && !trimmed.endsWith(suffix) ? trimmed + suffix : trimmed;
+}
+
+/**
+ * Base URL of a provider: the custom host when given (`customHostBase`, with the provider's `customHostSuffix`),
+ * else the default. docs/providers.md, "Custom hosts", lists each provider's suffix.
+ */
+export function baseUrl(ctx: TransformContext, defaultUrl: string, customHostSuffix = ""): string {
   const custom = ctx.target.customHost;
-  if (!custom) return defaultUrl;
-  return custom.endsWith("/") ? custom.slice(0, -1) : custom;
+  return custom ? customHostBase(custom, customHostSuffix) : defaultUrl;
 }
 
 /** A 2xx body that is not the JSON object the provider documents is the upstream's fault: 502, not 500. */

@@ -1,4 +1,5 @@
 import { BadRequestError } from "../core/errors";
+import { customHostBase } from "./adapter-kit";
 import { openAICompatible } from "./openai-compatible";
 import { checkProviderOption } from "./provider-options";
 import type { ProviderAdapter, TransformContext } from "./types";
@@ -17,7 +18,7 @@ function foundryUrl(ctx: TransformContext, path: string): string {
       { param: "custom_host", code: "custom_host_required" },
     );
   }
-  const url = host.replace(/\/$/, "") + path;
+  const url = customHostBase(host) + path;
   const version = ctx.target.options?.apiVersion;
   return version ? `${url}?api-version=${encodeURIComponent(checkProviderOption("apiVersion", version))}` : url;
 }

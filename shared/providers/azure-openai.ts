@@ -1,5 +1,5 @@
 import { type Endpoint, endpointsWhere, isCatchAll } from "../core/endpoints";
-import { requireOption } from "./adapter-kit";
+import { customHostBase, requireOption } from "./adapter-kit";
 import { openAICompatible } from "./openai-compatible";
 import { RESPONSES_ENDPOINTS, RESPONSES_OVERRIDES } from "./responses-pass-through";
 import type { ProviderAdapter, TransformContext } from "./types";
@@ -16,7 +16,7 @@ function azureUrl(ctx: TransformContext, path: string): string {
   const apiVersion = requireOption(ctx, "apiVersion", "azure-openai");
   const custom = ctx.target.customHost;
   const base = custom
-    ? custom.replace(/\/$/, "")
+    ? customHostBase(custom)
     : `https://${encodeURIComponent(requireOption(ctx, "resourceName", "azure-openai"))}.openai.azure.com/openai`;
   // a templated row's path carries the client's query (`?limit=2`): api-version is set on it, not appended twice
   const q = path.indexOf("?");

@@ -9,7 +9,9 @@ import { applyParamPolicy } from "./param-policy";
 import { readRerankRequest, readRerankResults, rerankAnswer } from "./rerank";
 import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
 
-const BASE_URL = "https://api.cohere.com/v2";
+/** The API version: a custom host replaces only the origin, the gateway adds the version (as Portkey's gateway). */
+const VERSION = "/v2";
+const BASE_URL = `https://api.cohere.com${VERSION}`;
 
 function headersOf(ctx: TransformContext): Record<string, string> {
   return {
@@ -23,7 +25,7 @@ function headersOf(ctx: TransformContext): Record<string, string> {
 /** A JSON POST to one of Cohere's v2 paths. */
 function post(ctx: TransformContext, path: string, body: unknown): UpstreamRequest {
   return {
-    url: `${baseUrl(ctx, BASE_URL)}${path}`,
+    url: `${baseUrl(ctx, BASE_URL, VERSION)}${path}`,
     method: "POST",
     headers: headersOf(ctx),
     body: JSON.stringify(body),

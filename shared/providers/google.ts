@@ -9,7 +9,9 @@ import { toOpenAIErrorBody } from "./openai-errors";
 import { applyParamPolicy } from "./param-policy";
 import type { ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
 
-const BASE_URL = "https://generativelanguage.googleapis.com/v1beta";
+/** The API version: a custom host replaces only the origin, the gateway adds the version (as Portkey's gateway). */
+const VERSION = "/v1beta";
+const BASE_URL = `https://generativelanguage.googleapis.com${VERSION}`;
 
 function modelOf(ctx: TransformContext): string {
   const model = requestedModel(ctx.body);
@@ -34,7 +36,7 @@ function embeddingsRequest(ctx: TransformContext): UpstreamRequest {
     ...dims,
   }));
   return {
-    url: `${baseUrl(ctx, BASE_URL)}/models/${encodeURIComponent(model)}:batchEmbedContents`,
+    url: `${baseUrl(ctx, BASE_URL, VERSION)}/models/${encodeURIComponent(model)}:batchEmbedContents`,
     method: "POST",
     headers: headersOf(ctx),
     body: JSON.stringify({ requests }),
@@ -57,7 +59,7 @@ function chatRequest(ctx: TransformContext): UpstreamRequest {
   const model = encodeURIComponent(geminiModelId(chat.model));
   const method = chat.stream ? "streamGenerateContent?alt=sse" : "generateContent";
   return {
-    url: `${baseUrl(ctx, BASE_URL)}/models/${model}:${method}`,
+    url: `${baseUrl(ctx, BASE_URL, VERSION)}/models/${model}:${method}`,
     method: "POST",
     headers: headersOf(ctx),
     body: JSON.stringify(toGeminiBody(chat)),

@@ -1,5 +1,6 @@
 import { ENDPOINT_ROWS, ENDPOINTS, type EndpointRow, isTemplated, upstreamPath } from "../core/endpoints";
 import { AuthenticationError, BadRequestError, type ErrorBody } from "../core/errors";
+import { customHostBase } from "./adapter-kit";
 import { defineProvider, type EndpointTransforms } from "./define-provider";
 import { toOpenAIErrorBody } from "./openai-errors";
 import { readOpenAIUsage, SsePassThrough } from "./sse-usage-scanner";
@@ -17,7 +18,11 @@ export interface OpenAICompatibleOptions {
   readonly endpoints?: readonly Endpoint[];
   /** Whether a call without a key should be refused before it leaves the gateway. */
   readonly requiresKey?: boolean;
-  /** Appended to a custom host that lacks it (Ollama hosts are given as `http://host:11434`). */
+  /**
+   * What the gateway adds after a custom host (`customHostBase`): the part of the base URL Portkey writes in its
+   * endpoint path (`/v1` for together-ai, whose Portkey base URL is `https://api.together.xyz`; Ollama hosts are
+   * given as `http://host:11434`). Default none: the custom host replaces the whole base URL, version included.
+   */
   readonly customHostSuffix?: string;
   /** Extra static headers the provider wants. */
   readonly extraHeaders?: Readonly<Record<string, string>>;
@@ -63,10 +68,6 @@ function speechContentType(format: unknown): string {
   );
 }
 
-function trimSlash(url: string): string {
-  return url.endsWith("/") ? url.slice(0, -1) : url;
-}
-
 /** The client asked for no usage: the gateway asks for it and strips the usage-only chunk again. */
 function wantsInjectedUsage(ctx: TransformContext): boolean {
   return (
@@ -108,10 +109,7 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
 
   function baseUrlFor(ctx: TransformContext): string {
     const custom = ctx.target.customHost;
-    if (custom) {
-      const trimmed = trimSlash(custom);
-      return suffix && !trimmed.endsWith(suffix) ? trimmed + suffix : trimmed;
-    }
+    if (custom) return customHostBase(custom, suffix);
     if (!options.baseUrl) {
       throw new BadRequestError(`Provider ${options.id} needs a custom host (x-portkey-custom-host or custom_host).`, {
         param: "custom_host",

@@ -1,10 +1,12 @@
+import { huggingfaceAdapter } from "./huggingface";
 import { ALL_ENDPOINTS, openAICompatible } from "./openai-compatible";
 import { RESPONSES_ENDPOINTS, RESPONSES_OVERRIDES } from "./responses-pass-through";
 import type { ProviderAdapter } from "./types";
 
 /**
  * OpenAI and the providers that speak its wire format. Base URLs from each provider's API reference. Mistral and
- * Azure OpenAI differ in details and have their own files (mistral-ai.ts, azure-openai.ts).
+ * Azure OpenAI differ in details and have their own files (mistral-ai.ts, azure-openai.ts). `customHostSuffix`:
+ * what a custom host gets added, so it means what it means in Portkey's gateway (docs/providers.md, "Custom hosts").
  */
 export const OPENAI_FAMILY: readonly ProviderAdapter[] = [
   openAICompatible({
@@ -15,10 +17,25 @@ export const OPENAI_FAMILY: readonly ProviderAdapter[] = [
     endpointOverrides: RESPONSES_OVERRIDES,
   }),
   openAICompatible({ id: "groq", streamUsage: true, baseUrl: "https://api.groq.com/openai/v1" }),
-  openAICompatible({ id: "together-ai", streamUsage: true, baseUrl: "https://api.together.xyz/v1" }),
+  openAICompatible({
+    id: "together-ai",
+    streamUsage: true,
+    baseUrl: "https://api.together.xyz/v1",
+    customHostSuffix: "/v1",
+  }),
   openAICompatible({ id: "fireworks-ai", streamUsage: true, baseUrl: "https://api.fireworks.ai/inference/v1" }),
-  openAICompatible({ id: "deepseek", streamUsage: true, baseUrl: "https://api.deepseek.com/v1" }),
-  openAICompatible({ id: "openrouter", streamUsage: true, baseUrl: "https://openrouter.ai/api/v1" }),
+  openAICompatible({
+    id: "deepseek",
+    streamUsage: true,
+    baseUrl: "https://api.deepseek.com/v1",
+    customHostSuffix: "/v1",
+  }),
+  openAICompatible({
+    id: "openrouter",
+    streamUsage: true,
+    baseUrl: "https://openrouter.ai/api/v1",
+    customHostSuffix: "/v1",
+  }),
   openAICompatible({ id: "perplexity-ai", baseUrl: "https://api.perplexity.ai", endpoints: ["chat"] }),
   openAICompatible({ id: "x-ai", streamUsage: true, baseUrl: "https://api.x.ai/v1" }),
   openAICompatible({ id: "ollama", requiresKey: false, customHostSuffix: "/v1" }),
@@ -39,6 +56,7 @@ export const OPENAI_FAMILY: readonly ProviderAdapter[] = [
     id: "sambanova",
     streamUsage: true,
     baseUrl: "https://api.sambanova.ai/v1",
+    customHostSuffix: "/v1",
     endpoints: ["chat", "embeddings", "models"],
   }),
   openAICompatible({
@@ -51,6 +69,7 @@ export const OPENAI_FAMILY: readonly ProviderAdapter[] = [
     id: "hyperbolic",
     streamUsage: true,
     baseUrl: "https://api.hyperbolic.xyz/v1",
+    customHostSuffix: "/v1",
     endpoints: ["chat", "completions", "models"],
   }),
   openAICompatible({
@@ -63,6 +82,7 @@ export const OPENAI_FAMILY: readonly ProviderAdapter[] = [
     id: "novita-ai",
     streamUsage: true,
     baseUrl: "https://api.novita.ai/v3/openai",
+    customHostSuffix: "/v1",
     endpoints: ["chat", "completions", "embeddings", "models"],
   }),
   openAICompatible({
@@ -71,12 +91,7 @@ export const OPENAI_FAMILY: readonly ProviderAdapter[] = [
     baseUrl: "https://api.siliconflow.cn/v1",
     endpoints: ["chat", "embeddings", "models"],
   }),
-  openAICompatible({
-    id: "huggingface",
-    streamUsage: true,
-    baseUrl: "https://router.huggingface.co/v1",
-    endpoints: ["chat", "models"],
-  }),
+  huggingfaceAdapter,
   openAICompatible({
     id: "lm-studio",
     streamUsage: true,
@@ -107,6 +122,7 @@ export const OPENAI_FAMILY: readonly ProviderAdapter[] = [
     id: "moonshot",
     streamUsage: true,
     baseUrl: "https://api.moonshot.cn/v1",
+    customHostSuffix: "/v1",
     endpoints: ["chat", "models"],
   }),
   openAICompatible({

@@ -16,6 +16,8 @@ export interface LookupPolicy {
 export const LOOKUP_POLICIES = {
   /** Decrypted virtual keys (one KMS decrypt per load). */
   virtualKey: { hitTtlMs: 60_000, missTtlMs: 5_000, maxEntries: 5_000 },
+  /** A workspace's active virtual keys (slug and provider), for the model catalog (`GET /v1/models`). */
+  virtualKeyList: { hitTtlMs: 60_000, missTtlMs: 5_000, maxEntries: 2_000 },
   /** Saved configs (the parsed JSON of the head). */
   config: { hitTtlMs: 60_000, missTtlMs: 5_000, maxEntries: 2_000 },
   /** Prompt heads: which version `<id>` and `<id>@latest` run. */

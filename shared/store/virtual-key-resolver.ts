@@ -12,8 +12,17 @@ export interface ResolvedVirtualKey
   readonly options: ProviderOptions;
 }
 
+/** A virtual key as the model catalog lists it: no secret, no options. */
+export interface VirtualKeySummary {
+  readonly slug: string;
+  readonly provider: string;
+}
+
+/** The catalog reads at most this many virtual keys of a workspace (pages of 100). */
+export const MAX_LISTED_VIRTUAL_KEYS = 1_000;
+
 export interface VirtualKeyResolverOptions {
-  readonly store: Pick<ControlStore, "getVirtualKey">;
+  readonly store: Pick<ControlStore, "getVirtualKey" | "listVirtualKeys">;
   readonly cipher: SecretCipher;
   /** Overrides of `LOOKUP_POLICIES.virtualKey` (a rotated/deleted key is picked up within `hitTtlMs`). */
   readonly policy?: Partial<LookupPolicy>;
@@ -29,6 +38,7 @@ type Entry = ResolvedVirtualKey | { readonly inactive: Exclude<VirtualKeyStatus,
  */
 export class VirtualKeyResolver {
   private readonly lookup: CachedLookup<string, Entry>;
+  private readonly lists: CachedLookup<string, readonly VirtualKeySummary[]>;
 
   constructor(private readonly options: VirtualKeyResolverOptions) {
     this.lookup = new CachedLookup<string, Entry>({
@@ -38,6 +48,20 @@ export class VirtualKeyResolver {
       isMiss: (entry) => "inactive" in entry,
       ...(options.now ? { now: options.now } : {}),
     });
+    this.lists = new CachedLookup<string, readonly VirtualKeySummary[]>({
+      ...LOOKUP_POLICIES.virtualKeyList,
+      ...options.policy,
+      load: (workspaceId) => this.loadList(workspaceId),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
+
+  /**
+   * The workspace's active virtual keys, by slug (at most `MAX_LISTED_VIRTUAL_KEYS`): from memory while fresh, like
+   * the keys themselves, so the catalog reads the store once per workspace per TTL, never per request.
+   */
+  async list(workspaceId: string): Promise<readonly VirtualKeySummary[]> {
+    return (await this.lists.get(workspaceId, "")) ?? [];
   }
 
   async resolve(workspaceId: string, slug: string): Promise<ResolvedVirtualKey> {
@@ -57,6 +81,20 @@ export class VirtualKeyResolver {
   /** Drops a cached key (call after rotating/deleting it in this process). */
   forget(workspaceId: string, slug: string): void {
     this.lookup.forget(workspaceId, slug);
+    this.lists.forget(workspaceId, "");
+  }
+
+  private async loadList(workspaceId: string): Promise<readonly VirtualKeySummary[]> {
+    const keys: VirtualKeySummary[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.options.store.listVirtualKeys(workspaceId, { limit: 100, ...(cursor ? { cursor } : {}) });
+      for (const record of page.items) {
+        if (record.status === "active") keys.push(Object.freeze({ slug: record.slug, provider: record.provider }));
+      }
+      cursor = page.nextCursor;
+    } while (cursor && keys.length < MAX_LISTED_VIRTUAL_KEYS);
+    return Object.freeze(keys.slice(0, MAX_LISTED_VIRTUAL_KEYS));
   }
 
   private async load(workspaceId: string, slug: string): Promise<Entry | undefined> {

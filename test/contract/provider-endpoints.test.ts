@@ -48,6 +48,7 @@ const BODIES: Readonly<Record<Endpoint, Record<string, unknown>>> = {
   transcriptions: {},
   moderations: { input: "hi" },
   models: {},
+  model: {},
   rerank: { model: "rerank-2", query: "fox", documents: ["a red fox", "a blue whale"] },
   videos: { model: "cogvideox", prompt: "a red fox running" },
   fileUpload: {},
@@ -95,6 +96,8 @@ function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<strin
     ...(isTemplated(row) ? { path: samplePath(row), search: "?limit=2" } : {}),
   };
 }
+
+/** A templated row's path with every `{name}` filled in (what a client sends). */
 
 function thrown(fn: () => unknown): GatewayError {
   try {

@@ -298,9 +298,16 @@ const OPENAI_WIRE_QUIRKS: readonly OpenAIWireQuirks[] = [
   { id: "nebius", model: "meta-llama/Meta-Llama-3.1-70B-Instruct" },
   { id: "hyperbolic", model: "meta-llama/Llama-3.3-70B-Instruct" },
   { id: "lambda", model: "llama3.3-70b-instruct-fp8" },
-  { id: "novita-ai", model: "meta-llama/llama-3.1-8b-instruct" },
+  // Portkey's layout for a novita-ai custom host: the gateway adds /v1 (docs/providers.md, "Custom hosts")
+  { id: "novita-ai", model: "meta-llama/llama-3.1-8b-instruct", basePath: "/v1", hostPath: "" },
   { id: "siliconflow", model: "Qwen/Qwen2.5-7B-Instruct" },
-  { id: "huggingface", model: "meta-llama/Llama-3.1-8B-Instruct" },
+  // Portkey's layout for a huggingface custom host: {host}/models/{model}/v1 (the hf-inference route of the router)
+  {
+    id: "huggingface",
+    model: "meta-llama/Llama-3.1-8B-Instruct",
+    basePath: "/hf-inference/models/meta-llama/Llama-3.1-8B-Instruct/v1",
+    hostPath: "/hf-inference",
+  },
   { id: "lm-studio", model: "qwen2.5-7b-instruct", hostPath: "" },
   { id: "vllm", model: "Qwen/Qwen2.5-7B-Instruct", hostPath: "" },
   { id: "nvidia-nim", model: "meta/llama-3.1-8b-instruct" },
@@ -317,7 +324,7 @@ const OPENAI_WIRE_QUIRKS: readonly OpenAIWireQuirks[] = [
     // a Workers AI model id: "@cf/..." reaches the provider unchanged (not read as "@<virtual-key>/<model>")
     model: "@cf/meta/llama-3.1-8b-instruct",
     basePath: "/client/v4/accounts/0123456789abcdef0123456789abcdef/ai/v1",
-    hostPath: "/client/v4",
+    hostPath: "/client/v4/accounts/0123456789abcdef0123456789abcdef/ai",
     headers: { "x-portkey-workers-ai-account-id": "0123456789abcdef0123456789abcdef" },
   },
   // ModelsLab's LLM API; a custom host replaces https://modelslab.com/api (images and videos: modelslab.test.ts)

@@ -119,6 +119,12 @@ function error(
   res.end(JSON.stringify({ error: { message, type, param, code } }));
 }
 
+/** What `GET /v1/models` lists (and `GET /v1/models/{id}` finds), in OpenAI's model object shape. */
+export const FAKE_MODELS = [
+  { id: "gpt-4o-mini", object: "model", created: 1721172741, owned_by: "system" },
+  { id: "text-embedding-3-small", object: "model", created: 1705948997, owned_by: "system" },
+] as const;
+
 export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<OpenAIFake> {
   let seq = 0;
   const reply = options.reply ?? ((last: string) => `You said: ${last}`);
@@ -137,18 +143,14 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
       return;
     }
     if (req.method === "GET" && path === "/v1/models") {
-      sendJson(
-        res,
-        200,
-        {
-          object: "list",
-          data: [
-            { id: "gpt-4o-mini", object: "model", created: 1721172741, owned_by: "system" },
-            { id: "text-embedding-3-small", object: "model", created: 1705948997, owned_by: "system" },
-          ],
-        },
-        fault,
-      );
+      sendJson(res, 200, { object: "list", data: FAKE_MODELS }, fault);
+      return;
+    }
+    if (req.method === "GET" && path?.startsWith("/v1/models/")) {
+      const id = decodeURIComponent(path.slice("/v1/models/".length));
+      const model = FAKE_MODELS.find((m) => m.id === id);
+      if (model) sendJson(res, 200, model, fault);
+      else error(res, 404, `The model '${id}' does not exist`, "invalid_request_error", "model", "model_not_found");
       return;
     }
     if (req.method !== "POST") {

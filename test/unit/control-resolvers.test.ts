@@ -85,6 +85,36 @@ describe("VirtualKeyResolver", () => {
     expect(perLookupUs).toBeLessThan(50);
   });
 
+  it("lists a workspace's active keys once per TTL, with no secret and no decrypt; forget reads again", async () => {
+    // Prepare
+    await addKey("b-key", "secret-b");
+    await addKey("a-key", "secret-a");
+    await addKey("off-key", "secret-off", "disabled");
+    let lists = 0;
+    const list = store.listVirtualKeys.bind(store);
+    store.listVirtualKeys = (ws, page) => {
+      lists++;
+      return list(ws, page);
+    };
+    // Act
+    const first = await resolver.list("ws-a");
+    const warm = await resolver.list("ws-a");
+    const otherWorkspace = await resolver.list("ws-b");
+    resolver.forget("ws-a", "a-key");
+    await resolver.list("ws-a");
+    now += 61_000;
+    await resolver.list("ws-a");
+    // Assess
+    expect(first).toEqual([
+      { slug: "a-key", provider: "azure-openai" },
+      { slug: "b-key", provider: "azure-openai" },
+    ]);
+    expect(warm).toBe(first);
+    expect(otherWorkspace).toEqual([]);
+    expect(JSON.stringify(first)).not.toContain("secret");
+    expect([lists, cipher.decrypts]).toEqual([4, 0]);
+  });
+
   it("registers the decrypted secret so the request log redacts any echo of it, whatever its shape", async () => {
     // Prepare
     const azureKey = randomBytes(16).toString("hex");

@@ -100,6 +100,7 @@ describe("a request's deadline", () => {
       authenticator: { authenticate: async () => principal },
       lookups: {
         virtualKeys: {
+          list: async () => [],
           resolve: async () => ({
             provider: "openai",
             secret: { apiKey: "sk-vk" },

@@ -57,6 +57,7 @@ function recordingTransport(): UpstreamTransport & { sent: UpstreamRequest[] } {
 /** The workspace's virtual keys: each slug names an OpenAI key on a loopback host of its own. */
 const lookups: WorkspaceLookups = {
   virtualKeys: {
+    list: async () => [],
     resolve: async (_ws, slug) => ({
       provider: "openai",
       secret: { apiKey: `sk-${slug}` },

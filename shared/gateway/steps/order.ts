@@ -7,6 +7,7 @@ import { createCacheStep } from "./cache-step";
 import { createGuardrailsStep } from "./guardrails-step";
 import { createLimitsStep } from "./limits-step";
 import { createLogStep } from "./log-step";
+import { createModelsStep } from "./models-step";
 import { createParseStep } from "./parse-step";
 import { createPlanStep } from "./plan-step";
 import { createPromptsStep } from "./prompts-step";
@@ -35,6 +36,7 @@ export function requestSteps({ deps, plans, background }: StepInputs): RequestSt
     deps.authenticator && createAuthenticateStep(deps.authenticator),
     createParseStep(deps.lookups, deps.hostGuard),
     createPlanStep(plans),
+    deps.lookups && createModelsStep(deps.lookups),
     // after plan, before limits: the budget estimate sees the conversation a previous_response_id names
     deps.responses && createResponsesStep({ store: deps.responses, providers: deps.providers, background }),
     deps.limits && createLimitsStep(deps.limits, deps.lookups, background),
