@@ -21,7 +21,15 @@ import {
   updateConfig,
   updateSchema as updateConfigBody,
 } from "./config-routes";
-import { savedGuardrails } from "./guardrail-routes";
+import {
+  createGuardrail,
+  createSchema as createGuardrailBody,
+  deleteGuardrail,
+  getGuardrail,
+  listGuardrails,
+  updateGuardrail,
+  updateSchema as updateGuardrailBody,
+} from "./guardrail-routes";
 import {
   createPrompt,
   deletePrompt,
@@ -420,14 +428,58 @@ export const ADMIN_ROUTES = [
     ["GET", "/v1/prompts/partials/{partialId}/versions", "listPromptPartialVersions"],
     ["PUT", "/v1/prompts/partials/{partialId}/makeDefault", "publishPromptPartial"],
   ]),
-  // Portkey's saved guardrails: declared so the paths are routed and documented; 501 until they exist.
-  ...unofferedRoutes("guardrails", "Saved guardrails (not implemented yet: 501)", savedGuardrails, [
-    ["GET", "/v1/guardrails", "listGuardrails"],
-    ["POST", "/v1/guardrails", "createGuardrail"],
-    ["GET", "/v1/guardrails/{id}", "getGuardrail"],
-    ["PUT", "/v1/guardrails/{id}", "updateGuardrail"],
-    ["DELETE", "/v1/guardrails/{id}", "deleteGuardrail"],
-  ]),
+  // Saved guardrails (named from configs' hooks by id).
+  route({
+    method: "GET",
+    path: "/v1/guardrails",
+    operationId: "listGuardrails",
+    summary: "List saved guardrails",
+    tag: "guardrails",
+    auth,
+    query: listQuery,
+    handle: listGuardrails,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/guardrails",
+    operationId: "createGuardrail",
+    summary: "Save a guardrail (checks and actions)",
+    tag: "guardrails",
+    auth,
+    body: createGuardrailBody,
+    handle: createGuardrail,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/guardrails/{id}",
+    operationId: "getGuardrail",
+    summary: "Get a saved guardrail (`?version=N`: that version)",
+    tag: "guardrails",
+    auth,
+    query: configQuery,
+    handle: getGuardrail,
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/guardrails/{id}",
+    operationId: "updateGuardrail",
+    summary: "Update a saved guardrail (a new version)",
+    tag: "guardrails",
+    auth,
+    query: workspaceQuery,
+    body: updateGuardrailBody,
+    handle: updateGuardrail,
+  }),
+  route({
+    method: "DELETE",
+    path: "/v1/guardrails/{id}",
+    operationId: "deleteGuardrail",
+    summary: "Delete a saved guardrail",
+    tag: "guardrails",
+    auth,
+    query: workspaceQuery,
+    handle: deleteGuardrail,
+  }),
 ];
 
 /** Portkey paths this gateway routes and documents but does not offer: every operation answers with `handle`. */

@@ -5,6 +5,8 @@ import type {
   PromptVersionRecord,
   SavedConfig,
   SavedConfigVersion,
+  SavedGuardrail,
+  SavedGuardrailVersion,
   SavedPrompt,
   SlugKind,
   VirtualKeyRecord,
@@ -67,6 +69,14 @@ export interface ControlStore {
   replacePrompt(next: SavedPrompt, expectedVersion: number): Promise<SavedPrompt>;
   /** Deletes the head and its version items, so a later prompt with the same slug starts a clean version line. */
   deletePrompt(workspaceId: string, slug: string): Promise<void>;
+
+  /** Saved guardrails: a head and immutable versions, exactly as configs. */
+  createGuardrail(guardrail: SavedGuardrail): Promise<SavedGuardrail>;
+  getGuardrail(workspaceId: string, slug: string): Promise<SavedGuardrail | undefined>;
+  getGuardrailVersion(workspaceId: string, slug: string, version: number): Promise<SavedGuardrailVersion | undefined>;
+  listGuardrails(workspaceId: string, page: PageRequest): Promise<Page<SavedGuardrail>>;
+  replaceGuardrail(next: SavedGuardrail, expectedVersion: number): Promise<SavedGuardrail>;
+  deleteGuardrail(workspaceId: string, slug: string): Promise<void>;
 
   /** Workspaces holding an object with this slug (for the root key, which addresses objects without a workspace). */
   findSlugOwners(kind: SlugKind, slug: string): Promise<readonly string[]>;

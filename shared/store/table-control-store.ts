@@ -3,6 +3,8 @@ import {
   apiKeyKind,
   configKind,
   configVersionKind,
+  guardrailKind,
+  guardrailVersionKind,
   promptKind,
   promptVersionKind,
   slugOwners,
@@ -21,6 +23,8 @@ import type {
   PromptVersionRecord,
   SavedConfig,
   SavedConfigVersion,
+  SavedGuardrail,
+  SavedGuardrailVersion,
   SavedPrompt,
   SlugKind,
   VirtualKeyRecord,
@@ -38,6 +42,7 @@ export class TableControlStore implements ControlStore {
   private readonly virtualKeys;
   private readonly configs;
   private readonly prompts;
+  private readonly guardrails;
   private readonly system;
 
   constructor(
@@ -49,6 +54,7 @@ export class TableControlStore implements ControlStore {
     this.virtualKeys = new EntityRepository(table, virtualKeyKind, now);
     this.configs = new HeadWithVersions(table, configKind, configVersionKind, configSnapshot, now);
     this.prompts = new HeadWithVersions(table, promptKind, promptVersionKind, promptSnapshot, now);
+    this.guardrails = new HeadWithVersions(table, guardrailKind, guardrailVersionKind, guardrailSnapshot, now);
     this.system = new EntityRepository(table, systemValueKind, now);
   }
 
@@ -151,6 +157,25 @@ export class TableControlStore implements ControlStore {
     return this.prompts.delete(workspaceId, slug);
   }
 
+  createGuardrail(guardrail: SavedGuardrail): Promise<SavedGuardrail> {
+    return this.guardrails.create(guardrail);
+  }
+  getGuardrail(workspaceId: string, slug: string): Promise<SavedGuardrail | undefined> {
+    return this.guardrails.heads.get(workspaceId, slug);
+  }
+  getGuardrailVersion(workspaceId: string, slug: string, version: number): Promise<SavedGuardrailVersion | undefined> {
+    return this.guardrails.versions.get(workspaceId, slug, version);
+  }
+  listGuardrails(workspaceId: string, page: PageRequest): Promise<Page<SavedGuardrail>> {
+    return this.guardrails.heads.list(page, workspaceId);
+  }
+  replaceGuardrail(next: SavedGuardrail, expectedVersion: number): Promise<SavedGuardrail> {
+    return this.guardrails.replace(next, expectedVersion);
+  }
+  deleteGuardrail(workspaceId: string, slug: string): Promise<void> {
+    return this.guardrails.delete(workspaceId, slug);
+  }
+
   /** `Query gsi1 gsi1pk = SLUG#<kind>#<slug>`. */
   async findSlugOwners(kind: SlugKind, slug: string): Promise<readonly string[]> {
     const page = await this.table.queryIndex(slugOwners[kind](slug), { limit: 25 });
@@ -172,6 +197,11 @@ export class TableControlStore implements ControlStore {
 function configSnapshot(config: SavedConfig): SavedConfigVersion {
   const { workspaceId, slug, version, name, configJson } = config;
   return { workspaceId, slug, version, name, configJson, createdAt: config.updatedAt };
+}
+
+function guardrailSnapshot(guardrail: SavedGuardrail): SavedGuardrailVersion {
+  const { workspaceId, slug, version, name, checksJson, actionsJson } = guardrail;
+  return { workspaceId, slug, version, name, checksJson, actionsJson, createdAt: guardrail.updatedAt };
 }
 
 function promptSnapshot(prompt: SavedPrompt): PromptVersionRecord {

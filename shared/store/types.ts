@@ -121,6 +121,35 @@ export interface SavedConfigVersion {
   readonly createdAt: number;
 }
 
+export type GuardrailStatus = "active" | "archived";
+
+/**
+ * Head of a saved guardrail (Portkey's `/v1/guardrails`): a hook's checks and actions, referenced from configs by
+ * its slug. JSON fields are kept as JSON text, exactly as validated.
+ */
+export interface SavedGuardrail extends Versioned {
+  readonly workspaceId: string;
+  /** The guardrail's id and slug (one value), e.g. `pg-no-secrets-4kd9a2`. */
+  readonly slug: string;
+  readonly name: string;
+  readonly status: GuardrailStatus;
+  /** JSON array of check objects (`[{id, parameters?, is_enabled?}]`). */
+  readonly checksJson: string;
+  /** JSON object: `{deny?, async?, on_success?, on_fail?}`. */
+  readonly actionsJson: string;
+}
+
+/** An immutable snapshot written for each version of a saved guardrail. */
+export interface SavedGuardrailVersion {
+  readonly workspaceId: string;
+  readonly slug: string;
+  readonly version: number;
+  readonly name: string;
+  readonly checksJson: string;
+  readonly actionsJson: string;
+  readonly createdAt: number;
+}
+
 export interface PageRequest {
   /** 1..100. */
   readonly limit: number;
@@ -134,7 +163,7 @@ export interface Page<T> {
   readonly nextCursor?: string;
 }
 
-export type SlugKind = "virtual-key" | "config" | "prompt";
+export type SlugKind = "virtual-key" | "config" | "prompt" | "guardrail" | "partial";
 
 export type PromptStatus = "active" | "archived";
 
