@@ -1,7 +1,13 @@
 import { type HttpMethod, routeBuilders } from "../http/api-route";
 import { textParam } from "../http/query-params";
 import { jsonResponse } from "../http/types";
-import { createPromptSchema, publishPromptSchema, updatePromptSchema } from "../prompts/prompt-shapes";
+import {
+  createPromptSchema,
+  labelPromptSchema,
+  publishPromptSchema,
+  updatePromptSchema,
+  updatePromptVersionSchema,
+} from "../prompts/prompt-shapes";
 import type { AdminContext, RouteHandler } from "./admin-types";
 import {
   createApiKey,
@@ -33,12 +39,14 @@ import {
 import {
   createPrompt,
   deletePrompt,
+  deletePromptLabel,
   getPrompt,
   getPromptVersion,
   listPrompts,
   listPromptVersions,
   promptPartials,
   publishPrompt,
+  setPromptLabel,
   updatePrompt,
   updatePromptVersion,
 } from "./prompt-routes";
@@ -412,11 +420,33 @@ export const ADMIN_ROUTES = [
     method: "PUT",
     path: "/v1/prompts/{id}/versions/{version}",
     operationId: "updatePromptVersion",
-    summary: "Set a version's labels (not supported: versions are immutable)",
+    summary: "Move the label `label_id` to this version (Portkey's form)",
     tag: "prompts",
     auth,
     query: workspaceQuery,
+    body: updatePromptVersionSchema,
     handle: updatePromptVersion,
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/prompts/{id}/labels/{label}",
+    operationId: "setPromptLabel",
+    summary: "Point a label (`staging`, ...; `production` publishes) at a version",
+    tag: "prompts",
+    auth,
+    query: workspaceQuery,
+    body: labelPromptSchema,
+    handle: setPromptLabel,
+  }),
+  route({
+    method: "DELETE",
+    path: "/v1/prompts/{id}/labels/{label}",
+    operationId: "deletePromptLabel",
+    summary: "Remove a label from a prompt",
+    tag: "prompts",
+    auth,
+    query: workspaceQuery,
+    handle: deletePromptLabel,
   }),
   // Portkey's prompt partials: not offered; each operation answers 404 `partials_not_supported`.
   ...unofferedRoutes("prompts", "Prompt partials (not supported)", promptPartials, [

@@ -535,6 +535,26 @@ export const LOG_COLUMNS = [
     description:
       "usage not billed as reported: `out_of_range`, `over_reservation` or `below_minimum`; null when it was",
   }),
+  column({
+    name: "prompt_id",
+    value: z.string(),
+    glue: "string",
+    nullable: true,
+    rows: REQUEST,
+    additive: true,
+    filled: "`POST /v1/prompts/{id}/completions` (the prompt that answered, after a config's `prompt_id` split)",
+    description: "saved prompt id; null for requests that are not prompt completions",
+  }),
+  column({
+    name: "prompt_version",
+    value: z.number().int().positive(),
+    glue: "int",
+    nullable: true,
+    rows: REQUEST,
+    additive: true,
+    filled: "the prompt version rendered (by `@n`, `@label`, published or a config's `prompt_id`)",
+    description: "the prompt version that answered; with `prompt_id`, what A/B analytics compare",
+  }),
 ] as const;
 
 export type LogColumnSpec = (typeof LOG_COLUMNS)[number];

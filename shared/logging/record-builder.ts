@@ -223,6 +223,8 @@ export function toRecord(
     response_body_truncated: responseBody.truncated,
     ...budgetColumns(summary.budget),
     usage_anomaly: summary.usageAnomaly ?? null,
+    prompt_id: cleanOrNull(summary.promptId),
+    prompt_version: summary.promptVersion ?? null,
   };
 }
 

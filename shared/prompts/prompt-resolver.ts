@@ -61,7 +61,7 @@ export class PromptResolver implements PromptSource {
     const head = await this.heads.get(workspaceId, slug);
     if (head === undefined) throw promptNotFound(reference);
     const promptVersion = pickVersion(ref, head);
-    if (promptVersion > head.promptVersion) throw promptNotFound(reference);
+    if (promptVersion < 1 || promptVersion > head.promptVersion) throw promptNotFound(reference);
     const compiled = await this.versions.get(workspaceId, { head, promptVersion });
     if (compiled === undefined) throw promptNotFound(reference);
     return { workspaceId, slug, promptVersion, compiled };

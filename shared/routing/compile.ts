@@ -44,6 +44,7 @@ const KNOWN_KEYS = new Set([
   "input_guardrails",
   "output_guardrails",
   "forward_headers",
+  "prompt_id",
   // Portkey keys accepted and not acted on here (mutators and circuit breakers are not offered)
   "input_mutators",
   "output_mutators",
@@ -149,8 +150,11 @@ function checkVirtualKeyHost(node: RawConfigNode, settings: Inherited, options: 
 }
 
 function compileLeaf(node: RawConfigNode, path: string, settings: Inherited, isRoot: boolean, state: CompileState) {
-  if (!isRoot && !node.provider && !node.virtual_key) {
-    throw new InvalidConfigError(`${path}: a target needs "provider" or "virtual_key" (or "targets")`, path);
+  if (!isRoot && !node.provider && !node.virtual_key && !node.prompt_id) {
+    throw new InvalidConfigError(
+      `${path}: a target needs "provider", "virtual_key" or "prompt_id" (or "targets")`,
+      path,
+    );
   }
   const options = providerOptions(node, path);
   checkVirtualKeyHost(node, settings, options, path);
@@ -174,6 +178,7 @@ function compileLeaf(node: RawConfigNode, path: string, settings: Inherited, isR
     beforeRequestHooks: settings.beforeRequestHooks,
     afterRequestHooks: settings.afterRequestHooks,
     forwardHeaders: settings.forwardHeaders,
+    promptId: node.prompt_id,
   });
   state.leaves.push(leaf);
   return leaf;

@@ -202,6 +202,8 @@ export interface SavedPrompt extends Versioned, PromptContent {
   readonly promptVersion: number;
   /** The published (default) version: what `/v1/prompts/{id}/completions` runs without a `@version` suffix. */
   readonly publishedVersion: number;
+  /** Labels other than `production` (which is `publishedVersion`) -> the version each points at (`<id>@<label>`). */
+  readonly labels?: Readonly<Record<string, number>>;
 }
 
 /** An immutable snapshot written for each content version of a prompt. */

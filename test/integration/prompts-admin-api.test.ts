@@ -103,11 +103,11 @@ describe("prompt admin API", () => {
     // Prepare
     const id = text((await h.call("POST", "/v1/prompts", admin, prompt({ name: "Labels" }))).json, "id");
     // Act
-    const label = await h.call("PUT", `/v1/prompts/${id}/versions/1`, admin, { label_id: "production" });
+    const label = await h.call("PUT", `/v1/prompts/${id}/versions/1`, admin, { label_id: "Not A Label" });
     const partials = await h.call("GET", "/v1/prompts/partials", admin);
     const versionWrite = await h.call("PUT", `/v1/prompts/${id}@1`, admin, { name: "x" });
     // Assess
-    expect(field(field(label.json, "error"), "code")).toBe("labels_not_supported");
+    expect(field(field(label.json, "error"), "code")).toBe("invalid_label");
     expect(field(field(partials.json, "error"), "code")).toBe("partials_not_supported");
     expect(versionWrite.status).toBe(400);
   });
