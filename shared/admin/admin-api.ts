@@ -1,4 +1,4 @@
-import { type HttpMethod, routeBuilders } from "../http/api-route";
+import { routeBuilders } from "../http/api-route";
 import { textParam } from "../http/query-params";
 import { jsonResponse } from "../http/types";
 import {
@@ -8,7 +8,7 @@ import {
   updatePromptSchema,
   updatePromptVersionSchema,
 } from "../prompts/prompt-shapes";
-import type { AdminContext, RouteHandler } from "./admin-types";
+import type { AdminContext } from "./admin-types";
 import {
   createApiKey,
   createSchema as createApiKeyBody,
@@ -37,6 +37,18 @@ import {
   updateSchema as updateGuardrailBody,
 } from "./guardrail-routes";
 import {
+  createPartial,
+  createPartialSchema,
+  deletePartial,
+  getPartial,
+  listPartials,
+  listPartialVersions,
+  publishPartial,
+  publishPartialSchema,
+  updatePartial,
+  updatePartialSchema,
+} from "./partial-routes";
+import {
   createPrompt,
   deletePrompt,
   deletePromptLabel,
@@ -44,7 +56,6 @@ import {
   getPromptVersion,
   listPrompts,
   listPromptVersions,
-  promptPartials,
   publishPrompt,
   setPromptLabel,
   updatePrompt,
@@ -448,16 +459,79 @@ export const ADMIN_ROUTES = [
     query: workspaceQuery,
     handle: deletePromptLabel,
   }),
-  // Portkey's prompt partials: not offered; each operation answers 404 `partials_not_supported`.
-  ...unofferedRoutes("prompts", "Prompt partials (not supported)", promptPartials, [
-    ["GET", "/v1/prompts/partials", "listPromptPartials"],
-    ["POST", "/v1/prompts/partials", "createPromptPartial"],
-    ["GET", "/v1/prompts/partials/{partialId}", "getPromptPartial"],
-    ["PUT", "/v1/prompts/partials/{partialId}", "updatePromptPartial"],
-    ["DELETE", "/v1/prompts/partials/{partialId}", "deletePromptPartial"],
-    ["GET", "/v1/prompts/partials/{partialId}/versions", "listPromptPartialVersions"],
-    ["PUT", "/v1/prompts/partials/{partialId}/makeDefault", "publishPromptPartial"],
-  ]),
+  // Prompt partials (`{{> <id>}}` in templates).
+  route({
+    method: "GET",
+    path: "/v1/prompts/partials",
+    operationId: "listPromptPartials",
+    summary: "List prompt partials",
+    tag: "prompts",
+    auth,
+    query: listQuery,
+    handle: listPartials,
+  }),
+  route({
+    method: "POST",
+    path: "/v1/prompts/partials",
+    operationId: "createPromptPartial",
+    summary: "Create a prompt partial (version 1, published)",
+    tag: "prompts",
+    auth,
+    body: createPartialSchema,
+    handle: createPartial,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/prompts/partials/{partialId}",
+    operationId: "getPromptPartial",
+    summary: "Get a prompt partial: the published version (`?version=N`: that one)",
+    tag: "prompts",
+    auth,
+    query: configQuery,
+    handle: getPartial,
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/prompts/partials/{partialId}",
+    operationId: "updatePromptPartial",
+    summary: "Update a prompt partial (a new text is a new version)",
+    tag: "prompts",
+    auth,
+    query: workspaceQuery,
+    body: updatePartialSchema,
+    handle: updatePartial,
+  }),
+  route({
+    method: "DELETE",
+    path: "/v1/prompts/partials/{partialId}",
+    operationId: "deletePromptPartial",
+    summary: "Delete a prompt partial and its versions",
+    tag: "prompts",
+    auth,
+    query: workspaceQuery,
+    handle: deletePartial,
+  }),
+  route({
+    method: "GET",
+    path: "/v1/prompts/partials/{partialId}/versions",
+    operationId: "listPromptPartialVersions",
+    summary: "List a prompt partial's versions, oldest first",
+    tag: "prompts",
+    auth,
+    query: listQuery,
+    handle: listPartialVersions,
+  }),
+  route({
+    method: "PUT",
+    path: "/v1/prompts/partials/{partialId}/makeDefault",
+    operationId: "publishPromptPartial",
+    summary: "Publish a prompt partial version (what `{{> id}}` renders)",
+    tag: "prompts",
+    auth,
+    query: workspaceQuery,
+    body: publishPartialSchema,
+    handle: publishPartial,
+  }),
   // Saved guardrails (named from configs' hooks by id).
   route({
     method: "GET",
@@ -511,13 +585,3 @@ export const ADMIN_ROUTES = [
     handle: deleteGuardrail,
   }),
 ];
-
-/** Portkey paths this gateway routes and documents but does not offer: every operation answers with `handle`. */
-function unofferedRoutes(
-  tag: string,
-  summary: string,
-  handle: RouteHandler,
-  ops: readonly (readonly [HttpMethod, string, string])[],
-) {
-  return ops.map(([method, path, operationId]) => route({ method, path, operationId, summary, tag, auth, handle }));
-}

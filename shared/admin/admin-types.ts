@@ -28,6 +28,7 @@ export interface ChangeListener {
   configChanged?(workspaceId: string, slug: string): void;
   promptChanged?(workspaceId: string, slug: string): void;
   guardrailChanged?(workspaceId: string, slug: string): void;
+  partialChanged?(workspaceId: string, slug: string): void;
 }
 
 export interface AdminLogger {

@@ -92,6 +92,7 @@ export function assembleControlPlane(
       configChanged: (ws, slug) => configs.forget(ws, slug),
       promptChanged: (ws, slug) => prompts.forget(ws, slug),
       guardrailChanged: (ws, slug) => guardrails.forget(ws, slug),
+      partialChanged: (ws, slug) => prompts.forgetPartial(ws, slug),
     },
   });
   return { store, cipher, authenticator, virtualKeys, configs, guardrails, prompts, adminCore, keyHasher };

@@ -1,5 +1,6 @@
 import { BadRequestError, NotFoundError } from "../core/errors";
 import { type CoreResponse, jsonResponse } from "../http/types";
+import { resolvePartials } from "../prompts/partials";
 import {
   LABEL_NAME,
   labelsOf,
@@ -8,6 +9,7 @@ import {
   pickVersion,
   promptNotFound,
 } from "../prompts/prompt-reference";
+import { loadPartial } from "../prompts/prompt-resolver";
 import {
   CONTENT_FIELDS,
   type CreatePromptBody,
@@ -37,9 +39,13 @@ import {
 /** `partials` is Portkey's prompt-partials collection path, never a prompt id. */
 const RESERVED_SLUGS = new Set(["partials"]);
 
-/** Refuses content the gateway could not run: template syntax, oversized JSON, an unknown virtual key. */
+/**
+ * Refuses content the gateway could not run: template syntax, partials missing from the workspace (or in a cycle),
+ * oversized JSON, an unknown virtual key.
+ */
 async function checkContent(ctx: RouteContext, workspaceId: string, content: PromptContent): Promise<PromptContent> {
-  compilePromptContent(content);
+  const compiled = compilePromptContent(content);
+  await resolvePartials(compiled.partials, (name) => loadPartial(ctx.deps.store, workspaceId, name));
   for (const field of [
     "parametersJson",
     "functionsJson",
@@ -305,9 +311,4 @@ function labelsResponse(saved: SavedPrompt): CoreResponse {
     version: saved.version,
     object: "prompt",
   });
-}
-
-/** `/v1/prompts/partials...` (Portkey's prompt partials) is not implemented: a clear 404, not "prompt not found". */
-export async function promptPartials(_ctx: RouteContext): Promise<CoreResponse> {
-  throw new NotFoundError("Prompt partials are not supported by this gateway.", { code: "partials_not_supported" });
 }

@@ -1,6 +1,8 @@
 import type { GsiKey, ItemKey } from "./item-table";
 import type {
   ApiKeyRecord,
+  PromptPartial,
+  PromptPartialVersion,
   PromptVersionRecord,
   SavedConfig,
   SavedConfigVersion,
@@ -145,6 +147,9 @@ export const promptKind = slugKind<SavedPrompt>("prompt", "Prompt", "PROMPT", []
 /** Saved guardrail head: pk `WS#<ws>`, sk `GR#<slug>`; the current checks, actions and `version`. */
 export const guardrailKind = slugKind<SavedGuardrail>("guardrail", "Guardrail", "GR", []);
 
+/** Prompt partial head: pk `WS#<ws>`, sk `PARTIAL#<slug>`; the latest text, `partialVersion`, `publishedVersion`. */
+export const partialKind = slugKind<PromptPartial>("prompt-partial", "Prompt partial", "PARTIAL", []);
+
 /** Immutable snapshots under their head's partition: sk `<prefix>#<slug>#<n, 10 digits>`, listed oldest first. */
 function versionKind<T extends { readonly workspaceId: string; readonly slug: string }>(
   entity: string,
@@ -190,6 +195,14 @@ export const guardrailVersionKind = versionKind<SavedGuardrailVersion>(
   (v) => v.version,
 );
 
+/** Prompt partial version: sk `PARTIALV#<slug>#<n>` (`PARTIAL#` does not prefix `PARTIALV#`). */
+export const partialVersionKind = versionKind<PromptPartialVersion>(
+  "prompt-partial-version",
+  "Prompt partial version",
+  "PARTIALV",
+  (v) => v.partialVersion,
+);
+
 /** A small system value (e.g. the sealed API-key pepper): pk `SYSTEM`, sk `<name>`, written once. */
 export interface SystemValue {
   readonly name: string;
@@ -217,5 +230,7 @@ export const ENTITY_KINDS = [
   promptVersionKind,
   guardrailKind,
   guardrailVersionKind,
+  partialKind,
+  partialVersionKind,
   systemValueKind,
 ] as const;

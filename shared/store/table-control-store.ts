@@ -5,6 +5,8 @@ import {
   configVersionKind,
   guardrailKind,
   guardrailVersionKind,
+  partialKind,
+  partialVersionKind,
   promptKind,
   promptVersionKind,
   slugOwners,
@@ -20,6 +22,8 @@ import type {
   ApiKeyRecord,
   Page,
   PageRequest,
+  PromptPartial,
+  PromptPartialVersion,
   PromptVersionRecord,
   SavedConfig,
   SavedConfigVersion,
@@ -43,6 +47,7 @@ export class TableControlStore implements ControlStore {
   private readonly configs;
   private readonly prompts;
   private readonly guardrails;
+  private readonly partials;
   private readonly system;
 
   constructor(
@@ -55,6 +60,7 @@ export class TableControlStore implements ControlStore {
     this.configs = new HeadWithVersions(table, configKind, configVersionKind, configSnapshot, now);
     this.prompts = new HeadWithVersions(table, promptKind, promptVersionKind, promptSnapshot, now);
     this.guardrails = new HeadWithVersions(table, guardrailKind, guardrailVersionKind, guardrailSnapshot, now);
+    this.partials = new HeadWithVersions(table, partialKind, partialVersionKind, partialSnapshot, now);
     this.system = new EntityRepository(table, systemValueKind, now);
   }
 
@@ -176,6 +182,28 @@ export class TableControlStore implements ControlStore {
     return this.guardrails.delete(workspaceId, slug);
   }
 
+  createPartial(partial: PromptPartial): Promise<PromptPartial> {
+    return this.partials.create(partial);
+  }
+  getPartial(workspaceId: string, slug: string): Promise<PromptPartial | undefined> {
+    return this.partials.heads.get(workspaceId, slug);
+  }
+  getPartialVersion(workspaceId: string, slug: string, version: number): Promise<PromptPartialVersion | undefined> {
+    return this.partials.versions.get(workspaceId, slug, version);
+  }
+  listPartials(workspaceId: string, page: PageRequest): Promise<Page<PromptPartial>> {
+    return this.partials.heads.list(page, workspaceId);
+  }
+  listPartialVersions(workspaceId: string, slug: string, page: PageRequest): Promise<Page<PromptPartialVersion>> {
+    return this.partials.versions.list(page, workspaceId, slug);
+  }
+  replacePartial(next: PromptPartial, expectedVersion: number): Promise<PromptPartial> {
+    return this.partials.replace(next, expectedVersion);
+  }
+  deletePartial(workspaceId: string, slug: string): Promise<void> {
+    return this.partials.delete(workspaceId, slug);
+  }
+
   /** `Query gsi1 gsi1pk = SLUG#<kind>#<slug>`. */
   async findSlugOwners(kind: SlugKind, slug: string): Promise<readonly string[]> {
     const page = await this.table.queryIndex(slugOwners[kind](slug), { limit: 25 });
@@ -202,6 +230,18 @@ function configSnapshot(config: SavedConfig): SavedConfigVersion {
 function guardrailSnapshot(guardrail: SavedGuardrail): SavedGuardrailVersion {
   const { workspaceId, slug, version, name, checksJson, actionsJson } = guardrail;
   return { workspaceId, slug, version, name, checksJson, actionsJson, createdAt: guardrail.updatedAt };
+}
+
+function partialSnapshot(partial: PromptPartial): PromptPartialVersion {
+  const { workspaceId, slug, partialVersion, template, versionDescription } = partial;
+  return {
+    workspaceId,
+    slug,
+    partialVersion,
+    template,
+    ...(versionDescription === undefined ? {} : { versionDescription }),
+    createdAt: partial.updatedAt,
+  };
 }
 
 function promptSnapshot(prompt: SavedPrompt): PromptVersionRecord {

@@ -150,6 +150,35 @@ export interface SavedGuardrailVersion {
   readonly createdAt: number;
 }
 
+export type PartialStatus = "active" | "archived";
+
+/**
+ * Head of a prompt partial (Portkey's `/v1/prompts/partials`): a template that prompts (and other partials) include
+ * with `{{> <slug>}}`. Like prompts, the head carries the latest version's text; `publishedVersion` is what an
+ * include without `@n` renders.
+ */
+export interface PromptPartial extends Versioned {
+  readonly workspaceId: string;
+  /** The partial's id and slug (one value), e.g. `pl-signature-4kd9a2`; what templates name. */
+  readonly slug: string;
+  readonly name: string;
+  readonly status: PartialStatus;
+  readonly template: string;
+  readonly versionDescription?: string;
+  readonly partialVersion: number;
+  readonly publishedVersion: number;
+}
+
+/** An immutable snapshot written for each version of a partial. */
+export interface PromptPartialVersion {
+  readonly workspaceId: string;
+  readonly slug: string;
+  readonly partialVersion: number;
+  readonly template: string;
+  readonly versionDescription?: string;
+  readonly createdAt: number;
+}
+
 export interface PageRequest {
   /** 1..100. */
   readonly limit: number;

@@ -143,3 +143,89 @@ describe("an A/B split between prompt versions", () => {
     expect(((await res.json()) as { error: { param: string } }).error.param).toBe("config.targets[0].prompt_id");
   });
 });
+
+describe("prompt partials", () => {
+  it("includes a partial with {{> id}}: published version, pinned @n, and a publish applies at once", async () => {
+    // Prepare
+    const partial = await portkey.prompts.partials.create({ name: "Signature", string: "-- {{team}} team" });
+    const partialId = String(partial.id);
+    const prompt = await portkey.prompts.create({
+      name: "Signed",
+      collection_id: "library",
+      string: JSON.stringify([
+        { role: "system", content: `Sign with:\n{{> ${partialId}}}\nPinned: {{> ${partialId}@1}}` },
+        { role: "user", content: "{{question}}" },
+      ]),
+      parameters: {},
+      model: "gpt-4o-mini",
+      virtual_key: env.slug,
+    });
+    const id = String(prompt.id);
+    const render = async () =>
+      (await portkey.prompts.render({ promptID: id, variables: { team: "Acme", question: "hi" } })).data.messages;
+
+    // Act
+    const first = await render();
+    await portkey.prompts.partials.update(partialId, { string: "~ {{team}} crew ~" });
+    const unpublished = await render();
+    await portkey.prompts.partials.publish(partialId, { version: 2 });
+    const published = await render();
+    const versions = await portkey.prompts.partials.versions.list(partialId);
+    const completion = await portkey.prompts.completions.create({
+      promptID: id,
+      variables: { team: "Z", question: "q" },
+    });
+
+    // Assess: a standalone include takes its line, as a section tag does
+    expect(first?.[0]).toEqual({ role: "system", content: "Sign with:\n-- Acme teamPinned: -- Acme team" });
+    expect(unpublished).toEqual(first);
+    expect(published?.[0]).toEqual({ role: "system", content: "Sign with:\n~ Acme crew ~Pinned: -- Acme team" });
+    expect(versions.data.map((v: { prompt_partial_version: number }) => v.prompt_partial_version)).toEqual([1, 2]);
+    expect(completion.choices[0].message.content).toBe("You said: q");
+    expect(env.fake.requests.at(-1)?.json()).toMatchObject({
+      messages: [
+        { role: "system", content: "Sign with:\n~ Z crew ~Pinned: -- Z team" },
+        { role: "user", content: "q" },
+      ],
+    });
+  });
+
+  it("refuses missing partials and cycles when saved, and a deleted partial with a 400 when rendered", async () => {
+    // Prepare
+    const a = String((await portkey.prompts.partials.create({ name: "A", string: "a" })).id);
+    const b = String((await portkey.prompts.partials.create({ name: "B", string: `b {{> ${a}}}` })).id);
+    const prompt = await portkey.prompts.create({
+      name: "Uses B",
+      collection_id: "library",
+      string: `x {{> ${b}}}`,
+      parameters: {},
+      model: "gpt-4o-mini",
+    });
+
+    // Act
+    const cycle = await env.gateway.admin("PUT", `/v1/prompts/partials/${a}`, { string: `a {{> ${b}}}` });
+    const self = await env.gateway.admin("PUT", `/v1/prompts/partials/${a}`, { string: `a {{> ${a}@1}}` });
+    const missing = await env.gateway.admin("POST", "/v1/prompts", {
+      workspace_id: env.gateway.workspaceId,
+      name: "dangling",
+      string: "{{> pl-nowhere-000000}}",
+      parameters: {},
+    });
+    const before = await portkey.prompts.render({ promptID: String(prompt.id), variables: {} });
+    await portkey.prompts.partials.delete(a);
+    const after = await fetch(`${env.gateway.url}/v1/prompts/${prompt.id}/render`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-portkey-api-key": env.gateway.apiKey },
+      body: JSON.stringify({ variables: {} }),
+    });
+
+    // Assess
+    expect(cycle).toMatchObject({ status: 400, json: { error: { code: "invalid_template", param: "string" } } });
+    expect(String((cycle.json.error as { message: string }).message)).toContain("cycle");
+    expect(self.status).toBe(400);
+    expect(missing).toMatchObject({ status: 400, json: { error: { code: "partial_not_found", param: "string" } } });
+    expect(before.data.messages).toEqual([{ role: "user", content: "x b a" }]);
+    expect(after.status).toBe(400);
+    expect(((await after.json()) as { error: { code: string } }).error.code).toBe("partial_not_found");
+  });
+});

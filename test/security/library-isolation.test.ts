@@ -83,3 +83,36 @@ describe("saved guardrails across workspaces", () => {
     expect(upstream.requests).toHaveLength(0);
   });
 });
+
+describe("prompt partials across workspaces", () => {
+  it("hides a partial from another workspace (404) and refuses to include it (400, as if absent)", async () => {
+    // Prepare
+    const created = await gateway.admin("POST", "/v1/prompts/partials", {
+      workspace_id: gateway.workspaceId,
+      name: "victim partial",
+      string: "secret instructions",
+    });
+    const partial = String(created.json.id);
+
+    // Act
+    const read = await call(attackerAdmin, "GET", `/v1/prompts/partials/${partial}`);
+    const write = await call(attackerAdmin, "PUT", `/v1/prompts/partials/${partial}`, { string: "pwned" });
+    const include = await call(attackerAdmin, "POST", "/v1/prompts", {
+      name: "borrow",
+      string: `{{> ${partial}}}`,
+      parameters: {},
+    });
+    const ownPartial = await call(attackerAdmin, "POST", "/v1/prompts/partials", {
+      name: "mine",
+      string: `{{> ${partial}}}`,
+    });
+
+    // Assess
+    expect(read).toMatchObject({ status: 404, json: { error: { code: "partial_not_found" } } });
+    expect(write.status).toBe(404);
+    expect(include).toMatchObject({ status: 400, json: { error: { code: "partial_not_found" } } });
+    expect(ownPartial).toMatchObject({ status: 400, json: { error: { code: "partial_not_found" } } });
+    const still = await gateway.admin("GET", `/v1/prompts/partials/${partial}`);
+    expect(still.json).toMatchObject({ string: "secret instructions", version: 1 });
+  });
+});

@@ -117,7 +117,11 @@ export function createPromptsStep(deps: PromptStepDeps): RequestStep {
     const request = readPromptRequest(parseJsonObject(req.body, req.headers["content-type"]));
     const prompt = await deps.prompts.resolve(principal.workspaceId, decodeReference(route[1] as string));
     const render = (resolved: ResolvedPrompt) =>
-      renderedBody(resolved.compiled.parameters, request, resolved.compiled.renderMessages(request.variables));
+      renderedBody(
+        resolved.compiled.parameters,
+        request,
+        resolved.compiled.renderMessages(request.variables, resolved.partials),
+      );
     const body = render(prompt);
     const answered = { id: prompt.slug, version: prompt.promptVersion };
     if (route[2] === "render") return jsonResponse(200, { success: true, data: body }, promptHeaders(answered));
