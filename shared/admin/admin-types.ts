@@ -1,15 +1,19 @@
 import type { KeyHasher } from "../auth/gateway-key";
 import type { Authenticator, Principal } from "../core/principal";
 import type { SecretCipher } from "../crypto/secret-cipher";
+import type { SavedGuardrails } from "../guardrails/saved-guardrails";
 import type { RouteInput } from "../http/api-route";
 import type { CoreRequest, CoreResponse } from "../http/types";
 import type { BudgetScope } from "../limits/limit-types";
 import type { UsageSnapshot } from "../limits/usage-ledger";
 import type { ControlStore } from "../store/control-store";
 
-/** Injected config validation (the routing schema lives elsewhere); `path` is a JSON path inside the config. */
+/**
+ * Injected config validation (the routing schema lives elsewhere); `path` is a JSON path inside the config.
+ * `savedGuardrails`: the saved guardrails of the config's workspace that it names (absent ones are left out).
+ */
 export type ConfigValidationResult = { ok: true } | { ok: false; message: string; path: string };
-export type ConfigValidator = (value: unknown) => ConfigValidationResult;
+export type ConfigValidator = (value: unknown, savedGuardrails?: SavedGuardrails) => ConfigValidationResult;
 
 /** Minimal default: a config must be a JSON object. The routing module supplies the real schema. */
 export function validateConfigIsObject(value: unknown): ConfigValidationResult {
@@ -23,6 +27,8 @@ export interface ChangeListener {
   virtualKeyChanged?(workspaceId: string, slug: string): void;
   configChanged?(workspaceId: string, slug: string): void;
   promptChanged?(workspaceId: string, slug: string): void;
+  guardrailChanged?(workspaceId: string, slug: string): void;
+  partialChanged?(workspaceId: string, slug: string): void;
 }
 
 export interface AdminLogger {

@@ -3,6 +3,7 @@ import { BadRequestError, ConflictError, NotFoundError } from "../core/errors";
 import { type CoreResponse, jsonResponse } from "../http/types";
 import type { SavedConfig, Workspace } from "../store/types";
 import type { RouteContext } from "./admin-types";
+import { guardrailsNamedBy } from "./guardrail-routes";
 import {
   iso,
   type ListQuery,
@@ -56,9 +57,12 @@ export function presentConfig(config: SavedConfig, workspace: Workspace | undefi
   };
 }
 
-/** Validates through the injected validator; the stored text is exactly what passed validation. */
-function validated(ctx: RouteContext, value: unknown): string {
-  const result = ctx.deps.validateConfig(value);
+/**
+ * Validates through the injected validator, with the saved guardrails of the workspace the config names; the
+ * stored text is exactly what passed validation.
+ */
+async function validated(ctx: RouteContext, workspaceId: string, value: unknown): Promise<string> {
+  const result = ctx.deps.validateConfig(value, await guardrailsNamedBy(ctx, workspaceId, value));
   if (!result.ok) {
     // The routing validator names paths from the body's `config` field (`config.targets[0]`) and says "Invalid config".
     const path = result.path.replace(/^\$?\.?/, "");
@@ -102,7 +106,7 @@ function visibleConfig(ctx: RouteContext): Promise<SavedConfig> {
 export async function createConfig(ctx: RouteContext<z.output<typeof createSchema>>): Promise<CoreResponse> {
   const body = ctx.body;
   const workspaceId = await targetWorkspace(ctx.principal, body.workspace_id, ctx.deps.store);
-  const configJson = validated(ctx, body.config);
+  const configJson = await validated(ctx, workspaceId, body.config);
   const now = ctx.now();
   const slug = slugFor("pc-", body);
   const saved = await ctx.deps.store.createConfig({
@@ -158,7 +162,7 @@ export async function updateConfig(ctx: RouteContext<z.output<typeof updateSchem
     ...current,
     name: body.name ?? current.name,
     status: body.status ?? current.status,
-    configJson: body.config === undefined ? current.configJson : validated(ctx, body.config),
+    configJson: body.config === undefined ? current.configJson : await validated(ctx, current.workspaceId, body.config),
   };
   const saved = await ctx.deps.store.replaceConfig(next, version);
   const makeDefault = truthy(body.isDefault, body.is_default);

@@ -7,6 +7,7 @@ import type { CoreHandler } from "../http/types";
 import { PromptResolver } from "../prompts/prompt-resolver";
 import { ConfigResolver } from "../store/config-resolver";
 import type { ControlStore } from "../store/control-store";
+import { GuardrailResolver } from "../store/guardrail-resolver";
 import { VirtualKeyResolver } from "../store/virtual-key-resolver";
 import { createAdminCore } from "./admin-core";
 import { type AdminLogger, type ConfigValidator, type UsageReader, validateConfigIsObject } from "./admin-types";
@@ -18,6 +19,8 @@ export interface ControlPlane {
   readonly authenticator: GatewayAuthenticator;
   readonly virtualKeys: VirtualKeyResolver;
   readonly configs: ConfigResolver;
+  /** Saved guardrails named by configs, cached like configs. */
+  readonly guardrails: GuardrailResolver;
   /** Saved prompts for the gateway's prompt endpoints (its prompts step), cached like configs. */
   readonly prompts: PromptResolver;
   readonly adminCore: CoreHandler;
@@ -63,6 +66,11 @@ export function assembleControlPlane(
     ...(options.configTtlMs === undefined ? {} : { policy: { hitTtlMs: options.configTtlMs } }),
     now,
   });
+  const guardrails = new GuardrailResolver({
+    store,
+    ...(options.configTtlMs === undefined ? {} : { policy: { hitTtlMs: options.configTtlMs } }),
+    now,
+  });
   const prompts = new PromptResolver({
     store,
     ...(options.configTtlMs === undefined ? {} : { policy: { hitTtlMs: options.configTtlMs } }),
@@ -83,7 +91,9 @@ export function assembleControlPlane(
       virtualKeyChanged: (ws, slug) => virtualKeys.forget(ws, slug),
       configChanged: (ws, slug) => configs.forget(ws, slug),
       promptChanged: (ws, slug) => prompts.forget(ws, slug),
+      guardrailChanged: (ws, slug) => guardrails.forget(ws, slug),
+      partialChanged: (ws, slug) => prompts.forgetPartial(ws, slug),
     },
   });
-  return { store, cipher, authenticator, virtualKeys, configs, prompts, adminCore, keyHasher };
+  return { store, cipher, authenticator, virtualKeys, configs, guardrails, prompts, adminCore, keyHasher };
 }

@@ -1,9 +1,19 @@
 import { BadRequestError, NotFoundError } from "../core/errors";
 import { type CoreResponse, jsonResponse } from "../http/types";
-import { parsePromptReference, pickVersion, promptNotFound } from "../prompts/prompt-reference";
+import { resolvePartials } from "../prompts/partials";
+import {
+  LABEL_NAME,
+  labelsOf,
+  PRODUCTION_LABEL,
+  parsePromptReference,
+  pickVersion,
+  promptNotFound,
+} from "../prompts/prompt-reference";
+import { loadPartial } from "../prompts/prompt-resolver";
 import {
   CONTENT_FIELDS,
   type CreatePromptBody,
+  type LabelPromptBody,
   MAX_JSON_BYTES,
   mergeContent,
   type PublishPromptBody,
@@ -11,6 +21,7 @@ import {
   presentPromptSummary,
   presentPromptVersion,
   type UpdatePromptBody,
+  type UpdatePromptVersionBody,
 } from "../prompts/prompt-shapes";
 import { compilePromptContent } from "../prompts/prompt-template";
 import type { PromptContent, SavedPrompt } from "../store/types";
@@ -28,9 +39,13 @@ import {
 /** `partials` is Portkey's prompt-partials collection path, never a prompt id. */
 const RESERVED_SLUGS = new Set(["partials"]);
 
-/** Refuses content the gateway could not run: template syntax, oversized JSON, an unknown virtual key. */
+/**
+ * Refuses content the gateway could not run: template syntax, partials missing from the workspace (or in a cycle),
+ * oversized JSON, an unknown virtual key.
+ */
 async function checkContent(ctx: RouteContext, workspaceId: string, content: PromptContent): Promise<PromptContent> {
-  compilePromptContent(content);
+  const compiled = compilePromptContent(content);
+  await resolvePartials(compiled.partials, (name) => loadPartial(ctx.deps.store, workspaceId, name));
   for (const field of [
     "parametersJson",
     "functionsJson",
@@ -221,16 +236,79 @@ export async function getPromptVersion(ctx: RouteContext): Promise<CoreResponse>
   return jsonResponse(200, presentPrompt(head, await contentOf(ctx, head, version), version));
 }
 
-/** `PUT /v1/prompts/{id}/versions/{n}` only sets Portkey labels, which this gateway does not have. */
-export async function updatePromptVersion(ctx: RouteContext): Promise<CoreResponse> {
+/** `PUT /v1/prompts/{id}/versions/{n}` (Portkey's form): `label_id` names the label moved to version n. */
+export async function updatePromptVersion(ctx: RouteContext<UpdatePromptVersionBody>): Promise<CoreResponse> {
   const head = await writablePrompt(ctx);
-  await contentOf(ctx, head, versionParam(ctx));
-  throw new BadRequestError("Prompt labels are not supported; prompt versions are immutable.", {
-    code: "labels_not_supported",
-  });
+  return moveLabel(ctx, head, labelParam(ctx.body.label_id, "label_id"), versionParam(ctx), undefined);
 }
 
-/** `/v1/prompts/partials...` (Portkey's prompt partials) is not implemented: a clear 404, not "prompt not found". */
-export async function promptPartials(_ctx: RouteContext): Promise<CoreResponse> {
-  throw new NotFoundError("Prompt partials are not supported by this gateway.", { code: "partials_not_supported" });
+/** `PUT /v1/prompts/{id}/labels/{label}` `{version}`: the label points at that version from now on. */
+export async function setPromptLabel(ctx: RouteContext<LabelPromptBody>): Promise<CoreResponse> {
+  const head = await writablePrompt(ctx);
+  return moveLabel(ctx, head, labelParam(ctx.params[1] ?? "", "label"), ctx.body.version, ctx.body.expected_version);
+}
+
+/** `DELETE /v1/prompts/{id}/labels/{label}`; `production` (the published version) cannot be removed. */
+export async function deletePromptLabel(ctx: RouteContext): Promise<CoreResponse> {
+  const head = await writablePrompt(ctx);
+  const label = labelParam(ctx.params[1] ?? "", "label");
+  if (label === PRODUCTION_LABEL) {
+    throw new BadRequestError("The production label is the published version; publish another version instead.", {
+      param: "label",
+    });
+  }
+  if (head.labels === undefined || !Object.hasOwn(head.labels, label)) {
+    throw new NotFoundError(`Prompt '${head.slug}' has no label '${label}'.`, { code: "label_not_found" });
+  }
+  const { [label]: _removed, ...labels } = head.labels;
+  const { labels: _l, ...rest } = head;
+  const saved = await ctx.deps.store.replacePrompt(
+    Object.keys(labels).length ? { ...rest, labels } : rest,
+    head.version,
+  );
+  changed(ctx, saved);
+  return labelsResponse(saved);
+}
+
+function labelParam(label: string, param: string): string {
+  if (!LABEL_NAME.test(label) || label === "latest") {
+    throw new BadRequestError(
+      "A label is 1-32 lower-case letters, digits, '-' or '_', starting with a letter; 'latest' is reserved.",
+      { param, code: "invalid_label" },
+    );
+  }
+  return label;
+}
+
+/** Moves a label with a conditional write of the head (`production` is publishing). */
+async function moveLabel(
+  ctx: RouteContext,
+  head: SavedPrompt,
+  label: string,
+  version: number,
+  expected: number | undefined,
+): Promise<CoreResponse> {
+  const current = versionToReplace(ctx.req, head, expected, "Prompt");
+  await contentOf(ctx, head, version); // 404 for a version that does not exist
+  const next: SavedPrompt =
+    label === PRODUCTION_LABEL
+      ? { ...head, publishedVersion: version }
+      : { ...head, labels: { ...head.labels, [label]: version } };
+  const unchanged =
+    pickVersion({ kind: "label", label }, head) === version ||
+    (label === PRODUCTION_LABEL && head.publishedVersion === version);
+  const saved = unchanged ? head : await ctx.deps.store.replacePrompt(next, current);
+  changed(ctx, saved);
+  return labelsResponse(saved);
+}
+
+function labelsResponse(saved: SavedPrompt): CoreResponse {
+  return jsonResponse(200, {
+    id: saved.slug,
+    slug: saved.slug,
+    labels: labelsOf(saved),
+    published_version: saved.publishedVersion,
+    version: saved.version,
+    object: "prompt",
+  });
 }

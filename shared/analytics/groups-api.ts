@@ -17,6 +17,7 @@ export const GROUP_PATHS: Readonly<Record<string, GroupDimension>> = {
   status_code: "status_code",
   api_key: "api_key",
   config: "config",
+  prompt: "prompt",
   virtual_key: "virtual_key",
 };
 

@@ -36,6 +36,8 @@ function listColumns(dialect: SqlDialect): string {
     "total_tokens",
     "cost_usd",
     "usage_anomaly",
+    "prompt_id",
+    "prompt_version",
     "cache_status",
     "user",
     "stream",

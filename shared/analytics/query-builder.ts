@@ -118,6 +118,7 @@ export type GroupDimension =
   | "user"
   | "api_key"
   | "config"
+  | "prompt"
   | "virtual_key"
   | "status_code"
   | "workspace"
@@ -129,6 +130,8 @@ const GROUP_KEY: Record<Exclude<GroupDimension, "metadata">, string> = {
   user: "user",
   api_key: "api_key_id",
   config: "config_id",
+  // the prompt version that answered: `pp-...@2` (null for requests that are not prompt completions)
+  prompt: "prompt_id || '@' || CAST(prompt_version AS VARCHAR)",
   virtual_key: "virtual_key",
   status_code: "CAST(status AS VARCHAR)",
   workspace: "workspace_id",

@@ -10,7 +10,7 @@ import { type GatewayShared, RequestRun, type RequestStep } from "./request-run"
 import { answer, fail } from "./respond";
 import { DEFAULT_ROUTING_OPTIONS, type RoutingOptions } from "./routing-options";
 import { leafSteps, requestSteps } from "./steps/order";
-import { configSourceFor } from "./workspace-resolution";
+import { configSourceFor, guardrailSourceFor } from "./workspace-resolution";
 
 export type { GatewayDeps } from "./gateway-deps";
 
@@ -40,6 +40,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
   const routing: RoutingOptions = { ...DEFAULT_ROUTING_OPTIONS, ...deps.routing };
   const plans = new PlanResolver({
     configSource: deps.lookups ? configSourceFor(deps.lookups) : deps.configSource,
+    ...(deps.lookups?.guardrails ? { guardrailSource: guardrailSourceFor(deps.lookups) } : {}),
     capacity: routing.planCacheSize,
     checkPlan: (plan) => {
       for (const host of plan.customHosts) deps.hostGuard.checkUrl(host);

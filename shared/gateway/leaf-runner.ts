@@ -1,4 +1,4 @@
-import { type ErrorBody, GatewayError } from "../core/errors";
+import { BadRequestError, type ErrorBody, GatewayError } from "../core/errors";
 import type { AttemptSummary } from "../logging/request-summary";
 import type { TransformContext } from "../providers/types";
 import type { LeafNode } from "../routing/plan";
@@ -26,7 +26,10 @@ export interface LeafShared {
  * hooks (guardrails, cache), call the upstream unless a step answered, bill what the upstream used, run the `after`
  * hooks in reverse, and record the attempt. A stream's summary is written when the stream ends.
  */
-export async function runLeaf(run: RequestRun, leaf: LeafNode, shared: LeafShared): Promise<CachedAttemptResult> {
+export async function runLeaf(run: RequestRun, planLeaf: LeafNode, shared: LeafShared): Promise<CachedAttemptResult> {
+  const prompted =
+    planLeaf.promptId === undefined ? undefined : await renderLeafPrompt(run, planLeaf, planLeaf.promptId);
+  const leaf = prompted?.leaf ?? planLeaf;
   const { req } = run;
   const { deps, bounds, steps } = shared;
   const h = run.headers as PortkeyHeaders;
@@ -44,15 +47,16 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode, shared: LeafShare
   const adapter = deps.providers.get(target.provider);
   adapter.requireEndpoint(endpoint); // 400 unsupported_endpoint
   const overrides = leaf.overrideParams;
+  const body = prompted?.body ?? run.body;
   const ctx: TransformContext = {
     endpoint,
     target,
-    body: overrides ? { ...run.body, ...overrides } : run.body,
+    body: overrides ? { ...body, ...overrides } : body,
     rawBody: req.body,
     path: req.path,
     search: req.query.size ? `?${req.query}` : "",
     contentType: req.headers["content-type"],
-    bodyChanged: overrides !== undefined || run.modelRewritten,
+    bodyChanged: overrides !== undefined || run.modelRewritten || prompted !== undefined,
   };
   const leafRun = new LeafRun(run, leaf, target, adapter, ctx);
   // What the attempt record names: the provider, the model asked for, and the config target path.
@@ -154,6 +158,34 @@ export async function runLeaf(run: RequestRun, leaf: LeafNode, shared: LeafShare
 function bytesCut(code: string | undefined): ErrorBody {
   const message = "The upstream body could not be passed on to its end.";
   return { error: { message, type: "gateway_upstream_error", param: null, code: code ?? "stream_interrupted" } };
+}
+
+/**
+ * A target with `prompt_id` (a prompt A/B split in a config): renders that prompt with the call's variables, and
+ * records it as the prompt that answered; without `provider` / `virtual_key` the target runs on its virtual key.
+ */
+async function renderLeafPrompt(
+  run: RequestRun,
+  leaf: LeafNode,
+  promptId: string,
+): Promise<{ leaf: LeafNode; body: Record<string, unknown> }> {
+  const param = `${leaf.path}.prompt_id`;
+  if (run.promptCall === undefined) {
+    throw new BadRequestError(
+      `Invalid config: ${param}: a target with prompt_id runs only on prompt completions (POST /v1/prompts/{id}/completions).`,
+      { param, code: "invalid_config" },
+    );
+  }
+  const rendered = await run.promptCall.render(promptId);
+  run.prompt = { id: rendered.id, version: rendered.version };
+  if (leaf.provider !== undefined || leaf.virtualKey !== undefined) return { leaf, body: rendered.body };
+  if (rendered.virtualKey === undefined) {
+    throw new BadRequestError(
+      `Invalid config: ${param}: prompt '${rendered.id}' has no virtual_key; give the target "provider" or "virtual_key".`,
+      { param, code: "invalid_config" },
+    );
+  }
+  return { leaf: { ...leaf, virtualKey: rendered.virtualKey }, body: rendered.body };
 }
 
 /** The `failed` hooks of the steps up to `last`, in reverse. */

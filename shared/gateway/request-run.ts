@@ -23,6 +23,21 @@ function byteLength(body: Buffer | string | undefined): number | undefined {
 const STREAM_LOG_LIMIT = 40 * 1024;
 
 /** What the request's end tells the steps: the summary's fields known only then (status, usage, error ...). */
+/** A prompt completion's call, for targets that name their own prompt (`prompt_id` in a config). */
+export interface PromptCall {
+  /** Renders `<id>[@version|@label]` of the caller's workspace with the call's variables and overrides. */
+  render(reference: string): Promise<RenderedPrompt>;
+}
+
+export interface RenderedPrompt {
+  /** The chat completion body. */
+  readonly body: Record<string, unknown>;
+  readonly id: string;
+  readonly version: number;
+  /** The prompt's virtual key, which a target with only `prompt_id` runs on. */
+  readonly virtualKey?: string;
+}
+
 export type RequestEnd = Partial<RequestSummary> & Pick<RequestSummary, "status">;
 
 /**
@@ -91,8 +106,10 @@ export class RequestRun {
   admission: Admission | undefined;
   limitHeaders: Readonly<Record<string, string>> | undefined;
   budget: Promise<BudgetSummary> | undefined;
-  /** prompts step: the headers naming the prompt that was run */
-  promptHeaders: Readonly<Record<string, string>> | undefined;
+  /** prompts step (a leaf with `prompt_id` replaces it): the prompt and version that answered, for the log */
+  prompt: { readonly id: string; readonly version: number } | undefined;
+  /** prompts step: renders another prompt of the workspace with this call's variables (config `prompt_id`) */
+  promptCall: PromptCall | undefined;
   /** guardrails step (per target): every hook evaluated for the request, started at the first target with hooks */
   guardrails: GuardrailRun | undefined;
   /** cache step (per target): `x-portkey-cache-status`, a coalesced answer, why a lookup fell back to a MISS */
@@ -177,6 +194,8 @@ export class RequestRun {
       workspaceId: principal?.workspaceId,
       apiKeyId: principal?.apiKeyId,
       configId: this.configId,
+      promptId: this.prompt?.id,
+      promptVersion: this.prompt?.version,
       virtualKey: headers?.virtualKey ?? this.modelSlug ?? outcome?.leaf?.virtualKey,
       strategy: this.strategy,
       provider: this.target?.provider,

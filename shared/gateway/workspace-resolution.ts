@@ -1,8 +1,10 @@
 import { BadRequestError } from "../core/errors";
+import type { RawHook } from "../guardrails/hook-schema";
+import { guardrailActionsSchema, guardrailChecksSchema, savedGuardrailHook } from "../guardrails/saved-guardrails";
 import type { HostGuard } from "../http/host-guard";
 import { readProviderOptions, virtualKeyHostOverride } from "../providers/provider-options";
 import type { ProviderTarget } from "../providers/types";
-import type { ConfigSource } from "../routing/plan-resolver";
+import type { ConfigSource, GuardrailSource } from "../routing/plan-resolver";
 import type { ResolvedVirtualKey, VirtualKeySummary } from "../store/virtual-key-resolver";
 import type { VirtualKeyResolver } from "./leaf-target";
 import type { PortkeyHeaders } from "./portkey-headers";
@@ -18,6 +20,10 @@ export interface WorkspaceLookups {
     list(workspaceId: string): Promise<readonly VirtualKeySummary[]>;
   };
   readonly configs: { get(workspaceId: string, idOrSlug: string): Promise<{ version: number; config: unknown }> };
+  /** Saved guardrails named by configs; undefined: no such active guardrail in the workspace. */
+  readonly guardrails?: {
+    get(workspaceId: string, slug: string): Promise<StoredGuardrail | undefined>;
+  };
 }
 
 /** A virtual key as a provider target: its credential, provider fields and custom host (SSRF-checked). */
@@ -53,6 +59,33 @@ export function configSourceFor(lookups: WorkspaceLookups): ConfigSource {
     get: async (id, workspaceId) => {
       const saved = await lookups.configs.get(workspaceId, id);
       return { version: String(saved.version), raw: saved.config };
+    },
+  };
+}
+
+type StoredGuardrail = { readonly revision: string; readonly checks: unknown; readonly actions: unknown };
+
+/**
+ * Saved guardrails for the plan resolver: the stored checks and actions as the hook a config reference names.
+ * Each stored object (the same one while the lookup caches it) is turned into its hook once.
+ */
+export function guardrailSourceFor(lookups: WorkspaceLookups): GuardrailSource | undefined {
+  const guardrails = lookups.guardrails;
+  if (guardrails === undefined) return undefined;
+  const hooks = new WeakMap<StoredGuardrail, { readonly revision: string; readonly hook: RawHook }>();
+  return {
+    get: async (workspaceId, slug) => {
+      const found = await guardrails.get(workspaceId, slug);
+      if (found === undefined) return undefined;
+      let resolved = hooks.get(found);
+      if (resolved === undefined) {
+        // Validated when saved; parsed again so the hook's type is checked, not assumed.
+        const checks = guardrailChecksSchema.parse(found.checks);
+        const actions = guardrailActionsSchema.parse(found.actions);
+        resolved = { revision: found.revision, hook: savedGuardrailHook(slug, checks, actions) };
+        hooks.set(found, resolved);
+      }
+      return resolved;
     },
   };
 }

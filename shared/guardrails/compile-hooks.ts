@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { configPath, InvalidConfigError } from "../core/config-error";
 import { compileCheck } from "./check-registry";
-import { hookListSchema, hookOutcomeSchema, type RawHook } from "./hook-schema";
+import { type HookEntry, hookListSchema, hookOutcomeSchema, type RawHook } from "./hook-schema";
+import { referencedHook, type SavedGuardrails } from "./saved-guardrails";
 import type { CompiledCheck, CompiledHook, CompiledHooks } from "./types";
 
 /**
@@ -39,11 +40,11 @@ export function compileHooks(hooks: readonly RawHook[], at: string): CompiledHoo
 
 /** The hook keys of one config node, as the routing schema shaped them (shared/routing/config-schema.ts). */
 export interface ConfigNodeHooks {
-  readonly before_request_hooks?: readonly RawHook[];
-  readonly beforeRequestHooks?: readonly RawHook[];
+  readonly before_request_hooks?: readonly HookEntry[];
+  readonly beforeRequestHooks?: readonly HookEntry[];
   readonly input_guardrails?: readonly unknown[];
-  readonly after_request_hooks?: readonly RawHook[];
-  readonly afterRequestHooks?: readonly RawHook[];
+  readonly after_request_hooks?: readonly HookEntry[];
+  readonly afterRequestHooks?: readonly HookEntry[];
   readonly output_guardrails?: readonly unknown[];
 }
 
@@ -56,11 +57,13 @@ const PHASE_KEYS = {
  * The hooks a config node sets for one phase, validated and compiled (errors name their config path), or
  * undefined when the node sets none (its targets then inherit the parent's). Accepts Portkey's spellings:
  * `before_request_hooks` (or camelCase `beforeRequestHooks`) plus the `input_guardrails` shorthand, appended.
+ * Entries naming a saved guardrail (`{"id": "pg-..."}`, or a string in the shorthand) take its hook from `saved`.
  */
 export function nodeHooks(
   node: ConfigNodeHooks,
   phase: "before" | "after",
   path: string,
+  saved?: SavedGuardrails,
 ): readonly RawHook[] | undefined {
   const [snakeKey, camelKey, shorthandKey] = PHASE_KEYS[phase];
   const snake = node[snakeKey];
@@ -73,12 +76,14 @@ export function nodeHooks(
   const listKey = snake ? snakeKey : camelKey;
   const raw: RawHook[] = [];
   const result: CompiledHook[] = [];
-  (snake ?? camel ?? []).forEach((hook, i) => {
+  (snake ?? camel ?? []).forEach((entry, i) => {
+    const at = `${path}.${listKey}[${i}]`;
+    const hook = entry.checks === undefined ? referencedHook(entry.id, saved, `${at}.id`) : (entry as RawHook);
     raw.push(hook);
-    result.push(compileHook(hook, `${path}.${listKey}[${i}]`));
+    result.push(compileHook(hook, at));
   });
   if (shorthand) {
-    hooksFromShorthand(shorthand, `${path}.${shorthandKey}`).forEach((hook, i) => {
+    hooksFromShorthand(shorthand, `${path}.${shorthandKey}`, saved).forEach((hook, i) => {
       raw.push(hook);
       result.push(compileHook(hook, `${path}.${shorthandKey}[${i}]`));
     });
@@ -98,7 +103,10 @@ export function compiledHooksOf(hooks: readonly unknown[] | undefined): Compiled
     const path = configPath(["hooks", ...(issue?.path ?? [])]);
     throw new InvalidConfigError(`${path}: ${issue?.message ?? "invalid hook"}`, path);
   }
-  const result = compileHooks(parsed.data, "config.hooks");
+  const inline = parsed.data.map((entry, i) =>
+    entry.checks === undefined ? referencedHook(entry.id, undefined, `config.hooks[${i}].id`) : (entry as RawHook),
+  );
+  const result = compileHooks(inline, "config.hooks");
   compiled.set(hooks, result);
   return result;
 }
@@ -115,14 +123,12 @@ const HOOK_KEYS = new Set(["id", "type", "deny", "async", "on_fail", "on_success
 
 /**
  * Turns Portkey's shorthand (`input_guardrails` / `output_guardrails`: each entry one hook whose other keys are
- * check ids with their parameters) into hook objects. Entries naming saved guardrails (strings) are refused.
+ * check ids with their parameters) into hook objects. A string entry names a saved guardrail (taken from `saved`).
  */
-export function hooksFromShorthand(entries: readonly unknown[], at: string): RawHook[] {
+export function hooksFromShorthand(entries: readonly unknown[], at: string, saved?: SavedGuardrails): RawHook[] {
   return entries.map((entry, i) => {
     const here = `${at}[${i}]`;
-    if (typeof entry === "string") {
-      throw new InvalidConfigError(`${here}: saved guardrails by id ("${entry}") are not supported yet`, here);
-    }
+    if (typeof entry === "string") return referencedHook(entry, saved, here);
     const parsed = shorthandSchema.safeParse(entry);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -19,24 +19,57 @@ export const hookCheckSchema = z.strictObject({
   is_enabled: z.boolean({ error: "must be a boolean" }).optional(),
 });
 
-export const hookSchema = z.strictObject({
-  id: z.string({ error: "must be a string (the hook's id)" }).min(1, "must not be empty"),
-  type: z.literal("guardrail", { error: 'must be "guardrail" (mutator hooks are not supported)' }),
-  name: z.string({ error: "must be a string" }).optional(),
+const checksSchema = z
+  .array(hookCheckSchema, { error: "must be an array of checks" })
+  .min(1, "must list at least one check");
+
+/** A hook's actions (Portkey's saved-guardrail `actions`; inline hooks carry the same keys at their top level). */
+export const hookActionFields = {
   deny: z.boolean({ error: "must be a boolean" }).optional(),
   async: z.boolean({ error: "must be a boolean" }).optional(),
   on_fail: hookOutcomeSchema.optional(),
   on_success: hookOutcomeSchema.optional(),
-  checks: z
-    .array(hookCheckSchema, {
-      error: (issue) =>
-        issue.input === undefined
-          ? "is required (hooks that refer to saved guardrails by id are not supported yet)"
-          : "must be an array of checks",
-    })
-    .min(1, "must list at least one check"),
-});
+};
 
-export type RawHook = z.infer<typeof hookSchema>;
+/** The keys a reference to a saved guardrail may carry: `{"id": "pg-..."}` (Portkey's form), `type` optional. */
+const REFERENCE_KEYS = new Set(["id", "type"]);
+
+/**
+ * One entry of a hook list: a hook written inline (with its `checks`), or a reference to a saved guardrail of the
+ * workspace, `{"id": "<guardrail id>"}` without `checks` (shared/guardrails/saved-guardrails.ts resolves it; a
+ * reference that names no saved guardrail is a 400).
+ */
+export const hookSchema = z
+  .strictObject({
+    id: z.string({ error: "must be a string (the hook's id)" }).min(1, "must not be empty"),
+    type: z.literal("guardrail", { error: 'must be "guardrail" (mutator hooks are not supported)' }).optional(),
+    name: z.string({ error: "must be a string" }).optional(),
+    ...hookActionFields,
+    checks: checksSchema.optional(),
+  })
+  .superRefine(function checkHookOrReference(hook, ctx) {
+    if (hook.checks === undefined) {
+      for (const key of Object.keys(hook)) {
+        if (REFERENCE_KEYS.has(key)) continue;
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message:
+            'not allowed on a saved-guardrail reference (a hook without "checks"); its actions are saved with it',
+        });
+      }
+    } else if (hook.type === undefined) {
+      ctx.addIssue({ code: "custom", path: ["type"], message: 'is required: "guardrail"' });
+    }
+  });
+
+/** A hook list entry as validated: an inline hook or a saved-guardrail reference (no `checks`). */
+export type HookEntry = z.infer<typeof hookSchema>;
+
+/** A hook with its checks: written inline, or a saved guardrail resolved. */
+export interface RawHook extends HookEntry {
+  readonly type: "guardrail";
+  readonly checks: NonNullable<HookEntry["checks"]>;
+}
 
 export const hookListSchema = z.array(hookSchema, { error: "must be an array of hook objects" });

@@ -556,6 +556,26 @@ export const LOG_COLUMNS = [
     description:
       "bytes of the answer's body the client was sent (streams and passed-through files: as far as they got)",
   }),
+  column({
+    name: "prompt_id",
+    value: z.string(),
+    glue: "string",
+    nullable: true,
+    rows: REQUEST,
+    additive: true,
+    filled: "`POST /v1/prompts/{id}/completions` (the prompt that answered, after a config's `prompt_id` split)",
+    description: "saved prompt id; null for requests that are not prompt completions",
+  }),
+  column({
+    name: "prompt_version",
+    value: z.number().int().positive(),
+    glue: "int",
+    nullable: true,
+    rows: REQUEST,
+    additive: true,
+    filled: "the prompt version rendered (by `@n`, `@label`, published or a config's `prompt_id`)",
+    description: "the prompt version that answered; with `prompt_id`, what A/B analytics compare",
+  }),
 ] as const;
 
 export type LogColumnSpec = (typeof LOG_COLUMNS)[number];

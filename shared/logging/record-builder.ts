@@ -226,6 +226,8 @@ export function toRecord(
     usage_anomaly: summary.usageAnomaly ?? null,
     request_bytes: summary.requestBytes ?? null,
     response_bytes: summary.responseBytes ?? null,
+    prompt_id: cleanOrNull(summary.promptId),
+    prompt_version: summary.promptVersion ?? null,
   };
 }
 

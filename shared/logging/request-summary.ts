@@ -30,6 +30,9 @@ export interface RequestSummary {
   readonly endpoint: Endpoint | "unknown";
   readonly workspaceId?: string;
   readonly apiKeyId?: string;
+  /** Prompt completions: the saved prompt and the version that was rendered (what A/B splits compare). */
+  readonly promptId?: string;
+  readonly promptVersion?: number;
   /** Saved config id (or slug) the request ran under, when it named one or the key has a default. */
   readonly configId?: string;
   /** Virtual key slug from `x-portkey-virtual-key` or `@slug/model`. */

@@ -1,8 +1,10 @@
 import { CachedLookup, LOOKUP_POLICIES, type LookupPolicy } from "../store/cached-lookup";
 import type { ControlStore } from "../store/control-store";
 import type { PromptContent, SavedPrompt } from "../store/types";
+import { type CompiledPartial, compilePartial, resolvePartials, splitPartialName } from "./partials";
 import { parsePromptReference, pickVersion, promptNotFound } from "./prompt-reference";
 import { type CompiledPromptContent, compilePromptContent } from "./prompt-template";
+import type { PartialTemplates } from "./render";
 
 /** A prompt version ready to render: looked up in the caller's workspace, compiled once. */
 export interface ResolvedPrompt {
@@ -10,6 +12,8 @@ export interface ResolvedPrompt {
   readonly slug: string;
   readonly promptVersion: number;
   readonly compiled: CompiledPromptContent;
+  /** The partials its templates include, resolved in the workspace (empty when it includes none). */
+  readonly partials: PartialTemplates;
 }
 
 /** Port for the gateway wrapper: a prompt reference (`<id>`, `<id>@latest`, `<id>@12`) in a workspace. */
@@ -18,7 +22,7 @@ export interface PromptSource {
 }
 
 export interface PromptResolverOptions {
-  readonly store: Pick<ControlStore, "getPrompt" | "getPromptVersion">;
+  readonly store: Pick<ControlStore, "getPrompt" | "getPromptVersion" | "getPartial" | "getPartialVersion">;
   /** Overrides of `LOOKUP_POLICIES.prompt` (a published change reaches other processes within `hitTtlMs`). */
   readonly policy?: Partial<LookupPolicy>;
   readonly now?: () => number;
@@ -39,6 +43,8 @@ interface VersionKey {
 export class PromptResolver implements PromptSource {
   private readonly heads: CachedLookup<string, SavedPrompt>;
   private readonly versions: CachedLookup<VersionKey, CompiledPromptContent>;
+  /** Partials by the name templates use (`<id>`: the published version, `<id>@n`), parsed once per load. */
+  private readonly partials: CachedLookup<string, CompiledPartial>;
 
   constructor(private readonly options: PromptResolverOptions) {
     const now = options.now ? { now: options.now } : {};
@@ -54,6 +60,12 @@ export class PromptResolver implements PromptSource {
       load: (workspaceId, key) => this.loadVersion(workspaceId, key),
       ...now,
     });
+    this.partials = new CachedLookup<string, CompiledPartial>({
+      ...LOOKUP_POLICIES.prompt,
+      ...options.policy,
+      load: (workspaceId, name) => this.loadPartial(workspaceId, name),
+      ...now,
+    });
   }
 
   async resolve(workspaceId: string, reference: string): Promise<ResolvedPrompt> {
@@ -61,10 +73,19 @@ export class PromptResolver implements PromptSource {
     const head = await this.heads.get(workspaceId, slug);
     if (head === undefined) throw promptNotFound(reference);
     const promptVersion = pickVersion(ref, head);
-    if (promptVersion > head.promptVersion) throw promptNotFound(reference);
+    if (promptVersion < 1 || promptVersion > head.promptVersion) throw promptNotFound(reference);
     const compiled = await this.versions.get(workspaceId, { head, promptVersion });
     if (compiled === undefined) throw promptNotFound(reference);
-    return { workspaceId, slug, promptVersion, compiled };
+    const partials =
+      compiled.partials.length === 0
+        ? NO_PARTIALS
+        : await resolvePartials(compiled.partials, (name) => this.partials.get(workspaceId, name));
+    return { workspaceId, slug, promptVersion, compiled, partials };
+  }
+
+  /** Drops the cached versions of a partial (same process; other processes wait for their TTL). */
+  forgetPartial(workspaceId: string, slug: string): void {
+    this.partials.forgetWhere(workspaceId, (name) => splitPartialName(name).slug === slug);
   }
 
   /** Drops the cached head and versions of this prompt (same process; other processes wait for their TTL). */
@@ -78,6 +99,10 @@ export class PromptResolver implements PromptSource {
     return head?.status === "active" ? head : undefined;
   }
 
+  private async loadPartial(workspaceId: string, name: string): Promise<CompiledPartial | undefined> {
+    return loadPartial(this.options.store, workspaceId, name);
+  }
+
   /** The head carries its latest version's content; older versions are their own items. */
   private async loadVersion(workspaceId: string, key: VersionKey): Promise<CompiledPromptContent | undefined> {
     const { head, promptVersion } = key;
@@ -87,4 +112,21 @@ export class PromptResolver implements PromptSource {
         : await this.options.store.getPromptVersion(workspaceId, head.slug, promptVersion);
     return content === undefined ? undefined : compilePromptContent(content);
   }
+}
+
+const NO_PARTIALS: PartialTemplates = new Map();
+
+/** A partial by the name a template uses, read from the store and parsed; undefined when it is not (active) there. */
+export async function loadPartial(
+  store: Pick<ControlStore, "getPartial" | "getPartialVersion">,
+  workspaceId: string,
+  name: string,
+): Promise<CompiledPartial | undefined> {
+  const { slug, version } = splitPartialName(name);
+  const head = await store.getPartial(workspaceId, slug);
+  if (head === undefined || head.status !== "active") return undefined;
+  const wanted = version ?? head.publishedVersion;
+  if (wanted === head.partialVersion) return compilePartial(head.template);
+  const snapshot = await store.getPartialVersion(workspaceId, slug, wanted);
+  return snapshot === undefined ? undefined : compilePartial(snapshot.template);
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { promptContentOf } from "../store/prompt-content";
 import type { PromptContent, PromptVersionRecord, SavedPrompt } from "../store/types";
+import { labelsOf } from "./prompt-reference";
 
 /**
  * Request schemas and response shapes of the prompt admin API, as Portkey's API reference and the `portkey-ai`
@@ -50,9 +51,20 @@ export const updatePromptSchema = z.object({
 
 export const publishPromptSchema = z.object({ version: z.number().int().min(1) });
 
+/** `PUT /v1/prompts/{id}/labels/{label}`: the version the label points at from now on. */
+export const labelPromptSchema = z.object({
+  version: z.number().int().min(1),
+  expected_version: z.number().int().min(1).optional(),
+});
+
+/** `PUT /v1/prompts/{id}/versions/{n}` (Portkey): `label_id` names the label to move to version n. */
+export const updatePromptVersionSchema = z.object({ label_id: z.string().min(1).max(32) });
+
 export type CreatePromptBody = z.infer<typeof createPromptSchema>;
 export type UpdatePromptBody = z.infer<typeof updatePromptSchema>;
 export type PublishPromptBody = z.infer<typeof publishPromptSchema>;
+export type LabelPromptBody = z.infer<typeof labelPromptSchema>;
+export type UpdatePromptVersionBody = z.infer<typeof updatePromptVersionSchema>;
 
 /** The content fields an update names (`null` clears an optional field). */
 export const CONTENT_FIELDS = [
@@ -122,6 +134,13 @@ function contentFields(content: PromptContent): Record<string, unknown> {
   };
 }
 
+/** The labels pointing at one version, `production` first. */
+function labelNamesAt(head: SavedPrompt, promptVersion: number): string[] {
+  return Object.entries(labelsOf(head))
+    .filter(([, version]) => version === promptVersion)
+    .map(([label]) => label);
+}
+
 /** List item (`GET /v1/prompts`). */
 export function presentPromptSummary(prompt: SavedPrompt): Record<string, unknown> {
   return {
@@ -134,6 +153,7 @@ export function presentPromptSummary(prompt: SavedPrompt): Record<string, unknow
     status: prompt.status,
     latest_version: prompt.promptVersion,
     published_version: prompt.publishedVersion,
+    labels: labelsOf(prompt),
     created_at: iso(prompt.createdAt),
     last_updated_at: iso(prompt.updatedAt),
     object: "prompt",
@@ -153,7 +173,8 @@ export function presentPrompt(
     prompt_version_id: String(promptVersion),
     prompt_version_status: "active",
     prompt_version_description: content.versionDescription ?? null,
-    prompt_version_label_id: null,
+    prompt_version_label_id: labelNamesAt(head, promptVersion)[0] ?? null,
+    prompt_version_labels: labelNamesAt(head, promptVersion),
     is_raw_template: false,
     is_published: promptVersion === head.publishedVersion,
     version: head.version,
@@ -168,7 +189,8 @@ export function presentPromptVersion(head: SavedPrompt, record: PromptVersionRec
     prompt_template: contentFields(record),
     prompt_version: record.promptVersion,
     prompt_description: record.versionDescription ?? null,
-    label_id: null,
+    label_id: labelNamesAt(head, record.promptVersion)[0] ?? null,
+    labels: labelNamesAt(head, record.promptVersion),
     is_published: record.promptVersion === head.publishedVersion,
     created_at: iso(record.createdAt),
     status: "active",

@@ -1,6 +1,13 @@
 import { BadRequestError } from "../core/errors";
 import type { PromptContent } from "../store/types";
-import { type CompiledTemplate, compileTemplate, MissingVariablesError, renderTemplate } from "./render";
+import {
+  type CompiledTemplate,
+  compileTemplate,
+  MissingVariablesError,
+  type PartialTemplates,
+  renderTemplate,
+} from "./render";
+import { partialNames } from "./template-parser";
 
 /**
  * A prompt version compiled for rendering: its messages as a tree whose string leaves containing `{{` are compiled
@@ -11,8 +18,13 @@ export interface CompiledPromptContent {
   /** Model parameters with `model`, `functions`, `tools`, `tool_choice` folded in; never mutated. */
   readonly parameters: Readonly<Record<string, unknown>>;
   readonly virtualKey?: string;
-  /** Renders the messages; throws `MissingVariablesError` naming every absent interpolated variable. */
-  renderMessages(variables: Readonly<Record<string, unknown>>): unknown[];
+  /** The partials the templates include (`{{> name}}`), resolved per workspace before rendering. */
+  readonly partials: readonly string[];
+  /**
+   * Renders the messages; throws `MissingVariablesError` naming every absent interpolated variable.
+   * `partials`: the resolved partials (`resolvePartials`), when `partials` above is not empty.
+   */
+  renderMessages(variables: Readonly<Record<string, unknown>>, partials?: PartialTemplates): unknown[];
 }
 
 type CompiledJson =
@@ -46,20 +58,32 @@ function compileJson(value: unknown, param: string): CompiledJson {
   return { kind: "literal", value };
 }
 
-function renderJson(node: CompiledJson, variables: unknown, missing: Set<string>): unknown {
+function renderJson(
+  node: CompiledJson,
+  variables: unknown,
+  missing: Set<string>,
+  partials: PartialTemplates | undefined,
+): unknown {
   switch (node.kind) {
     case "literal":
       return node.value;
     case "template":
-      return renderTemplate(node.template, variables, missing);
+      return renderTemplate(node.template, variables, missing, partials);
     case "array":
-      return node.items.map((item) => renderJson(item, variables, missing));
+      return node.items.map((item) => renderJson(item, variables, missing, partials));
     case "object": {
       const out: Record<string, unknown> = {};
-      for (const [key, item] of node.entries) out[key] = renderJson(item, variables, missing);
+      for (const [key, item] of node.entries) out[key] = renderJson(item, variables, missing, partials);
       return out;
     }
   }
+}
+
+function includedPartials(node: CompiledJson, into: Set<string>): Set<string> {
+  if (node.kind === "template") partialNames(node.template.nodes, into);
+  else if (node.kind === "array") for (const item of node.items) includedPartials(item, into);
+  else if (node.kind === "object") for (const [, item] of node.entries) includedPartials(item, into);
+  return into;
 }
 
 function isMessage(value: unknown): boolean {
@@ -111,9 +135,10 @@ export function compilePromptContent(content: PromptContent): CompiledPromptCont
   return {
     parameters,
     ...(content.virtualKey === undefined ? {} : { virtualKey: content.virtualKey }),
-    renderMessages(variables) {
+    partials: Object.freeze([...includedPartials(messages, new Set())]),
+    renderMessages(variables, partials) {
       const missing = new Set<string>();
-      const rendered = renderJson(messages, variables, missing);
+      const rendered = renderJson(messages, variables, missing, partials);
       if (missing.size > 0) throw new MissingVariablesError([...missing].sort());
       return rendered as unknown[];
     },

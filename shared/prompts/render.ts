@@ -1,6 +1,12 @@
 import { BadRequestError } from "../core/errors";
 import { parseTemplate, type TemplateNode } from "./template-parser";
 
+/** Partials a render may include, by the name templates use (`id` or `id@n`), already resolved and checked. */
+export type PartialTemplates = ReadonlyMap<string, readonly TemplateNode[]>;
+
+/** Partials nest at most this deep (checked when they are resolved; rendering stops here too). */
+export const MAX_PARTIAL_DEPTH = 4;
+
 /**
  * Rendering of the prompt template language (see template-parser.ts for the syntax). A template is parsed once
  * (`compileTemplate`, when a prompt version is first used) and rendered per request by walking the nodes: no
@@ -80,10 +86,24 @@ function truthy(value: unknown): boolean {
   return Array.isArray(value) ? value.length > 0 : Boolean(value);
 }
 
-function renderNodes(nodes: readonly TemplateNode[], stack: unknown[], missing: Set<string>, out: string[]): void {
+interface RenderState {
+  readonly stack: unknown[];
+  readonly missing: Set<string>;
+  readonly out: string[];
+  readonly partials: PartialTemplates | undefined;
+}
+
+function renderNodes(nodes: readonly TemplateNode[], state: RenderState, depth: number): void {
+  const { stack, missing, out } = state;
   for (const node of nodes) {
     if (node.kind === "text") {
       out.push(node.text);
+      continue;
+    }
+    if (node.kind === "partial") {
+      const included = state.partials?.get(node.name);
+      if (included === undefined || depth >= MAX_PARTIAL_DEPTH) throw partialNotFound(node.name);
+      renderNodes(included, state, depth + 1);
       continue;
     }
     const value = lookup(stack, node.path);
@@ -93,29 +113,42 @@ function renderNodes(nodes: readonly TemplateNode[], stack: unknown[], missing: 
       continue;
     }
     if (node.inverted) {
-      if (!truthy(value)) renderNodes(node.children, stack, missing, out);
+      if (!truthy(value)) renderNodes(node.children, state, depth);
       continue;
     }
     if (!truthy(value)) continue;
     for (const item of Array.isArray(value) ? value : [value]) {
       stack.push(item);
-      renderNodes(node.children, stack, missing, out);
+      renderNodes(node.children, state, depth);
       stack.pop();
     }
   }
 }
 
-/** Renders with `variables` as the root context; names of absent `{{variables}}` are added to `missing`. */
-export function renderTemplate(template: CompiledTemplate, variables: unknown, missing: Set<string>): string {
+/** A partial a template includes is not (or no longer) there: 400, before any upstream call. */
+export function partialNotFound(name: string): BadRequestError {
+  return new BadRequestError(`Prompt partial '${name}' not found.`, { param: "string", code: "partial_not_found" });
+}
+
+/**
+ * Renders with `variables` as the root context; names of absent `{{variables}}` are added to `missing`.
+ * `partials`: the resolved partials the template includes (`{{> name}}`).
+ */
+export function renderTemplate(
+  template: CompiledTemplate,
+  variables: unknown,
+  missing: Set<string>,
+  partials?: PartialTemplates,
+): string {
   const out: string[] = [];
-  renderNodes(template.nodes, [variables], missing, out);
+  renderNodes(template.nodes, { stack: [variables], missing, out, partials }, 0);
   return out.join("");
 }
 
 /** Renders and throws `MissingVariablesError` when anything interpolated was absent. */
-export function renderOrThrow(template: CompiledTemplate, variables: unknown): string {
+export function renderOrThrow(template: CompiledTemplate, variables: unknown, partials?: PartialTemplates): string {
   const missing = new Set<string>();
-  const text = renderTemplate(template, variables, missing);
+  const text = renderTemplate(template, variables, missing, partials);
   if (missing.size > 0) throw new MissingVariablesError([...missing].sort());
   return text;
 }

@@ -5,7 +5,9 @@ import { BadRequestError } from "../core/errors";
  * `{{& name}}` (the same as `{{name}}`: chat prompts are not HTML, nothing is ever escaped), sections
  * `{{#name}}...{{/name}}`, inverted sections `{{^name}}...{{/name}}` and comments `{{! ...}}`. Section, inverted,
  * closing and comment tags alone on their line take the line with them (mustache's "standalone" rule).
- * Partials (`{{> x}}`) and delimiter changes (`{{=<% %>=}}`) are refused when the prompt is saved.
+ * Partials `{{> <partial id>}}` (or `{{> <id>@<version>}}`) include a saved prompt partial of the workspace,
+ * rendered in the current context (shared/prompts/partials.ts resolves them); delimiter changes (`{{=<% %>=}}`)
+ * are refused when the prompt is saved.
  */
 export type TemplateNode =
   | { readonly kind: "text"; readonly text: string }
@@ -16,7 +18,11 @@ export type TemplateNode =
       readonly path: readonly string[];
       readonly inverted: boolean;
       readonly children: readonly TemplateNode[];
-    };
+    }
+  | { readonly kind: "partial"; readonly name: string };
+
+/** What `{{> name}}` may name: a partial id (slug), optionally pinned to a version. */
+export const PARTIAL_REFERENCE = /^[a-z0-9][a-z0-9-]{0,62}(?:@[1-9][0-9]{0,8})?$/;
 
 /** Sections nest at most this deep (keeps rendering's recursion bounded whatever a template says). */
 export const MAX_SECTION_DEPTH = 32;
@@ -76,7 +82,7 @@ export function parseTemplate(source: string, param = "string"): readonly Templa
     const name = triple || kind === "{" ? inner : inner.slice(1).trim();
 
     let text = source.slice(textStart, start);
-    if (kind === "#" || kind === "^" || kind === "/" || kind === "!") {
+    if (kind === "#" || kind === "^" || kind === "/" || kind === "!" || kind === ">") {
       const lineStart = source.lastIndexOf("\n", start - 1) + 1;
       STANDALONE_TAIL.lastIndex = end;
       const tail = STANDALONE_TAIL.exec(source);
@@ -90,7 +96,12 @@ export function parseTemplate(source: string, param = "string"): readonly Templa
     cursor = end;
 
     if (kind === "!") continue;
-    if (kind === ">") fail("partials ({{> name}}) are not supported.", start);
+    if (kind === ">") {
+      if (!PARTIAL_REFERENCE.test(name))
+        fail(`'{{> ${name}}}' must name a partial by its id (optionally @<version>).`, start);
+      current.push({ kind: "partial", name });
+      continue;
+    }
     if (kind === "=") fail("changing delimiters ({{=...=}}) is not supported.", start);
     if (!NAME.test(name)) fail(`'${source.slice(start, end).trim()}' does not name a variable.`, start);
     if (name !== "." && name.split(".").some((segment) => segment === "")) {
@@ -125,4 +136,13 @@ export function parseTemplate(source: string, param = "string"): readonly Templa
     fail(`section '${unclosed.name}' is never closed with '{{/${unclosed.name}}}'.`, unclosed.at);
   pushText(source.slice(textStart));
   return root;
+}
+
+/** The partials a template includes (sections included), each once. */
+export function partialNames(nodes: readonly TemplateNode[], into: Set<string> = new Set()): Set<string> {
+  for (const node of nodes) {
+    if (node.kind === "partial") into.add(node.name);
+    else if (node.kind === "section") partialNames(node.children, into);
+  }
+  return into;
 }

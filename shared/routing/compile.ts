@@ -1,5 +1,6 @@
 import { MAX_JSON_DEPTH, nestedDeeperThan } from "../core/json-depth";
 import { nodeHooks } from "../guardrails/compile-hooks";
+import type { SavedGuardrails } from "../guardrails/saved-guardrails";
 import {
   checkProviderOption,
   hostOptionIn,
@@ -43,6 +44,7 @@ const KNOWN_KEYS = new Set([
   "input_guardrails",
   "output_guardrails",
   "forward_headers",
+  "prompt_id",
   // Portkey keys accepted and not acted on here (mutators and circuit breakers are not offered)
   "input_mutators",
   "output_mutators",
@@ -70,13 +72,15 @@ interface CompileState {
   nodes: number;
   readonly leaves: LeafNode[];
   readonly customHosts: Set<string>;
+  /** The saved guardrails the config names, read from its workspace before compiling. */
+  readonly savedGuardrails?: SavedGuardrails;
 }
 
 const ROOT_INHERITED: Inherited = {
   retry: { attempts: 0, onStatusCodes: new Set(DEFAULT_RETRY_STATUS_CODES) },
 };
 
-function inherit(node: RawConfigNode, parent: Inherited, path: string): Inherited {
+function inherit(node: RawConfigNode, parent: Inherited, path: string, saved?: SavedGuardrails): Inherited {
   const overrides = node.override_params
     ? { ...parent.overrideParams, ...node.override_params }
     : parent.overrideParams;
@@ -92,8 +96,8 @@ function inherit(node: RawConfigNode, parent: Inherited, path: string): Inherite
     requestTimeoutMs: node.request_timeout ?? parent.requestTimeoutMs,
     customHost: node.custom_host ?? parent.customHost,
     // hooks are validated and compiled here, once per config (shared/guardrails/compile-hooks.ts)
-    beforeRequestHooks: nodeHooks(node, "before", path) ?? parent.beforeRequestHooks,
-    afterRequestHooks: nodeHooks(node, "after", path) ?? parent.afterRequestHooks,
+    beforeRequestHooks: nodeHooks(node, "before", path, saved) ?? parent.beforeRequestHooks,
+    afterRequestHooks: nodeHooks(node, "after", path, saved) ?? parent.afterRequestHooks,
     forwardHeaders: node.forward_headers?.map((h) => h.trim().toLowerCase()) ?? parent.forwardHeaders,
   };
 }
@@ -146,8 +150,11 @@ function checkVirtualKeyHost(node: RawConfigNode, settings: Inherited, options: 
 }
 
 function compileLeaf(node: RawConfigNode, path: string, settings: Inherited, isRoot: boolean, state: CompileState) {
-  if (!isRoot && !node.provider && !node.virtual_key) {
-    throw new InvalidConfigError(`${path}: a target needs "provider" or "virtual_key" (or "targets")`, path);
+  if (!isRoot && !node.provider && !node.virtual_key && !node.prompt_id) {
+    throw new InvalidConfigError(
+      `${path}: a target needs "provider", "virtual_key" or "prompt_id" (or "targets")`,
+      path,
+    );
   }
   const options = providerOptions(node, path);
   checkVirtualKeyHost(node, settings, options, path);
@@ -171,6 +178,7 @@ function compileLeaf(node: RawConfigNode, path: string, settings: Inherited, isR
     beforeRequestHooks: settings.beforeRequestHooks,
     afterRequestHooks: settings.afterRequestHooks,
     forwardHeaders: settings.forwardHeaders,
+    promptId: node.prompt_id,
   });
   state.leaves.push(leaf);
   return leaf;
@@ -192,7 +200,7 @@ function compileNode(
   state.nodes += 1;
   if (state.nodes > MAX_NODES) throw new InvalidConfigError(`config: more than ${MAX_NODES} targets in total`);
   if (depth > MAX_DEPTH) throw new InvalidConfigError(`${path}: targets nested deeper than ${MAX_DEPTH} levels`, path);
-  const settings = inherit(node, parent, path);
+  const settings = inherit(node, parent, path, state.savedGuardrails);
   const { strategy, targets } = node;
   if (!strategy && !targets) return compileLeaf(node, path, settings, depth === 0, state);
   if (!strategy) throw new InvalidConfigError(`${path}.strategy: required when "targets" is given`, `${path}.strategy`);
@@ -244,14 +252,15 @@ function compileNode(
 /**
  * Validates a Gateway Config and compiles it into a routing plan. Throws `InvalidConfigError` (400,
  * `invalid_config`) naming the path of the first bad fields. Pure: call once per distinct config and cache.
+ * `savedGuardrails`: the saved guardrails the config names (`savedGuardrailRefs`), read from its workspace.
  */
-export function compileConfig(raw: unknown): CompiledPlan {
+export function compileConfig(raw: unknown, savedGuardrails?: SavedGuardrails): CompiledPlan {
   // Checked first: the schema, the condition and JSON Schema compilers all recurse over the config.
   if (nestedDeeperThan(raw)) {
     throw new InvalidConfigError(`config: nested more than ${MAX_JSON_DEPTH} levels deep`, "config");
   }
   const config = parseConfig(raw);
-  const state: CompileState = { nodes: 0, leaves: [], customHosts: new Set() };
+  const state: CompileState = { nodes: 0, leaves: [], customHosts: new Set(), savedGuardrails };
   const root = compileNode(config, "config", ROOT_INHERITED, 0, state);
   return Object.freeze({ root, leaves: state.leaves, customHosts: [...state.customHosts], fromConfig: true });
 }

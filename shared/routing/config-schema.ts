@@ -130,6 +130,8 @@ const nodeShape = {
   input_guardrails: shorthandGuardrails.optional(),
   output_guardrails: shorthandGuardrails.optional(),
   forward_headers: z.array(z.string({ error: "must be a header name" })).optional(),
+  /** A saved prompt (`<id>[@version|@label]`) the target renders instead of the called one (prompt A/B splits). */
+  prompt_id: nonEmpty("a prompt id").max(200, "must be at most 200 characters").optional(),
 };
 
 export interface RawConfigNode extends z.infer<z.ZodObject<typeof nodeShape>> {

@@ -1,4 +1,6 @@
 import { BadRequestError, GatewayError, InternalError } from "../core/errors";
+import type { RawHook } from "../guardrails/hook-schema";
+import { type SavedGuardrails, savedGuardrailRefs } from "../guardrails/saved-guardrails";
 import { compileConfig } from "./compile";
 import { InvalidConfigError } from "./config-schema";
 import type { CompiledPlan } from "./plan";
@@ -15,8 +17,17 @@ export interface ConfigSource {
   get(id: string, workspaceId: string): Promise<{ readonly version: string; readonly raw: unknown }>;
 }
 
+/**
+ * Port: saved guardrails (the control plane's `/v1/guardrails`) of a workspace, cached by the implementation.
+ * `revision` changes whenever the guardrail does; undefined: no such active guardrail in the workspace.
+ */
+export interface GuardrailSource {
+  get(workspaceId: string, slug: string): Promise<{ readonly revision: string; readonly hook: RawHook } | undefined>;
+}
+
 export interface PlanResolverOptions {
   readonly configSource?: ConfigSource;
+  readonly guardrailSource?: GuardrailSource;
   /** Called once per newly compiled plan (e.g. the SSRF check of its custom hosts); throwing rejects the plan. */
   readonly checkPlan?: (plan: CompiledPlan) => void;
   /** Distinct inline configs and saved config versions kept compiled. */
@@ -46,10 +57,16 @@ export class PlanResolver {
   private readonly saved: LruCache<CompiledPlan>;
   /** Plans compiled from saved configs (stored through the admin API), as opposed to inline ones. */
   private readonly fromSaved = new WeakSet<CompiledPlan>();
+  /** Configs (by header, or by saved id + version) that name saved guardrails: never cached by themselves. */
+  private readonly referencing: LruCache<{ readonly raw: unknown; readonly refs: readonly string[] }>;
+  /** Plans of those configs, by config and the revisions of the guardrails they were compiled with. */
+  private readonly withGuardrails: LruCache<CompiledPlan>;
 
   constructor(private readonly options: PlanResolverOptions) {
     this.inline = new LruCache(options.capacity);
     this.saved = new LruCache(options.capacity);
+    this.referencing = new LruCache(options.capacity);
+    this.withGuardrails = new LruCache(options.capacity);
   }
 
   /** True for a plan compiled from a saved config: its custom hosts were stored by an admin, not sent by the client. */
@@ -65,19 +82,59 @@ export class PlanResolver {
   async resolve(header: string, workspaceId: string): Promise<CompiledPlan> {
     const cached = this.inline.get(header);
     if (cached) return cached;
+    const referencing = this.referencing.get(header);
+    if (referencing) return this.compileWithGuardrails(header, referencing.raw, referencing.refs, workspaceId);
     const text = header.trim();
-    if (text.startsWith("{")) return this.compileInline(header, parseInline(text));
+    if (text.startsWith("{")) return this.compileInline(header, parseInline(text), workspaceId);
     if (BASE64_OBJECT.test(text)) {
       const decoded = Buffer.from(text, "base64").toString("utf8").trim();
-      if (decoded.startsWith("{")) return this.compileInline(header, parseInline(decoded));
+      if (decoded.startsWith("{")) return this.compileInline(header, parseInline(decoded), workspaceId);
     }
     if (CONFIG_ID.test(text)) return this.resolveSaved(text, workspaceId);
     throw new InvalidConfigError("x-portkey-config must be a JSON object or a saved config id", "x-portkey-config");
   }
 
-  private compileInline(header: string, raw: unknown): CompiledPlan {
+  private async compileInline(header: string, raw: unknown, workspaceId: string): Promise<CompiledPlan> {
+    const refs = savedGuardrailRefs(raw);
+    if (refs.length > 0) {
+      this.referencing.set(header, { raw, refs });
+      return this.compileWithGuardrails(header, raw, refs, workspaceId);
+    }
     const plan = this.compile(raw);
     this.inline.set(header, plan);
+    return plan;
+  }
+
+  /**
+   * A config naming saved guardrails: they are read (from memory when warm) on every request, and the plan is
+   * cached by the config and their revisions, so an updated guardrail applies within its lookup TTL and a deleted
+   * one makes the config a 400 (never skipped).
+   */
+  private async compileWithGuardrails(
+    configKey: string,
+    raw: unknown,
+    refs: readonly string[],
+    workspaceId: string,
+  ): Promise<CompiledPlan> {
+    const source = this.options.guardrailSource;
+    let found: ({ readonly revision: string; readonly hook: RawHook } | undefined)[];
+    try {
+      found = await Promise.all(refs.map((ref) => source?.get(workspaceId, ref)));
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      throw new InternalError("Could not load the saved guardrails.", { cause: err });
+    }
+    const saved = new Map<string, RawHook>();
+    let key = `${workspaceId}\u0000${configKey}`;
+    refs.forEach((ref, i) => {
+      const guardrail = found[i];
+      if (guardrail) saved.set(ref, guardrail.hook);
+      key += `\u0000${guardrail?.revision ?? "-"}`;
+    });
+    const cached = this.withGuardrails.get(key);
+    if (cached) return cached;
+    const plan = this.compile(raw, saved);
+    this.withGuardrails.set(key, plan);
     return plan;
   }
 
@@ -102,14 +159,27 @@ export class PlanResolver {
     const key = `${workspaceId}\u0000${id}\u0000${saved.version}`;
     const cached = this.saved.get(key);
     if (cached) return cached;
+    let referencing = this.referencing.get(key);
+    if (!referencing) {
+      const refs = savedGuardrailRefs(saved.raw);
+      if (refs.length > 0) {
+        referencing = { raw: saved.raw, refs };
+        this.referencing.set(key, referencing);
+      }
+    }
+    if (referencing) {
+      const plan = await this.compileWithGuardrails(key, referencing.raw, referencing.refs, workspaceId);
+      this.fromSaved.add(plan);
+      return plan;
+    }
     const plan = this.compile(saved.raw);
     this.saved.set(key, plan);
     this.fromSaved.add(plan);
     return plan;
   }
 
-  private compile(raw: unknown): CompiledPlan {
-    const plan = compileConfig(raw);
+  private compile(raw: unknown, savedGuardrails?: SavedGuardrails): CompiledPlan {
+    const plan = compileConfig(raw, savedGuardrails);
     this.options.checkPlan?.(plan);
     return plan;
   }

@@ -53,6 +53,11 @@ export interface LeafNode {
   readonly afterRequestHooks?: readonly unknown[];
   /** Header names to forward upstream (config `forward_headers`), lower-case. */
   readonly forwardHeaders?: readonly string[];
+  /**
+   * Config `prompt_id`: on a prompt completion, this target renders that prompt (version or label) with the call's
+   * variables; without `provider` / `virtual_key` it runs on the prompt's virtual key.
+   */
+  readonly promptId?: string;
 }
 
 export interface ConditionBranch {

@@ -20,6 +20,8 @@ export const LOOKUP_POLICIES = {
   virtualKeyList: { hitTtlMs: 60_000, missTtlMs: 5_000, maxEntries: 2_000 },
   /** Saved configs (the parsed JSON of the head). */
   config: { hitTtlMs: 60_000, missTtlMs: 5_000, maxEntries: 2_000 },
+  /** Saved guardrails named by configs (the parsed checks and actions of the head). */
+  guardrail: { hitTtlMs: 60_000, missTtlMs: 5_000, maxEntries: 2_000 },
   /** Prompt heads: which version `<id>` and `<id>@latest` run. */
   prompt: { hitTtlMs: 60_000, missTtlMs: 5_000, maxEntries: 2_000 },
   /** Compiled prompt versions: immutable, so kept long (a miss is a gap in the history). */

@@ -2,9 +2,13 @@ import type {
   ApiKeyRecord,
   Page,
   PageRequest,
+  PromptPartial,
+  PromptPartialVersion,
   PromptVersionRecord,
   SavedConfig,
   SavedConfigVersion,
+  SavedGuardrail,
+  SavedGuardrailVersion,
   SavedPrompt,
   SlugKind,
   VirtualKeyRecord,
@@ -67,6 +71,23 @@ export interface ControlStore {
   replacePrompt(next: SavedPrompt, expectedVersion: number): Promise<SavedPrompt>;
   /** Deletes the head and its version items, so a later prompt with the same slug starts a clean version line. */
   deletePrompt(workspaceId: string, slug: string): Promise<void>;
+
+  /** Saved guardrails: a head and immutable versions, exactly as configs. */
+  createGuardrail(guardrail: SavedGuardrail): Promise<SavedGuardrail>;
+  getGuardrail(workspaceId: string, slug: string): Promise<SavedGuardrail | undefined>;
+  getGuardrailVersion(workspaceId: string, slug: string, version: number): Promise<SavedGuardrailVersion | undefined>;
+  listGuardrails(workspaceId: string, page: PageRequest): Promise<Page<SavedGuardrail>>;
+  replaceGuardrail(next: SavedGuardrail, expectedVersion: number): Promise<SavedGuardrail>;
+  deleteGuardrail(workspaceId: string, slug: string): Promise<void>;
+
+  /** Prompt partials: a head and immutable versions, exactly as prompts (publishing writes no version). */
+  createPartial(partial: PromptPartial): Promise<PromptPartial>;
+  getPartial(workspaceId: string, slug: string): Promise<PromptPartial | undefined>;
+  getPartialVersion(workspaceId: string, slug: string, version: number): Promise<PromptPartialVersion | undefined>;
+  listPartials(workspaceId: string, page: PageRequest): Promise<Page<PromptPartial>>;
+  listPartialVersions(workspaceId: string, slug: string, page: PageRequest): Promise<Page<PromptPartialVersion>>;
+  replacePartial(next: PromptPartial, expectedVersion: number): Promise<PromptPartial>;
+  deletePartial(workspaceId: string, slug: string): Promise<void>;
 
   /** Workspaces holding an object with this slug (for the root key, which addresses objects without a workspace). */
   findSlugOwners(kind: SlugKind, slug: string): Promise<readonly string[]>;

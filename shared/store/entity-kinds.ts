@@ -1,9 +1,13 @@
 import type { GsiKey, ItemKey } from "./item-table";
 import type {
   ApiKeyRecord,
+  PromptPartial,
+  PromptPartialVersion,
   PromptVersionRecord,
   SavedConfig,
   SavedConfigVersion,
+  SavedGuardrail,
+  SavedGuardrailVersion,
   SavedPrompt,
   VirtualKeyRecord,
   Workspace,
@@ -127,6 +131,8 @@ export const slugOwners = {
   "virtual-key": (slug: string) => slugOwnersPartition("VK", slug),
   config: (slug: string) => slugOwnersPartition("CFG", slug),
   prompt: (slug: string) => slugOwnersPartition("PROMPT", slug),
+  guardrail: (slug: string) => slugOwnersPartition("GR", slug),
+  partial: (slug: string) => slugOwnersPartition("PARTIAL", slug),
 } as const;
 
 /** Virtual key: pk `WS#<ws>`, sk `VK#<slug>`. The provider secret is stored only as cipher output. */
@@ -137,6 +143,12 @@ export const configKind = slugKind<SavedConfig>("config", "Config", "CFG", []);
 
 /** Prompt head: pk `WS#<ws>`, sk `PROMPT#<slug>`; the latest content, `promptVersion`, `publishedVersion`. */
 export const promptKind = slugKind<SavedPrompt>("prompt", "Prompt", "PROMPT", []);
+
+/** Saved guardrail head: pk `WS#<ws>`, sk `GR#<slug>`; the current checks, actions and `version`. */
+export const guardrailKind = slugKind<SavedGuardrail>("guardrail", "Guardrail", "GR", []);
+
+/** Prompt partial head: pk `WS#<ws>`, sk `PARTIAL#<slug>`; the latest text, `partialVersion`, `publishedVersion`. */
+export const partialKind = slugKind<PromptPartial>("prompt-partial", "Prompt partial", "PARTIAL", []);
 
 /** Immutable snapshots under their head's partition: sk `<prefix>#<slug>#<n, 10 digits>`, listed oldest first. */
 function versionKind<T extends { readonly workspaceId: string; readonly slug: string }>(
@@ -175,6 +187,22 @@ export const promptVersionKind = versionKind<PromptVersionRecord>(
   (v) => v.promptVersion,
 );
 
+/** Guardrail version: sk `GRV#<slug>#<version>` (`GR#` does not prefix `GRV#`). */
+export const guardrailVersionKind = versionKind<SavedGuardrailVersion>(
+  "guardrail-version",
+  "Guardrail version",
+  "GRV",
+  (v) => v.version,
+);
+
+/** Prompt partial version: sk `PARTIALV#<slug>#<n>` (`PARTIAL#` does not prefix `PARTIALV#`). */
+export const partialVersionKind = versionKind<PromptPartialVersion>(
+  "prompt-partial-version",
+  "Prompt partial version",
+  "PARTIALV",
+  (v) => v.partialVersion,
+);
+
 /** A small system value (e.g. the sealed API-key pepper): pk `SYSTEM`, sk `<name>`, written once. */
 export interface SystemValue {
   readonly name: string;
@@ -200,5 +228,9 @@ export const ENTITY_KINDS = [
   configVersionKind,
   promptKind,
   promptVersionKind,
+  guardrailKind,
+  guardrailVersionKind,
+  partialKind,
+  partialVersionKind,
   systemValueKind,
 ] as const;

@@ -3,6 +3,10 @@ import {
   apiKeyKind,
   configKind,
   configVersionKind,
+  guardrailKind,
+  guardrailVersionKind,
+  partialKind,
+  partialVersionKind,
   promptKind,
   promptVersionKind,
   slugOwners,
@@ -18,9 +22,13 @@ import type {
   ApiKeyRecord,
   Page,
   PageRequest,
+  PromptPartial,
+  PromptPartialVersion,
   PromptVersionRecord,
   SavedConfig,
   SavedConfigVersion,
+  SavedGuardrail,
+  SavedGuardrailVersion,
   SavedPrompt,
   SlugKind,
   VirtualKeyRecord,
@@ -38,6 +46,8 @@ export class TableControlStore implements ControlStore {
   private readonly virtualKeys;
   private readonly configs;
   private readonly prompts;
+  private readonly guardrails;
+  private readonly partials;
   private readonly system;
 
   constructor(
@@ -49,6 +59,8 @@ export class TableControlStore implements ControlStore {
     this.virtualKeys = new EntityRepository(table, virtualKeyKind, now);
     this.configs = new HeadWithVersions(table, configKind, configVersionKind, configSnapshot, now);
     this.prompts = new HeadWithVersions(table, promptKind, promptVersionKind, promptSnapshot, now);
+    this.guardrails = new HeadWithVersions(table, guardrailKind, guardrailVersionKind, guardrailSnapshot, now);
+    this.partials = new HeadWithVersions(table, partialKind, partialVersionKind, partialSnapshot, now);
     this.system = new EntityRepository(table, systemValueKind, now);
   }
 
@@ -151,6 +163,47 @@ export class TableControlStore implements ControlStore {
     return this.prompts.delete(workspaceId, slug);
   }
 
+  createGuardrail(guardrail: SavedGuardrail): Promise<SavedGuardrail> {
+    return this.guardrails.create(guardrail);
+  }
+  getGuardrail(workspaceId: string, slug: string): Promise<SavedGuardrail | undefined> {
+    return this.guardrails.heads.get(workspaceId, slug);
+  }
+  getGuardrailVersion(workspaceId: string, slug: string, version: number): Promise<SavedGuardrailVersion | undefined> {
+    return this.guardrails.versions.get(workspaceId, slug, version);
+  }
+  listGuardrails(workspaceId: string, page: PageRequest): Promise<Page<SavedGuardrail>> {
+    return this.guardrails.heads.list(page, workspaceId);
+  }
+  replaceGuardrail(next: SavedGuardrail, expectedVersion: number): Promise<SavedGuardrail> {
+    return this.guardrails.replace(next, expectedVersion);
+  }
+  deleteGuardrail(workspaceId: string, slug: string): Promise<void> {
+    return this.guardrails.delete(workspaceId, slug);
+  }
+
+  createPartial(partial: PromptPartial): Promise<PromptPartial> {
+    return this.partials.create(partial);
+  }
+  getPartial(workspaceId: string, slug: string): Promise<PromptPartial | undefined> {
+    return this.partials.heads.get(workspaceId, slug);
+  }
+  getPartialVersion(workspaceId: string, slug: string, version: number): Promise<PromptPartialVersion | undefined> {
+    return this.partials.versions.get(workspaceId, slug, version);
+  }
+  listPartials(workspaceId: string, page: PageRequest): Promise<Page<PromptPartial>> {
+    return this.partials.heads.list(page, workspaceId);
+  }
+  listPartialVersions(workspaceId: string, slug: string, page: PageRequest): Promise<Page<PromptPartialVersion>> {
+    return this.partials.versions.list(page, workspaceId, slug);
+  }
+  replacePartial(next: PromptPartial, expectedVersion: number): Promise<PromptPartial> {
+    return this.partials.replace(next, expectedVersion);
+  }
+  deletePartial(workspaceId: string, slug: string): Promise<void> {
+    return this.partials.delete(workspaceId, slug);
+  }
+
   /** `Query gsi1 gsi1pk = SLUG#<kind>#<slug>`. */
   async findSlugOwners(kind: SlugKind, slug: string): Promise<readonly string[]> {
     const page = await this.table.queryIndex(slugOwners[kind](slug), { limit: 25 });
@@ -172,6 +225,23 @@ export class TableControlStore implements ControlStore {
 function configSnapshot(config: SavedConfig): SavedConfigVersion {
   const { workspaceId, slug, version, name, configJson } = config;
   return { workspaceId, slug, version, name, configJson, createdAt: config.updatedAt };
+}
+
+function guardrailSnapshot(guardrail: SavedGuardrail): SavedGuardrailVersion {
+  const { workspaceId, slug, version, name, checksJson, actionsJson } = guardrail;
+  return { workspaceId, slug, version, name, checksJson, actionsJson, createdAt: guardrail.updatedAt };
+}
+
+function partialSnapshot(partial: PromptPartial): PromptPartialVersion {
+  const { workspaceId, slug, partialVersion, template, versionDescription } = partial;
+  return {
+    workspaceId,
+    slug,
+    partialVersion,
+    template,
+    ...(versionDescription === undefined ? {} : { versionDescription }),
+    createdAt: partial.updatedAt,
+  };
 }
 
 function promptSnapshot(prompt: SavedPrompt): PromptVersionRecord {

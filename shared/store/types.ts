@@ -121,6 +121,64 @@ export interface SavedConfigVersion {
   readonly createdAt: number;
 }
 
+export type GuardrailStatus = "active" | "archived";
+
+/**
+ * Head of a saved guardrail (Portkey's `/v1/guardrails`): a hook's checks and actions, referenced from configs by
+ * its slug. JSON fields are kept as JSON text, exactly as validated.
+ */
+export interface SavedGuardrail extends Versioned {
+  readonly workspaceId: string;
+  /** The guardrail's id and slug (one value), e.g. `pg-no-secrets-4kd9a2`. */
+  readonly slug: string;
+  readonly name: string;
+  readonly status: GuardrailStatus;
+  /** JSON array of check objects (`[{id, parameters?, is_enabled?}]`). */
+  readonly checksJson: string;
+  /** JSON object: `{deny?, async?, on_success?, on_fail?}`. */
+  readonly actionsJson: string;
+}
+
+/** An immutable snapshot written for each version of a saved guardrail. */
+export interface SavedGuardrailVersion {
+  readonly workspaceId: string;
+  readonly slug: string;
+  readonly version: number;
+  readonly name: string;
+  readonly checksJson: string;
+  readonly actionsJson: string;
+  readonly createdAt: number;
+}
+
+export type PartialStatus = "active" | "archived";
+
+/**
+ * Head of a prompt partial (Portkey's `/v1/prompts/partials`): a template that prompts (and other partials) include
+ * with `{{> <slug>}}`. Like prompts, the head carries the latest version's text; `publishedVersion` is what an
+ * include without `@n` renders.
+ */
+export interface PromptPartial extends Versioned {
+  readonly workspaceId: string;
+  /** The partial's id and slug (one value), e.g. `pl-signature-4kd9a2`; what templates name. */
+  readonly slug: string;
+  readonly name: string;
+  readonly status: PartialStatus;
+  readonly template: string;
+  readonly versionDescription?: string;
+  readonly partialVersion: number;
+  readonly publishedVersion: number;
+}
+
+/** An immutable snapshot written for each version of a partial. */
+export interface PromptPartialVersion {
+  readonly workspaceId: string;
+  readonly slug: string;
+  readonly partialVersion: number;
+  readonly template: string;
+  readonly versionDescription?: string;
+  readonly createdAt: number;
+}
+
 export interface PageRequest {
   /** 1..100. */
   readonly limit: number;
@@ -134,7 +192,7 @@ export interface Page<T> {
   readonly nextCursor?: string;
 }
 
-export type SlugKind = "virtual-key" | "config" | "prompt";
+export type SlugKind = "virtual-key" | "config" | "prompt" | "guardrail" | "partial";
 
 export type PromptStatus = "active" | "archived";
 
@@ -173,6 +231,8 @@ export interface SavedPrompt extends Versioned, PromptContent {
   readonly promptVersion: number;
   /** The published (default) version: what `/v1/prompts/{id}/completions` runs without a `@version` suffix. */
   readonly publishedVersion: number;
+  /** Labels other than `production` (which is `publishedVersion`) -> the version each points at (`<id>@<label>`). */
+  readonly labels?: Readonly<Record<string, number>>;
 }
 
 /** An immutable snapshot written for each content version of a prompt. */

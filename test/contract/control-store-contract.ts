@@ -335,6 +335,40 @@ export function runControlStoreContract(options: ControlStoreContractOptions): v
       await expect(store.createPrompt(promptFixture(ws.id, "pp-short-lived"))).rejects.toBeInstanceOf(ConflictError);
     });
 
+    it("versions saved guardrails like configs and keeps them apart from configs and other workspaces", async () => {
+      // Prepare
+      const ws = await store.createWorkspace(workspaceFixture());
+      const other = await store.createWorkspace(workspaceFixture());
+      const base = { workspaceId: ws.id, slug: "pg-secrets", name: "secrets", status: "active" as const };
+      const v1 = await store.createGuardrail({
+        ...base,
+        checksJson: '[{"id":"default.contains"}]',
+        actionsJson: "{}",
+        version: 1,
+        createdAt: T0,
+        updatedAt: T0,
+      });
+      await store.createConfig(configFixture(ws.id, "pg-secrets"));
+
+      // Act
+      const v2 = await store.replaceGuardrail({ ...v1, actionsJson: '{"deny":true}' }, 1);
+      const stale = store.replaceGuardrail({ ...v1, name: "stale" }, 1);
+      const listed = await store.listGuardrails(ws.id, { limit: 10 });
+
+      // Assess
+      expect(v2.version).toBe(2);
+      await expect(stale).rejects.toBeInstanceOf(ConflictError);
+      expect((await store.getGuardrail(ws.id, "pg-secrets"))?.actionsJson).toBe('{"deny":true}');
+      expect((await store.getGuardrailVersion(ws.id, "pg-secrets", 1))?.actionsJson).toBe("{}");
+      expect(listed.items.map((g) => [g.slug, g.version])).toEqual([["pg-secrets", 2]]);
+      expect(await store.getGuardrail(other.id, "pg-secrets")).toBeUndefined();
+      expect(await store.findSlugOwners("guardrail", "pg-secrets")).toEqual([ws.id]);
+      await store.deleteGuardrail(ws.id, "pg-secrets");
+      expect(await store.getGuardrail(ws.id, "pg-secrets")).toBeUndefined();
+      expect(await store.getGuardrailVersion(ws.id, "pg-secrets", 2)).toBeUndefined();
+      expect(await store.getConfig(ws.id, "pg-secrets")).toBeDefined();
+    });
+
     it("reports whether a workspace still owns objects", async () => {
       // Prepare
       const empty = await store.createWorkspace(workspaceFixture());

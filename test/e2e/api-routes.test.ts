@@ -73,20 +73,20 @@ describe("admin and analytics APIs on the local runtime", () => {
     expect(res.json.error).toMatchObject({ type: "invalid_request_error", param });
   });
 
-  it("answers the saved-guardrails API with 501 not_implemented until saved guardrails exist", async () => {
+  it("routes the saved-guardrails API to its handlers", async () => {
     // Act
-    const answers = await Promise.all([
-      call("GET", "/v1/guardrails", TEST_ROOT_KEY),
+    const [list, bad, missing] = await Promise.all([
+      call("GET", `/v1/guardrails?workspace_id=${gateway.workspaceId}`, TEST_ROOT_KEY),
       call("POST", "/v1/guardrails", TEST_ROOT_KEY, { name: "pii" }),
       call("GET", "/v1/guardrails/pg-1", TEST_ROOT_KEY),
-      call("DELETE", "/v1/guardrails/pg-1", TEST_ROOT_KEY),
     ]);
     // Assess
-    for (const res of answers) {
-      expect(res.status, res.text).toBe(501);
-      expect(res.json.error.code).toBe("not_implemented");
-      expect(res.json.error.message).toContain("Saved guardrails are not available yet");
-    }
+    expect(list.status, list.text).toBe(200);
+    expect(list.json).toMatchObject({ object: "list", data: [] });
+    expect(bad.status, bad.text).toBe(400);
+    expect(bad.json.error.param).toBe("checks");
+    expect(missing.status, missing.text).toBe(404);
+    expect(missing.json.error.code).toBe("guardrail_not_found");
   });
 
   it("serves a valid OpenAPI 3.1 document of every admin and analytics route, without a key", async () => {

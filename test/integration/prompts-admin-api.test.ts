@@ -55,7 +55,7 @@ describe("prompt admin API", () => {
       /line 1, column 7: section 'name' is never closed/,
     );
     expect(field(field(cases[0]?.json, "error"), "code")).toBe("invalid_template");
-    expect(field(field(cases[1]?.json, "error"), "param")).toBe("string[0].content");
+    expect(field(field(cases[1]?.json, "error"), "code")).toBe("partial_not_found");
     expect(field(field(cases[3]?.json, "error"), "code")).toBe("virtual_key_not_found");
     expect(field(field(cases[4]?.json, "error"), "param")).toBe("parameters");
   });
@@ -99,16 +99,16 @@ describe("prompt admin API", () => {
     expect(missing.status).toBe(404);
   });
 
-  it("answers Portkey features it does not have with clear errors", async () => {
+  it("answers bad labels, partial lists and writes to a version with clear answers", async () => {
     // Prepare
     const id = text((await h.call("POST", "/v1/prompts", admin, prompt({ name: "Labels" }))).json, "id");
     // Act
-    const label = await h.call("PUT", `/v1/prompts/${id}/versions/1`, admin, { label_id: "production" });
+    const label = await h.call("PUT", `/v1/prompts/${id}/versions/1`, admin, { label_id: "Not A Label" });
     const partials = await h.call("GET", "/v1/prompts/partials", admin);
     const versionWrite = await h.call("PUT", `/v1/prompts/${id}@1`, admin, { name: "x" });
     // Assess
-    expect(field(field(label.json, "error"), "code")).toBe("labels_not_supported");
-    expect(field(field(partials.json, "error"), "code")).toBe("partials_not_supported");
+    expect(field(field(label.json, "error"), "code")).toBe("invalid_label");
+    expect(partials.status).toBe(200);
     expect(versionWrite.status).toBe(400);
   });
 

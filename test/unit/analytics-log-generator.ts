@@ -73,6 +73,8 @@ export function* generateLogRecords(o: GenerateOptions): Generator<RequestLogRec
       model_served: target.model,
       virtual_key: rand() < 0.5 ? "vk-main" : null,
       config_id: rand() < 0.3 ? "cfg-fallback" : null,
+      prompt_id: null,
+      prompt_version: null,
       strategy: null,
       attempts: Array.from({ length: attempts }, (_, k) => ({
         provider: target.provider,

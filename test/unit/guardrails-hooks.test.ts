@@ -68,7 +68,8 @@ describe("hook validation (400 invalid_config with the path)", () => {
     const wrongType = invalid({ before_request_hooks: [{ ...NO_SECRETS, type: "mutator" }] });
     expect(wrongType.param).toBe("config.before_request_hooks[0].type");
     const noChecks = invalid({ before_request_hooks: [{ id: "pg-123", type: "guardrail" }] });
-    expect(noChecks.message).toContain("saved guardrails");
+    expect(noChecks.message).toContain('no saved guardrail "pg-123"');
+    expect(noChecks.param).toBe("config.before_request_hooks[0].id");
     const nested = compileConfigError({
       strategy: { mode: "fallback" },
       targets: [

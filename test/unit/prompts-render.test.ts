@@ -70,7 +70,7 @@ describe("prompt template language (mustache subset)", () => {
     ["{{#a}}x", "never closed"],
     ["{{#a}}x{{/b}}", "closes"],
     ["x{{/a}}", "never opened"],
-    ["{{> partial}}", "partials"],
+    ["{{> Not A Partial}}", "must name a partial"],
     ["{{=<% %>=}}", "delimiters"],
     ["{{a..b}}", "not a valid variable path"],
     ["{{}}", "does not name a variable"],

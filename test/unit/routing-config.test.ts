@@ -38,7 +38,7 @@ describe("Gateway Config validation", () => {
     [{ targets: [{ provider: "openai" }] }, 'config.strategy: required when "targets" is given'],
     [
       { strategy: { mode: "fallback" }, targets: [{ provider: "openai" }, { api_key: "sk" }] },
-      'config.targets[1]: a target needs "provider" or "virtual_key"',
+      'config.targets[1]: a target needs "provider", "virtual_key" or "prompt_id"',
     ],
     [
       {

@@ -4,7 +4,7 @@ import { type CoreRequest, type CoreResponse, jsonResponse } from "../../http/ty
 import { readPromptRequest, renderedBody } from "../../prompts/prompt-request";
 import type { PromptSource, ResolvedPrompt } from "../../prompts/prompt-resolver";
 import { parseJsonObject } from "../parse-body";
-import type { RequestRun, RequestStep } from "../request-run";
+import type { RenderedPrompt, RequestRun, RequestStep } from "../request-run";
 
 export interface PromptStepDeps {
   /** The gateway's authenticator: prompt calls need a key with the `completions` scope, like completions do. */
@@ -25,8 +25,17 @@ export const PROMPT_GATEWAY_ROUTES = ACTIONS.map((action) => ({
 /** Headers that say how to route; when the request sends one, the prompt's virtual key does not apply. */
 const ROUTING_HEADERS = ["x-portkey-config", "x-portkey-virtual-key", "x-portkey-provider"] as const;
 
-function promptHeaders(prompt: ResolvedPrompt): Record<string, string> {
-  return { "x-portkey-prompt-id": prompt.slug, "x-portkey-prompt-version": String(prompt.promptVersion) };
+function promptHeaders(prompt: { readonly id: string; readonly version: number }): Record<string, string> {
+  return { "x-portkey-prompt-id": prompt.id, "x-portkey-prompt-version": String(prompt.version) };
+}
+
+function rendered(prompt: ResolvedPrompt, body: Record<string, unknown>): RenderedPrompt {
+  return {
+    body,
+    id: prompt.slug,
+    version: prompt.promptVersion,
+    ...(prompt.compiled.virtualKey === undefined ? {} : { virtualKey: prompt.compiled.virtualKey }),
+  };
 }
 
 /** `prompt_id` / `prompt_version` go into the log metadata, under whatever the caller sent. */
@@ -94,7 +103,8 @@ export function createPromptsStep(deps: PromptStepDeps): RequestStep {
     },
 
     after(run: RequestRun, res: CoreResponse): CoreResponse {
-      return run.promptHeaders ? { ...res, headers: { ...res.headers, ...run.promptHeaders } } : res;
+      // the prompt that answered: a config target's `prompt_id` may have replaced the one in the path
+      return run.prompt ? { ...res, headers: { ...res.headers, ...promptHeaders(run.prompt) } } : res;
     },
   };
 
@@ -106,10 +116,23 @@ export function createPromptsStep(deps: PromptStepDeps): RequestStep {
     const principal = await deps.authenticator.authenticate(req, "completions");
     const request = readPromptRequest(parseJsonObject(req.body, req.headers["content-type"]));
     const prompt = await deps.prompts.resolve(principal.workspaceId, decodeReference(route[1] as string));
-    const body = renderedBody(prompt.compiled.parameters, request, prompt.compiled.renderMessages(request.variables));
-    if (route[2] === "render") return jsonResponse(200, { success: true, data: body }, promptHeaders(prompt));
+    const render = (resolved: ResolvedPrompt) =>
+      renderedBody(
+        resolved.compiled.parameters,
+        request,
+        resolved.compiled.renderMessages(request.variables, resolved.partials),
+      );
+    const body = render(prompt);
+    const answered = { id: prompt.slug, version: prompt.promptVersion };
+    if (route[2] === "render") return jsonResponse(200, { success: true, data: body }, promptHeaders(answered));
     run.principal = principal;
-    run.promptHeaders = promptHeaders(prompt);
+    run.prompt = answered;
+    run.promptCall = {
+      render: async (reference) => {
+        const other = await deps.prompts.resolve(principal.workspaceId, reference);
+        return rendered(other, render(other));
+      },
+    };
     run.req = chatRequest(req, prompt, body);
     return undefined;
   }
