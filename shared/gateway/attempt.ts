@@ -9,7 +9,7 @@ import type {
   TranslatedResponse,
 } from "../providers/types";
 import { DEFAULT_GATEWAY_BOUNDS } from "./bounds";
-import { type StreamEnd, TranslatedStream } from "./translated-stream";
+import { type StreamEnd, type StreamFilter, TranslatedStream } from "./translated-stream";
 
 /** Upstream response headers worth passing on to the client (rate-limit state, request ids). */
 const PASSED_HEADER = /^(x-request-id|openai-|x-ratelimit-|anthropic-ratelimit-|request-id|retry-after)/;
@@ -30,6 +30,8 @@ export interface AttemptInput {
   /** Most stream bytes without output for the client; default `DEFAULT_GATEWAY_BOUNDS.maxStreamEventBytes`. */
   readonly maxEventBytes?: number;
   readonly onStreamEnd: (end: StreamEnd, stream: StreamAttempt) => void;
+  /** Rewrites the client's events and judges the stream's end (after-request guardrails on a stream). */
+  readonly streamFilter?: StreamFilter;
   /** Sees every chunk the client is sent on a stream (body logging). */
   readonly onStreamOutput?: (chunk: Buffer | string) => void;
 }
@@ -186,6 +188,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       idleTimeoutMs: input.streamIdleTimeoutMs,
       maxEventBytes,
       onOutput: input.onStreamOutput,
+      filter: input.streamFilter,
     });
     // Read until the translator produces output (or the upstream ends): only then is the stream committed.
     let head: Buffer | string | null;

@@ -91,6 +91,8 @@ export class RequestRun {
   promptHeaders: Readonly<Record<string, string>> | undefined;
   /** guardrails step (per target): every hook evaluated for the request, started at the first target with hooks */
   guardrails: GuardrailRun | undefined;
+  /** guardrails step: the body a before-request hook transformed (redacted): logged instead of the client's */
+  loggedRequestBody: Buffer | undefined;
   /** cache step (per target): `x-portkey-cache-status`, a coalesced answer, why a lookup fell back to a MISS */
   cacheStatus: CacheStatus | undefined;
   sharedAnswer = false;
@@ -190,7 +192,7 @@ export class RequestRun {
         ? microsToUsd(admission.reservation.charge.costMicros)
         : undefined,
       usageAnomaly: this.usageAnomaly,
-      requestBody: this.req.body,
+      requestBody: this.loggedRequestBody ?? this.req.body,
       secrets: this.credentials.size ? [...this.credentials] : undefined,
       guardrails: this.guardrails?.records,
       ...fields,

@@ -46,6 +46,6 @@ export function compileCheck(id: string, parameters: unknown, at: string): Compi
       : `unknown check id "${id}" (built-in checks: ${[...BUILT_IN_CHECKS.keys()].join(", ")})`;
     throw new InvalidConfigError(`${at}.id: ${message}`, `${at}.id`);
   }
-  const { run, not } = definition.compile(parameters, `${at}.parameters`);
-  return Object.freeze({ id, not, run });
+  const { run, not, failOnError, streamRedactor } = definition.compile(parameters, `${at}.parameters`);
+  return Object.freeze({ id, not, failOnError, run, ...(streamRedactor ? { streamRedactor } : {}) });
 }

@@ -21,8 +21,10 @@ export const hookCheckSchema = z.strictObject({
 
 export const hookSchema = z.strictObject({
   id: z.string({ error: "must be a string (the hook's id)" }).min(1, "must not be empty"),
-  type: z.literal("guardrail", { error: 'must be "guardrail" (mutator hooks are not supported)' }),
+  type: z.enum(["guardrail", "mutator"], { error: 'must be "guardrail" or "mutator"' }),
   name: z.string({ error: "must be a string" }).optional(),
+  /** Portkey's: run the checks one after another. Ours always do (a check sees what the one before transformed). */
+  sequential: z.boolean({ error: "must be a boolean" }).optional(),
   deny: z.boolean({ error: "must be a boolean" }).optional(),
   async: z.boolean({ error: "must be a boolean" }).optional(),
   on_fail: hookOutcomeSchema.optional(),

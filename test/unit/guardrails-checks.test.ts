@@ -6,14 +6,34 @@ import { compileCheck } from "../../shared/guardrails/check-registry";
 import { countCharacters, countSentences, countWords } from "../../shared/guardrails/checks/count-checks";
 import { extractJson } from "../../shared/guardrails/checks/json-checks";
 import { codeFormats, findUrls, isValidUrl } from "../../shared/guardrails/checks/url-code-checks";
-import type { CheckInput, HookPhase } from "../../shared/guardrails/types";
+import type { CheckInput, CheckOutcome, CompiledCheck, HookPhase } from "../../shared/guardrails/types";
+
+/** What a check sees for one text (no network, a fresh placeholder map). */
+function inputOf(text: string, request: Record<string, unknown> = {}, phase: HookPhase = "before_request"): CheckInput {
+  return {
+    text,
+    texts: [text],
+    request,
+    phase,
+    endpoint: "chat",
+    provider: "openai",
+    metadata: {},
+    placeholders: new Map(),
+  };
+}
+
+/** Runs a synchronous check (every check here but the network ones). */
+function runSync(compiled: CompiledCheck, input: CheckInput): CheckOutcome {
+  const outcome = compiled.run(input);
+  if (outcome instanceof Promise) throw new Error(`${compiled.id} is not synchronous`);
+  return outcome;
+}
 
 /** Runs a check as the gateway does: compiled once from its parameters, `not` applied. */
 function check(id: string, parameters: Record<string, unknown>) {
   const compiled = compileCheck(id, parameters, "config.before_request_hooks[0].checks[0]");
   return (text: string, request: Record<string, unknown> = {}, phase: HookPhase = "before_request") => {
-    const input: CheckInput = { text, request, phase };
-    const outcome = compiled.run(input);
+    const outcome = runSync(compiled, inputOf(text, request, phase));
     return compiled.not ? !outcome.verdict : outcome.verdict;
   };
 }
@@ -90,7 +110,7 @@ describe("text checks", () => {
     const compiled = compileCheck("default.regexMatch", { rule: "(?<year>\\d{4})-(?<month>\\d\\d)" }, "c");
 
     // Act
-    const outcome = compiled.run({ text: "on 2024-05-01", request: {}, phase: "before_request" });
+    const outcome = runSync(compiled, inputOf("on 2024-05-01"));
 
     // Assess
     expect(outcome.verdict).toBe(true);
