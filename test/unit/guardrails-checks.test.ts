@@ -265,27 +265,47 @@ describe("JSON checks", () => {
     expect(nested('Result: {"user": {"id": 1, "tags": ["a"]}} end')).toBe(true);
   });
 
-  it("jsonSchema supports enum, const, items, pattern and type lists; unknown keywords are config errors", () => {
+  it("jsonSchema validates full draft 2020-12 (enum, const, items, pattern, oneOf, $ref, if/then)", () => {
     const valid = check("default.jsonSchema", {
       schema: {
         type: "object",
+        $defs: { word: { type: "string", pattern: "^[a-z]+$" } },
         properties: {
           mood: { enum: ["happy", "sad"] },
           v: { const: 2 },
-          tags: { type: "array", items: { type: "string", pattern: "^[a-z]+$" }, maxItems: 2 },
+          tags: { type: "array", items: { $ref: "#/$defs/word" }, maxItems: 2 },
           note: { type: ["string", "null"] },
+          id: { oneOf: [{ type: "integer" }, { type: "string", minLength: 3 }] },
         },
+        if: { properties: { mood: { const: "sad" } }, required: ["mood"] },
+        then: { required: ["note"] },
       },
     });
-    expect(valid('{"mood":"happy","v":2,"tags":["a","b"],"note":null}')).toBe(true);
+    expect(valid('{"mood":"happy","v":2,"tags":["a","b"],"note":null,"id":7}')).toBe(true);
     expect(valid('{"mood":"angry"}')).toBe(false);
     expect(valid('{"tags":["A"]}')).toBe(false);
     expect(valid('{"tags":["a","b","c"]}')).toBe(false);
+    expect(valid('{"id":"ab"}')).toBe(false);
+    expect(valid('{"mood":"sad"}')).toBe(false);
+    expect(valid('{"mood":"sad","note":"why"}')).toBe(true);
+  });
+
+  it("jsonSchema runs patterns on RE2: a backreference is a config error, (a+)+$ answers in milliseconds", () => {
     const err = configError(() =>
-      compileCheck("default.jsonSchema", { schema: { oneOf: [{ type: "string" }] } }, "config.h[0].checks[0]"),
+      compileCheck(
+        "default.jsonSchema",
+        { schema: { properties: { a: { pattern: "(x)\\1" } } } },
+        "config.h[0].checks[0]",
+      ),
     );
-    expect(err.param).toBe("config.h[0].checks[0].parameters.schema.oneOf");
-    expect(err.message).toContain("unsupported JSON Schema keyword");
+    expect(err.param).toBe("config.h[0].checks[0].parameters.schema.properties.a.pattern");
+    expect(
+      configError(() => compileCheck("default.jsonSchema", { schema: { patternProperties: {} } }, "c")).param,
+    ).toBe("c.parameters.schema.patternProperties");
+    const evil = check("default.jsonSchema", { schema: { type: "string", pattern: "^(a+)+$" } });
+    const started = performance.now();
+    expect(evil(JSON.stringify(`${"a".repeat(5000)}!`))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(200);
   });
 
   it("jsonKeys checks top-level keys with any / all / none", () => {
