@@ -72,7 +72,8 @@ async function runCheck(
     const pending = check.run(input);
     const outcome = pending instanceof Promise ? await pending : pending;
     const verdict = check.not ? !outcome.verdict : outcome.verdict;
-    const transformed = outcome.transform !== undefined && !input.streamed;
+    // on a stream, text transforms were applied as it was sent; a whole-JSON transform cannot be
+    const transformed = outcome.transform !== undefined && !(input.streamed && !("texts" in outcome.transform));
     return {
       outcome,
       result: {
@@ -147,9 +148,18 @@ class PhaseState {
   }
 
   apply(outcome: CheckOutcome): void {
+    for (const value of outcome.redacted ?? []) this.redacted.add(value);
     const { transform } = outcome;
-    if (!transform || this.subject.streamedText !== undefined) return;
+    if (!transform) return;
     const { phase, endpoint } = this.subject;
+    if (this.subject.streamedText !== undefined) {
+      // a streamed answer was rewritten as it was sent (stream-guard.ts): later checks judge the rewritten text
+      if ("texts" in transform) {
+        this.texts = [...transform.texts];
+        this.text = joinTexts(this.texts);
+      }
+      return;
+    }
     if ("texts" in transform) {
       this.json =
         phase === "before_request"
@@ -161,7 +171,6 @@ class PhaseState {
     this.texts = phase === "before_request" ? requestTexts(endpoint, this.json) : responseTexts(endpoint, this.json);
     this.text = joinTexts(this.texts);
     this.changed = true;
-    for (const value of outcome.redacted ?? []) this.redacted.add(value);
   }
 }
 

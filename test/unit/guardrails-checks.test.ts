@@ -369,7 +369,7 @@ describe("check ids and parameters", () => {
     const unknown = configError(() => compileCheck("default.nope", {}, "config.before_request_hooks[0].checks[1]"));
     expect(unknown.param).toBe("config.before_request_hooks[0].checks[1].id");
     expect(unknown.message).toContain("default.regexMatch");
-    expect(configError(() => compileCheck("default.webhook", {}, "c")).message).toContain("not offered");
+    expect(configError(() => compileCheck("default.jwt", {}, "c")).message).toContain("not offered");
     const extra = configError(() => compileCheck("default.regexMatch", { rule: "x", flags: "i" }, "c"));
     expect(extra.param).toBe("c.parameters");
     expect(extra.message).toContain('"flags"');
