@@ -278,6 +278,7 @@ describe("JSON checks", () => {
           id: { oneOf: [{ type: "integer" }, { type: "string", minLength: 3 }] },
         },
         if: { properties: { mood: { const: "sad" } }, required: ["mood"] },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword
         then: { required: ["note"] },
       },
     });
