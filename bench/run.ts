@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { runAnalyticsBench, runLoggingBench } from "./analytics";
 import { runCoreCpuBench } from "./core-cpu";
+import { runGuardrailsBench } from "./guardrails";
 import { runLambdaRuntimeBench } from "./lambda-runtime";
 import { runLimitsBench } from "./limits";
 import { runProviderBench } from "./providers";
@@ -37,6 +38,11 @@ if (wanted("proxy")) {
 const sections: [string, string, () => Promise<Record<string, number>>][] = [
   ["core", "Gateway core CPU per request, in process (no network)", runCoreCpuBench],
   ["routing", "Routing: 2-target fallback config vs single target (happy path)", runRoutingBench],
+  [
+    "guardrails",
+    "Guardrails: a hook of three regex/PII checks vs none (in memory, ms; budget 0.2 at p50)",
+    runGuardrailsBench,
+  ],
   ["providers", "Stream translation cost per upstream chunk (us)", runProviderBench],
   ["limits", "Cache and budget costs on the hot path (us per operation)", runLimitsBench],
   ["logging", "Logging hot path alone (us per request)", runLoggingBench],

@@ -30,7 +30,12 @@ export interface LinearRegex {
   test(text: string): boolean;
   /** The leftmost match with its index and named groups, or null. */
   exec(text: string): RegexMatch | null;
+  /** Every non-overlapping match, left to right (index and matched text). */
+  matchAll(text: string): IterableIterator<{ readonly index: number; readonly text: string }>;
 }
+
+/** JavaScript flags a config may write after a `/pattern/` (`g` and `y` have no meaning for a check). */
+export type RegexFlags = { readonly ignoreCase?: boolean; readonly dotAll?: boolean; readonly multiline?: boolean };
 
 /** Backreferences and lookaround, found outside character classes; RE2 has none of them. */
 function unsupportedConstruct(pattern: string): string | undefined {
@@ -59,7 +64,7 @@ function unsupportedConstruct(pattern: string): string | undefined {
  * Compiles a config author's pattern once (at config compile time). Throws `InvalidConfigError` naming `at` when
  * the pattern is invalid, uses a construct RE2 refuses, or is too large.
  */
-export function compileLinearRegex(pattern: string, at: string): LinearRegex {
+export function compileLinearRegex(pattern: string, at: string, flags: RegexFlags = {}): LinearRegex {
   const unsupported = unsupportedConstruct(pattern);
   if (unsupported) {
     throw new InvalidConfigError(
@@ -69,7 +74,11 @@ export function compileLinearRegex(pattern: string, at: string): LinearRegex {
   }
   let re: RE2JS;
   try {
-    re = RE2JS.compile(RE2JS.translateRegExp(pattern));
+    const mask =
+      (flags.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0) |
+      (flags.dotAll ? RE2JS.DOTALL : 0) |
+      (flags.multiline ? RE2JS.MULTILINE : 0);
+    re = RE2JS.compile(RE2JS.translateRegExp(pattern), mask);
   } catch (err) {
     throw new InvalidConfigError(`${at}: not a valid regular expression (${(err as Error).message})`, at);
   }
@@ -94,6 +103,9 @@ export function compileLinearRegex(pattern: string, at: string): LinearRegex {
         if (value !== undefined) groups[name] = value;
       }
       return { text: match[0] ?? "", index: match.index, groups };
+    },
+    *matchAll(text) {
+      for (const match of re.matchAll(text)) yield { index: match.index ?? 0, text: match[0] ?? "" };
     },
   };
 }

@@ -12,7 +12,7 @@ import type {
 } from "../providers/types";
 import { DEFAULT_GATEWAY_BOUNDS } from "./bounds";
 import { ByteStream, type ByteStreamEnd } from "./byte-stream";
-import { type StreamEnd, TranslatedStream } from "./translated-stream";
+import { type StreamEnd, type StreamFilter, TranslatedStream } from "./translated-stream";
 
 /** Upstream response headers worth passing on to the client (rate-limit state, request ids). */
 const PASSED_HEADER = /^(x-request-id|openai-|x-ratelimit-|anthropic-ratelimit-|request-id|retry-after)/;
@@ -33,6 +33,8 @@ export interface AttemptInput {
   /** Most stream bytes without output for the client; default `DEFAULT_GATEWAY_BOUNDS.maxStreamEventBytes`. */
   readonly maxEventBytes?: number;
   readonly onStreamEnd: (end: StreamEnd, stream: StreamAttempt) => void;
+  /** Rewrites the client's events and judges the stream's end (after-request guardrails on a stream). */
+  readonly streamFilter?: StreamFilter;
   /** Sees every chunk the client is sent on a stream (body logging). */
   readonly onStreamOutput?: (chunk: Buffer | string) => void;
   /** A `bytes` answer (shared/core/endpoints.ts) ended: completely, cut, or the client left. */
@@ -238,6 +240,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       maxEventBytes,
       onOutput: input.onStreamOutput,
       api: ENDPOINTS[ctx.endpoint].api,
+      filter: input.streamFilter,
     });
     // Read until the translator produces output (or the upstream ends): only then is the stream committed.
     let head: Buffer | string | null;

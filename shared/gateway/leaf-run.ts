@@ -5,6 +5,7 @@ import type { ProviderAdapter, ProviderTarget, TransformContext } from "../provi
 import type { LeafNode } from "../routing/plan";
 import type { CachedAttemptResult } from "./attempt";
 import type { RequestRun } from "./request-run";
+import type { StreamFilter } from "./translated-stream";
 
 /**
  * One per-target (leaf) step (docs/architecture.md, "One request through the gateway"; ADR 0025): built once per
@@ -20,7 +21,7 @@ import type { RequestRun } from "./request-run";
 export interface LeafStep {
   readonly name: string;
   before?(leaf: LeafRun): Promise<CachedAttemptResult | undefined> | CachedAttemptResult | undefined;
-  after?(leaf: LeafRun, result: CachedAttemptResult): CachedAttemptResult;
+  after?(leaf: LeafRun, result: CachedAttemptResult): Promise<CachedAttemptResult> | CachedAttemptResult;
   failed?(leaf: LeafRun, err: unknown): void;
 }
 
@@ -41,12 +42,15 @@ export class LeafRun {
   /** Sees every streamed chunk of this attempt, and its clean end (the cache step collects a stream with them). */
   tap: ((chunk: Buffer | string) => void) | undefined = undefined;
   onStreamComplete: (() => void) | undefined = undefined;
+  /** guardrails step: rewrites and judges this attempt's stream (after-request hooks on a streamed answer) */
+  streamFilter: StreamFilter | undefined = undefined;
 
   constructor(
     readonly run: RequestRun,
     readonly leaf: LeafNode,
     readonly target: ProviderTarget,
     readonly adapter: ProviderAdapter,
-    readonly ctx: TransformContext,
+    /** The transform's input; the guardrails step replaces it when a before-request hook transformed the body. */
+    public ctx: TransformContext,
   ) {}
 }

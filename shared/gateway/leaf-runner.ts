@@ -84,7 +84,7 @@ export async function runLeaf(run: RequestRun, planLeaf: LeafNode, shared: LeafS
       attemptStart = performance.now();
       answered = await runAttempt({
         adapter,
-        ctx,
+        ctx: leafRun.ctx,
         transport: deps.transport,
         clientSignal: req.signal,
         timeoutMs: leaf.requestTimeoutMs ?? h.requestTimeoutMs ?? bounds.requestTimeoutMs,
@@ -92,6 +92,7 @@ export async function runLeaf(run: RequestRun, planLeaf: LeafNode, shared: LeafS
         streamIdleTimeoutMs: deps.streamIdleTimeoutMs,
         maxBodyBytes: bounds.maxUpstreamBodyBytes,
         maxEventBytes: bounds.maxStreamEventBytes,
+        streamFilter: leafRun.streamFilter,
         onStreamOutput: (chunk) => {
           run.captureStream(chunk);
           leafRun.tap?.(chunk);
@@ -103,7 +104,7 @@ export async function runLeaf(run: RequestRun, planLeaf: LeafNode, shared: LeafS
           const failed = end.reason === "error" || translator.error !== undefined;
           run.finish({
             provider: target.provider,
-            status: end.reason === "client_abort" ? 499 : failed ? 502 : streamed.status,
+            status: end.reason === "client_abort" ? 499 : (end.status ?? (failed ? 502 : streamed.status)),
             error: end.error ?? translator.error,
             usage,
             modelServed: translator.model,
@@ -141,7 +142,9 @@ export async function runLeaf(run: RequestRun, planLeaf: LeafNode, shared: LeafS
   try {
     for (; i >= 0; i--) {
       const step = steps[i] as LeafStep;
-      if (step.after) result = step.after(leafRun, result);
+      if (!step.after) continue;
+      const out = step.after(leafRun, result);
+      result = out instanceof Promise ? await out : out;
     }
   } catch (err) {
     failSteps(steps, i - 1, leafRun, err);

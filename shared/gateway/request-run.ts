@@ -112,6 +112,8 @@ export class RequestRun {
   promptCall: PromptCall | undefined;
   /** guardrails step (per target): every hook evaluated for the request, started at the first target with hooks */
   guardrails: GuardrailRun | undefined;
+  /** guardrails step: the body a before-request hook transformed (redacted): logged instead of the client's */
+  loggedRequestBody: Buffer | undefined;
   /** cache step (per target): `x-portkey-cache-status`, a coalesced answer, why a lookup fell back to a MISS */
   cacheStatus: CacheStatus | undefined;
   sharedAnswer = false;
@@ -216,8 +218,10 @@ export class RequestRun {
         ? microsToUsd(admission.reservation.charge.costMicros)
         : undefined,
       usageAnomaly: this.usageAnomaly,
-      // only JSON bodies are text worth logging: never an upload's bytes (multipart, raw)
-      requestBody: this.route === undefined || this.route.body === "json" ? this.req.body : undefined,
+      // only JSON bodies are text worth logging: never an upload's bytes (multipart, raw); a guardrail's redaction
+      // replaces the client's body
+      requestBody:
+        this.route === undefined || this.route.body === "json" ? (this.loggedRequestBody ?? this.req.body) : undefined,
       requestBytes: this.req.body.length,
       responseBytes: this.streamedTotal || byteLength(fields.responseBody),
       secrets: this.credentials.size ? [...this.credentials] : undefined,

@@ -6,7 +6,22 @@ export interface StreamEnd {
   /** "complete": the provider finished cleanly; "error": it failed mid-way; "client_abort": the client left. */
   readonly reason: "complete" | "error" | "client_abort";
   readonly error?: ErrorBody;
+  /** The status the request log records for an error end, when not the upstream's failure (502), e.g. 446. */
+  readonly status?: number;
 }
+
+/**
+ * Sees the client's events on their way out (after-request guardrails on a stream: shared/guardrails/stream-guard.ts):
+ * `output` may rewrite or hold back text; `end`, once the upstream finished cleanly, gives the rest to send or the
+ * error event to end with instead (and the status the log records for it).
+ */
+export interface StreamFilter {
+  output(out: Buffer | string): string;
+  end(tail: Buffer | string): Promise<{ readonly tail: string } | { readonly error: ErrorBody }>;
+}
+
+/** The status logged for a stream a filter ended with an error (a guardrail deny). */
+const FILTER_DENY_STATUS = 446;
 
 export interface TranslatedStreamOptions {
   readonly upstream: Readable;
@@ -21,6 +36,8 @@ export interface TranslatedStreamOptions {
   readonly onOutput?: (chunk: Buffer | string) => void;
   /** The API the client speaks (the endpoint row's `api`): the shape of the error event that ends a failed stream. */
   readonly api?: ErrorApi;
+  /** Rewrites the output and decides the end (after-request guardrails). */
+  readonly filter?: StreamFilter;
 }
 
 export interface StreamStart {
@@ -53,6 +70,8 @@ export class TranslatedStream extends Readable {
   private start_: StreamStart | undefined;
   private upstreamEnded = false;
   private upstreamFailed = false;
+  /** The upstream ended and the filter is deciding the end. */
+  private judging = false;
   private done = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
@@ -101,19 +120,20 @@ export class TranslatedStream extends Readable {
 
   private onChunk(chunk: Buffer): void {
     const { upstream, translator, maxEventBytes } = this.opts;
-    const out = translator.push(chunk);
-    if (out.length || (!this.start_ && translator.error)) {
+    const raw = translator.push(chunk);
+    if (raw.length || (!this.start_ && translator.error)) {
       this.withoutOutput = 0;
+      const out = this.opts.filter && raw.length ? this.opts.filter.output(raw) : raw;
       if (!this.start_) {
         // the first output: hold it (and the rest of the upstream) until the attempt commits the stream
         upstream.pause();
-        this.held.push(out);
-        this.head ??= out;
-        this.resolveFirst(out);
+        if (out.length) this.held.push(out);
+        this.head ??= raw;
+        this.resolveFirst(raw);
         return;
       }
       this.armIdle();
-      if (!this.send(out)) upstream.pause();
+      if (out.length && !this.send(out)) upstream.pause();
       return;
     }
     this.withoutOutput += chunk.length;
@@ -172,13 +192,32 @@ export class TranslatedStream extends Readable {
   }
 
   private finishFromUpstream(): void {
-    if (this.done) return;
+    if (this.done || this.judging) return;
     const tail = this.opts.translator.end();
     if (!this.opts.translator.finished) {
       // a half-written final event is dropped: the client gets a clean error event instead
       this.fail(streamError("The upstream ended the stream before it was complete.", "stream_truncated"));
       return;
     }
+    const { filter } = this.opts;
+    if (filter) {
+      this.judging = true;
+      // the upstream is done: no idle limit while the filter judges (its checks have their own timeouts)
+      clearTimeout(this.idleTimer);
+      filter.end(tail).then(
+        (end) => {
+          if ("error" in end) this.fail(end.error, FILTER_DENY_STATUS);
+          else this.complete(end.tail);
+        },
+        () => this.fail(streamError("The answer could not be judged by the guardrails.", "guardrail_error")),
+      );
+      return;
+    }
+    this.complete(tail);
+  }
+
+  private complete(tail: Buffer | string): void {
+    if (this.done) return;
     if (tail.length) this.send(tail);
     this.done = true;
     this.clearTimers();
@@ -186,7 +225,7 @@ export class TranslatedStream extends Readable {
     this.start_?.onEnd({ reason: "complete" });
   }
 
-  private fail(error: ErrorBody): void {
+  private fail(error: ErrorBody, status?: number): void {
     if (this.done) return;
     this.done = true;
     this.clearTimers();
@@ -194,6 +233,6 @@ export class TranslatedStream extends Readable {
     const { translator } = this.opts;
     this.send(translator.errorEvent ? translator.errorEvent(error) : streamErrorEvent(error, this.opts.api));
     this.push(null);
-    this.start_?.onEnd({ reason: "error", error });
+    this.start_?.onEnd(status === undefined ? { reason: "error", error } : { reason: "error", error, status });
   }
 }

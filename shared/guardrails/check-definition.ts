@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { InvalidConfigError } from "../core/config-error";
-import type { CheckFn } from "./types";
+import type { CheckFn, StreamRedactor } from "./types";
 
 /**
  * A built-in check: its Portkey id, a strict parameter schema and a builder that precompiles the validated
@@ -9,7 +9,13 @@ import type { CheckFn } from "./types";
 export interface CheckDefinition {
   readonly id: string;
   /** Validates `parameters` and builds the check; throws `InvalidConfigError` naming `at` (the parameters path). */
-  compile(parameters: unknown, at: string): { readonly run: CheckFn; readonly not: boolean };
+  compile(parameters: unknown, at: string): BuiltCheck & { readonly not: boolean; readonly failOnError: boolean };
+}
+
+/** What a builder returns: the check function, and for transforming text checks how they rewrite a stream. */
+export interface BuiltCheck {
+  readonly run: CheckFn;
+  readonly streamRedactor?: StreamRedactor;
 }
 
 const notFlag = z.boolean({ error: "must be a boolean" }).optional();
@@ -26,13 +32,13 @@ function issueText(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-/** Defines a check from a parameter shape (a strict object plus `not`) and a builder. */
+/** Defines a check from a parameter shape (a strict object plus `not` and `failOnError`) and a builder. */
 export function defineCheck<Shape extends z.ZodRawShape>(
   id: string,
   shape: Shape,
-  build: (params: z.infer<z.ZodObject<Shape>>, at: string, not: boolean) => CheckFn,
+  build: (params: z.infer<z.ZodObject<Shape>>, at: string, not: boolean) => CheckFn | BuiltCheck,
 ): CheckDefinition {
-  const schema = z.strictObject({ ...shape, not: notFlag });
+  const schema = z.strictObject({ ...shape, not: notFlag, failOnError: notFlag });
   return {
     id,
     compile(parameters: unknown, at: string) {
@@ -42,8 +48,10 @@ export function defineCheck<Shape extends z.ZodRawShape>(
         const path = issuePath(at, issue.path);
         throw new InvalidConfigError(`${path}: ${issueText(issue)}`, path);
       }
-      const { not, ...rest } = parsed.data as { not?: boolean };
-      return { run: build(rest as z.infer<z.ZodObject<Shape>>, at, not === true), not: not === true };
+      const { not, failOnError, ...rest } = parsed.data as { not?: boolean; failOnError?: boolean };
+      const built = build(rest as z.infer<z.ZodObject<Shape>>, at, not === true);
+      const check = typeof built === "function" ? { run: built } : built;
+      return { ...check, not: not === true, failOnError: failOnError === true };
     },
   };
 }

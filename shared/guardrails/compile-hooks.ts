@@ -21,6 +21,7 @@ function compileHook(hook: RawHook, at: string): CompiledHook {
   });
   return Object.freeze({
     id: hook.id,
+    type: hook.type,
     deny: hook.deny === true,
     async: hook.async === true,
     onFail: hook.on_fail?.feedback,

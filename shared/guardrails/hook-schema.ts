@@ -42,8 +42,10 @@ const REFERENCE_KEYS = new Set(["id", "type"]);
 export const hookSchema = z
   .strictObject({
     id: z.string({ error: "must be a string (the hook's id)" }).min(1, "must not be empty"),
-    type: z.literal("guardrail", { error: 'must be "guardrail" (mutator hooks are not supported)' }).optional(),
+    type: z.enum(["guardrail", "mutator"], { error: 'must be "guardrail" or "mutator"' }).optional(),
     name: z.string({ error: "must be a string" }).optional(),
+    /** Portkey's: run the checks one after another. Ours always do (a check sees what the one before transformed). */
+    sequential: z.boolean({ error: "must be a boolean" }).optional(),
     ...hookActionFields,
     checks: checksSchema.optional(),
   })
@@ -59,7 +61,7 @@ export const hookSchema = z
         });
       }
     } else if (hook.type === undefined) {
-      ctx.addIssue({ code: "custom", path: ["type"], message: 'is required: "guardrail"' });
+      ctx.addIssue({ code: "custom", path: ["type"], message: 'is required: "guardrail" or "mutator"' });
     }
   });
 
@@ -68,7 +70,7 @@ export type HookEntry = z.infer<typeof hookSchema>;
 
 /** A hook with its checks: written inline, or a saved guardrail resolved. */
 export interface RawHook extends HookEntry {
-  readonly type: "guardrail";
+  readonly type: "guardrail" | "mutator";
   readonly checks: NonNullable<HookEntry["checks"]>;
 }
 

@@ -64,3 +64,89 @@ export function responseText(endpoint: Endpoint, json: Readonly<Record<string, u
   if (endpoint === "completions") return typeof first.text === "string" ? first.text : "";
   return contentText(first.message?.content);
 }
+
+/** A content's text parts, one per content part ("" for a part without text), or the string as one part. */
+function contentParts(content: unknown): string[] {
+  if (typeof content === "string") return [content];
+  if (!Array.isArray(content)) return [];
+  return content.map((part) => {
+    if (typeof part === "string") return part;
+    const text = part && typeof part === "object" ? (part as { text?: unknown }).text : undefined;
+    return typeof text === "string" ? text : "";
+  });
+}
+
+/** A content with its text parts replaced (parts without text kept as they are). */
+function withContentParts(content: unknown, texts: readonly string[]): unknown {
+  if (typeof content === "string" || !Array.isArray(content)) return texts[0] ?? content;
+  return content.map((part, i) => {
+    const text = texts[i];
+    if (text === undefined) return part;
+    if (typeof part === "string") return text;
+    if (part && typeof part === "object" && typeof (part as { text?: unknown }).text === "string") {
+      return { ...(part as Record<string, unknown>), text };
+    }
+    return part;
+  });
+}
+
+/** The text parts of what before-request checks see (the last message's content parts, or the prompts). */
+export function requestTexts(endpoint: Endpoint, body: Readonly<Record<string, unknown>>): string[] {
+  if (endpoint === "completions") {
+    const prompt = body.prompt;
+    return typeof prompt === "string" ? [prompt] : Array.isArray(prompt) ? prompt.map((p) => String(p ?? "")) : [];
+  }
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0) return [];
+  const last = messages[messages.length - 1] as { content?: unknown } | null;
+  return last && typeof last === "object" ? contentParts(last.content) : [];
+}
+
+/** The request body with the text parts of `requestTexts` replaced (a copy; the input is not changed). */
+export function withRequestTexts(
+  endpoint: Endpoint,
+  body: Readonly<Record<string, unknown>>,
+  texts: readonly string[],
+): Record<string, unknown> {
+  if (endpoint === "completions") {
+    return { ...body, prompt: typeof body.prompt === "string" ? (texts[0] ?? body.prompt) : [...texts] };
+  }
+  const messages = Array.isArray(body.messages) ? [...body.messages] : [];
+  const last = messages[messages.length - 1] as Record<string, unknown> | undefined;
+  if (!last || typeof last !== "object") return { ...body };
+  messages[messages.length - 1] = { ...last, content: withContentParts(last.content, texts) };
+  return { ...body, messages };
+}
+
+/** The text parts of what after-request checks see (the first choice's content). */
+export function responseTexts(endpoint: Endpoint, json: Readonly<Record<string, unknown>>): string[] {
+  const choices = json.choices;
+  if (!Array.isArray(choices) || choices.length === 0) return [];
+  const first = choices[0] as { message?: { content?: unknown }; text?: unknown } | null;
+  if (!first || typeof first !== "object") return [];
+  if (endpoint === "completions") return typeof first.text === "string" ? [first.text] : [];
+  return contentParts(first.message?.content);
+}
+
+/** The answer with the first choice's text parts replaced (a copy). */
+export function withResponseTexts(
+  endpoint: Endpoint,
+  json: Readonly<Record<string, unknown>>,
+  texts: readonly string[],
+): Record<string, unknown> {
+  const choices = Array.isArray(json.choices) ? [...json.choices] : [];
+  const first = choices[0] as Record<string, unknown> | undefined;
+  if (!first || typeof first !== "object") return { ...json };
+  if (endpoint === "completions") {
+    choices[0] = { ...first, text: texts[0] ?? first.text };
+  } else {
+    const message = (first.message ?? {}) as Record<string, unknown>;
+    choices[0] = { ...first, message: { ...message, content: withContentParts(message.content, texts) } };
+  }
+  return { ...json, choices };
+}
+
+/** The text checks see, from its parts (non-empty parts joined by newlines, as `requestText`). */
+export function joinTexts(texts: readonly string[]): string {
+  return texts.length === 1 ? (texts[0] as string) : texts.filter((t) => t).join("\n");
+}

@@ -147,7 +147,7 @@ describe("guardrails with the openai SDK", () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it("streams: a deny is a 446 before any event; after-request hooks are skipped", async () => {
+  it("streams: a before deny is a 446 before any event; an after deny ends the stream with an error event", async () => {
     const denied = openai(config({ before_request_hooks: [NO_PASSWORDS] }));
     const err = await denied.chat.completions
       .create({ ...ask("password please"), stream: true })
@@ -155,14 +155,19 @@ describe("guardrails with the openai SDK", () => {
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(446);
 
     answer = "a streamed answer with many more than five words";
-    const skipped = openai(config({ after_request_hooks: [FIVE_WORDS_MAX(true)] }));
-    const { data: stream, response } = await skipped.chat.completions
+    const judged = openai(config({ after_request_hooks: [FIVE_WORDS_MAX(true)] }));
+    const { data: stream, response } = await judged.chat.completions
       .create({ ...ask("hello"), stream: true })
       .withResponse();
     let text = "";
-    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    const end = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    })().catch((e: unknown) => e);
+    // the events flowed as they came; the verdict on the whole text ended the stream instead of [DONE]
     expect(response.status).toBe(200);
     expect(text).toBe(answer);
+    expect(end).toBeInstanceOf(OpenAI.APIError);
+    expect((end as InstanceType<typeof OpenAI.APIError>).message).toContain("guardrail checks");
   });
 
   it("streams with status 246 when a non-deny before hook failed", async () => {

@@ -6,14 +6,34 @@ import { compileCheck } from "../../shared/guardrails/check-registry";
 import { countCharacters, countSentences, countWords } from "../../shared/guardrails/checks/count-checks";
 import { extractJson } from "../../shared/guardrails/checks/json-checks";
 import { codeFormats, findUrls, isValidUrl } from "../../shared/guardrails/checks/url-code-checks";
-import type { CheckInput, HookPhase } from "../../shared/guardrails/types";
+import type { CheckInput, CheckOutcome, CompiledCheck, HookPhase } from "../../shared/guardrails/types";
+
+/** What a check sees for one text (no network, a fresh placeholder map). */
+function inputOf(text: string, request: Record<string, unknown> = {}, phase: HookPhase = "before_request"): CheckInput {
+  return {
+    text,
+    texts: [text],
+    request,
+    phase,
+    endpoint: "chat",
+    provider: "openai",
+    metadata: {},
+    placeholders: new Map(),
+  };
+}
+
+/** Runs a synchronous check (every check here but the network ones). */
+function runSync(compiled: CompiledCheck, input: CheckInput): CheckOutcome {
+  const outcome = compiled.run(input);
+  if (outcome instanceof Promise) throw new Error(`${compiled.id} is not synchronous`);
+  return outcome;
+}
 
 /** Runs a check as the gateway does: compiled once from its parameters, `not` applied. */
 function check(id: string, parameters: Record<string, unknown>) {
   const compiled = compileCheck(id, parameters, "config.before_request_hooks[0].checks[0]");
   return (text: string, request: Record<string, unknown> = {}, phase: HookPhase = "before_request") => {
-    const input: CheckInput = { text, request, phase };
-    const outcome = compiled.run(input);
+    const outcome = runSync(compiled, inputOf(text, request, phase));
     return compiled.not ? !outcome.verdict : outcome.verdict;
   };
 }
@@ -90,7 +110,7 @@ describe("text checks", () => {
     const compiled = compileCheck("default.regexMatch", { rule: "(?<year>\\d{4})-(?<month>\\d\\d)" }, "c");
 
     // Act
-    const outcome = compiled.run({ text: "on 2024-05-01", request: {}, phase: "before_request" });
+    const outcome = runSync(compiled, inputOf("on 2024-05-01"));
 
     // Assess
     expect(outcome.verdict).toBe(true);
@@ -245,27 +265,48 @@ describe("JSON checks", () => {
     expect(nested('Result: {"user": {"id": 1, "tags": ["a"]}} end')).toBe(true);
   });
 
-  it("jsonSchema supports enum, const, items, pattern and type lists; unknown keywords are config errors", () => {
+  it("jsonSchema validates full draft 2020-12 (enum, const, items, pattern, oneOf, $ref, if/then)", () => {
     const valid = check("default.jsonSchema", {
       schema: {
         type: "object",
+        $defs: { word: { type: "string", pattern: "^[a-z]+$" } },
         properties: {
           mood: { enum: ["happy", "sad"] },
           v: { const: 2 },
-          tags: { type: "array", items: { type: "string", pattern: "^[a-z]+$" }, maxItems: 2 },
+          tags: { type: "array", items: { $ref: "#/$defs/word" }, maxItems: 2 },
           note: { type: ["string", "null"] },
+          id: { oneOf: [{ type: "integer" }, { type: "string", minLength: 3 }] },
         },
+        if: { properties: { mood: { const: "sad" } }, required: ["mood"] },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword
+        then: { required: ["note"] },
       },
     });
-    expect(valid('{"mood":"happy","v":2,"tags":["a","b"],"note":null}')).toBe(true);
+    expect(valid('{"mood":"happy","v":2,"tags":["a","b"],"note":null,"id":7}')).toBe(true);
     expect(valid('{"mood":"angry"}')).toBe(false);
     expect(valid('{"tags":["A"]}')).toBe(false);
     expect(valid('{"tags":["a","b","c"]}')).toBe(false);
+    expect(valid('{"id":"ab"}')).toBe(false);
+    expect(valid('{"mood":"sad"}')).toBe(false);
+    expect(valid('{"mood":"sad","note":"why"}')).toBe(true);
+  });
+
+  it("jsonSchema runs patterns on RE2: a backreference is a config error, (a+)+$ answers in milliseconds", () => {
     const err = configError(() =>
-      compileCheck("default.jsonSchema", { schema: { oneOf: [{ type: "string" }] } }, "config.h[0].checks[0]"),
+      compileCheck(
+        "default.jsonSchema",
+        { schema: { properties: { a: { pattern: "(x)\\1" } } } },
+        "config.h[0].checks[0]",
+      ),
     );
-    expect(err.param).toBe("config.h[0].checks[0].parameters.schema.oneOf");
-    expect(err.message).toContain("unsupported JSON Schema keyword");
+    expect(err.param).toBe("config.h[0].checks[0].parameters.schema.properties.a.pattern");
+    expect(
+      configError(() => compileCheck("default.jsonSchema", { schema: { patternProperties: {} } }, "c")).param,
+    ).toBe("c.parameters.schema.patternProperties");
+    const evil = check("default.jsonSchema", { schema: { type: "string", pattern: "^(a+)+$" } });
+    const started = performance.now();
+    expect(evil(JSON.stringify(`${"a".repeat(5000)}!`))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(200);
   });
 
   it("jsonKeys checks top-level keys with any / all / none", () => {
@@ -329,7 +370,7 @@ describe("check ids and parameters", () => {
     const unknown = configError(() => compileCheck("default.nope", {}, "config.before_request_hooks[0].checks[1]"));
     expect(unknown.param).toBe("config.before_request_hooks[0].checks[1].id");
     expect(unknown.message).toContain("default.regexMatch");
-    expect(configError(() => compileCheck("default.webhook", {}, "c")).message).toContain("not offered");
+    expect(configError(() => compileCheck("default.jwt", {}, "c")).message).toContain("not offered");
     const extra = configError(() => compileCheck("default.regexMatch", { rule: "x", flags: "i" }, "c"));
     expect(extra.param).toBe("c.parameters");
     expect(extra.message).toContain('"flags"');

@@ -65,7 +65,7 @@ describe("hook validation (400 invalid_config with the path)", () => {
   });
 
   it("names bad hook fields and check parameters in nested targets", () => {
-    const wrongType = invalid({ before_request_hooks: [{ ...NO_SECRETS, type: "mutator" }] });
+    const wrongType = invalid({ before_request_hooks: [{ ...NO_SECRETS, type: "validator" }] });
     expect(wrongType.param).toBe("config.before_request_hooks[0].type");
     const noChecks = invalid({ before_request_hooks: [{ id: "pg-123", type: "guardrail" }] });
     expect(noChecks.message).toContain('no saved guardrail "pg-123"');
@@ -128,18 +128,15 @@ function compileConfigError(config: Record<string, unknown>): string | null {
 }
 
 describe("hook semantics (Portkey: 446 deny, 246 flagged, hook_results)", () => {
-  it("denies before the upstream with 446, OpenAI's error shape and hook_results", () => {
+  const start = () => createGuardrails().start({ metadata: {} });
+
+  it("denies before the upstream with 446, OpenAI's error shape and hook_results", async () => {
     // Prepare
-    const run = createGuardrails().start();
+    const run = start();
     const leaf = leafOf({ before_request_hooks: [NO_SECRETS] });
 
     // Act
-    let thrown: unknown;
-    try {
-      run.before(leaf, "chat", chat("tell me the secret"));
-    } catch (err) {
-      thrown = err;
-    }
+    const thrown = await run.before(leaf, "chat", chat("tell me the secret"), "openai").catch((err: unknown) => err);
 
     // Assess
     expect(thrown).toBeInstanceOf(GuardrailDeniedError);
@@ -155,12 +152,18 @@ describe("hook semantics (Portkey: 446 deny, 246 flagged, hook_results)", () => 
       checks: [{ id: "default.contains", verdict: false, data: { foundWords: ["secret"] } }],
     });
     expect(run.records).toEqual([
-      { id: "no-secrets", phase: "before_request", verdict: false, action: "deny", latency_ms: expect.any(Number) },
+      {
+        id: "no-secrets",
+        phase: "before_request",
+        verdict: false,
+        action: "deny",
+        latency_ms: expect.any(Number),
+      },
     ]);
   });
 
-  it("judges the last message only (as Portkey), including text parts", () => {
-    const run = createGuardrails().start();
+  it("judges the last message only (as Portkey), including text parts", async () => {
+    const run = start();
     const leaf = leafOf({ before_request_hooks: [NO_SECRETS] });
     const body = {
       messages: [
@@ -174,17 +177,22 @@ describe("hook semantics (Portkey: 446 deny, 246 flagged, hook_results)", () => 
         },
       ],
     };
-    expect(() => run.before(leaf, "chat", body)).not.toThrow();
-    expect(() =>
-      run.before(leafOf({ before_request_hooks: [NO_SECRETS] }), "completions", { prompt: ["a", "a secret"] }),
-    ).toThrow(GuardrailDeniedError);
+    await expect(run.before(leaf, "chat", body, "openai")).resolves.toBeDefined();
+    await expect(
+      run.before(
+        leafOf({ before_request_hooks: [NO_SECRETS] }),
+        "completions",
+        { prompt: ["a", "a secret"] },
+        "openai",
+      ),
+    ).rejects.toBeInstanceOf(GuardrailDeniedError);
   });
 
-  it("flags a failing non-deny hook with 246 and adds hook_results to the answer", () => {
-    const run = createGuardrails().start();
-    const guard = run.before(leafOf({ after_request_hooks: [SHORT_ANSWER] }), "chat", chat("hi"));
+  it("flags a failing non-deny hook with 246 and adds hook_results to the answer", async () => {
+    const run = start();
+    const guard = await run.before(leafOf({ after_request_hooks: [SHORT_ANSWER] }), "chat", chat("hi"), "openai");
 
-    const result = guard?.after(jsonAnswer("this answer is far too long"));
+    const result = await guard?.after(jsonAnswer("this answer is far too long"));
 
     expect(result?.status).toBe(246);
     const body = JSON.parse(String(result?.response.body));
@@ -198,47 +206,47 @@ describe("hook semantics (Portkey: 446 deny, 246 flagged, hook_results)", () => 
     expect(run.records.map((r) => r.action)).toEqual(["flag"]);
   });
 
-  it("answers 200 with hook_results when every hook passes, and denies a bad answer after the upstream", () => {
-    const run = createGuardrails().start();
+  it("answers 200 with hook_results when every hook passes, and denies a bad answer after the upstream", async () => {
+    const run = start();
     const leaf = leafOf({ before_request_hooks: [NO_SECRETS], after_request_hooks: [{ ...SHORT_ANSWER, deny: true }] });
-    const guard = run.before(leaf, "chat", chat("hi"));
+    const guard = await run.before(leaf, "chat", chat("hi"), "openai");
 
-    const ok = guard?.after(jsonAnswer("fine"));
+    const ok = await guard?.after(jsonAnswer("fine"));
     expect(ok?.status).toBe(200);
     expect(JSON.parse(String(ok?.response.body)).hook_results.before_request_hooks[0].verdict).toBe(true);
 
-    let thrown: unknown;
-    try {
-      guard?.after(jsonAnswer("one two three four"));
-    } catch (err) {
-      thrown = err;
-    }
+    const thrown = await guard?.after(jsonAnswer("one two three four")).catch((err: unknown) => err);
     expect(thrown).toBeInstanceOf(GuardrailDeniedError);
     const body = JSON.parse(renderError(thrown).body);
     expect(body.hook_results.before_request_hooks).toHaveLength(1);
     expect(body.hook_results.after_request_hooks[0]).toMatchObject({ id: "short-answer", deny: true });
   });
 
-  it("keeps async hooks out of the answer (logged only) and evaluates a target's before hooks once", () => {
-    const run = createGuardrails().start();
+  it("keeps async hooks out of the answer (logged only) and evaluates a target's before hooks once", async () => {
+    const run = start();
     const leaf = leafOf({ before_request_hooks: [{ ...NO_SECRETS, async: true }] });
 
-    const guard = run.before(leaf, "chat", chat("the secret"));
-    run.before(leaf, "chat", chat("the secret")); // a retry of the same target
-    const result = guard?.after(jsonAnswer("ok"));
+    const guard = await run.before(leaf, "chat", chat("the secret"), "openai");
+    await run.before(leaf, "chat", chat("the secret"), "openai"); // a retry of the same target
+    const result = await guard?.after(jsonAnswer("ok"));
 
     expect(result?.status).toBe(200);
     expect(JSON.parse(String(result?.response.body)).hook_results).toBeUndefined();
     expect(run.records).toEqual([expect.objectContaining({ id: "no-secrets", verdict: false, action: "flag" })]);
   });
 
-  it("marks a stream 246 when a before hook failed, and leaves other endpoints alone", () => {
-    const run = createGuardrails().start();
-    const flagged = run.before(leafOf({ before_request_hooks: [SHORT_ANSWER] }), "chat", chat("a b c d e"));
-    expect(flagged?.after({ kind: "stream", status: 200 }).status).toBe(246);
-    expect(run.before(leafOf({ before_request_hooks: [NO_SECRETS] }), "embeddings", { input: "secret" })).toBe(
-      undefined,
+  it("marks a stream 246 when a before hook failed, and leaves other endpoints alone", async () => {
+    const run = start();
+    const flagged = await run.before(
+      leafOf({ before_request_hooks: [SHORT_ANSWER] }),
+      "chat",
+      chat("a b c d e"),
+      "openai",
     );
+    expect((await flagged?.after({ kind: "stream", status: 200 }))?.status).toBe(246);
+    await expect(
+      run.before(leafOf({ before_request_hooks: [NO_SECRETS] }), "embeddings", { input: "secret" }, "openai"),
+    ).resolves.toBe(undefined);
   });
 });
 

@@ -49,7 +49,7 @@ export function requestSteps({ deps, plans, background }: StepInputs): RequestSt
  */
 export function leafSteps({ deps, background }: StepInputs): LeafStep[] {
   return present<LeafStep>([
-    deps.guardrails && createGuardrailsStep(deps.guardrails),
+    deps.guardrails && createGuardrailsStep(deps.guardrails, deps),
     deps.cache &&
       createCacheStep({ cache: deps.cache, providers: deps.providers, transport: deps.transport, background }),
   ]);

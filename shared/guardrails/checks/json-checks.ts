@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type CheckDefinition, defineCheck } from "../check-definition";
-import { compileJsonSchema, type SchemaIssue } from "../json-schema-subset";
+import { compileJsonSchema, type SchemaIssue } from "../json-schema";
 
 /** At most this many JSON candidates are kept, and this many `{...}` spans tried, per text (bounded work). */
 const MAX_CANDIDATES = 20;
@@ -64,7 +64,7 @@ export function extractJson(text: string): unknown[] {
   return found;
 }
 
-/** `default.jsonSchema`: some JSON value in the text satisfies `schema` (a JSON Schema subset, see json-schema-subset). */
+/** `default.jsonSchema`: some JSON value in the text satisfies `schema` (JSON Schema 2020-12, see json-schema.ts). */
 export const jsonSchema: CheckDefinition = defineCheck(
   "default.jsonSchema",
   { schema: z.unknown().refine((s) => s !== undefined, "is required") },
@@ -72,10 +72,9 @@ export const jsonSchema: CheckDefinition = defineCheck(
     const validate = compileJsonSchema(schema, `${at}.schema`);
     return function jsonSchemaCheck({ text }) {
       const candidates = extractJson(text);
-      let issues: SchemaIssue[] = [];
+      let issues: readonly SchemaIssue[] = [];
       for (const value of candidates) {
-        issues = [];
-        validate(value, "$", issues);
+        issues = validate(value);
         if (issues.length === 0) {
           return {
             verdict: true,
