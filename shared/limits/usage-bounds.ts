@@ -78,17 +78,21 @@ export function sanitizeUsage(reported: Usage): CheckedUsage {
 }
 
 /**
- * The usage billed for a reply from a host the client chose, given the request's estimate: the prompt estimate,
- * the reported completion tokens up to those reserved, no cached discount.
+ * The usage billed for a reply from a host the client chose, given the request's estimate: the reported prompt
+ * tokens kept between `IMPLAUSIBLE_PROMPT_SHARE` of the estimate and the estimate (the estimate is an upper bound,
+ * about 4x an English prompt's count, so billing it whole would overcharge an honest host; a host reporting less
+ * than the floor is billed the floor), the reported completion tokens up to those reserved, no cached discount.
  */
 export function boundUntrustedUsage(reported: Usage, estimate: RequestEstimate): CheckedUsage {
   const checked = sanitizeUsage(reported);
   const { prompt_tokens: prompt, completion_tokens: reportedCompletion } = checked.usage;
   const completion = Math.min(reportedCompletion, estimate.completionTokens);
+  const promptFloor = Math.ceil(estimate.promptTokens * IMPLAUSIBLE_PROMPT_SHARE);
+  const billedPrompt = Math.min(Math.max(prompt, promptFloor), estimate.promptTokens);
   const usage: Usage = {
-    prompt_tokens: estimate.promptTokens,
+    prompt_tokens: billedPrompt,
     completion_tokens: completion,
-    total_tokens: estimate.promptTokens + completion,
+    total_tokens: billedPrompt + completion,
   };
   const reasoning = checked.usage.reasoning_tokens;
   if (reasoning !== undefined) usage.reasoning_tokens = Math.min(reasoning, completion);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Scope } from "../../shared/core/principal";
 import { DEFAULT_COMPLETION_CAP, estimateRequest } from "../../shared/limits/pricing";
+import { IMPLAUSIBLE_PROMPT_SHARE } from "../../shared/limits/usage-bounds";
 import { type FakeServer, startFakeServer, writeFrames } from "../fakes/fake-server";
 import { startTestGateway, type TestGateway } from "../support/local-gateway";
 
@@ -70,6 +71,8 @@ const PROMPT_ESTIMATE = estimateRequest(
   { max_tokens: MAX_TOKENS, messages: [{ role: "user", content: PROMPT }] },
   DEFAULT_COMPLETION_CAP,
 ).promptTokens;
+/** What a client-chosen host is billed at least for that prompt, whatever it reports (usage-bounds.ts). */
+const PROMPT_FLOOR = Math.ceil(PROMPT_ESTIMATE * IMPLAUSIBLE_PROMPT_SHARE);
 /** USD per million tokens (input, output) of the models asked for, from the price table. */
 const PRICES = { openai: [0.15, 0.6], anthropic: [0.8, 4] } as const;
 
@@ -158,11 +161,11 @@ describe("budget bending: usage reported by an upstream the attacker controls", 
   }
 
   it.each<Shape>(["openai-json", "openai-stream", "anthropic-json", "anthropic-stream"])(
-    "%s: negative usage charges the prompt estimate, never less, and the budget ends in a clean 412",
+    "%s: negative usage charges the prompt floor (a quarter of the estimate), never less, and the budget ends in a clean 412",
     async (shape) => {
-      // Prepare: a budget for about five requests at the prompt-estimate floor
+      // Prepare: a budget for about five requests at the prompt floor
       const [input, output] = shape.startsWith("anthropic") ? PRICES.anthropic : PRICES.openai;
-      const floorMicros = microsCeil(PROMPT_ESTIMATE, input);
+      const floorMicros = microsCeil(PROMPT_FLOOR, input);
       const reservedMicros = Math.ceil(PROMPT_ESTIMATE * input + MAX_TOKENS * output);
       const { workspaceId, attackerKey, logsKey } = await budgetedWorkspace((5 * floorMicros + reservedMicros) / 1e6);
       reported = { prompt: "-100000000", completion: "-5" };
@@ -179,7 +182,7 @@ describe("budget bending: usage reported by an upstream the attacker controls", 
         expect(spent).toBeGreaterThanOrEqual(0);
       }
 
-      // Assess: a clean 412 after a handful of answers, each charged at least the prompt estimate
+      // Assess: a clean 412 after a handful of answers, each charged at least the prompt floor
       const ok = statuses.filter((s) => s === 200).length;
       expect(statuses.at(-1)).toBe(412);
       expect(refusal?.error).toMatchObject({ type: "gateway_budget_exceeded", code: "budget_exceeded" });
@@ -192,7 +195,7 @@ describe("budget bending: usage reported by an upstream the attacker controls", 
       expect(rows).toHaveLength(ok);
       for (const row of rows) {
         expect(row.usage_anomaly).toBe("out_of_range");
-        expect(Number(row.prompt_tokens)).toBe(PROMPT_ESTIMATE);
+        expect(Number(row.prompt_tokens)).toBe(PROMPT_FLOOR);
         expect(Number(row.cost_usd)).toBeGreaterThanOrEqual(0);
       }
     },
@@ -264,9 +267,9 @@ describe("budget bending: usage reported by an upstream the attacker controls", 
     const afterSaved = await withConfig(String(saved.json.id));
     const afterInline = await withConfig(JSON.stringify(target));
 
-    // Assess: the stored host's "0 tokens" is taken as reported; the inline one is charged the prompt estimate
+    // Assess: the stored host's "0 tokens" is taken as reported; the inline one is charged the prompt floor
     expect(afterSaved).toBe(0);
-    expect(afterInline).toBeCloseTo(microsCeil(PROMPT_ESTIMATE, PRICES.openai[0]) / 1e6, 9);
+    expect(afterInline).toBeCloseTo(microsCeil(PROMPT_FLOOR, PRICES.openai[0]) / 1e6, 9);
   });
 
   it("clamps negative usage from a host an admin stored on a virtual key: spend never goes below 0", async () => {

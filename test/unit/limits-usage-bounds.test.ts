@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { costMicrosOf, type RequestEstimate } from "../../shared/limits/pricing";
-import { boundUntrustedUsage, MAX_USAGE_TOKENS, sanitizeUsage } from "../../shared/limits/usage-bounds";
+import {
+  boundUntrustedUsage,
+  IMPLAUSIBLE_PROMPT_SHARE,
+  MAX_USAGE_TOKENS,
+  sanitizeUsage,
+} from "../../shared/limits/usage-bounds";
 import type { Usage } from "../../shared/providers/types";
 
 const PRICE = { inputPerMTok: 2.5, outputPerMTok: 10, cachedInputPerMTok: 1.25 };
@@ -66,15 +71,13 @@ describe("usage bounds (what an upstream's usage may do to a budget)", () => {
     expect(fractional.usage).toMatchObject({ prompt_tokens: 3, total_tokens: 4 });
   });
 
-  it("bills a client-chosen host between the prompt estimate and the reservation, whatever it reports", () => {
+  it("bills a client-chosen host between a quarter of the prompt estimate and the reservation, whatever it reports", () => {
     const reservation = costMicrosOf(
       { prompt_tokens: ESTIMATE.promptTokens, completion_tokens: ESTIMATE.completionTokens, total_tokens: 114 },
       PRICE,
     );
-    const floor = costMicrosOf(
-      { prompt_tokens: ESTIMATE.promptTokens, completion_tokens: 0, total_tokens: 104 },
-      PRICE,
-    );
+    const floorTokens = Math.ceil(ESTIMATE.promptTokens * IMPLAUSIBLE_PROMPT_SHARE);
+    const floor = costMicrosOf({ prompt_tokens: floorTokens, completion_tokens: 0, total_tokens: floorTokens }, PRICE);
     fc.assert(
       fc.property(anyUsage, (reported: Usage) => {
         // Act
@@ -86,6 +89,17 @@ describe("usage bounds (what an upstream's usage may do to a budget)", () => {
         expect(usage.total_tokens).toBeLessThanOrEqual(ESTIMATE.promptTokens + ESTIMATE.completionTokens);
       }),
     );
+  });
+
+  it("bills an honest client-chosen host the prompt it reports, within the estimate", () => {
+    // Act: a host reporting half the estimate (an English prompt is about a quarter of its UTF-8 bytes)
+    const half = Math.ceil(ESTIMATE.promptTokens / 2);
+    const { usage } = boundUntrustedUsage(
+      { prompt_tokens: half, completion_tokens: 5, total_tokens: half + 5 },
+      ESTIMATE,
+    );
+    // Assess
+    expect(usage).toEqual({ prompt_tokens: half, completion_tokens: 5, total_tokens: half + 5 });
   });
 
   it("says why a client-chosen host's usage was not taken as reported", () => {
