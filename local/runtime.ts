@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { buildDashboard } from "../dashboard/build";
 import { createAnalyticsCore } from "../shared/analytics/analytics-core";
 import { createDuckDbEngine, type DuckDbEngine } from "../shared/analytics/duckdb-engine";
-import { buildDashboard } from "../dashboard/build";
 import { createDynamoGuards } from "../shared/aws/dynamo-guards";
 import { createLocalControlPlane, LOCAL_TABLE_NAME, type LocalControlPlane } from "../shared/aws/local-control-plane";
 import { knownSecrets } from "../shared/core/known-secrets";

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { BadRequestError, NotFoundError, renderError } from "../core/errors";
 import type { Authenticator, Principal } from "../core/principal";
+import { type DashboardAssets, dashboardAsset, dashboardPage } from "../dashboard/assets";
 import { type ApiRoute, routeBuilders } from "../http/api-route";
 import { createApiRouter, readRouteInput } from "../http/api-router";
 import { MAX_VALUE_LENGTH, textParam } from "../http/query-params";
 import { type CoreHandler, type CoreRequest, jsonResponse } from "../http/types";
-import { type DashboardAssets, dashboardAsset, dashboardPage } from "../dashboard/assets";
 import type { LogSink } from "../logging/log-sink";
 import { bucketKeys, bucketStart, chooseGranularity } from "./buckets";
 import {

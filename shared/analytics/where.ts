@@ -87,7 +87,13 @@ export function requestConditions(dialect: SqlDialect, scope: QueryScope, f: Ana
   }
   if (f.search !== undefined) {
     const anyValue = dialect.metadataHasValueByParam();
-    c.add(`(trace_id = ? OR model_requested = ? OR model_served = ? OR ${anyValue})`, f.search, f.search, f.search, f.search);
+    c.add(
+      `(trace_id = ? OR model_requested = ? OR model_served = ? OR ${anyValue})`,
+      f.search,
+      f.search,
+      f.search,
+      f.search,
+    );
   }
   if (f.costMinUsd !== undefined) c.add("cost_usd >= ?", f.costMinUsd);
   if (f.costMaxUsd !== undefined) c.add("cost_usd <= ?", f.costMaxUsd);
