@@ -1,9 +1,11 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { buildDashboard } from "../dashboard/build";
 import { createAnalyticsCore } from "../shared/analytics/analytics-core";
 import { createDuckDbEngine, type DuckDbEngine } from "../shared/analytics/duckdb-engine";
 import { createDynamoGuards } from "../shared/aws/dynamo-guards";
 import { createLocalControlPlane, LOCAL_TABLE_NAME, type LocalControlPlane } from "../shared/aws/local-control-plane";
 import { knownSecrets } from "../shared/core/known-secrets";
+import { dashboardAssetsFrom } from "../shared/dashboard/assets";
 import { assembleGateway } from "../shared/gateway/assemble";
 import type { GatewayBounds } from "../shared/gateway/bounds";
 import { createHostGuard } from "../shared/http/host-guard";
@@ -92,7 +94,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const cores = {
     gateway: gateway.core,
     admin: controlPlane.adminCore,
-    analytics: createAnalyticsCore({ authenticator: controlPlane.authenticator, engine, feedbackSink: logSink }),
+    analytics: createAnalyticsCore({
+      authenticator: controlPlane.authenticator,
+      engine,
+      feedbackSink: logSink,
+      dashboard: onFirstUse(async () => dashboardAssetsFrom(await buildDashboard())),
+    }),
   };
   const server = await startNodeServer({
     host: options.host,
@@ -123,5 +130,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       guardsClient.destroy();
       await dynamo.close();
     },
+  };
+}
+
+/** Runs `load` once, on the first call (a failed load is retried on the next call); later calls share its result. */
+function onFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= load().catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    });
+    return pending;
   };
 }

@@ -1,7 +1,11 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
+import { buildDashboardSync, writeDashboard } from "../../dashboard/build";
 import { ENV } from "../../shared/core/env";
 import { GatewayApi, STAGE_NAME } from "./api";
 import { LogAnalytics } from "./log-analytics";
@@ -11,6 +15,13 @@ import { acknowledgeStackFindings } from "./nag-acknowledgements";
 import { type FunctionName, NodeFunction } from "./node-function";
 import { type GatewayStackOptions, validateStackOptions } from "./stack-options";
 import { GatewayState, SYSTEM_WORKSPACE, VIRTUAL_KEY_ENCRYPTION_CONTEXT_KEYS } from "./state";
+
+/** The dashboard's static files (dashboard/build.ts), written to a fresh temporary directory for the bundle. */
+function buildDashboardDirectory(): string {
+  const dir = mkdtempSync(join(tmpdir(), "gateway-dashboard-"));
+  writeDashboard(dir, buildDashboardSync());
+  return dir;
+}
 
 export interface GatewayStackProps extends StackProps {
   readonly options: GatewayStackOptions;
@@ -93,6 +104,7 @@ export class GatewayStack extends Stack {
         [ENV.glueDatabase]: analytics.databaseName,
         [ENV.glueTable]: analytics.tableName,
       },
+      extraDirectory: { name: "dashboard", build: buildDashboardDirectory },
     });
     this.functions = { gateway, admin, analytics: analyticsFn };
 

@@ -1,12 +1,19 @@
 import type { Duration } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
+import type { ICommandHooks } from "aws-cdk-lib/aws-lambda-nodejs";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type FunctionName, LAMBDA_BUNDLING, lambdaEntry, REPO_ROOT, runtimeEnvironment } from "./lambda-bundle";
 
 export type { FunctionName } from "./lambda-bundle";
+
+export interface ExtraDirectory {
+  readonly name: string;
+  /** Builds the directory and returns its path. */
+  readonly build: () => string;
+}
 
 export interface NodeFunctionProps {
   readonly name: FunctionName;
@@ -18,6 +25,11 @@ export interface NodeFunctionProps {
   readonly environment: Readonly<Record<string, string>>;
   /** Reserved concurrency; absent: unreserved (shares the account's pool). */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * A directory built when the function is bundled (not at synth without bundling) and copied into the bundle next
+   * to `index.mjs` as `name` (the analytics function's dashboard).
+   */
+  readonly extraDirectory?: ExtraDirectory;
 }
 
 /**
@@ -64,7 +76,17 @@ export class NodeFunction extends Construct {
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         banner: LAMBDA_BUNDLING.banner,
         externalModules: [...LAMBDA_BUNDLING.externalModules],
+        ...(props.extraDirectory === undefined ? {} : { commandHooks: copyInto(props.extraDirectory) }),
       },
     });
   }
+}
+
+/** Bundling hooks that copy a built directory into the function's bundle after esbuild ran. */
+function copyInto(dir: ExtraDirectory): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => [`cp -R "${dir.build()}" "${outputDir}/${dir.name}"`],
+  };
 }

@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { BadRequestError, NotFoundError, renderError } from "../core/errors";
 import type { Authenticator, Principal } from "../core/principal";
+import { type DashboardAssets, dashboardAsset, dashboardPage } from "../dashboard/assets";
 import { type ApiRoute, routeBuilders } from "../http/api-route";
 import { createApiRouter, readRouteInput } from "../http/api-router";
 import { MAX_VALUE_LENGTH, textParam } from "../http/query-params";
 import { type CoreHandler, type CoreRequest, jsonResponse } from "../http/types";
 import type { LogSink } from "../logging/log-sink";
 import { bucketKeys, bucketStart, chooseGranularity } from "./buckets";
-import { DASHBOARD_HTML } from "./dashboard";
 import {
   type FeedbackUpdate,
   feedbackBodySchema,
@@ -36,6 +36,11 @@ export interface AnalyticsCoreDeps {
   engine: QueryEngine;
   /** Where feedback rows go (Firehose in AWS, the NDJSON sink locally); the caller flushes per invocation. */
   feedbackSink: LogSink;
+  /**
+   * The built dashboard (shared/dashboard/assets.ts), loaded once: read at cold start (Lambda) or built on first
+   * use (local runtime). Absent or undefined: `/dashboard` answers 404.
+   */
+  dashboard?: () => Promise<DashboardAssets | undefined>;
   now?: () => number;
 }
 
@@ -190,6 +195,34 @@ async function putFeedback(
 
 const { route, publicRoute } = routeBuilders<AnalyticsContext>();
 
+const DASHBOARD_MISSING = "The dashboard is not part of this build.";
+
+/**
+ * The dashboard (docs/dashboard.md): the page and its hashed assets, public like any static site (the page asks for a
+ * key and calls the API from the browser). Declared here so routing, CDK and the OpenAPI document know them; the
+ * core answers them from `deps.dashboard` (these handlers answer for a build without it).
+ */
+const DASHBOARD_PAGE = publicRoute({
+  method: "GET",
+  path: "/dashboard",
+  operationId: "getDashboard",
+  summary: "The dashboard page (it asks for a key and calls the analytics and admin APIs from the browser)",
+  tag: "dashboard",
+  produces: "text/html",
+  handle: async () => renderError(new NotFoundError(DASHBOARD_MISSING)),
+});
+
+const DASHBOARD_ASSET = publicRoute({
+  method: "GET",
+  path: "/dashboard/assets/{file}",
+  operationId: "getDashboardAsset",
+  summary: "A static file of the dashboard (script, style), named by its content hash",
+  tag: "dashboard",
+  handle: async () => renderError(new NotFoundError(DASHBOARD_MISSING)),
+});
+
+const dashboardRoutes = [DASHBOARD_PAGE, DASHBOARD_ASSET];
+
 /** `users/requests` -> `UsersRequests` (operation ids are identifiers). */
 function pascal(name: string): string {
   return name
@@ -244,19 +277,7 @@ export const ANALYTICS_ROUTES: readonly ApiRoute<AnalyticsContext>[] = [
     tag: "health",
     handle: async () => jsonResponse(200, { status: "ok", service: "analytics" }),
   }),
-  publicRoute({
-    method: "GET",
-    path: "/dashboard",
-    operationId: "getDashboard",
-    summary: "The analytics dashboard page (it asks for a key and calls the API from the browser)",
-    tag: "analytics",
-    produces: "text/html",
-    handle: async () => ({
-      status: 200,
-      headers: { "content-type": "text/html; charset=utf-8" },
-      body: DASHBOARD_HTML,
-    }),
-  }),
+  ...dashboardRoutes,
   ...[...Object.keys(GRAPHS), ...SERIES_GRAPHS, ...Object.keys(GRAPH_ALIASES)].map(graphRoute),
   ...Object.entries(GROUP_PATHS).map(groupRoute),
   route({
@@ -344,10 +365,19 @@ export const ANALYTICS_ROUTES: readonly ApiRoute<AnalyticsContext>[] = [
  */
 export function createAnalyticsCore(deps: AnalyticsCoreDeps): CoreHandler {
   const router = createApiRouter(ANALYTICS_ROUTES);
+  const { dashboard } = deps;
   return async function analyticsCore(req) {
     try {
       const match = router.find(req.method, req.path);
       const { route } = match;
+      if (route === DASHBOARD_PAGE || route === DASHBOARD_ASSET) {
+        const assets = await dashboard?.();
+        if (assets === undefined) throw new NotFoundError(DASHBOARD_MISSING);
+        if (route === DASHBOARD_PAGE) return dashboardPage(assets);
+        const found = dashboardAsset(assets, readRouteInput(match, req).params[0] ?? "");
+        if (found === undefined) throw new NotFoundError("No such dashboard asset.");
+        return found;
+      }
       if (route.auth === "public") return await route.handle(req);
       const principal = await deps.authenticator.authenticate(req, route.auth);
       const now = (deps.now ?? Date.now)();

@@ -12,6 +12,8 @@ export interface SqlDialect {
   percentile(expr: string, fraction: number): string;
   /** Value of one metadata key; consumes ONE `?` parameter (the key). */
   metadataValueByParam(): string;
+  /** Whether any metadata value equals one `?` parameter. */
+  metadataHasValueByParam(): string;
   /**
    * How to group by one metadata key. `param`: the value expression takes the key as a `?` in the SELECT list
    * (DuckDB; fast map lookup). `unnest`: Athena allows `?` only in WHERE, so entries are unnested and the key is
@@ -40,6 +42,7 @@ export function athenaDialect(options: { database: string; table: string }): Sql
     source: `${quoteIdentifier(options.database)}.${quoteIdentifier(options.table)}`,
     percentile: (expr, fraction) => `approx_percentile(${expr}, ${fraction})`,
     metadataValueByParam: () => "element_at(metadata, ?)",
+    metadataHasValueByParam: () => "contains(map_values(metadata), ?)",
     metadataGroup: (alias) => ({
       kind: "unnest",
       join: `CROSS JOIN UNNEST(metadata) AS ${alias}(${alias}_key, ${alias}_value)`,
@@ -100,6 +103,7 @@ export function duckDbDialect(source: string): SqlDialect {
     source,
     percentile: (expr, fraction) => `quantile_cont(${expr}, ${fraction})`,
     metadataValueByParam: () => "metadata[?]",
+    metadataHasValueByParam: () => "list_contains(map_values(metadata), ?)",
     metadataGroup: () => ({ kind: "param", value: "metadata[?]" }),
     arrayLength: (expr) => `len(${expr})`,
     toJson: (expr) => `CAST(to_json(${expr}) AS VARCHAR)`,

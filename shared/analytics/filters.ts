@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BadRequestError } from "../core/errors";
 import { parseQuery } from "../http/api-router";
-import { listParam, MAX_LIST_ITEMS, MAX_VALUE_LENGTH, numberParam } from "../http/query-params";
+import { listParam, MAX_LIST_ITEMS, MAX_VALUE_LENGTH, numberParam, textParam } from "../http/query-params";
 
 /**
  * Filters shared by analytics graphs, groups, summaries and log search, parsed from Portkey's query parameters.
@@ -24,6 +24,8 @@ export interface AnalyticsFilters {
   users?: string[];
   cacheStatuses?: string[];
   metadata?: Record<string, string>;
+  /** One value matched against the trace id, the model (requested or served) and every metadata value. */
+  search?: string;
   costMinUsd?: number;
   costMaxUsd?: number;
   promptTokensMin?: number;
@@ -136,6 +138,8 @@ export const analyticsFilterQuery = z.object({
   users: listParam("users"),
   cache_status: listParam("cache_status"),
   metadata,
+  /** The dashboard's "Search logs": exact trace id, model or metadata value (not a Portkey parameter). */
+  search: textParam(MAX_VALUE_LENGTH).meta({ description: "Exact trace id, model or metadata value." }),
   /** Portkey expresses cost filters in cents; records hold USD. */
   cost_min: tokens("cost_min"),
   cost_max: tokens("cost_max"),
@@ -188,6 +192,7 @@ export function toAnalyticsFilters(q: AnalyticsFilterQuery, range: TimeRangeDefa
     users: q.user ?? q.users,
     cacheStatuses: q.cache_status?.map((s) => s.toLowerCase().replace(/\s+/g, "_")),
     metadata: q.metadata,
+    search: q.search,
     costMinUsd: q.cost_min === undefined ? undefined : q.cost_min / 100,
     costMaxUsd: q.cost_max === undefined ? undefined : q.cost_max / 100,
     promptTokensMin: q.prompt_token_min,

@@ -85,6 +85,16 @@ export function requestConditions(dialect: SqlDialect, scope: QueryScope, f: Ana
   for (const [key, value] of Object.entries(f.metadata ?? {})) {
     c.add(`${dialect.metadataValueByParam()} = ?`, key, value);
   }
+  if (f.search !== undefined) {
+    const anyValue = dialect.metadataHasValueByParam();
+    c.add(
+      `(trace_id = ? OR model_requested = ? OR model_served = ? OR ${anyValue})`,
+      f.search,
+      f.search,
+      f.search,
+      f.search,
+    );
+  }
   if (f.costMinUsd !== undefined) c.add("cost_usd >= ?", f.costMinUsd);
   if (f.costMaxUsd !== undefined) c.add("cost_usd <= ?", f.costMaxUsd);
   if (f.promptTokensMin !== undefined) c.add("prompt_tokens >= ?", f.promptTokensMin);

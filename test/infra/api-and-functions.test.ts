@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Match, type Template } from "aws-cdk-lib/assertions";
@@ -43,6 +43,7 @@ const EXPECTED_ROUTES: Record<string, Target> = {
   "/v1/feedback": "analytics",
   "/v1/feedback/{proxy+}": "analytics",
   "/dashboard": "analytics",
+  "/dashboard/{proxy+}": "analytics",
 };
 
 interface MethodInfo {
@@ -211,6 +212,14 @@ describe("Lambda functions", () => {
       expect(code).toMatch(/export\s*\{\s*[\w$]+ as handler\s*\}/);
       expect(readFileSync(join(assetDir, "index.mjs.map"), "utf8")).toContain('"mappings"');
     }
+  });
+
+  it("ships the built dashboard next to the analytics handler, and only there", () => {
+    const html = readFileSync(join(assetDirOf(functionIds.analytics), "dashboard", "index.html"), "utf8");
+    const script = /src="\/dashboard\/(assets\/main-[\w-]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    expect(readFileSync(join(assetDirOf(functionIds.analytics), "dashboard", script as string), "utf8")).not.toBe("");
+    expect(existsSync(join(assetDirOf(functionIds.gateway), "dashboard"))).toBe(false);
   });
 
   it("deploys the same gateway bundle that the tests and the bench build with lambdaEsbuildOptions", async () => {

@@ -8,7 +8,13 @@ import { startTestGateway, type TestGateway } from "../support/local-gateway";
  * `GET /v1/openapi.json` publishes): every route that is not public must refuse the key, whatever the method, path
  * parameters, query or body, before any handler or validation runs; the public ones must hold no data.
  */
-const PUBLIC = ["GET /v1/admin/health", "GET /v1/openapi.json", "GET /v1/analytics/health", "GET /dashboard"];
+const PUBLIC = [
+  "GET /v1/admin/health",
+  "GET /v1/openapi.json",
+  "GET /v1/analytics/health",
+  "GET /dashboard",
+  "GET /dashboard/assets/{file}",
+];
 
 const routes = [...ADMIN_FUNCTION_ROUTES, ...ANALYTICS_ROUTES];
 
