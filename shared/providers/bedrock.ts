@@ -3,6 +3,7 @@ import { optionalEnv } from "../core/env";
 import { AuthenticationError, BadRequestError } from "../core/errors";
 import { baseUrl, parseUpstreamJson, requestedModel, wantsUsage } from "./adapter-kit";
 import { AssumedRoles, stsEndpoint } from "./aws-assume-role";
+import { bedrockClaudeCountTokens, bedrockClaudeMessages } from "./bedrock-claude-messages";
 import { BEDROCK_PARAMS, imageUrls, isBedrockClaude, toConverseBody, toInvokeEmbeddingBody } from "./bedrock-request";
 import { bedrockErrorBody, fromConverseResponse, fromInvokeEmbedding } from "./bedrock-response";
 import { resolveAwsCredentials, signSigV4 } from "./bedrock-sign";
@@ -28,8 +29,9 @@ export interface BedrockAdapterOptions {
 
 /**
  * Amazon Bedrock: Converse / ConverseStream for chat (binary event stream), InvokeModel for Titan and Cohere
- * embeddings. Requests are signed with SigV4 in `sign`; a Bedrock API key (sent as the Bearer key) is used
- * instead when no AWS credentials are configured on the target.
+ * embeddings and for Anthropic's Messages API on Claude (InvokeModelWithResponseStream, CountTokens). Requests
+ * are signed with SigV4 in `sign`; a Bedrock API key (sent as the Bearer key) is used instead when no AWS
+ * credentials are configured on the target.
  */
 export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {}): ProviderAdapter {
   const env = adapterOptions.env ?? process.env;
@@ -169,6 +171,9 @@ export function createBedrockAdapter(adapterOptions: BedrockAdapterOptions = {})
         },
       },
       embeddings: { toRequest: embeddingsRequest, fromResponse: embeddingsAnswer },
+      // Claude natively (InvokeModel, CountTokens); every other model through the chat layer (ADR 0030)
+      messages: bedrockClaudeMessages(urlFor),
+      messages_count_tokens: bedrockClaudeCountTokens(urlFor),
     },
     sign,
     mapError: (status, body) => bedrockErrorBody(status, body),

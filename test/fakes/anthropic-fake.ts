@@ -171,9 +171,86 @@ function sse(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+/** What the fake's Messages API makes of a body: an invalid-request message, a token count, or the answer. */
+export type MessagesOutcome =
+  | { readonly error: string }
+  | { readonly count: number }
+  | { readonly message: Block; readonly events: readonly string[] };
+
+/** The state a Messages fake keeps across requests: a sequence for ids and the prompt cache's prefixes. */
+export interface MessagesState {
+  seq: number;
+  readonly cache: Set<string>;
+}
+
+/**
+ * Anthropic's Messages API on one body (also behind the Bedrock fake's InvokeModel for Claude): a count for
+ * count_tokens, else the message and, when `stream`, its SSE events.
+ */
+export function answerMessages(
+  body: Record<string, unknown>,
+  state: MessagesState,
+  mode: "count" | "message" | "stream",
+): MessagesOutcome {
+  // count_tokens takes a Messages body without `max_tokens` and answers `{"input_tokens": n}`
+  const script = readConversation(mode === "count" ? { ...body, max_tokens: 1 } : body);
+  if (typeof script === "string") return { error: script };
+  if (mode === "count") return { count: script.prompt };
+  const thinkingOn = readThinking(body);
+  if (typeof thinkingOn === "string") return { error: thinkingOn };
+  if (thinkingOn) {
+    const messages = body.messages as Block[];
+    const lastAssistant = [...messages].reverse().find((m) => m.role === "assistant");
+    const blocks = (Array.isArray(lastAssistant?.content) ? lastAssistant.content : []) as Block[];
+    if (blocks.some((b) => b.type === "tool_use") && !String(blocks[0]?.type).endsWith("thinking")) {
+      return {
+        error:
+          "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block.",
+      };
+    }
+  }
+  const prefix = cachePrefix(body);
+  if (typeof prefix === "string") return { error: prefix };
+  state.seq += 1;
+  const { seq } = state;
+  const { reply, prompt: inputTokens } = script;
+  const id = `msg_fake${seq}`;
+  const total = inputTokens;
+  const cachedTokens = prefix ? Math.min(prefix.tokens, total) : 0;
+  const hit = prefix !== undefined && state.cache.has(prefix.key);
+  if (prefix) state.cache.add(prefix.key);
+  const usage = {
+    input_tokens: total - cachedTokens,
+    cache_creation_input_tokens: hit ? 0 : cachedTokens,
+    cache_read_input_tokens: hit ? cachedTokens : 0,
+  };
+  const thinking = thinkingOn ? thinkingFor(script.conversation) : undefined;
+  const thinkingBlocks: Block[] = thinking
+    ? [{ type: "thinking", thinking, signature: thinkingSignature(thinking) }]
+    : [];
+  const content: Block[] =
+    reply.kind === "text"
+      ? [{ type: "text", text: reply.words.join(" ") }]
+      : [
+          ...(reply.preamble ? [{ type: "text", text: reply.preamble }] : []),
+          { type: "tool_use", id: `toolu_fake${seq}`, name: reply.name, input: reply.args },
+        ];
+  const message = {
+    id,
+    type: "message",
+    role: "assistant",
+    model: body.model,
+    content: [...thinkingBlocks, ...content],
+    stop_reason: stopReason(reply),
+    stop_sequence: null,
+    usage: { ...usage, output_tokens: outputTokens(reply) + (thinking ? countWords(thinking) : 0) },
+  };
+  const events = mode === "stream" ? anthropicStreamFrames(id, String(body.model), reply, usage, thinking) : [];
+  return { message, events };
+}
+
 export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs?: number }): Promise<AnthropicFake> {
-  let seq = 0;
-  const cache = new Set<string>();
+  const state: MessagesState = { seq: 0, cache: new Set() };
 
   async function handle({ req, res, recorded, fault }: FakeContext): Promise<void> {
     const counting = recorded.path === "/v1/messages/count_tokens";
@@ -181,76 +258,20 @@ export async function startAnthropicFake(options: { apiKey: string; chunkDelayMs
     if (req.headers["x-api-key"] !== options.apiKey) return fail(res, 401, "invalid x-api-key");
     if (!req.headers["anthropic-version"]) return fail(res, 400, "anthropic-version: header is required");
     const body = recorded.json();
-    // count_tokens takes a Messages body without `max_tokens` and answers `{"input_tokens": n}`
-    const script = readConversation(counting ? { ...body, max_tokens: 1 } : body);
-    if (typeof script === "string") return fail(res, 400, script);
-    if (counting) {
+    const outcome = answerMessages(body, state, counting ? "count" : body.stream === true ? "stream" : "message");
+    if ("error" in outcome) return fail(res, 400, outcome.error);
+    if ("count" in outcome) {
       res.writeHead(200, { "content-type": "application/json", "request-id": "req_count" });
-      res.end(JSON.stringify({ input_tokens: script.prompt }));
+      res.end(JSON.stringify({ input_tokens: outcome.count }));
       return;
     }
-    const thinkingOn = readThinking(body);
-    if (typeof thinkingOn === "string") return fail(res, 400, thinkingOn);
-    if (thinkingOn) {
-      const messages = body.messages as Block[];
-      const lastAssistant = [...messages].reverse().find((m) => m.role === "assistant");
-      const blocks = (Array.isArray(lastAssistant?.content) ? lastAssistant.content : []) as Block[];
-      if (blocks.some((b) => b.type === "tool_use") && !String(blocks[0]?.type).endsWith("thinking")) {
-        return fail(
-          res,
-          400,
-          "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block.",
-        );
-      }
-    }
-    const prefix = cachePrefix(body);
-    if (typeof prefix === "string") return fail(res, 400, prefix);
-    seq += 1;
-    const { reply, prompt: inputTokens } = script;
-    const id = `msg_fake${seq}`;
-    const total = inputTokens;
-    const cachedTokens = prefix ? Math.min(prefix.tokens, total) : 0;
-    const hit = prefix !== undefined && cache.has(prefix.key);
-    if (prefix) cache.add(prefix.key);
-    const usage = {
-      input_tokens: total - cachedTokens,
-      cache_creation_input_tokens: hit ? 0 : cachedTokens,
-      cache_read_input_tokens: hit ? cachedTokens : 0,
-    };
-    const thinking = thinkingOn ? thinkingFor(script.conversation) : undefined;
     if (body.stream === true) {
-      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "request-id": `req_${seq}` });
-      await writeFrames(
-        res,
-        anthropicStreamFrames(id, String(body.model), reply, usage, thinking),
-        fault,
-        options.chunkDelayMs,
-      );
+      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "request-id": `req_${state.seq}` });
+      await writeFrames(res, outcome.events, fault, options.chunkDelayMs);
       return;
     }
-    const thinkingBlocks: Block[] = thinking
-      ? [{ type: "thinking", thinking, signature: thinkingSignature(thinking) }]
-      : [];
-    const content: Block[] =
-      reply.kind === "text"
-        ? [{ type: "text", text: reply.words.join(" ") }]
-        : [
-            ...(reply.preamble ? [{ type: "text", text: reply.preamble }] : []),
-            { type: "tool_use", id: `toolu_fake${seq}`, name: reply.name, input: reply.args },
-          ];
-    res.writeHead(200, { "content-type": "application/json", "request-id": `req_${seq}` });
-    res.end(
-      JSON.stringify({
-        id,
-        type: "message",
-        role: "assistant",
-        model: body.model,
-        content: [...thinkingBlocks, ...content],
-        stop_reason: stopReason(reply),
-        stop_sequence: null,
-        usage: { ...usage, output_tokens: outputTokens(reply) + (thinking ? countWords(thinking) : 0) },
-      }),
-    );
+    res.writeHead(200, { "content-type": "application/json", "request-id": `req_${state.seq}` });
+    res.end(JSON.stringify(outcome.message));
   }
 
   const server = await startFakeServer(handle);

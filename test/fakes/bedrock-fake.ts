@@ -4,6 +4,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import { answerClaude, type ClaudeAction, type ClaudeFakeState } from "./bedrock-claude-fake";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
 import {
   ConversationBuilder,
@@ -19,7 +20,8 @@ import {
  * `application/vnd.amazon.eventstream` frames encoded with the AWS codec) and `/invoke` for Titan and Cohere
  * embeddings. It checks the SigV4 `Authorization` header by signing the request it received again with the
  * known secret (so a wrong secret, host or path is a 403 like AWS gives), and answers errors as Bedrock does:
- * `{"message": ...}` with the type in `x-amzn-errortype`. It also stands in for a public web server holding an image
+ * `{"message": ...}` with the type in `x-amzn-errortype`. Claude's InvokeModel, InvokeModelWithResponseStream and
+ * CountTokens (Anthropic's Messages API) are in `bedrock-claude-fake.ts`. It also stands in for a public web server holding an image
  * (`GET /images/cat.png`, a 1x1 PNG), for images given by URL, which the gateway fetches and sends as bytes.
  * Claude's extended thinking: `additionalModelRequestFields.thinking` ({type: "enabled", budget_tokens >= 1024,
  * below `inferenceConfig.maxTokens}`; other models refuse the key) makes the answer open with a signed
@@ -28,6 +30,8 @@ import {
  */
 export interface BedrockFake extends FakeServer {
   readonly region: string;
+  /** The next Claude stream (InvokeModelWithResponseStream) opens with this exception frame and ends. */
+  failNextClaudeStream(exceptionType: string, message: string): void;
 }
 
 export interface BedrockFakeOptions {
@@ -306,6 +310,7 @@ export const PNG_1PX = Buffer.from(
 
 export async function startBedrockFake(options: BedrockFakeOptions): Promise<BedrockFake> {
   let seq = 0;
+  const claude: ClaudeFakeState = { seq: 0, cache: new Set(), streamExceptions: [] };
 
   async function handle({ req, res, recorded, fault }: FakeContext): Promise<void> {
     if (req.method === "GET" && recorded.path === "/images/cat.png") {
@@ -313,7 +318,9 @@ export async function startBedrockFake(options: BedrockFakeOptions): Promise<Bed
       res.end(PNG_1PX);
       return;
     }
-    const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(recorded.path);
+    const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream|count-tokens)$/.exec(
+      recorded.path,
+    );
     if (req.method !== "POST" || !match) return fail(res, 404, "UnknownOperationException", "Unknown operation");
     const signatureProblem = await checkSignature(req, recorded.body, options);
     if (signatureProblem) {
@@ -325,6 +332,11 @@ export async function startBedrockFake(options: BedrockFakeOptions): Promise<Bed
     const model = decodeURIComponent(match[1] as string);
     const body = recorded.json();
     seq += 1;
+    const action = match[2] as string;
+    if (model.includes("anthropic.claude") && /^(invoke|invoke-with-response-stream|count-tokens)$/.test(action)) {
+      const request = { res, action: action as ClaudeAction, modelId: model, body, fault, seq };
+      return answerClaude(request, claude, fail, options.chunkDelayMs);
+    }
     if (match[2] === "invoke") {
       res.writeHead(200, { "content-type": "application/json" });
       if (model.startsWith("amazon.titan-embed")) {
@@ -382,5 +394,8 @@ export async function startBedrockFake(options: BedrockFakeOptions): Promise<Bed
   }
 
   const server = await startFakeServer(handle);
-  return Object.assign(server, { region: options.region });
+  return Object.assign(server, {
+    region: options.region,
+    failNextClaudeStream: (type: string, message: string) => void claude.streamExceptions.push({ type, message }),
+  });
 }

@@ -127,3 +127,60 @@ describe("an endpoint served through the chat layer", () => {
     expect(() => adapter.toRequest(context({ model: "m", prompt: "hi" }))).toThrow(/does not serve/);
   });
 });
+
+describe("an endpoint a provider serves natively for some requests only", () => {
+  const native: EndpointTransforms = {
+    ...chatTransforms,
+    serves: (ctx) => ctx.body.model === "native-model",
+    mapError: () => ({ error: { message: "own", type: "own_error", param: null, code: null } }),
+  };
+
+  it("serves the requests it accepts natively and leaves the others to the chat layer", async () => {
+    // Prepare
+    const adapter = provider({ chat: chatTransforms, completions: native });
+    const mine = context({ model: "native-model", prompt: "hi" });
+    const other = context({ model: "other", prompt: "hi" });
+    // Act
+    const nativeReq = adapter.toRequest(mine);
+    await adapter.sign?.(nativeReq, mine);
+    const signedNative = signedWith.at(-1);
+    const otherReq = adapter.toRequest(other);
+    await adapter.sign?.(otherReq, other);
+    // Assess
+    expect(nativeReq.url).toBe("https://up/completions");
+    expect(signedNative?.endpoint).toBe("completions");
+    expect(adapter.mapError(500, Buffer.from("{}"), mine).error.type).toBe("own_error");
+    expect(otherReq.url).toBe("https://up/chat");
+    expect(signedWith.at(-1)?.endpoint).toBe("chat");
+    expect(adapter.mapError(500, Buffer.from("{}"), other).error.type).toBe("api_error");
+    expect(adapter.fromResponse(200, Buffer.from('{"a":1}'), other).body).toBe('wrapped:{"a":1}');
+    expect(adapter.fromResponse(200, Buffer.from('{"a":1}'), mine).body).toBe('{"a":1}');
+  });
+
+  it("answers the others locally when the gateway answers that endpoint itself", () => {
+    // Prepare
+    const local = () => ({ body: "local", contentType: "application/json" });
+    const adapter = defineProvider(
+      {
+        id: "p",
+        endpoints: { chat: chatTransforms, completions: native },
+        mapError: () => ({ error: { message: "x", type: "t", param: null, code: null } }),
+      },
+      {},
+      { completions: local },
+    );
+    // Act / Assess
+    expect(adapter.localAnswer?.(context({ model: "other", prompt: "hi" }))?.body).toBe("local");
+    expect(adapter.localAnswer?.(context({ model: "native-model", prompt: "hi" }))).toBeUndefined();
+  });
+
+  it("is refused at load when nothing serves the requests it leaves", () => {
+    // Act / Assess
+    expect(() =>
+      provider({
+        embeddings: { toRequest: chatTransforms.toRequest, fromResponse: chatTransforms.fromResponse },
+        completions: native,
+      }),
+    ).toThrow(/nothing serves the others/);
+  });
+});
