@@ -129,6 +129,7 @@ describe("generateObject", () => {
   it.each([
     { api: "chat", provider: "openai" },
     { api: "chat", provider: "anthropic" },
+    { api: "responses", provider: "openai" },
     { api: "responses", provider: "anthropic" },
     { api: "responses", provider: "groq" },
     { api: "messages", provider: "anthropic" },
