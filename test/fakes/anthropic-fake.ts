@@ -23,7 +23,8 @@ import {
  * the fake issued; with thinking on, an assistant turn that made a tool call must start with its thinking block,
  * as Anthropic requires. Prompt caching: the prefix up to the last `cache_control` block (tools, system, messages
  * in that order) is written to the cache the first time (`cache_creation_input_tokens`) and read after
- * (`cache_read_input_tokens`); `input_tokens` counts the rest.
+ * (`cache_read_input_tokens`); `input_tokens` counts the rest. Structured outputs (`output_config.format`, type
+ * `json_schema`): the text is JSON following the schema.
  */
 export interface AnthropicFake extends FakeServer {
   readonly baseUrl: string;
@@ -160,10 +161,16 @@ function readConversation(body: Record<string, unknown>): Script | string {
     if (body.thinking) return "Thinking may not be enabled when tool_choice forces tool use.";
     forced = { name: String(tool.name), schema: tool.input_schema as Block };
   }
+  // structured outputs: `output_config.format` {type: "json_schema", schema} makes the text that JSON
+  const format = (body.output_config as Block | undefined)?.format as Block | undefined;
+  if (format !== undefined && (format.type !== "json_schema" || typeof format.schema !== "object")) {
+    return "output_config.format: Input should be a valid json_schema format";
+  }
   return conversation.script(
     tools.map((t) => String(t.name)),
     body.max_tokens,
     forced,
+    format?.schema as Block | undefined,
   );
 }
 

@@ -6,7 +6,8 @@ import { ConversationBuilder, fragments, textDeltas } from "./scripted-reply";
  * A fake of OpenAI's Responses API in its documented wire format (the OpenAPI spec and the `openai` SDK's types):
  * `POST /v1/responses` (a `response` object, or the SSE event sequence ending in `response.completed`), `GET` and
  * `DELETE /v1/responses/{id}`, `GET /v1/responses/{id}/input_items`, its own `previous_response_id` state, and
- * OpenAI's error bodies. Answers follow the shared script (scripted-reply.ts): "weather" with tools is a call.
+ * OpenAI's error bodies. Answers follow the shared script (scripted-reply.ts): "weather" with tools is a call, and
+ * `text.format` (json_schema, json_object) makes the text JSON.
  */
 type Json = Record<string, unknown>;
 
@@ -55,7 +56,11 @@ export async function startOpenAIResponsesFake(apiKey: string, chunkDelayMs = 2)
       }
     }
     const tools = Array.isArray(body.tools) ? (body.tools as Json[]).map((t) => String(t.name)) : [];
-    const { reply, prompt } = builder.script(tools, body.max_output_tokens);
+    // structured outputs: `text.format` json_schema (its schema) or json_object (any object) makes the text JSON
+    const format = (body.text as Json | undefined)?.format as Json | undefined;
+    const schema =
+      format?.type === "json_schema" ? (format.schema as Json) : format?.type === "json_object" ? {} : undefined;
+    const { reply, prompt } = builder.script(tools, body.max_output_tokens, undefined, schema);
     const base: Json = {
       id,
       object: "response",
@@ -72,7 +77,7 @@ export async function startOpenAIResponsesFake(apiKey: string, chunkDelayMs = 2)
       reasoning: { effort: null, summary: null },
       store: body.store !== false,
       temperature: 1,
-      text: { format: { type: "text" } },
+      text: body.text ?? { format: { type: "text" } },
       tool_choice: "auto",
       tools: body.tools ?? [],
       top_p: 1,

@@ -58,9 +58,21 @@ function readConversation(body: Json): Script | string {
     }
   }
   const tools = Array.isArray(body.tools) ? (body.tools as Json[]) : [];
+  // `tool_choice` "required" forces the first tool, {type: "function", function: {name}} the one named
+  const choice = body.tool_choice as Json | string | undefined;
+  const named = typeof choice === "object" ? (choice.function as Json | undefined)?.name : undefined;
+  const forcedTool = choice === "required" ? tools[0] : tools.find((t) => (t.function as Json).name === named);
+  const forcedFn = forcedTool?.function as Json | undefined;
+  const forced = forcedFn ? { name: String(forcedFn.name), schema: (forcedFn.parameters ?? {}) as Json } : undefined;
+  // structured outputs: `response_format` json_schema (its schema) or json_object (any object) makes the text JSON
+  const format = body.response_format as Json | undefined;
+  const schema =
+    format?.type === "json_schema" ? ((format.json_schema as Json | undefined)?.schema as Json | undefined) : undefined;
   return conversation.script(
     tools.map((t) => String((t.function as Json).name)),
     body.max_completion_tokens ?? body.max_tokens,
+    forced,
+    format?.type === "json_object" ? {} : schema,
   );
 }
 
@@ -102,7 +114,7 @@ export async function startOpenAIWireFake(o: OpenAIWireFakeOptions): Promise<Fak
       const message: Json =
         reply.kind === "text"
           ? { role: "assistant", content: reply.words.join(" ") }
-          : { role: "assistant", content: reply.preamble, tool_calls: [toolCall(JSON.stringify(reply.args))] };
+          : { role: "assistant", content: reply.preamble || null, tool_calls: [toolCall(JSON.stringify(reply.args))] };
       if (reasoning && o.reasoningField) message[o.reasoningField] = reasoning;
       res.writeHead(200, { "content-type": "application/json" });
       res.end(
@@ -124,7 +136,7 @@ export async function startOpenAIWireFake(o: OpenAIWireFakeOptions): Promise<Fak
     if (reasoning && o.reasoningField) {
       for (const piece of textDeltas(reasoning.split(" "))) frames.push(chunk({ [o.reasoningField]: piece }));
     }
-    const words = reply.kind === "text" ? reply.words : reply.preamble.split(" ");
+    const words = reply.kind === "text" ? reply.words : reply.preamble.split(" ").filter(Boolean);
     for (const content of textDeltas(words)) frames.push(chunk({ content }));
     if (reply.kind === "tool") {
       frames.push(chunk({ tool_calls: [{ index: 0, ...toolCall("") }] }));

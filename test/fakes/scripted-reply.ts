@@ -7,6 +7,8 @@
  * - tools are offered and the last user text mentions "weather" -> a call of the first tool with {"city":"Paris"}
  * - otherwise -> "You said: <last user text>" + " [system: <system>]" + " [images: n]" + " [turns: n]"
  * - `maxTokens` cuts the words and finishes with "length".
+ * - a structured-output schema (OpenAI's `response_format`, Anthropic's `output_config.format`) -> the JSON of
+ *   `valueFor(schema)` as the text, one "token".
  */
 export interface Conversation {
   readonly system: string;
@@ -23,6 +25,8 @@ export interface Conversation {
   readonly forced?: ForcedTool;
   /** Every text of the request, for the prompt token count. */
   readonly allText: readonly string[];
+  /** The JSON schema the answer's text must follow (structured outputs). */
+  readonly format?: Readonly<Record<string, unknown>>;
 }
 
 export interface ForcedTool {
@@ -68,7 +72,12 @@ export class ConversationBuilder {
   }
 
   /** The fake's answer to the conversation read, given the tools it offers and its output cap (if a number). */
-  script(toolNames: readonly string[], maxTokens: unknown, forced?: ForcedTool): Script {
+  script(
+    toolNames: readonly string[],
+    maxTokens: unknown,
+    forced?: ForcedTool,
+    format?: Readonly<Record<string, unknown>>,
+  ): Script {
     const conversation: Conversation = {
       system: this.system,
       userTurns: this.userTurns,
@@ -79,6 +88,7 @@ export class ConversationBuilder {
       maxTokens: typeof maxTokens === "number" ? maxTokens : undefined,
       forced,
       allText: this.allText,
+      format,
     };
     return { reply: scriptReply(conversation), prompt: promptTokens(conversation), conversation };
   }
@@ -139,6 +149,9 @@ function scriptReply(c: Conversation): ScriptedReply {
   if (c.forced) {
     const args = valueFor(c.forced.schema, c.lastUserText) as Record<string, unknown>;
     return { kind: "tool", preamble: "", name: c.forced.name, args };
+  }
+  if (c.format) {
+    return { kind: "text", words: [JSON.stringify(valueFor(c.format, c.lastUserText))], finish: "stop" };
   }
   if (c.toolResult !== undefined) return cut(`The tool said: ${c.toolResult}`, c.maxTokens);
   const tool = c.toolNames[0];

@@ -90,4 +90,35 @@ describe("a stored response, seen from another workspace", () => {
     const sent = fake.requests.map((r) => r.body.toString()).join("\n");
     expect(sent).not.toContain("what was my plan?"); // refused before any upstream call
   });
+
+  it("cannot be read through item_reference items, and the owner can", async () => {
+    // Prepare: the stored input item's id (as input_items lists it)
+    const items = await call("GET", `/v1/responses/${id}/input_items`, ownerHeaders);
+    const itemId = String((items.json as unknown as { data: { id: string }[] }).data[0]?.id);
+    const asking = { model: "m", input: [{ type: "item_reference", id: itemId }] };
+
+    // Act
+    const res = await call("POST", "/v1/responses", attackerHeaders, asking);
+    const owner = await call("POST", "/v1/responses", ownerHeaders, asking);
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatchObject({ param: "input", code: "item_not_found" });
+    expect(JSON.stringify(res.json)).not.toContain("secret plan");
+    expect(owner.status).toBe(200);
+    expect(JSON.stringify(owner.json)).toContain("You said: my secret plan");
+  });
+
+  it("refuses references into more stored responses than it reads for one request", async () => {
+    // Act: 17 made-up response ids, each a read
+    const input = Array.from({ length: 17 }, (_, n) => ({
+      type: "item_reference",
+      id: `msg_${n.toString(16).padStart(48, "0")}_0`,
+    }));
+    const res = await call("POST", "/v1/responses", attackerHeaders, { model: "m", input });
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatchObject({ param: "input", code: "invalid_value" });
+  });
 });

@@ -96,7 +96,33 @@ describe("Messages -> chat", () => {
     });
   });
 
+  it("maps structured outputs (output_config.format) to a json_schema response_format", () => {
+    // Prepare: as the Vercel AI SDK's generateObject sends it
+    const schema = { type: "object", properties: { name: { type: "string" } }, required: ["name"] };
+    const body = { model: "m", max_tokens: 5, messages: [{ role: "user", content: "x" }] };
+
+    // Act
+    const chat = MESSAGES_PROTOCOL.toChat({ ...body, output_config: { format: { type: "json_schema", schema } } });
+    const plain = MESSAGES_PROTOCOL.toChat({ ...body, output_config: { effort: "low" } });
+
+    // Assess
+    expect(chat.response_format).toEqual({
+      type: "json_schema",
+      json_schema: { name: "output", schema, strict: true },
+    });
+    expect(plain.response_format).toBeUndefined();
+  });
+
   it.each([
+    [
+      {
+        model: "m",
+        max_tokens: 5,
+        messages: [{ role: "user", content: "x" }],
+        output_config: { format: { type: "json_schema" } },
+      },
+      "output_config.format",
+    ],
     [{ model: "m", messages: [{ role: "user", content: "hi" }] }, "max_tokens"],
     [{ model: "m", max_tokens: 5, messages: [] }, "messages"],
     [{ model: "m", max_tokens: 5, messages: [{ role: "system", content: "hi" }] }, "messages.0.role"],

@@ -2,6 +2,11 @@ import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../shared/core/errors";
 import { chatToResponse } from "../../shared/providers/protocols/responses-answer";
 import { responsesToChat } from "../../shared/providers/protocols/responses-request";
+import {
+  hasItemReference,
+  referencedResponses,
+  resolveItemReferences,
+} from "../../shared/providers/protocols/responses-state";
 import { ResponsesFromChatStream } from "../../shared/providers/protocols/responses-stream";
 import { ResponsesPassThrough } from "../../shared/providers/responses-pass-through";
 import { SsePassThrough } from "../../shared/providers/sse-usage-scanner";
@@ -116,7 +121,12 @@ describe("a Responses request as a chat request", () => {
     // Assess
     expect(builtIn.toBody().error).toMatchObject({ param: "tools[0].type", code: "unsupported_parameter" });
     expect(background.toBody().error).toMatchObject({ param: "background", code: "unsupported_parameter" });
-    expect(reference.toBody().error).toMatchObject({ param: "input[0].type", code: "unsupported_parameter" });
+    expect(reference.toBody().error).toEqual({
+      message: "Item with id 'x' not found.",
+      type: "invalid_request_error",
+      param: "input",
+      code: "item_not_found",
+    });
     expect(previous.statusCode).toBe(400);
     expect(previous.toBody().error).toEqual({
       message: "Previous response with id 'resp_x' not found.",
@@ -124,6 +134,34 @@ describe("a Responses request as a chat request", () => {
       param: "previous_response_id",
       code: "previous_response_not_found",
     });
+  });
+});
+
+describe("item references into the chat layer's stored responses", () => {
+  const HEX = "ab".repeat(24);
+
+  it("finds the response an item id names, and replaces the references it knows", () => {
+    // Prepare: ids as the chat layer makes them (output `msg_<hex>_0`, input `msg_<hex>_in0`) and one of OpenAI's
+    const items = [
+      { type: "item_reference", id: `msg_${HEX}_0` },
+      { type: "item_reference", id: `fc_${HEX}_1` },
+      { type: "item_reference", id: `msg_${HEX}_in0` },
+      { type: "item_reference", id: "msg_67ccd3acc8d48190a77525dc6de64b4104becb25c6a6a8d9" },
+      { type: "function_call_output", call_id: "call_1", output: "sunny" },
+    ];
+    const answer = { id: `msg_${HEX}_0`, type: "message", role: "assistant", content: [] };
+
+    // Act
+    const ids = referencedResponses(items);
+    const resolved = resolveItemReferences(items, new Map([[answer.id, answer]]));
+
+    // Assess
+    expect(hasItemReference(items)).toBe(true);
+    expect(hasItemReference([{ type: "message", role: "user", content: "hi" }])).toBe(false);
+    expect(hasItemReference("hi")).toBe(false);
+    expect(ids).toEqual([`resp_${HEX}`]);
+    expect(resolved[0]).toBe(answer);
+    expect(resolved.slice(1)).toEqual(items.slice(1));
   });
 });
 

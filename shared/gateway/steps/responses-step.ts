@@ -3,8 +3,11 @@ import type { CoreResponse } from "../../http/types";
 import { EXPANDED_FROM, inputItems } from "../../providers/protocols/responses-request";
 import {
   conversationOf,
+  hasItemReference,
   inputItemsPage,
   readInputItemsQuery,
+  referencedResponses,
+  resolveItemReferences,
   storedInput,
 } from "../../providers/protocols/responses-state";
 import { ResponsesFromChatStream } from "../../providers/protocols/responses-stream";
@@ -32,6 +35,8 @@ interface MadeResponse {
 }
 
 const LEADING_ID = /^\{"id":"(resp_[0-9a-f]{48})"/;
+/** At most this many stored responses are read to resolve one request's `item_reference` items. */
+const MAX_REFERENCED_RESPONSES = 16;
 
 function json(body: unknown): CoreResponse {
   return { status: 200, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
@@ -60,7 +65,9 @@ function isStored(found: StoredLookup): found is StoredResponse {
  * whole conversation). `before`: `GET`/`DELETE /v1/responses/{id}` and `.../input_items` of an id this workspace's
  * store holds are answered here (any other id goes on to the provider: OpenAI's own, or the chat layer's 404); a
  * `previous_response_id` the store holds becomes the conversation it names, prepended to `input` (an id it does
- * not hold goes on unchanged: OpenAI resolves its own, the chat layer answers `previous_response_not_found`).
+ * not hold goes on unchanged: OpenAI resolves its own, the chat layer answers `previous_response_not_found`); an
+ * `item_reference` to an item of a response the store holds (the Vercel AI SDK sends them) becomes that item, the
+ * same way.
  * `finish`: a response the chat layer made is stored after the answer (a stream: at its clean end), unless
  * `store: false`. Requests to other endpoints cost one comparison.
  */
@@ -87,6 +94,33 @@ export function createResponsesStep(deps: ResponsesStepDeps): RequestStep {
     const input = [...conversationOf(found), ...inputItems(body.input)];
     run.body = { ...body, input, [EXPANDED_FROM]: id };
     run.modelRewritten = true; // the body the targets get differs from the client's bytes
+    return undefined;
+  }
+
+  /** Replaces `item_reference` items with the items of this workspace's stored responses they name. */
+  async function resolveReferences(run: RequestRun): Promise<void> {
+    const items = inputItems(run.body.input);
+    const ids = referencedResponses(items);
+    if (ids.length === 0) return;
+    if (ids.length > MAX_REFERENCED_RESPONSES) {
+      throw new BadRequestError(
+        `"input" references items of ${ids.length} responses; at most ${MAX_REFERENCED_RESPONSES} are read.`,
+        { param: "input", code: "invalid_value" },
+      );
+    }
+    const known = new Map<string, Json>();
+    for (const [i, found] of (await Promise.all(ids.map((id) => lookUp(run, id)))).entries()) {
+      if (found === undefined) continue;
+      if (!isStored(found)) throw notStored(ids[i] as string, found.tooLarge, "input");
+      for (const item of conversationOf(found)) if (typeof item.id === "string") known.set(item.id, item);
+    }
+    run.body = { ...run.body, input: resolveItemReferences(items, known) };
+    run.modelRewritten = true;
+  }
+
+  async function expandInput(run: RequestRun, previous: unknown, references: boolean): Promise<undefined> {
+    if (typeof previous === "string") await continueConversation(run, previous);
+    if (references) await resolveReferences(run);
     return undefined;
   }
 
@@ -140,7 +174,8 @@ export function createResponsesStep(deps: ResponsesStepDeps): RequestStep {
       switch (run.route?.endpoint) {
         case "responses": {
           const previous = run.body.previous_response_id;
-          return typeof previous === "string" ? continueConversation(run, previous) : undefined;
+          const references = hasItemReference(run.body.input);
+          return typeof previous === "string" || references ? expandInput(run, previous, references) : undefined;
         }
         case "responses_get":
         case "responses_delete":

@@ -7,7 +7,8 @@ type Json = Record<string, unknown>;
  * layer (ADR 0030). `system` becomes the first message; a user turn's `tool_result` blocks become `tool` messages
  * (images inside them a user message after them); an assistant turn's `tool_use` blocks become `tool_calls`;
  * thinking blocks sent back are left out (only Anthropic checks their signatures). `thinking` becomes
- * `reasoning_effort` (THINKING_EFFORT). Pure: throws a `BadRequestError` naming the `param` for what it cannot carry.
+ * `reasoning_effort` (THINKING_EFFORT), structured outputs (`output_config.format`) a `json_schema` response format.
+ * Pure: throws a `BadRequestError` naming the `param` for what it cannot carry.
  */
 export function messagesToChat(body: Readonly<Json>): Json {
   if (typeof body.model !== "string" || body.model === "") throw invalid("model: Field required.", "model");
@@ -34,6 +35,8 @@ export function messagesToChat(body: Readonly<Json>): Json {
   Object.assign(chat, toolChoice(body.tool_choice));
   const effort = reasoningEffort(body.thinking);
   if (effort) chat.reasoning_effort = effort;
+  const format = responseFormat(body.output_config);
+  if (format) chat.response_format = format;
   if (body.stream === true) {
     chat.stream = true;
     // message_delta carries the usage: every provider is asked for it
@@ -181,6 +184,17 @@ function tool(raw: unknown, i: number): Json {
   const fn: Json = { name: t.name, parameters: t.input_schema ?? { type: "object", properties: {} } };
   if (typeof t.description === "string") fn.description = t.description;
   return { type: "function", function: fn };
+}
+
+/** Structured outputs: `output_config.format` (a JSON schema the text follows) -> a strict `json_schema` format. */
+function responseFormat(config: unknown): Json | undefined {
+  const format = (config as Json | undefined)?.format as Json | undefined;
+  if (format === undefined || format === null) return undefined;
+  const schema = format.type === "json_schema" ? format.schema : undefined;
+  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
+    throw invalid("output_config.format must be {type: json_schema, schema: {...}}.", "output_config.format");
+  }
+  return { type: "json_schema", json_schema: { name: "output", schema, strict: true } };
 }
 
 function toolChoice(raw: unknown): Json {

@@ -126,6 +126,10 @@ function toMessages(items: readonly Json[]): Json[] {
       messages.push({ role: "tool", tool_call_id: item.call_id, content: outputText(item.output, `${param}.output`) });
       return;
     }
+    if (type === "item_reference") {
+      // the responses step replaced every reference it could resolve: this one names no item the gateway holds
+      bad(`Item with id '${String(item.id)}' not found.`, "input", "item_not_found");
+    }
     if (type !== "message") {
       unsupported(`Input item type "${String(type)}" is not supported by this provider.`, `${param}.type`);
     }

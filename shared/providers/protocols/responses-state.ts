@@ -30,6 +30,37 @@ export function conversationOf(stored: { readonly response: Json; readonly input
   return [...stored.input, ...output];
 }
 
+/**
+ * The chat layer's item ids name their response: `msg_<hex>_0`, `fc_<hex>_1` (output) and `msg_<hex>_in0` (input)
+ * belong to `resp_<hex>` (responses-answer.ts, `storedInput`). So an `item_reference` costs one read of that response.
+ */
+const ITEM_ID = /^[a-z]+_([0-9a-f]{48})_(?:in)?[0-9]+$/;
+
+function isReference(item: unknown): item is { type: "item_reference"; id: string } {
+  const i = item as Json | null;
+  return typeof i === "object" && i !== null && i.type === "item_reference" && typeof i.id === "string";
+}
+
+/** Whether a request's `input` holds an `item_reference` item (one pass, no allocation). */
+export function hasItemReference(input: unknown): boolean {
+  return Array.isArray(input) && input.some(isReference);
+}
+
+/** The distinct responses the input's `item_reference` items point into, as far as the ids tell. */
+export function referencedResponses(items: readonly Json[]): string[] {
+  const ids = new Set<string>();
+  for (const item of items) {
+    const hex = isReference(item) ? ITEM_ID.exec(item.id)?.[1] : undefined;
+    if (hex !== undefined) ids.add(`resp_${hex}`);
+  }
+  return [...ids];
+}
+
+/** The input with every `item_reference` to an item of `known` (by id) replaced by that item; others are left. */
+export function resolveItemReferences(items: readonly Json[], known: ReadonlyMap<string, Json>): Json[] {
+  return items.map((item) => (isReference(item) ? (known.get(item.id) ?? item) : item));
+}
+
 export interface InputItemsQuery {
   readonly limit: number;
   readonly order: "asc" | "desc";
