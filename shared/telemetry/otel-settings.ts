@@ -1,0 +1,47 @@
+/**
+ * Whether and how OpenTelemetry runs, from the standard variables only
+ * (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/). Read once per process; no
+ * OpenTelemetry module is loaded to decide. The SDK's exporters read the rest (headers, timeouts, compression) themselves.
+ */
+export interface TelemetrySettings {
+  /** Spans over OTLP/HTTP: `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` set. */
+  readonly traces: boolean;
+  /** Metrics over OTLP/HTTP: `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` set. */
+  readonly otlpMetrics: boolean;
+  /** `OTEL_METRICS_EXPORTER` names `prometheus`: the local runtime serves `/metrics`. */
+  readonly prometheus: boolean;
+  /** `OTEL_METRIC_EXPORT_INTERVAL` (ms, default 60000). */
+  readonly metricIntervalMs: number;
+  /** `OTEL_BSP_SCHEDULE_DELAY` (ms, default 5000): how long spans wait for their batch (local runtime). */
+  readonly spanDelayMs: number;
+}
+
+function set(env: NodeJS.ProcessEnv, name: string): boolean {
+  return (env[name]?.trim() ?? "") !== "";
+}
+
+function exporters(env: NodeJS.ProcessEnv, name: string): readonly string[] {
+  const value = env[name]?.trim();
+  return value ? value.split(",").map((s) => s.trim().toLowerCase()) : ["otlp"];
+}
+
+function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = Number(env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/** The settings, or undefined when nothing is to be exported (then nothing of OpenTelemetry is loaded). */
+export function telemetrySettings(env: NodeJS.ProcessEnv = process.env): TelemetrySettings | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
+  const endpoint = set(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
+  const traceExporters = exporters(env, "OTEL_TRACES_EXPORTER");
+  const metricExporters = exporters(env, "OTEL_METRICS_EXPORTER");
+  const settings: TelemetrySettings = {
+    traces: traceExporters.includes("otlp") && (endpoint || set(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")),
+    otlpMetrics: metricExporters.includes("otlp") && (endpoint || set(env, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")),
+    prometheus: metricExporters.includes("prometheus"),
+    metricIntervalMs: milliseconds(env, "OTEL_METRIC_EXPORT_INTERVAL", 60_000),
+    spanDelayMs: milliseconds(env, "OTEL_BSP_SCHEDULE_DELAY", 5_000),
+  };
+  return settings.traces || settings.otlpMetrics || settings.prometheus ? settings : undefined;
+}
