@@ -15,7 +15,6 @@ import {
   detectResources,
   resourceAttributesEnvDetector,
   resourceFromAttributes,
-  serviceNameEnvDetector,
 } from "@opentelemetry/resources";
 import { MeterProvider, MetricReader, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { BatchSpanProcessor, type IdGenerator, RandomIdGenerator, TracerProvider } from "@opentelemetry/sdk-trace";
@@ -72,23 +71,28 @@ class PullReader extends MetricReader {
 }
 
 export function startOtelSdk(settings: TelemetrySettings): OtelSdk {
+  // precedence, lowest first: the SDK's defaults, ours, OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME
   const resource = defaultResource()
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: "ai-gateway" }))
-    .merge(detectResources({ detectors: [resourceAttributesEnvDetector, serviceNameEnvDetector] }));
+    .merge(detectResources({ detectors: [resourceAttributesEnvDetector] }))
+    .merge(settings.serviceName ? resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName }) : null);
   const ids = new PresetIds();
   const tracerProvider = settings.traces
     ? new TracerProvider({
         resource,
         idGenerator: ids,
         spanProcessors: [
-          new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), scheduledDelayMillis: settings.spanDelayMs }),
+          new BatchSpanProcessor({
+            exporter: new OTLPTraceExporter({ url: settings.tracesUrl }),
+            scheduledDelayMillis: settings.spanDelayMs,
+          }),
         ],
       })
     : undefined;
   const tracer = tracerProvider?.getTracer(INSTRUMENTATION);
   const periodic = settings.otlpMetrics
     ? new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter(),
+        exporter: new OTLPMetricExporter({ url: settings.metricsUrl }),
         exportIntervalMillis: settings.metricIntervalMs,
       })
     : undefined;

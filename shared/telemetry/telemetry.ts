@@ -5,6 +5,13 @@ import type { TelemetrySettings } from "./otel-settings";
 /** Summaries kept while the SDK loads (the first requests of a process); beyond this they are dropped. */
 const MAX_WAITING = 10_000;
 
+let sdkImported = false;
+
+/** Whether this process has imported the OpenTelemetry SDK (it never does with OpenTelemetry off). */
+export function otelSdkImported(): boolean {
+  return sdkImported;
+}
+
 /** OpenTelemetry for one process: an observer of finished requests, and the export's ends. */
 export interface Telemetry {
   /** Turns each request summary into spans and metric points, after the answer (never on the request's path). */
@@ -49,7 +56,10 @@ export function createTelemetry(settings: TelemetrySettings, onError: (err: unkn
 
   function load(): Promise<OtelSdk | undefined> {
     loading ??= import("./otel-sdk")
-      .then(({ startOtelSdk }) => startOtelSdk(settings))
+      .then(({ startOtelSdk }) => {
+        sdkImported = true;
+        return startOtelSdk(settings);
+      })
       .then(
         (started) => {
           sdk = started;
