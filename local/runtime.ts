@@ -17,7 +17,10 @@ import { functionForPath } from "../shared/routes";
 import { validateRoutingConfig } from "../shared/routing/validate-config";
 import { startLocalDynamo } from "../shared/store/local-dynamo";
 import { responsesTtlSeconds } from "../shared/store/response-store";
+import { telemetrySettings } from "../shared/telemetry/otel-settings";
+import { createTelemetry } from "../shared/telemetry/telemetry";
 import { secureDataDir } from "./data-dir";
+import { createMetricsCore, METRICS_PATH } from "./metrics-endpoint";
 import { type RunningServer, startNodeServer } from "./node-server";
 
 export interface LocalRuntimeOptions {
@@ -39,6 +42,8 @@ export interface LocalRuntimeOptions {
   readonly logBodies?: boolean;
   /** Extra observer of finished requests (tests), called after the log record is written. */
   readonly observer?: RequestObserver;
+  /** Where the `OTEL_*` variables are read (OpenTelemetry, `/metrics`); default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface LocalRuntime extends RunningServer {
@@ -79,6 +84,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     onUndelivered: (failure) => process.emitWarning(`${failure.rows.length} log rows not written: ${failure.reason}`),
   });
   const engine = await createDuckDbEngine({ dataDir: options.dataDir });
+  const otel = telemetrySettings(options.env);
+  const telemetry = otel
+    ? createTelemetry(otel, (err) => process.emitWarning(`OpenTelemetry export failed: ${(err as Error).message}`))
+    : undefined;
   // The same assembly as the Lambda handler; post-response work is tracked so close() can wait for it.
   const gateway = assembleGateway({
     controlPlane,
@@ -90,6 +99,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     streamIdleTimeoutMs: options.streamIdleTimeoutMs,
     bounds: options.bounds,
     observer: options.observer,
+    telemetry,
   });
   const cores = {
     gateway: gateway.core,
@@ -101,10 +111,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dashboard: onFirstUse(async () => dashboardAssetsFrom(await buildDashboard())),
     }),
   };
+  const metrics = telemetry?.scrape && createMetricsCore(telemetry.scrape, controlPlane.adminKey.key);
   const server = await startNodeServer({
     host: options.host,
     port: options.port,
-    route: (path) => cores[functionForPath(path)],
+    route: (path) => (path === METRICS_PATH && metrics ? metrics : cores[functionForPath(path)]),
     maxBodyBytes: options.maxRequestBodyBytes,
     bodyTimeoutMs: options.requestBodyTimeoutMs,
     // every endpoint that takes a body wants a key: an upload without a valid one is refused before it is read
@@ -124,6 +135,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await server.close();
       await gateway.background.drain();
       await gateway.transport.close();
+      await telemetry?.shutdown();
       await logSink.close();
       await engine.close();
       controlPlane.close();

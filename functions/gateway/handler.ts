@@ -10,6 +10,11 @@ import { createHostGuard } from "../../shared/http/host-guard";
 import { streamingLambda } from "../../shared/lambda/streaming-handler";
 import { withRequestMetrics } from "../../shared/logging/metrics-sink";
 import { responsesTtlSeconds } from "../../shared/store/response-store";
+import { telemetrySettings } from "../../shared/telemetry/otel-settings";
+import { createTelemetry } from "../../shared/telemetry/telemetry";
+
+/** Longest wait for the OTLP export at the end of an invocation (after the response has been sent). */
+const TELEMETRY_FLUSH_MS = 2_000;
 
 // Built once per cold start: what differs on Lambda (AWS clients, the Firehose log sink, the environment); the
 // data plane itself is assembled by assembleGateway, as for the local runtime. Nothing here is rebuilt per request.
@@ -27,6 +32,13 @@ const logSink = withRequestMetrics(
   }),
   new Metrics({ namespace: "AiGateway", serviceName: "gateway" }),
 );
+// OpenTelemetry only when OTEL_EXPORTER_OTLP_* is set; its SDK is imported after the first answer (ADR 0035).
+const otel = telemetrySettings();
+const telemetry = otel
+  ? createTelemetry({ ...otel, prometheus: false }, (err) =>
+      logger.warn("OpenTelemetry export failed", { error: err as Error }),
+    )
+  : undefined;
 const gateway = assembleGateway({
   controlPlane: createAwsControlPlane(process.env, { rootKey: "disabled" }),
   guards: createDynamoGuards(new DynamoDBClient({}), requireEnv(ENV.tableName), {
@@ -36,9 +48,11 @@ const gateway = assembleGateway({
   logSink,
   logBodies: optionalEnv(ENV.logBodies) !== "false",
   onBackgroundError: (err) => logger.error("post-response work failed", { error: err as Error }),
+  telemetry,
 });
 
-// After the response stream has been fully sent: settle budgets, write caches, then ship the log rows to Firehose.
+// After the response stream has been fully sent: settle budgets, write caches, then ship the log rows to Firehose
+// and the spans to the OTLP endpoint (bounded).
 export const handler = streamingLambda(gateway.core, {
   logger,
   onEvent: (event) => {
@@ -47,6 +61,6 @@ export const handler = streamingLambda(gateway.core, {
   },
   afterResponse: async () => {
     await gateway.background.drain();
-    await logSink.flush();
+    await Promise.all([logSink.flush(), telemetry?.flush(TELEMETRY_FLUSH_MS)]);
   },
 });

@@ -10,6 +10,7 @@ import type { RequestObserver, RequestSummary } from "../logging/request-summary
 import type { PromptSource } from "../prompts/prompt-resolver";
 import { defaultProviderRegistry } from "../providers/registry";
 import type { ResponseStore } from "../store/response-store";
+import type { Telemetry } from "../telemetry/telemetry";
 import { type BackgroundWork, trackBackgroundWork } from "./background-work";
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, type GatewayBounds } from "./bounds";
 import { createGatewayCore } from "./core";
@@ -38,6 +39,8 @@ export interface GatewayPlatform {
   readonly bounds?: Partial<GatewayBounds>;
   /** Told of every finished request after its log record (tests). */
   readonly observer?: RequestObserver;
+  /** OpenTelemetry (shared/telemetry), when `OTEL_*` variables turn it on: its observer sees every summary. */
+  readonly telemetry?: Telemetry;
 }
 
 export interface AssembledGateway {
@@ -58,8 +61,9 @@ export function assembleGateway(platform: GatewayPlatform): AssembledGateway {
   const { controlPlane, guards, hostGuard } = platform;
   const transport = createUndiciTransport({ guard: hostGuard });
   const background = trackBackgroundWork(platform.onBackgroundError);
-  const logging = createLoggingObserver({ sink: platform.logSink });
-  const extra = platform.observer;
+  const observers = [createLoggingObserver({ sink: platform.logSink })];
+  if (platform.telemetry) observers.push(platform.telemetry.observer);
+  if (platform.observer) observers.push(platform.observer);
   const core = createGatewayCore({
     providers: defaultProviderRegistry(),
     transport,
@@ -73,18 +77,18 @@ export function assembleGateway(platform: GatewayPlatform): AssembledGateway {
     guardrails: createGuardrails(),
     background: background.run,
     logBodies: platform.logBodies,
-    observer: extra ? bothObservers(logging, extra) : logging,
+    observer: observers.length === 1 ? (observers[0] as RequestObserver) : allObservers(observers),
+    tracing: platform.telemetry?.tracing,
     streamIdleTimeoutMs: platform.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     bounds: platform.bounds,
   });
   return { core, background, transport };
 }
 
-function bothObservers(first: RequestObserver, second: RequestObserver): RequestObserver {
+function allObservers(observers: readonly RequestObserver[]): RequestObserver {
   return {
     finish(summary: RequestSummary): void {
-      first.finish(summary);
-      second.finish(summary);
+      for (const observer of observers) observer.finish(summary);
     },
   };
 }

@@ -23,6 +23,8 @@ export interface AttemptInput {
   readonly transport: UpstreamTransport;
   /** The client's signal: aborting it aborts the upstream call. */
   readonly clientSignal: AbortSignal;
+  /** `traceparent` (and `tracestate`) for the upstream: built by shared/logging/trace-context.ts, never the client's raw value. */
+  readonly traceHeaders?: Readonly<Record<string, string>>;
   /** Per-attempt limit until the whole answer (non-stream) or the first event the client is sent (stream). */
   readonly timeoutMs: number;
   /** `Date.now()` by which the request must end (`CoreRequest.deadline`); the attempt and its stream end there. */
@@ -192,6 +194,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     }
     let upstreamReq = adapter.toRequest(ctx);
     if (adapter.sign) upstreamReq = await adapter.sign(upstreamReq, ctx, sideCalls(transport, signal));
+    if (input.traceHeaders)
+      upstreamReq = { ...upstreamReq, headers: { ...upstreamReq.headers, ...input.traceHeaders } };
     const res = await transport.send(upstreamReq, signal);
     const headers = passedHeaders(res.headers);
     const dropped = upstreamReq.droppedParams;

@@ -47,7 +47,7 @@ export function createGatewayCore(deps: GatewayDeps): CoreHandler {
     },
   });
   const inputs = { deps, plans, background };
-  const shared: GatewayShared = { steps: requestSteps(inputs), logBodies: deps.logBodies };
+  const shared: GatewayShared = { steps: requestSteps(inputs), logBodies: deps.logBodies, tracing: deps.tracing };
   const execution: Execution = {
     routing,
     leaves: { deps, bounds: { ...DEFAULT_GATEWAY_BOUNDS, ...deps.bounds }, steps: leafSteps(inputs) },

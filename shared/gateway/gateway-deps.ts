@@ -18,6 +18,8 @@ export interface GatewayDeps {
   readonly transport: UpstreamTransport;
   readonly hostGuard: HostGuard;
   readonly observer?: RequestObserver;
+  /** OpenTelemetry is on: requests get spans (the observer exports them) and upstreams our span as parent. */
+  readonly tracing?: boolean;
   /** Milliseconds without a streamed chunk before a stream is failed with an SSE error event. */
   readonly streamIdleTimeoutMs: number;
   /** Request timeout and body caps; see DEFAULT_GATEWAY_BOUNDS. */

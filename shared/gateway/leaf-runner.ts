@@ -1,5 +1,6 @@
 import { BadRequestError, type ErrorBody, GatewayError } from "../core/errors";
 import type { AttemptSummary } from "../logging/request-summary";
+import { newSpanId, upstreamTraceHeaders } from "../logging/trace-context";
 import type { TransformContext } from "../providers/types";
 import type { LeafNode } from "../routing/plan";
 import { type CachedAttemptResult, runAttempt } from "./attempt";
@@ -59,11 +60,14 @@ export async function runLeaf(run: RequestRun, planLeaf: LeafNode, shared: LeafS
     bodyChanged: overrides !== undefined || run.modelRewritten || prompted !== undefined,
   };
   const leafRun = new LeafRun(run, leaf, target, adapter, ctx);
-  // What the attempt record names: the provider, the model asked for, and the config target path.
+  // What the attempt record names: the provider, the model asked for, the config target path, its span (tracing).
+  const { trace } = run;
+  const spanId = trace?.spanId === undefined ? undefined : newSpanId();
   const tried = {
     provider: target.provider,
     ...(typeof ctx.body.model === "string" ? { model: ctx.body.model } : {}),
     ...(run.fromConfig ? { target: leaf.path } : {}),
+    ...(spanId === undefined ? {} : { spanId }),
   };
   // A host the client chose is billed within the reservation, at the model asked for (it may name any model).
   const clientHost = hostChosenByClient(target, leaf, h, run.savedPlan);
@@ -88,6 +92,7 @@ export async function runLeaf(run: RequestRun, planLeaf: LeafNode, shared: LeafS
         transport: deps.transport,
         clientSignal: req.signal,
         timeoutMs: leaf.requestTimeoutMs ?? h.requestTimeoutMs ?? bounds.requestTimeoutMs,
+        traceHeaders: trace === undefined ? undefined : upstreamTraceHeaders(trace, spanId),
         deadline: req.deadline,
         streamIdleTimeoutMs: deps.streamIdleTimeoutMs,
         maxBodyBytes: bounds.maxUpstreamBodyBytes,
@@ -153,7 +158,12 @@ export async function runLeaf(run: RequestRun, planLeaf: LeafNode, shared: LeafS
   }
   // A cache hit or a shared (coalesced) answer made no upstream call: it is not an attempt.
   if (attemptStart !== undefined)
-    run.attempts.push({ ...tried, status: result.status, latencyMs: performance.now() - attemptStart });
+    run.attempts.push({
+      ...tried,
+      status: result.status,
+      latencyMs: performance.now() - attemptStart,
+      startOffsetMs: attemptStart - run.started,
+    });
   return result;
 }
 
@@ -203,10 +213,11 @@ function recordFailure(
   err: unknown,
 ) {
   const latencyMs = performance.now() - start;
+  const startOffsetMs = start - run.started;
   run.attempts.push(
     run.req.signal.aborted
-      ? { ...tried, status: 499, latencyMs, error: "client_abort" }
-      : { ...tried, ...attemptFailure(err), latencyMs },
+      ? { ...tried, status: 499, latencyMs, startOffsetMs, error: "client_abort" }
+      : { ...tried, ...attemptFailure(err), latencyMs, startOffsetMs },
   );
 }
 

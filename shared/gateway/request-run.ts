@@ -7,6 +7,7 @@ import type { Admission, BilledAttempt } from "../limits/request-limits";
 import { boundUntrustedUsage, sanitizeUsage, type UsageAnomaly } from "../limits/usage-bounds";
 import { bodyLoggingEnabled } from "../logging/record-builder";
 import type { AttemptSummary, BudgetSummary, RequestSummary } from "../logging/request-summary";
+import { type RequestTrace, requestTrace } from "../logging/trace-context";
 import type { ProviderTarget, Usage } from "../providers/types";
 import type { RouteOutcome } from "../routing/executor";
 import { type CompiledPlan, HEADER_ONLY_PLAN } from "../routing/plan";
@@ -65,6 +66,8 @@ export interface GatewayShared {
   readonly steps: readonly RequestStep[];
   /** Deployment default for body logging (`LOG_BODIES`). */
   readonly logBodies: boolean | undefined;
+  /** OpenTelemetry is on: every request gets a span id (and a trace when the client sent none). */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -82,6 +85,8 @@ export class RequestRun {
   /** Deployment and request (`x-portkey-debug`) at first; the workspace's `log_bodies` once authenticated. */
   logBodies: boolean;
   traceId: string;
+  /** W3C trace context: a valid client `traceparent`, or our own when OpenTelemetry is on */
+  readonly trace: RequestTrace | undefined;
   /** route step: the endpoint table's row, and the values of its `{name}` path segments */
   route: EndpointRoute | undefined;
   routeParams: Readonly<Record<string, string>> = {};
@@ -135,6 +140,7 @@ export class RequestRun {
     public req: CoreRequest,
   ) {
     this.traceId = req.headers["x-portkey-trace-id"] ?? "";
+    this.trace = requestTrace(req.headers, shared.tracing === true);
     this.logBodies = bodyLoggingEnabled(req.headers, shared.logBodies);
   }
 
@@ -190,6 +196,7 @@ export class RequestRun {
     const requestMetadata = headers?.metadata ?? {};
     return {
       traceId: this.traceId,
+      trace: this.trace,
       startedAt: this.startedAt,
       method: this.req.method,
       endpoint: this.route?.endpoint ?? "unknown",

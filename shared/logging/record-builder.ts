@@ -122,6 +122,24 @@ function budgetColumns(budget: BudgetSummary | undefined): BudgetColumns {
   };
 }
 
+/** The request's cost in USD from the price table; 0 for an answer from the cache, null when not priced. */
+export function summaryCost(summary: RequestSummary, cost: RecordOptions["cost"] = computeCost): number | null {
+  const { usage, provider } = summary;
+  // An answer from the cache (or shared with an identical concurrent request) cost nothing upstream: 0, not null.
+  if (SERVED_FROM_CACHE.has(summary.cacheStatus) || summary.sharedAnswer === true) return 0;
+  const model = provider === undefined ? undefined : (summary.modelServed ?? summary.modelRequested);
+  if (!usage || provider === undefined || model === undefined) return null;
+  return cost({
+    provider,
+    model,
+    prompt_tokens: usage.prompt_tokens ?? 0,
+    completion_tokens: usage.completion_tokens ?? 0,
+    cached_tokens: usage.cached_tokens ?? 0,
+    cache_creation_tokens: usage.cache_creation_tokens,
+    cache_creation_1h_tokens: usage.cache_creation_1h_tokens,
+  });
+}
+
 /**
  * The log record of one client request, built from the gateway's summary once the request is over. Pure: the same
  * summary, identity and options give the same record. Bodies are capped (`bodyLimitBytes`, plus some slack so a
@@ -138,21 +156,7 @@ export function toRecord(
   const cached = usage?.cached_tokens ?? 0;
   const modelServed = provider === null ? null : (summary.modelServed ?? null);
   const model = modelServed ?? summary.modelRequested ?? null;
-  // An answer from the cache (or shared with an identical concurrent request) cost nothing upstream: 0, not null.
-  const free = SERVED_FROM_CACHE.has(summary.cacheStatus) || summary.sharedAnswer === true;
-  const cost = free
-    ? 0
-    : usage && provider !== null && model !== null
-      ? options.cost({
-          provider,
-          model,
-          prompt_tokens: prompt,
-          completion_tokens: completion,
-          cached_tokens: cached,
-          cache_creation_tokens: usage.cache_creation_tokens,
-          cache_creation_1h_tokens: usage.cache_creation_1h_tokens,
-        })
-      : null;
+  const cost = summaryCost(summary, options.cost);
   // A request that reached a target without a cache config was told `x-portkey-cache-status: DISABLED`.
   const cacheStatus = summary.cacheStatus ?? (provider === null ? undefined : "DISABLED");
   // The request's own provider credentials, plus any the caller names (e.g. tests).

@@ -3,6 +3,7 @@ import type { LimitsOutcome } from "../limits/request-limits";
 import type { UsageAnomaly } from "../limits/usage-bounds";
 import type { Endpoint, Usage } from "../providers/types";
 import type { GuardrailRecord } from "./record";
+import type { RequestTrace } from "./trace-context";
 
 /** One attempt as the log record lists it. */
 export interface AttemptSummary {
@@ -14,6 +15,10 @@ export interface AttemptSummary {
   readonly status: number;
   readonly latencyMs: number;
   readonly error?: string;
+  /** When the attempt started, in ms after the request's start (trace spans). */
+  readonly startOffsetMs?: number;
+  /** The attempt's span id, sent upstream in `traceparent` (OpenTelemetry on). */
+  readonly spanId?: string;
 }
 
 /** What became of the budget reservation; present only when a budget (usage limit) applied to the request. */
@@ -24,6 +29,8 @@ export type BudgetSummary =
 /** Everything the gateway knows about one client request when it is over (stream ended, or answered). */
 export interface RequestSummary {
   readonly traceId: string;
+  /** The W3C trace context (a client `traceparent`, or OpenTelemetry on); not the log's `trace_id`. */
+  readonly trace?: RequestTrace;
   readonly startedAt: number;
   /** HTTP method of the request (`GET` for `/v1/models`). */
   readonly method: string;

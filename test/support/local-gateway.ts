@@ -12,7 +12,7 @@ export const TEST_ROOT_KEY = "pk-root-test-root-key-for-the-suite-0123456789";
 export type TestGatewayOptions = Partial<
   Pick<
     LocalRuntimeOptions,
-    "streamIdleTimeoutMs" | "logBodies" | "bounds" | "maxRequestBodyBytes" | "requestBodyTimeoutMs"
+    "streamIdleTimeoutMs" | "logBodies" | "bounds" | "maxRequestBodyBytes" | "requestBodyTimeoutMs" | "env"
   >
 > & {
   observer?: RequestObserver;
@@ -58,6 +58,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     dataDir,
     customHostAllowlist: "loopback",
     adminKey: TEST_ROOT_KEY,
+    env: {}, // OpenTelemetry only where a test asks for it, whatever the machine's OTEL_* variables
     ...options,
   });
   async function admin(method: string, path: string, body?: unknown) {
