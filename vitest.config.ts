@@ -47,6 +47,15 @@ export default defineConfig({
       },
       {
         test: {
+          // `cdk bootstrap` + `cdk deploy` against a private moto_server (docs/deploy.md): ~1 min, one file.
+          name: "deploy",
+          include: ["test/deploy/**/*.test.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 240_000,
+        },
+      },
+      {
+        test: {
           name: "infra",
           include: ["test/infra/**/*.test.ts"],
           testTimeout: 120_000,

@@ -157,6 +157,8 @@ export class GatewayStack extends Stack {
       value: `${gatewayApi.api.url}v1`,
       description: "baseURL for the openai / portkey-ai SDKs",
     });
+    // The `/dashboard` route, served by the analytics function.
+    new CfnOutput(this, "DashboardUrl", { value: `${gatewayApi.api.url}dashboard`, description: "Dashboard" });
     new CfnOutput(this, "TableName", { value: state.table.tableName });
     new CfnOutput(this, "AdminKeySecretArn", {
       value: state.adminKeySecret.secretArn,

@@ -249,13 +249,14 @@ describe("request-log delivery stream", () => {
 });
 
 describe("outputs", () => {
-  it("publish the API URL, table, secret ARN, log bucket and Athena workgroup", () => {
+  it("publish the API URL, dashboard URL, table, secret ARN, log bucket and Athena workgroup", () => {
     const outputs = Object.keys(template.toJSON().Outputs as object);
 
     expect(outputs).toEqual(
       expect.arrayContaining([
         "ApiUrl",
         "OpenAiBaseUrl",
+        "DashboardUrl",
         "TableName",
         "AdminKeySecretArn",
         "LogBucketName",

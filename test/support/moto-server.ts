@@ -35,10 +35,16 @@ async function waitUntilUp(url: string, deadlineMs: number): Promise<void> {
   throw new Error(`moto_server did not start at ${url} within ${deadlineMs} ms`);
 }
 
-export async function startMotoServer(): Promise<MotoServer> {
+export interface MotoOptions {
+  /** The account moto serves (`MOTO_ACCOUNT_ID`); moto's default is 123456789012. */
+  readonly accountId?: string;
+}
+
+export async function startMotoServer(options: MotoOptions = {}): Promise<MotoServer> {
   const port = await freePort();
   const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
+    env: options.accountId === undefined ? process.env : { ...process.env, MOTO_ACCOUNT_ID: options.accountId },
   });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
