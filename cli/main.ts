@@ -16,6 +16,7 @@ function configure(cmd: Command, io: Io): void {
   cmd
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError("(add --help for usage)")
     .allowExcessArguments(false);
   for (const sub of cmd.commands) configure(sub, io);

@@ -34,8 +34,9 @@ export type Action = (run: Run, args: string[], options: Record<string, unknown>
 export function action(io: Io, fn: Action): (...raw: unknown[]) => Promise<void> {
   return async (...raw) => {
     const command = raw[raw.length - 1] as Command;
-    const options = command.opts();
+    // The command's own options plus the program's (`--url` is the program's, `login` reads it too).
     const globals = command.optsWithGlobals<{ url?: string; key?: string; timeout?: string; json?: boolean }>();
+    const options: Record<string, unknown> = globals;
     const json = globals.json === true;
     let client: ApiClient | undefined;
     const run: Run = {

@@ -91,10 +91,13 @@ function timeoutFrom(raw: string | undefined): number {
  */
 export async function resolveSettings(flags: GlobalFlags, env: Env): Promise<Settings> {
   const path = settingsPath(env);
-  const needFile = !(flags.url ?? env.AIGW_URL) || !(flags.key ?? env.AIGW_API_KEY ?? env.GATEWAY_ADMIN_KEY);
+  // An empty variable counts as unset (`AIGW_URL= aigw ...`).
+  const envUrl = env.AIGW_URL || undefined;
+  const envKey = env.AIGW_API_KEY || env.GATEWAY_ADMIN_KEY || undefined;
+  const needFile = !(flags.url ?? envUrl) || !(flags.key ?? envKey);
   const saved = needFile ? await readSavedSettings(path) : {};
-  const rawUrl = flags.url ?? env.AIGW_URL ?? saved.url;
-  const key = flags.key ?? env.AIGW_API_KEY ?? env.GATEWAY_ADMIN_KEY ?? saved.key;
+  const rawUrl = flags.url ?? envUrl ?? saved.url;
+  const key = flags.key ?? envKey ?? saved.key;
   if (!rawUrl) {
     throw new UsageError(`No gateway URL: pass --url, set AIGW_URL, or run \`aigw login\` (writes ${path}).`);
   }

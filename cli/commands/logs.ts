@@ -95,6 +95,7 @@ async function tail(run: Run, o: Record<string, unknown>): Promise<void> {
   const seen = new Map<string, number>();
   let printed = 0;
   let header = !run.json;
+  let first = true;
   while (!io.signal.aborted) {
     const since = Math.max(start, watermark - LOOKBACK_MS);
     const fresh = await freshRecords(client, query, since, seen);
@@ -111,6 +112,8 @@ async function tail(run: Run, o: Record<string, unknown>): Promise<void> {
       printed++;
     }
     if (limit !== undefined && printed >= limit) return;
+    if (first) io.stderr("Following new request logs (Ctrl-C to stop)...\n");
+    first = false;
     for (const [id, ts] of seen) if (ts < watermark - LOOKBACK_MS) seen.delete(id);
     await sleep(intervalS * 1000, io.signal);
   }
