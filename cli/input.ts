@@ -73,12 +73,20 @@ export async function readSecret(
 export async function readDocument(path: string, stdin: NodeJS.ReadableStream): Promise<unknown> {
   const text = path === "-" ? await readStdin(stdin, "document") : await boundedFile(path);
   const name = path === "-" ? "stdin" : path;
+  if (extname(path).toLowerCase() === ".json") {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      // Only the position: V8's message quotes the text around it (the file may hold a secret).
+      const at = /position (\d+)/.exec((err as Error).message)?.[1];
+      throw new UsageError(`${name} is not valid JSON${at === undefined ? "" : ` (at character ${at})`}.`);
+    }
+  }
   try {
-    if (extname(path).toLowerCase() === ".json") return JSON.parse(text);
     return parseYaml(text, { maxAliasCount: 100 });
   } catch (err) {
     // The first line only: YAML's code frame would echo the file's text (it may hold a secret).
     const reason = (err as Error).message.split("\n")[0];
-    throw new UsageError(`${name} is not valid ${extname(path) === ".json" ? "JSON" : "YAML"}: ${reason}`);
+    throw new UsageError(`${name} is not valid YAML: ${reason}`);
   }
 }

@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version exit 0; everything else commander refuses is a usage error (it printed why).
+      // --help exits 0; everything else commander refuses is a usage error (it printed why).
       return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     if (err instanceof UsageError) {
