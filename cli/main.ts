@@ -9,6 +9,7 @@ import { usageCommand } from "./commands/usage";
 import { virtualKeysCommand } from "./commands/virtual-keys";
 import { workspacesCommand } from "./commands/workspaces";
 import { ApiError, EXIT_API, EXIT_OK, EXIT_USAGE, UsageError } from "./errors";
+import { stripControls } from "./output";
 import type { Io } from "./runner";
 
 /** Commander settings every command shares (subcommands built with `new Command` do not inherit them). */
@@ -70,7 +71,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const detail = [err.status && `HTTP ${err.status}`, err.code, err.param && `param ${err.param}`]
         .filter(Boolean)
         .join(", ");
-      io.stderr(`error: ${err.message}${detail ? ` (${detail})` : ""}\n`);
+      io.stderr(stripControls(`error: ${err.message}${detail ? ` (${detail})` : ""}`).concat("\n"));
       return EXIT_API;
     }
     throw err;

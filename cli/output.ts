@@ -11,6 +11,12 @@ export const col = (field: string, header = field.toUpperCase()): Column => ({ h
 
 const MAX_CELL = 60;
 
+/** Text from the server without control characters (an escape sequence in a stored name cannot drive the terminal). */
+export function stripControls(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what it removes
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "");
+}
+
 /** A cell as one line of text: objects as compact JSON, long text cut with an ellipsis, control characters dropped. */
 export function cellText(value: unknown): string {
   if (value === undefined || value === null) return "-";

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { z } from "zod";
 import { type ApiClient, createClient, type Json } from "./client";
 import { UsageError } from "./errors";
-import { type Column, renderJson, renderRecord, renderTable } from "./output";
+import { type Column, renderJson, renderRecord, renderTable, stripControls } from "./output";
 import { type Env, resolveSettings } from "./settings";
 
 /** What a command may touch: its streams, its environment, and (lazily) the API client. */
@@ -56,7 +56,7 @@ export function action(io: Io, fn: Action): (...raw: unknown[]) => Promise<void>
         io.stdout(json ? renderJson(answer) : renderRecord(answer));
       },
       printDone(answer, message) {
-        io.stdout(json ? renderJson(answer) : `${message}\n`);
+        io.stdout(json ? renderJson(answer) : `${stripControls(message)}\n`);
       },
     };
     await fn(run, command.args, options);

@@ -313,6 +313,10 @@ describe("aigw, the admin CLI, run as a binary against the local runtime", { tim
     const badLimit = await aigw(["configs", "list", "--limit", "1000"]);
     expect(badLimit.code).toBe(2);
     expect(badLimit.stderr).toBe("error: --limit must be a whole number 1..100.\n");
+    // A stored name with a terminal escape sequence is printed without it (tables and messages alike).
+    const evil = await aigw(["workspaces", "create", "--name", "red\u001b[31m\u001b]0;pwned\u0007"]);
+    expect(evil.stdout).toMatch(/^Created workspace \S+ \(red\[31m\]0;pwned\)\.\n$/);
+    expect((await aigw(["workspaces", "list"])).stdout).not.toContain("\u001b");
     const help = await aigw(["virtual-keys", "create", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("--secret-stdin");
