@@ -198,7 +198,10 @@ function toolCalls(value: unknown, param: string): OpenAIToolCall[] {
     const out: OpenAIToolCall = { id: call.id, type: "function", function: { name: fn.name, arguments: args } };
     if (fn.thought_signature !== undefined) {
       if (typeof fn.thought_signature !== "string") {
-        bad(`"${param}[${i}].function.thought_signature" must be a string.`, `${param}[${i}].function.thought_signature`);
+        bad(
+          `"${param}[${i}].function.thought_signature" must be a string.`,
+          `${param}[${i}].function.thought_signature`,
+        );
       }
       out.function.thought_signature = fn.thought_signature;
     }

@@ -7,12 +7,7 @@ import {
   type ReasoningEffort,
   toolNameFor,
 } from "./chat-request";
-import {
-  SKIP_SIGNATURE,
-  type ThinkingLevel,
-  thinkingLevelFor,
-  thinkingLevelsOf,
-} from "./google-thinking";
+import { SKIP_SIGNATURE, type ThinkingLevel, thinkingLevelFor, thinkingLevelsOf } from "./google-thinking";
 import type { OpenAIToolCall } from "./openai-chunks";
 import { COMMON_CHAT_MAPPED, type ParamPolicy } from "./param-policy";
 
@@ -135,7 +130,10 @@ function partsOf(
     const param = `messages[${i}].tool_calls[${j}]`;
     const args = parseArguments(call.function.arguments, `${param}.function.arguments`);
     const signature = signatureOf(call, param) ?? (j === 0 && target.levels ? SKIP_SIGNATURE : undefined);
-    parts.push({ functionCall: { name: call.function.name, args }, ...(signature ? { thoughtSignature: signature } : {}) });
+    parts.push({
+      functionCall: { name: call.function.name, args },
+      ...(signature ? { thoughtSignature: signature } : {}),
+    });
   });
   return parts;
 }

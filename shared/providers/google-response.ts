@@ -1,4 +1,5 @@
 import type { ErrorBody } from "../core/errors";
+import { extraContentOf } from "./google-thinking";
 import {
   ChatChunkWriter,
   chatCompletion,
@@ -7,7 +8,6 @@ import {
   nowSeconds,
   type OpenAIToolCall,
 } from "./openai-chunks";
-import { extraContentOf } from "./google-thinking";
 import { SseEventTranslator } from "./sse-event-translator";
 import type { SseEvent } from "./sse-parser";
 import type { StreamTranslator, Usage } from "./types";
