@@ -195,7 +195,18 @@ function toolCalls(value: unknown, param: string): OpenAIToolCall[] {
       bad(`"${param}[${i}]" must have an id and a function name.`, `${param}[${i}]`);
     }
     const args = typeof fn.arguments === "string" ? fn.arguments : "{}";
-    return { id: call.id, type: "function", function: { name: fn.name, arguments: args } };
+    const out: OpenAIToolCall = { id: call.id, type: "function", function: { name: fn.name, arguments: args } };
+    if (fn.thought_signature !== undefined) {
+      if (typeof fn.thought_signature !== "string") {
+        bad(
+          `"${param}[${i}].function.thought_signature" must be a string.`,
+          `${param}[${i}].function.thought_signature`,
+        );
+      }
+      out.function.thought_signature = fn.thought_signature;
+    }
+    if (isObject(call.extra_content)) out.extra_content = call.extra_content;
+    return out;
   });
 }
 

@@ -7,6 +7,8 @@ import {
   type ReasoningEffort,
   toolNameFor,
 } from "./chat-request";
+import { SKIP_SIGNATURE, type ThinkingLevel, thinkingLevelFor, thinkingLevelsOf } from "./google-thinking";
+import type { OpenAIToolCall } from "./openai-chunks";
 import { COMMON_CHAT_MAPPED, type ParamPolicy } from "./param-policy";
 
 export const GOOGLE_PARAMS: ParamPolicy = {
@@ -80,7 +82,34 @@ function responseObject(text: string): Record<string, unknown> {
   return { content: text };
 }
 
-function partsOf(m: Exclude<ChatMessage, { role: "system" }>, i: number, all: readonly ChatMessage[]): Part[] {
+/** A call's thought signature as the client sent it back: Google's `extra_content` or Portkey's `function` field. */
+function signatureOf(call: OpenAIToolCall, param: string): string | undefined {
+  const google = call.extra_content?.google;
+  const fromExtra =
+    google && typeof google === "object" ? (google as Record<string, unknown>).thought_signature : undefined;
+  if (fromExtra !== undefined && typeof fromExtra !== "string") {
+    throw new BadRequestError(`"${param}.extra_content.google.thought_signature" must be a string.`, {
+      param: `${param}.extra_content.google.thought_signature`,
+      code: "invalid_value",
+    });
+  }
+  return fromExtra ?? call.function.thought_signature;
+}
+
+/**
+ * Which conversation parts the request is built for: Gemini 3+ (`levels` set) refuses an unsigned first function
+ * call of a model turn, so one the client sent back without its signature gets Google's skip signature.
+ */
+interface Target {
+  readonly levels: ReadonlySet<ThinkingLevel> | undefined;
+}
+
+function partsOf(
+  m: Exclude<ChatMessage, { role: "system" }>,
+  i: number,
+  all: readonly ChatMessage[],
+  target: Target,
+): Part[] {
   if (m.role === "user") {
     return m.parts
       .filter((p) => p.type !== "text" || p.text !== "")
@@ -98,13 +127,18 @@ function partsOf(m: Exclude<ChatMessage, { role: "system" }>, i: number, all: re
   }
   const parts: Part[] = m.text ? [{ text: m.text }] : [];
   m.toolCalls.forEach((call, j) => {
-    const args = parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`);
-    parts.push({ functionCall: { name: call.function.name, args } });
+    const param = `messages[${i}].tool_calls[${j}]`;
+    const args = parseArguments(call.function.arguments, `${param}.function.arguments`);
+    const signature = signatureOf(call, param) ?? (j === 0 && target.levels ? SKIP_SIGNATURE : undefined);
+    parts.push({
+      functionCall: { name: call.function.name, args },
+      ...(signature ? { thoughtSignature: signature } : {}),
+    });
   });
   return parts;
 }
 
-function contentsOf(messages: readonly ChatMessage[]): { system: string[]; contents: Content[] } {
+function contentsOf(messages: readonly ChatMessage[], target: Target): { system: string[]; contents: Content[] } {
   const system: string[] = [];
   const contents: Content[] = [];
   messages.forEach((m, i) => {
@@ -112,7 +146,7 @@ function contentsOf(messages: readonly ChatMessage[]): { system: string[]; conte
       if (m.text) system.push(m.text);
       return;
     }
-    const parts = partsOf(m, i, messages);
+    const parts = partsOf(m, i, messages, target);
     if (parts.length === 0) return;
     const role = m.role === "assistant" ? "model" : "user";
     const last = contents[contents.length - 1];
@@ -133,10 +167,11 @@ function toolConfig(chat: ChatRequest): Record<string, unknown> | undefined {
 }
 
 /**
- * `generationConfig.thinkingConfig`: Portkey's `thinking` ({type, budget_tokens}) first, else `reasoning_effort`.
- * With thinking on, `includeThoughts` asks Gemini for its thought summaries (returned as `reasoning_content`).
+ * `generationConfig.thinkingConfig`: Portkey's `thinking` ({type, budget_tokens}) first, else `reasoning_effort`
+ * (a `thinkingLevel` on Gemini 3+, a `thinkingBudget` before). With thinking on, `includeThoughts` asks Gemini for
+ * its thought summaries (returned as `reasoning_content`).
  */
-function thinkingConfig(chat: ChatRequest): Record<string, unknown> | undefined {
+function thinkingConfig(chat: ChatRequest, target: Target): Record<string, unknown> | undefined {
   const thinking = chat.thinking;
   if (thinking) {
     if (thinking.type === "disabled") return { thinkingBudget: 0 };
@@ -152,13 +187,18 @@ function thinkingConfig(chat: ChatRequest): Record<string, unknown> | undefined 
   }
   const effort = chat.reasoningEffort;
   if (effort === undefined) return undefined;
+  if (target.levels) {
+    const thinkingLevel = thinkingLevelFor(target.levels, effort);
+    return effort === "none" ? { thinkingLevel } : { thinkingLevel, includeThoughts: true };
+  }
   if (effort === "none") return { thinkingBudget: 0 };
   return { thinkingBudget: GEMINI_THINKING_BUDGETS[effort], includeThoughts: true };
 }
 
-/** OpenAI chat request -> Gemini `GenerateContentRequest`. */
-export function toGeminiBody(chat: ChatRequest): Record<string, unknown> {
-  const { system, contents } = contentsOf(chat.messages);
+/** OpenAI chat request -> Gemini `GenerateContentRequest` for `model` (the bare id: `gemini-3-flash-preview`). */
+export function toGeminiBody(chat: ChatRequest, model: string): Record<string, unknown> {
+  const target: Target = { levels: thinkingLevelsOf(model) };
+  const { system, contents } = contentsOf(chat.messages, target);
   if (contents.length === 0) {
     throw new BadRequestError("Provider google needs at least one user or assistant message.", {
       param: "messages",
@@ -181,7 +221,7 @@ export function toGeminiBody(chat: ChatRequest): Record<string, unknown> {
     config.responseMimeType = "application/json";
     if (format.type === "json_schema" && format.schema) config.responseJsonSchema = format.schema;
   }
-  const thinking = thinkingConfig(chat);
+  const thinking = thinkingConfig(chat, target);
   if (thinking) config.thinkingConfig = thinking;
   if (Object.keys(config).length) body.generationConfig = config;
   if (chat.tools.length) {

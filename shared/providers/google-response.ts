@@ -1,4 +1,5 @@
 import type { ErrorBody } from "../core/errors";
+import { extraContentOf } from "./google-thinking";
 import {
   ChatChunkWriter,
   chatCompletion,
@@ -32,7 +33,8 @@ interface CandidateParts {
   text: string;
   /** Thought summaries (`thought: true` parts), in order. */
   reasoning: string;
-  calls: { name: string; args: unknown; id?: string }[];
+  /** Function calls; `signature` is the part's `thoughtSignature` (Gemini 3 signs the first call of a step). */
+  calls: { name: string; args: unknown; id?: string; signature?: string }[];
 }
 
 function readParts(candidate: Json | undefined): CandidateParts {
@@ -46,7 +48,12 @@ function readParts(candidate: Json | undefined): CandidateParts {
     if (typeof part.text === "string") out.text += part.text;
     const call = part.functionCall as Json | undefined;
     if (call && typeof call.name === "string") {
-      out.calls.push({ name: call.name, args: call.args ?? {}, id: typeof call.id === "string" ? call.id : undefined });
+      out.calls.push({
+        name: call.name,
+        args: call.args ?? {},
+        id: typeof call.id === "string" ? call.id : undefined,
+        signature: typeof part.thoughtSignature === "string" ? part.thoughtSignature : undefined,
+      });
     }
   }
   return out;
@@ -74,6 +81,7 @@ export function fromGeminiResponse(response: Json, requestedModel: string) {
     id: callId(id, i, c.id),
     type: "function",
     function: { name: c.name, arguments: JSON.stringify(c.args) },
+    ...(c.signature ? { extra_content: extraContentOf(c.signature) } : {}),
   }));
   const usage = response.usageMetadata ? geminiUsage(response.usageMetadata as Json) : undefined;
   const model = typeof response.modelVersion === "string" ? response.modelVersion : requestedModel;
@@ -166,7 +174,8 @@ export class GeminiStreamTranslator extends SseEventTranslator implements Stream
     if (text) out += this.writer.content(text);
     for (const call of calls) {
       const index = this.tools++;
-      out += this.writer.toolCallStart(index, callId(this.writer.id, index, call.id), call.name);
+      const extra = call.signature ? extraContentOf(call.signature) : undefined;
+      out += this.writer.toolCallStart(index, callId(this.writer.id, index, call.id), call.name, extra);
       out += this.writer.toolCallArguments(index, JSON.stringify(call.args));
     }
     const finish = finishOf(candidate, this.tools > 0, response);

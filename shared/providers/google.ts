@@ -56,13 +56,13 @@ function embeddingsAnswer(_status: number, raw: Buffer, ctx: TransformContext): 
 function chatRequest(ctx: TransformContext): UpstreamRequest {
   const dropped = applyParamPolicy(ctx.body, GOOGLE_PARAMS, "google");
   const chat = readChatRequest(ctx.body);
-  const model = encodeURIComponent(geminiModelId(chat.model));
+  const model = geminiModelId(chat.model);
   const method = chat.stream ? "streamGenerateContent?alt=sse" : "generateContent";
   return {
-    url: `${baseUrl(ctx, BASE_URL, VERSION)}/models/${model}:${method}`,
+    url: `${baseUrl(ctx, BASE_URL, VERSION)}/models/${encodeURIComponent(model)}:${method}`,
     method: "POST",
     headers: headersOf(ctx),
-    body: JSON.stringify(toGeminiBody(chat)),
+    body: JSON.stringify(toGeminiBody(chat, model)),
     droppedParams: dropped,
   };
 }

@@ -8,7 +8,10 @@ export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
 export interface OpenAIToolCall {
   id: string;
   type: "function";
-  function: { name: string; arguments: string };
+  /** `thought_signature`: Portkey's place for a Gemini thought signature on a call sent back. */
+  function: { name: string; arguments: string; thought_signature?: string };
+  /** Provider data riding on the call (Gemini's `{"google":{"thought_signature"}}`), sent back as received. */
+  extra_content?: Record<string, unknown>;
 }
 
 /** OpenAI's `usage` object from our `Usage` (cached tokens under `prompt_tokens_details`). */
@@ -108,8 +111,9 @@ export class ChatChunkWriter {
     return this.chunk(`{${head}"content_blocks":[{"index":${index},"delta":${JSON.stringify(delta)}}]}`, "null");
   }
 
-  toolCallStart(index: number, id: string, name: string): string {
-    const call = `{"index":${index},"id":${JSON.stringify(id)},"type":"function","function":{"name":${JSON.stringify(name)},"arguments":""}}`;
+  toolCallStart(index: number, id: string, name: string, extra?: Record<string, unknown>): string {
+    const more = extra ? `,"extra_content":${JSON.stringify(extra)}` : "";
+    const call = `{"index":${index},"id":${JSON.stringify(id)},"type":"function","function":{"name":${JSON.stringify(name)},"arguments":""}${more}}`;
     return this.chunk(`{"tool_calls":[${call}]}`, "null");
   }
 

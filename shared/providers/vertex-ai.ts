@@ -105,7 +105,7 @@ export function createVertexAdapter(adapterOptions: VertexAdapterOptions = {}): 
       url: urlFor(ctx, target, chat.stream ? "streamGenerateContent?alt=sse" : "generateContent"),
       method: "POST",
       headers,
-      body: JSON.stringify(toGeminiBody(chat)),
+      body: JSON.stringify(toGeminiBody(chat, target.model)),
       droppedParams: dropped,
     };
   }

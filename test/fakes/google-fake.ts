@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { type FakeContext, type FakeServer, startFakeServer, writeFrames } from "./fake-server";
 import { ConversationBuilder, type Script, type ScriptedReply, textDeltas } from "./scripted-reply";
@@ -10,7 +11,12 @@ import { ConversationBuilder, type Script, type ScriptedReply, textDeltas } from
  * (an invalid key is a 400 INVALID_ARGUMENT, as Gemini answers). Thinking: `generationConfig.thinkingConfig`
  * (`thinkingBudget` a whole number, -1 = dynamic, 0 = off; `includeThoughts`) makes the answer open with a thought
  * summary part (`{"text", "thought": true}`, its own first SSE event when streamed) counted in
- * `usageMetadata.thoughtsTokenCount`.
+ * `usageMetadata.thoughtsTokenCount`. Gemini 3 (`gemini-3*` and later) takes `thinkingLevel` instead (the levels
+ * its family accepts: 3 Pro low/high, later Pro models low/medium/high, Flash all four), refuses it together with
+ * a budget, and Gemini 2.5 refuses a level. Thought signatures: Gemini 3 signs the first `functionCall` part of each
+ * answer (`thoughtSignature`) and, as Google documents, answers 400 when the first function call of a model step in
+ * the current turn (the steps since the last user prompt) comes back without a signature it issued, or Google's
+ * `skip_thought_signature_validator`.
  */
 export interface GoogleFake extends FakeServer {
   readonly baseUrl: string;
@@ -97,10 +103,38 @@ export function geminiThoughtFor(lastUserText: string): string {
   return `Thinking about ${lastUserText || "a tool result"}.`;
 }
 
+/** The Gemini generation a model id names (`gemini-3.1-pro-preview` is 3), 0 when it names none. */
+function generationOf(model: string): number {
+  return Number(/^gemini-(\d+)/.exec(model)?.[1] ?? 0);
+}
+
+/** The `thinkingLevel`s a Gemini 3+ model accepts. */
+function levelsOf(model: string): readonly string[] {
+  if (!/^gemini-[\d.]+-pro/.test(model)) return ["MINIMAL", "LOW", "MEDIUM", "HIGH"];
+  return model.startsWith("gemini-3-pro") ? ["LOW", "HIGH"] : ["LOW", "MEDIUM", "HIGH"];
+}
+
+function readThinkingLevel(config: Json, model: string): string | undefined {
+  const level = config.thinkingLevel;
+  if (level === undefined) return undefined;
+  const name = typeof level === "string" ? level.toUpperCase() : "";
+  if (!["MINIMAL", "LOW", "MEDIUM", "HIGH"].includes(name)) {
+    return `Invalid value at 'generation_config.thinking_config.thinking_level' (type.googleapis.com/google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel), ${JSON.stringify(level)}`;
+  }
+  if (config.thinkingBudget !== undefined) return "You can only set only one of thinking budget and thinking level.";
+  if (generationOf(model) < 3) return "Thinking level is not supported for this model.";
+  if (!levelsOf(model).includes(name)) {
+    return `Thinking level ${name} is not supported for this model. Please retry with other thinking level`;
+  }
+  return undefined;
+}
+
 /** Checks `generationConfig.thinkingConfig` as Gemini does; returns whether thoughts are included, or an error. */
-function readThinkingConfig(body: Json): boolean | string {
+function readThinkingConfig(body: Json, model: string): boolean | string {
   const config = ((body.generationConfig ?? {}) as Json).thinkingConfig as Json | undefined;
   if (config === undefined) return false;
+  const levelError = readThinkingLevel(config, model);
+  if (levelError) return levelError;
   const budget = config.thinkingBudget;
   if (budget !== undefined && (typeof budget !== "number" || !Number.isInteger(budget) || budget < -1)) {
     return `Invalid value at 'generation_config.thinking_config.thinking_budget' (TYPE_INT32), ${JSON.stringify(budget)}`;
@@ -117,9 +151,43 @@ function candidate(parts: Json[], finishReason?: string): Json {
   return c;
 }
 
-function replyParts(reply: ScriptedReply): Json[] {
+/** Google's signature for function calls it did not sign (history from another model). */
+export const SKIP_THOUGHT_SIGNATURE = "skip_thought_signature_validator";
+
+/**
+ * Gemini 3's signature rule: in the current turn (the contents after the last user prompt that is not only
+ * function responses), the first `functionCall` of each model step must carry a signature Gemini issued.
+ */
+function checkSignatures(body: Json, model: string, issued: ReadonlySet<string>): string | undefined {
+  if (generationOf(model) < 3) return undefined;
+  const contents = body.contents as Json[];
+  const prompt = contents.findLastIndex(
+    (c) => c.role === "user" && (c.parts as Json[]).some((p) => p.functionResponse === undefined),
+  );
+  for (let i = prompt + 1; i < contents.length; i++) {
+    const c = contents[i] as Json;
+    if (c.role !== "model") continue;
+    const parts = c.parts as Json[];
+    const position = parts.findIndex((p) => p.functionCall !== undefined);
+    const first = parts[position];
+    if (!first) continue;
+    const signature = first.thoughtSignature;
+    const name = String((first.functionCall as Json).name);
+    if (signature === undefined) {
+      return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${name}\` , position ${position + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
+    }
+    if (signature !== SKIP_THOUGHT_SIGNATURE && !issued.has(String(signature))) {
+      return "Corrupted thought signature.";
+    }
+  }
+  return undefined;
+}
+
+function replyParts(reply: ScriptedReply, signature?: string): Json[] {
   if (reply.kind === "text") return [{ text: reply.words.join(" ") }];
-  return [{ text: reply.preamble }, { functionCall: { name: reply.name, args: reply.args } }];
+  const call: Json = { functionCall: { name: reply.name, args: reply.args } };
+  if (signature) call.thoughtSignature = signature;
+  return [{ text: reply.preamble }, call];
 }
 
 function finishOf(reply: ScriptedReply): string {
@@ -137,6 +205,7 @@ export function googleStreamFrames(
   model: string,
   responseId: string,
   thought?: string,
+  signature?: string,
 ): string[] {
   const frames: string[] = [];
   const event = (value: Json): string =>
@@ -164,9 +233,11 @@ export function googleStreamFrames(
     frames.push(
       event({ candidates: [candidate([{ text: reply.preamble }])], usageMetadata: { promptTokenCount: prompt } }),
     );
+    const call: Json = { functionCall: { name: reply.name, args: reply.args } };
+    if (signature) call.thoughtSignature = signature;
     frames.push(
       event({
-        candidates: [candidate([{ functionCall: { name: reply.name, args: reply.args } }], "STOP")],
+        candidates: [candidate([call], "STOP")],
         usageMetadata: usageMetadata(prompt, 5, thought),
       }),
     );
@@ -176,6 +247,7 @@ export function googleStreamFrames(
 
 export async function startGoogleFake(options: { apiKey: string; chunkDelayMs?: number }): Promise<GoogleFake> {
   let seq = 0;
+  const issued = new Set<string>();
 
   async function handle({ req, res, recorded, fault }: FakeContext): Promise<void> {
     const url = new URL(recorded.path, "http://fake");
@@ -203,13 +275,20 @@ export async function startGoogleFake(options: { apiKey: string; chunkDelayMs?: 
     const script = readConversation(body);
     if (typeof script === "string") return fail(res, 400, script);
     const { reply, prompt } = script;
-    const thinking = readThinkingConfig(body);
+    const thinking = readThinkingConfig(body, String(model));
     if (typeof thinking === "string") return fail(res, 400, thinking);
+    const unsigned = checkSignatures(body, String(model), issued);
+    if (unsigned) return fail(res, 400, unsigned);
     const thought = thinking ? geminiThoughtFor(script.conversation.lastUserText) : undefined;
     const responseId = `fakeResp${seq}`;
+    let signature: string | undefined;
+    if (reply.kind === "tool" && generationOf(String(model)) >= 3) {
+      signature = Buffer.from(`signature of ${responseId} ${randomUUID()}`).toString("base64");
+      issued.add(signature);
+    }
     if (method === "streamGenerateContent") {
       if (url.searchParams.get("alt") !== "sse") return fail(res, 400, "this fake only streams with alt=sse");
-      const frames = googleStreamFrames(reply, prompt, String(model), responseId, thought);
+      const frames = googleStreamFrames(reply, prompt, String(model), responseId, thought, signature);
       res.writeHead(200, { "content-type": "text/event-stream" });
       await writeFrames(res, frames, fault, options.chunkDelayMs);
       return;
@@ -218,7 +297,10 @@ export async function startGoogleFake(options: { apiKey: string; chunkDelayMs?: 
     res.end(
       JSON.stringify({
         candidates: [
-          candidate([...(thought ? [{ text: thought, thought: true }] : []), ...replyParts(reply)], finishOf(reply)),
+          candidate(
+            [...(thought ? [{ text: thought, thought: true }] : []), ...replyParts(reply, signature)],
+            finishOf(reply),
+          ),
         ],
         usageMetadata: usageMetadata(prompt, completionTokens(reply), thought),
         modelVersion: model,
