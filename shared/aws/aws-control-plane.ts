@@ -1,5 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { KMSClient } from "@aws-sdk/client-kms";
+import type { KMSClient } from "@aws-sdk/client-kms";
 import { assembleControlPlane, type ControlPlane, type ControlPlaneOptions } from "../admin/control-plane";
 import { ENV, requireEnv } from "../core/env";
 import { DynamoControlStore } from "./dynamo-control-store";
@@ -33,7 +33,7 @@ export function createAwsControlPlane(
     tableName,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  const cipher = new KmsCipher(new KMSClient(clientConfig), kmsKeyId);
+  const cipher = new KmsCipher({ config: clientConfig }, kmsKeyId);
   const rootKey = secretArn === undefined ? undefined : secretsManagerRootKey(clientConfig, secretArn);
   return assembleControlPlane(store, cipher, rootKey, options);
 }
