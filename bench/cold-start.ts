@@ -11,7 +11,7 @@ import { bundledTaskRoot, LAMBDA_NODE, sourceTaskRoot, type TaskRoot } from "../
  * median cold import of each in a fresh Node 22 process (the runtime's binary, the environment as the stack sets it,
  * `@aws-sdk` from the task root as the runtime provides it), next to the floor measured in the same run: a module
  * that imports only `@aws-sdk/client-dynamodb` and constructs a client. Runs are interleaved so drift on a shared
- * machine hits every module alike. Goals (ADR 0036): each bundle <= 400 kB; gateway import <= 1.5 x floor + 40 ms.
+ * machine hits every module alike. Goals (ADR 0038): each bundle <= 400 kB; gateway import <= 1.5 x floor + 40 ms.
  * A report, never a pass/fail: nothing here is timed in the test suite.
  */
 const FLOOR_MODULE = `
@@ -108,7 +108,7 @@ export async function runColdStartBench(opts: { runs?: number } = {}): Promise<R
     }
     figures["floor import p50 (ms)"] = median(times.get("floor") ?? []);
     for (const name of names) figures[`${name} import p50 (ms)`] = median(times.get(name) ?? []);
-    // The reference for the source-map decision (ADR 0036): the same bundle with the maps loaded.
+    // The reference for the source-map decision (ADR 0038): the same bundle with the maps loaded.
     figures["gateway import with --enable-source-maps p50 (ms)"] = median(
       times.get("gateway with --enable-source-maps") ?? [],
     );

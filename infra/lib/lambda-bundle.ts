@@ -21,7 +21,7 @@ export const LAMBDA_BUNDLING = {
   /**
    * Source maps ship next to the bundle, without the sources (`index.mjs.map`, for mapping a stack trace from the
    * logs), and the runtime does not load them: `--enable-source-maps` cost about 15% of the gateway's cold import
-   * (ADR 0036).
+   * (ADR 0038).
    */
   sourceMap: true,
   sourcesContent: false,

@@ -12,7 +12,7 @@ import type { AdminLogger, ConfigValidator, UsageReader } from "./admin-types";
 
 /**
  * What the data plane reads from the control plane, built once per process (cold start). The gateway function
- * builds only this: the admin API (`control-plane.ts`) stays out of its bundle (ADR 0036).
+ * builds only this: the admin API (`control-plane.ts`) stays out of its bundle (ADR 0038).
  */
 export interface ControlPlaneLookups {
   readonly store: ControlStore;

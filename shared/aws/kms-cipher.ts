@@ -10,7 +10,7 @@ const SCHEME = "kms1";
 
 type KmsSdk = typeof import("@aws-sdk/client-kms");
 let kmsSdk: Promise<KmsSdk> | undefined;
-/** The KMS client module, loaded at the first encrypt or decrypt rather than at cold start (ADR 0036). */
+/** The KMS client module, loaded at the first encrypt or decrypt rather than at cold start (ADR 0038). */
 function loadKmsSdk(): Promise<KmsSdk> {
   kmsSdk ??= import("@aws-sdk/client-kms");
   return kmsSdk;

@@ -1,5 +1,5 @@
 /**
- * The parts of undici the transport uses, imported file by file so a bundle carries only them (ADR 0036):
+ * The parts of undici the transport uses, imported file by file so a bundle carries only them (ADR 0038):
  * `import { Agent } from "undici"` runs undici's entry, which requires fetch, WebSocket, the mocks, the proxy agents
  * and the caches too (CommonJS, so a bundler cannot leave them out). Same classes, same behaviour.
  */

@@ -179,7 +179,7 @@ describe("Lambda functions", () => {
     const fn = template.toJSON().Resources[functionIds[name]] as CfnResource;
     const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
-    // No NODE_OPTIONS: `--enable-source-maps` would cost every cold start (ADR 0036)
+    // No NODE_OPTIONS: `--enable-source-maps` would cost every cold start (ADR 0038)
     expect(Object.keys(variables).sort()).toEqual([...own, "POWERTOOLS_SERVICE_NAME"].sort());
   });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FunctionName, lambdaEsbuildOptions } from "../../infra/lib/lambda-bundle";
 
 /**
- * What a cold start loads (ADR 0036): the bundles as the stack builds them, read from esbuild's metafile. Sizes are
+ * What a cold start loads (ADR 0038): the bundles as the stack builds them, read from esbuild's metafile. Sizes are
  * reported by `npm run bench` (cold-start section); this checks the cuts stay made: one zod locale, undici's
  * request path without its entry (fetch, WebSocket, mocks), no admin API in the gateway, and the AWS clients the
  * first request does not need loaded only on demand.
