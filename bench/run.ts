@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { runAnalyticsBench, runLoggingBench } from "./analytics";
+import { coldStartGoals, runColdStartBench } from "./cold-start";
 import { runCoreCpuBench } from "./core-cpu";
 import { runGuardrailsBench } from "./guardrails";
 import { runLambdaRuntimeBench } from "./lambda-runtime";
@@ -21,10 +22,17 @@ const wanted = (name: string) => !only || only.includes(name);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,8").split(",").map(Number);
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 
-function printTable(title: string, figures: Record<string, number>): void {
+function printTable(title: string, figures: Record<string, number>, goals?: Record<string, string>): void {
   console.log(`\n## ${title}`);
-  console.log("| measure | value |\n|---|---:|");
-  for (const [name, value] of Object.entries(figures)) console.log(`| ${name} | ${value.toFixed(3)} |`);
+  if (!goals) {
+    console.log("| measure | value |\n|---|---:|");
+    for (const [name, value] of Object.entries(figures)) console.log(`| ${name} | ${value.toFixed(3)} |`);
+    return;
+  }
+  console.log("| measure | value | goal or reference (same run) |\n|---|---:|---|");
+  for (const [name, value] of Object.entries(figures)) {
+    console.log(`| ${name} | ${value.toFixed(1)} | ${goals[name] ?? ""} |`);
+  }
 }
 
 if (wanted("proxy")) {
@@ -35,7 +43,8 @@ if (wanted("proxy")) {
   }
 }
 
-const sections: [string, string, () => Promise<Record<string, number>>][] = [
+type Goals = (figures: Record<string, number>) => Record<string, string>;
+const sections: [string, string, () => Promise<Record<string, number>>, Goals?][] = [
   ["core", "Gateway core CPU per request, in process (no network)", runCoreCpuBench],
   ["routing", "Routing: 2-target fallback config vs single target (happy path)", runRoutingBench],
   [
@@ -48,15 +57,21 @@ const sections: [string, string, () => Promise<Record<string, number>>][] = [
   ["logging", "Logging hot path alone (us per request)", runLoggingBench],
   ["analytics", "Logging hot path and analytics queries (1M records, DuckDB)", runAnalyticsBench],
   [
+    "coldstart",
+    "Cold start: bundle sizes and median cold import (Node 22, fresh processes) vs a floor module",
+    () => runColdStartBench({ runs: quick ? 7 : 15 }),
+    coldStartGoals,
+  ],
+  [
     "lambda",
     "Gateway bundle under the Lambda runtime client on Node 22 vs a floor handler (ms)",
     () => runLambdaRuntimeBench(quick ? { coldStarts: 3, warmInvocations: 50 } : {}),
   ],
 ];
-for (const [name, title, run] of sections) {
+for (const [name, title, run, goals] of sections) {
   if (!wanted(name)) continue;
   const figures = await run();
-  printTable(title, figures);
+  printTable(title, figures, goals?.(figures));
   results[name] = figures;
 }
 

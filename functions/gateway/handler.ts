@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createAwsControlPlane } from "../../shared/aws/aws-control-plane";
+import { createAwsLookups } from "../../shared/aws/aws-lookups";
 import { createDynamoGuards } from "../../shared/aws/dynamo-guards";
 import { createFirehoseSink, firehosePort } from "../../shared/aws/firehose-sink";
 import { ENV, optionalEnv, requireEnv } from "../../shared/core/env";
@@ -40,7 +40,7 @@ const telemetry = otel
     )
   : undefined;
 const gateway = assembleGateway({
-  controlPlane: createAwsControlPlane(process.env, { rootKey: "disabled" }),
+  controlPlane: createAwsLookups(process.env),
   guards: createDynamoGuards(new DynamoDBClient({}), requireEnv(ENV.tableName), {
     responsesTtlSeconds: responsesTtlSeconds(),
   }),

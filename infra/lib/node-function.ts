@@ -34,7 +34,7 @@ export interface NodeFunctionProps {
 
 /**
  * One of the three Lambda functions: `functions/<name>/handler.ts` (export `handler`), Node 22 on arm64, bundled
- * by the local esbuild (no Docker) with the settings in `lambda-bundle.ts` (minified ESM with source maps), its
+ * by the local esbuild (no Docker) with the settings in `lambda-bundle.ts` (minified ESM, source maps shipped but not loaded), its
  * own role (no managed policies) and its own log group with retention.
  */
 export class NodeFunction extends Construct {
@@ -73,6 +73,7 @@ export class NodeFunction extends Construct {
         target: LAMBDA_BUNDLING.target,
         minify: LAMBDA_BUNDLING.minify,
         sourceMap: LAMBDA_BUNDLING.sourceMap,
+        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         banner: LAMBDA_BUNDLING.banner,
         externalModules: [...LAMBDA_BUNDLING.externalModules],

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { generateGatewayKey, maskGatewayKey } from "../auth/gateway-key";
 import { BadRequestError, NotFoundError } from "../core/errors";
 import type { Scope } from "../core/principal";

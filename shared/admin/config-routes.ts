@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BadRequestError, ConflictError, NotFoundError } from "../core/errors";
 import { type CoreResponse, jsonResponse } from "../http/types";
 import type { SavedConfig, Workspace } from "../store/types";

@@ -1,43 +1,16 @@
-import { GatewayAuthenticator } from "../auth/gateway-authenticator";
-import type { KeyHasher } from "../auth/gateway-key";
-import { lazyKeyHasher } from "../auth/key-pepper";
-import { RootKeyMatcher, type RootKeySource } from "../auth/root-key";
+import type { RootKeySource } from "../auth/root-key";
 import type { SecretCipher } from "../crypto/secret-cipher";
 import type { CoreHandler } from "../http/types";
-import { PromptResolver } from "../prompts/prompt-resolver";
-import { ConfigResolver } from "../store/config-resolver";
 import type { ControlStore } from "../store/control-store";
-import { GuardrailResolver } from "../store/guardrail-resolver";
-import { VirtualKeyResolver } from "../store/virtual-key-resolver";
 import { createAdminCore } from "./admin-core";
-import { type AdminLogger, type ConfigValidator, type UsageReader, validateConfigIsObject } from "./admin-types";
+import { validateConfigIsObject } from "./admin-types";
+import { assembleLookups, type ControlPlaneLookups, type ControlPlaneOptions } from "./control-plane-lookups";
 
-/** Everything the functions need from the control plane, built once per process (cold start). */
-export interface ControlPlane {
-  readonly store: ControlStore;
-  readonly cipher: SecretCipher;
-  readonly authenticator: GatewayAuthenticator;
-  readonly virtualKeys: VirtualKeyResolver;
-  readonly configs: ConfigResolver;
-  /** Saved guardrails named by configs, cached like configs. */
-  readonly guardrails: GuardrailResolver;
-  /** Saved prompts for the gateway's prompt endpoints (its prompts step), cached like configs. */
-  readonly prompts: PromptResolver;
+export type { ControlPlaneOptions } from "./control-plane-lookups";
+
+/** Everything the admin and analytics functions need from the control plane, built once per process (cold start). */
+export interface ControlPlane extends ControlPlaneLookups {
   readonly adminCore: CoreHandler;
-  readonly keyHasher: () => Promise<KeyHasher>;
-}
-
-/** Tunables shared by the AWS and local factories. TTLs: see docs/control-plane.md. */
-export interface ControlPlaneOptions {
-  /** Real routing-config validation (the default only checks for a JSON object). */
-  readonly validateConfig?: ConfigValidator;
-  readonly logger?: AdminLogger;
-  readonly principalTtlMs?: number;
-  readonly virtualKeyTtlMs?: number;
-  readonly configTtlMs?: number;
-  readonly now?: () => number;
-  /** Budget counters for the admin API's usage routes. */
-  readonly usage?: UsageReader;
 }
 
 export function assembleControlPlane(
@@ -46,36 +19,9 @@ export function assembleControlPlane(
   rootKey: RootKeySource | undefined,
   options: ControlPlaneOptions,
 ): ControlPlane {
+  const lookups = assembleLookups(store, cipher, rootKey, options);
+  const { authenticator, virtualKeys, configs, guardrails, prompts, keyHasher } = lookups;
   const now = options.now ?? Date.now;
-  const keyHasher = lazyKeyHasher(store, cipher);
-  const authenticator = new GatewayAuthenticator({
-    store,
-    keyHasher,
-    ...(rootKey === undefined ? {} : { rootKey: new RootKeyMatcher(rootKey) }),
-    ...(options.principalTtlMs === undefined ? {} : { principalTtlMs: options.principalTtlMs }),
-    now,
-  });
-  const virtualKeys = new VirtualKeyResolver({
-    store,
-    cipher,
-    ...(options.virtualKeyTtlMs === undefined ? {} : { policy: { hitTtlMs: options.virtualKeyTtlMs } }),
-    now,
-  });
-  const configs = new ConfigResolver({
-    store,
-    ...(options.configTtlMs === undefined ? {} : { policy: { hitTtlMs: options.configTtlMs } }),
-    now,
-  });
-  const guardrails = new GuardrailResolver({
-    store,
-    ...(options.configTtlMs === undefined ? {} : { policy: { hitTtlMs: options.configTtlMs } }),
-    now,
-  });
-  const prompts = new PromptResolver({
-    store,
-    ...(options.configTtlMs === undefined ? {} : { policy: { hitTtlMs: options.configTtlMs } }),
-    now,
-  });
   const adminCore = createAdminCore({
     store,
     cipher,
@@ -95,5 +41,5 @@ export function assembleControlPlane(
       partialChanged: (ws, slug) => prompts.forgetPartial(ws, slug),
     },
   });
-  return { store, cipher, authenticator, virtualKeys, configs, guardrails, prompts, adminCore, keyHasher };
+  return { ...lookups, adminCore };
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BadRequestError, NotFoundError } from "../core/errors";
 import { type CoreResponse, jsonResponse } from "../http/types";
 import { compilePartial, MAX_PARTIAL_BYTES, resolvePartials } from "../prompts/partials";

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { BadRequestError, ConflictError, NotFoundError, PermissionError } from "../core/errors";
 import type { Principal } from "../core/principal";
 import { intParam, textParam } from "../http/query-params";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { BadRequestError, NotFoundError } from "../core/errors";
 import { type CoreResponse, jsonResponse } from "../http/types";
 import type { ProviderOptions, VirtualKeyRecord, VirtualKeySecret } from "../store/types";

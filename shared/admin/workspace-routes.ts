@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 import { ConflictError, PermissionError } from "../core/errors";
 import { type CoreResponse, jsonResponse } from "../http/types";
 import type { Workspace } from "../store/types";

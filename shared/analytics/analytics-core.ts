@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BadRequestError, NotFoundError, renderError } from "../core/errors";
 import type { Authenticator, Principal } from "../core/principal";
 import { type DashboardAssets, dashboardAsset, dashboardPage } from "../dashboard/assets";

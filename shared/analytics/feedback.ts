@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BadRequestError } from "../core/errors";
 import type { Principal } from "../core/principal";
 import { uuidV7 } from "../logging/ids";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BadRequestError } from "../core/errors";
 import { parseQuery } from "../http/api-router";
 import { listParam, MAX_LIST_ITEMS, MAX_VALUE_LENGTH, numberParam, textParam } from "../http/query-params";

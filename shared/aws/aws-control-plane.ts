@@ -1,19 +1,15 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { KMSClient } from "@aws-sdk/client-kms";
-import { assembleControlPlane, type ControlPlane, type ControlPlaneOptions } from "../admin/control-plane";
+import { assembleControlPlane, type ControlPlane } from "../admin/control-plane";
 import { ENV, requireEnv } from "../core/env";
-import { DynamoControlStore } from "./dynamo-control-store";
-import { KmsCipher } from "./kms-cipher";
+import { type AwsStoreOptions, createAwsStoreAndCipher } from "./aws-lookups";
 import { secretsManagerRootKey } from "./secrets";
 
-export interface AwsControlPlaneOptions extends ControlPlaneOptions {
+export interface AwsControlPlaneOptions extends AwsStoreOptions {
   /**
    * "required" (default): read ADMIN_KEY_SECRET_ARN and accept the root admin key (admin, analytics functions).
-   * "disabled": the root key is not accepted and the secret is never read (the gateway function).
+   * "disabled": the root key is not accepted and the secret is never read (the gateway function builds only
+   * `createAwsLookups`, which has neither the root key nor the admin API).
    */
   readonly rootKey?: "required" | "disabled";
-  /** Client overrides, e.g. `{ endpoint }` for moto in tests. */
-  readonly clientConfig?: ConstructorParameters<typeof DynamoDBClient>[0] & ConstructorParameters<typeof KMSClient>[0];
 }
 
 /**
@@ -24,16 +20,9 @@ export function createAwsControlPlane(
   env: NodeJS.ProcessEnv = process.env,
   options: AwsControlPlaneOptions = {},
 ): ControlPlane {
-  const tableName = requireEnv(ENV.tableName, env);
-  const kmsKeyId = requireEnv(ENV.kmsKeyId, env);
+  const { store, cipher } = createAwsStoreAndCipher(env, options);
   const rootKeyMode = options.rootKey ?? "required";
   const secretArn = rootKeyMode === "required" ? requireEnv(ENV.adminKeySecretArn, env) : undefined;
-  const clientConfig = options.clientConfig ?? {};
-  const store = new DynamoControlStore(new DynamoDBClient(clientConfig), {
-    tableName,
-    ...(options.now === undefined ? {} : { now: options.now }),
-  });
-  const cipher = new KmsCipher(new KMSClient(clientConfig), kmsKeyId);
-  const rootKey = secretArn === undefined ? undefined : secretsManagerRootKey(clientConfig, secretArn);
+  const rootKey = secretArn === undefined ? undefined : secretsManagerRootKey(options.clientConfig ?? {}, secretArn);
   return assembleControlPlane(store, cipher, rootKey, options);
 }

@@ -1,4 +1,4 @@
-import { DecryptCommand, EncryptCommand, type KMSClient } from "@aws-sdk/client-kms";
+import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
 import { type CipherContext, type SecretCipher, SecretDecryptionError } from "../crypto/secret-cipher";
 
 /**
@@ -8,15 +8,34 @@ import { type CipherContext, type SecretCipher, SecretDecryptionError } from "..
  */
 const SCHEME = "kms1";
 
+type KmsSdk = typeof import("@aws-sdk/client-kms");
+let kmsSdk: Promise<KmsSdk> | undefined;
+/** The KMS client module, loaded at the first encrypt or decrypt rather than at cold start (ADR 0039). */
+function loadKmsSdk(): Promise<KmsSdk> {
+  kmsSdk ??= import("@aws-sdk/client-kms");
+  return kmsSdk;
+}
+
 export class KmsCipher implements SecretCipher {
+  private client: Promise<KMSClient> | undefined;
+
+  /** `client`: a client, or the config of one to create at the first use (the functions pass a config). */
   constructor(
-    private readonly client: KMSClient,
+    private readonly clientSource: KMSClient | { readonly config: KMSClientConfig },
     private readonly keyId: string,
   ) {}
 
+  private async sdk(): Promise<{ client: KMSClient; sdk: KmsSdk }> {
+    const sdk = await loadKmsSdk();
+    const source = this.clientSource;
+    this.client ??= Promise.resolve("send" in source ? source : new sdk.KMSClient(source.config));
+    return { client: await this.client, sdk };
+  }
+
   async encrypt(plaintext: string, context: CipherContext): Promise<string> {
-    const out = await this.client.send(
-      new EncryptCommand({
+    const { client, sdk } = await this.sdk();
+    const out = await client.send(
+      new sdk.EncryptCommand({
         KeyId: this.keyId,
         Plaintext: Buffer.from(plaintext, "utf8"),
         EncryptionContext: { workspace: context.workspace, virtualKey: context.virtualKey },
@@ -30,8 +49,9 @@ export class KmsCipher implements SecretCipher {
     const [scheme, blob, ...rest] = ciphertext.split(".");
     if (scheme !== SCHEME || blob === undefined || rest.length > 0) throw new SecretDecryptionError();
     try {
-      const out = await this.client.send(
-        new DecryptCommand({
+      const { client, sdk } = await this.sdk();
+      const out = await client.send(
+        new sdk.DecryptCommand({
           KeyId: this.keyId,
           CiphertextBlob: Buffer.from(blob, "base64"),
           EncryptionContext: { workspace: context.workspace, virtualKey: context.virtualKey },

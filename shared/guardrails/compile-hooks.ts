@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { configPath, InvalidConfigError } from "../core/config-error";
 import { compileCheck } from "./check-registry";
 import { type HookEntry, hookListSchema, hookOutcomeSchema, type RawHook } from "./hook-schema";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The wire shape of one hook in `before_request_hooks` / `after_request_hooks` (Portkey's raw guardrail JSON).

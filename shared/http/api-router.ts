@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from "../core/errors";
 import { MAX_JSON_DEPTH, nestedDeeperThan } from "../core/json-depth";
 import type { RouteInput, RouteShape } from "./api-route";

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { BlockList, isIP, type Socket } from "node:net";
-import { buildConnector } from "undici";
 import { BadRequestError } from "../core/errors";
 import { BLOCKED, isThisHost, judgedAddress } from "./address-policy";
 import { outboundHeaders } from "./outbound-headers";
 import type { UpstreamRequest } from "./types";
+import { buildConnector } from "./undici-parts";
 
 /**
  * SSRF guard for everything the gateway sends. Upstream URLs whose host is (or resolves to) a loopback, private,

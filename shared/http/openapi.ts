@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { RouteShape } from "./api-route";
 import { MAX_PATH_PARAM_CHARS, pathParamNames } from "./api-router";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Building blocks for query schemas. A query value arrives as a string (or, repeated, as an array of strings:

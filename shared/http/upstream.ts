@@ -1,8 +1,8 @@
 import type { Readable } from "node:stream";
-import { Agent, request, errors as undiciErrors } from "undici";
 import { BadRequestError, GatewayError, UpstreamTimeoutError, UpstreamUnavailableError } from "../core/errors";
 import type { HostGuard } from "./host-guard";
 import type { UpstreamRequest } from "./types";
+import { Agent, request, errors as undiciErrors } from "./undici-parts";
 
 /** A response whose body has not been read yet. The caller must consume or destroy `body`. */
 export interface UpstreamResponse {

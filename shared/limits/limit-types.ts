@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Wire shapes of the limits a workspace, an API key or a virtual key carries, as Portkey names them:

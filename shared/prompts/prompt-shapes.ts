@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { promptContentOf } from "../store/prompt-content";
 import type { PromptContent, PromptVersionRecord, SavedPrompt } from "../store/types";
 import { labelsOf } from "./prompt-reference";

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, type KeyObject, sign } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { AuthenticationError, BadRequestError, UpstreamUnavailableError } from "../core/errors";
 import { knownSecrets } from "../core/known-secrets";
 import { type Issued, RenewingCache } from "./renewing-cache";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { configPath, InvalidConfigError } from "../core/config-error";
 import { hookListSchema } from "../guardrails/hook-schema";
 

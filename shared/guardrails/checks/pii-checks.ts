@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type CheckDefinition, defineCheck } from "../check-definition";
 import { findPii, MAX_PII_SPAN, PII_CATEGORIES, type PiiCategory, placeholderFor, redactSpans } from "../pii-detect";
 import type { StreamRedactor } from "../types";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { compileLinearRegex } from "../../core/linear-regex";
 import { type CheckDefinition, defineCheck, excerpt } from "../check-definition";
 

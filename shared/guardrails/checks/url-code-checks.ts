@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type CheckDefinition, defineCheck, excerpt } from "../check-definition";
 
 const URL_IN_TEXT = /https?:\/\/[^\s<>"'`]+/g;

@@ -1,0 +1,139 @@
+import { spawn } from "node:child_process";
+import { stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { BUNDLE_FILE, type FunctionName, runtimeEnvironment } from "../infra/lib/lambda-bundle";
+import { ENV } from "../shared/core/env";
+import { bundledTaskRoot, LAMBDA_NODE, sourceTaskRoot, type TaskRoot } from "../test/support/lambda-ric";
+
+/**
+ * Issue 16 item 1: the three bundles as the stack builds them (`infra/lib/lambda-bundle.ts`), their sizes, and the
+ * median cold import of each in a fresh Node 22 process (the runtime's binary, the environment as the stack sets it,
+ * `@aws-sdk` from the task root as the runtime provides it), next to the floor measured in the same run: a module
+ * that imports only `@aws-sdk/client-dynamodb` and constructs a client. Runs are interleaved so drift on a shared
+ * machine hits every module alike. Goals (ADR 0039): each bundle <= 400 kB; gateway import <= 1.5 x floor + 40 ms.
+ * A report, never a pass/fail: nothing here is timed in the test suite.
+ */
+const FLOOR_MODULE = `
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+export const client = new DynamoDBClient({});
+`;
+
+/** Imports `index.mjs` once and prints the milliseconds the import took (the runtime's own start is not counted). */
+const IMPORT_PROBE = `
+globalThis.awslambda = { streamifyResponse: (handler) => handler };
+const started = performance.now();
+await import("./${BUNDLE_FILE}");
+process.stdout.write(String(performance.now() - started));
+`;
+
+/** What the functions read at import (names only: no client makes a call before the first request). */
+const FUNCTION_ENV: Record<string, string> = {
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "bench",
+  AWS_SECRET_ACCESS_KEY: "bench",
+  [ENV.tableName]: "bench-table",
+  [ENV.kmsKeyId]: "alias/bench",
+  [ENV.logStreamName]: "bench-stream",
+  [ENV.adminKeySecretArn]: "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench",
+  [ENV.athenaWorkgroup]: "bench",
+  [ENV.glueDatabase]: "bench",
+  [ENV.glueTable]: "bench",
+  POWERTOOLS_LOG_LEVEL: "SILENT",
+};
+
+export const BUNDLE_GOAL_KB = 400;
+const KB = 1000;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+export function importOnce(root: TaskRoot, nodeOptions: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(LAMBDA_NODE, ["probe.mjs"], {
+      cwd: root.dir,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...FUNCTION_ENV, NODE_OPTIONS: nodeOptions },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString("utf8");
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      err = (err + d.toString("utf8")).slice(-4096);
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      const ms = Number(out);
+      if (code === 0 && Number.isFinite(ms) && out !== "") resolve(ms);
+      else reject(new Error(`import probe exited ${code}: ${err}`));
+    });
+  });
+}
+
+export async function runColdStartBench(opts: { runs?: number } = {}): Promise<Record<string, number>> {
+  const runs = opts.runs ?? 15;
+  const names: FunctionName[] = ["gateway", "admin", "analytics"];
+  const deployedOptions = runtimeEnvironment("gateway").NODE_OPTIONS ?? "";
+  const roots: TaskRoot[] = [];
+  try {
+    const floor = await sourceTaskRoot(FLOOR_MODULE);
+    roots.push(floor);
+    const bundles = new Map<FunctionName, TaskRoot>();
+    for (const name of names) {
+      const root = await bundledTaskRoot(name);
+      roots.push(root);
+      bundles.set(name, root);
+    }
+    for (const root of roots) await writeFile(join(root.dir, "probe.mjs"), IMPORT_PROBE);
+
+    const figures: Record<string, number> = {};
+    for (const [name, root] of bundles) {
+      figures[`${name} bundle (kB)`] = (await stat(join(root.dir, BUNDLE_FILE))).size / KB;
+      figures[`${name} source map, shipped (kB)`] = (await stat(join(root.dir, `${BUNDLE_FILE}.map`))).size / KB;
+    }
+
+    const times = new Map<string, number[]>();
+    const record = (label: string, ms: number) => times.set(label, [...(times.get(label) ?? []), ms]);
+    const gateway = bundles.get("gateway") as TaskRoot;
+    for (let i = 0; i < runs; i++) {
+      record("floor", await importOnce(floor, deployedOptions));
+      for (const [name, root] of bundles) record(name, await importOnce(root, deployedOptions));
+      record("gateway with --enable-source-maps", await importOnce(gateway, "--enable-source-maps"));
+    }
+    figures["floor import p50 (ms)"] = median(times.get("floor") ?? []);
+    for (const name of names) figures[`${name} import p50 (ms)`] = median(times.get(name) ?? []);
+    // The reference for the source-map decision (ADR 0039): the same bundle with the maps loaded.
+    figures["gateway import with --enable-source-maps p50 (ms)"] = median(
+      times.get("gateway with --enable-source-maps") ?? [],
+    );
+    return figures;
+  } finally {
+    await Promise.all(roots.map((r) => r.remove()));
+  }
+}
+
+/** The goal or reference printed next to each figure (issue 16 item 6: a figure never stands alone). */
+export function coldStartGoals(figures: Record<string, number>): Record<string, string> {
+  const goals: Record<string, string> = {};
+  const floor = figures["floor import p50 (ms)"] ?? Number.NaN;
+  for (const name of Object.keys(figures)) {
+    if (name.endsWith("bundle (kB)")) goals[name] = `<= ${BUNDLE_GOAL_KB}`;
+    else if (name === "gateway import p50 (ms)") goals[name] = `<= 1.5 x floor + 40 = ${(1.5 * floor + 40).toFixed(1)}`;
+    else if (name.endsWith("import p50 (ms)") && !name.startsWith("floor")) goals[name] = `floor ${floor.toFixed(1)}`;
+    else if (name.startsWith("floor")) goals[name] = "reference";
+  }
+  return goals;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const figures = await runColdStartBench({ runs: Number(process.env.BENCH_RUNS ?? 15) });
+  const goals = coldStartGoals(figures);
+  for (const [name, value] of Object.entries(figures))
+    console.log(`${name}: ${value.toFixed(1)}  ${goals[name] ?? ""}`);
+}

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build, type Metafile } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FunctionName, lambdaEsbuildOptions } from "../../infra/lib/lambda-bundle";
+
+/**
+ * What a cold start loads (ADR 0039): the bundles as the stack builds them, read from esbuild's metafile. Sizes are
+ * reported by `npm run bench` (cold-start section); this checks the cuts stay made: one zod locale, undici's
+ * request path without its entry (fetch, WebSocket, mocks), no admin API in the gateway, and the AWS clients the
+ * first request does not need loaded only on demand.
+ */
+const outdir = mkdtempSync(join(tmpdir(), "bundle-contents-"));
+const metafiles = new Map<FunctionName, Metafile>();
+
+async function metafileOf(name: FunctionName): Promise<Metafile> {
+  const result = await build({ ...lambdaEsbuildOptions(name, join(outdir, name)), metafile: true, write: false });
+  return result.metafile;
+}
+
+/** The source files with code in the output (esbuild also lists files it read and shook out entirely). */
+function inputsOf(meta: Metafile): string[] {
+  return Object.values(meta.outputs).flatMap((output) =>
+    Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([path]) => path),
+  );
+}
+
+/** How the bundle's own code reaches an external package: static `import` or `import()`. */
+function importKindsOf(meta: Metafile, external: string): string[] {
+  return Object.values(meta.inputs).flatMap((input) =>
+    input.imports.filter((i) => i.external && i.path === external).map((i) => i.kind),
+  );
+}
+
+describe("Lambda bundle contents", () => {
+  beforeAll(async () => {
+    for (const name of ["gateway", "admin", "analytics"] as const) metafiles.set(name, await metafileOf(name));
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it.each(["gateway", "admin", "analytics"] as const)(
+    "%s carries zod's English messages and no other locale",
+    (name) => {
+      const locales = inputsOf(metafiles.get(name) as Metafile).filter((p) => /\/zod\/.*\/locales\//.test(p));
+      expect(locales.map((p) => p.replace(/^.*\/locales\//, ""))).toEqual(["en.js"]);
+    },
+  );
+
+  it("takes undici's Agent and request API without undici's entry (fetch, WebSocket, mocks, proxies)", () => {
+    const undici = inputsOf(metafiles.get("gateway") as Metafile).filter((p) => p.includes("/node_modules/undici/"));
+    expect(undici.some((p) => p.endsWith("/undici/lib/dispatcher/agent.js"))).toBe(true);
+    expect(
+      undici.filter((p) => /\/undici\/index\.js$|\/lib\/mock\/|\/lib\/web\/websocket\/|proxy-agent/.test(p)),
+    ).toEqual([]);
+  });
+
+  it("leaves the admin API, the analytics routes and Secrets Manager out of the gateway", () => {
+    const meta = metafiles.get("gateway") as Metafile;
+    expect(
+      inputsOf(meta).filter((p) => /shared\/admin\/admin-core|shared\/analytics\/|shared\/aws\/secrets/.test(p)),
+    ).toEqual([]);
+    expect(importKindsOf(meta, "@aws-sdk/client-secrets-manager")).toEqual([]);
+  });
+
+  it("loads KMS and Firehose at their first use, DynamoDB at import (the first request needs it)", () => {
+    const meta = metafiles.get("gateway") as Metafile;
+    expect(new Set(importKindsOf(meta, "@aws-sdk/client-kms"))).toEqual(new Set(["dynamic-import"]));
+    expect(new Set(importKindsOf(meta, "@aws-sdk/client-firehose"))).toEqual(new Set(["dynamic-import"]));
+    expect(importKindsOf(meta, "@aws-sdk/client-dynamodb")).toContain("import-statement");
+  });
+});
