@@ -19,11 +19,14 @@ async function metafileOf(name: FunctionName): Promise<Metafile> {
   return result.metafile;
 }
 
-/** The source files with code in the output (esbuild also lists files it read and shook out entirely). */
-function inputsOf(meta: Metafile): string[] {
+/**
+ * The source files with code in the output (esbuild also lists files it read and shook out entirely), or with more
+ * than `minBytes` of it.
+ */
+function inputsOf(meta: Metafile, minBytes = 0): string[] {
   return Object.values(meta.outputs).flatMap((output) =>
     Object.entries(output.inputs)
-      .filter(([, input]) => input.bytesInOutput > 0)
+      .filter(([, input]) => input.bytesInOutput > minBytes)
       .map(([path]) => path),
   );
 }
@@ -44,13 +47,15 @@ describe("Lambda bundle contents", () => {
   it.each(["gateway", "admin", "analytics"] as const)(
     "%s carries zod's English messages and no other locale",
     (name) => {
-      const locales = inputsOf(metafiles.get(name) as Metafile).filter((p) => /\/zod\/.*\/locales\//.test(p));
+      // (the locales' index may leave an empty namespace object behind: a few bytes, no messages)
+      const locales = inputsOf(metafiles.get(name) as Metafile, 100).filter((p) => /(^|\/)zod\/.*\/locales\//.test(p));
       expect(locales.map((p) => p.replace(/^.*\/locales\//, ""))).toEqual(["en.js"]);
     },
   );
 
   it("takes undici's Agent and request API without undici's entry (fetch, WebSocket, mocks, proxies)", () => {
-    const undici = inputsOf(metafiles.get("gateway") as Metafile).filter((p) => p.includes("/node_modules/undici/"));
+    // (paths are relative to the working directory: `node_modules/...`, or `../x/node_modules/...` through a link)
+    const undici = inputsOf(metafiles.get("gateway") as Metafile).filter((p) => /(^|\/)node_modules\/undici\//.test(p));
     expect(undici.some((p) => p.endsWith("/undici/lib/dispatcher/agent.js"))).toBe(true);
     expect(
       undici.filter((p) => /\/undici\/index\.js$|\/lib\/mock\/|\/lib\/web\/websocket\/|proxy-agent/.test(p)),
