@@ -155,7 +155,6 @@ export function toRecord(
   const completion = usage?.completion_tokens ?? 0;
   const cached = usage?.cached_tokens ?? 0;
   const modelServed = provider === null ? null : (summary.modelServed ?? null);
-  const model = modelServed ?? summary.modelRequested ?? null;
   const cost = summaryCost(summary, options.cost);
   // A request that reached a target without a cache config was told `x-portkey-cache-status: DISABLED`.
   const cacheStatus = summary.cacheStatus ?? (provider === null ? undefined : "DISABLED");

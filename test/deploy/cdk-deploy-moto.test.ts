@@ -231,7 +231,7 @@ describe("the three functions", () => {
     const table = physicalId("AWS::DynamoDB::Table", "StateTable");
     const restApiId = physicalId("AWS::ApiGateway::RestApi", "ApiRestApi");
     const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${physicalId("AWS::KMS::Key", "StateVirtualKeyKey")}`;
-    const common = { TABLE_NAME: table, KMS_KEY_ID: keyArn, NODE_OPTIONS: "--enable-source-maps" };
+    const common = { TABLE_NAME: table, KMS_KEY_ID: keyArn };
 
     const [gateway, admin, analytics] = await Promise.all(
       (["Gateway", "Admin", "Analytics"] as const).map(
