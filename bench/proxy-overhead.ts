@@ -8,15 +8,17 @@ import { type LoadResult, runLoad } from "./load";
  * floor) and through the gateway, at fixed concurrency. Rounds are interleaved so drift hits every scenario alike;
  * the median round is reported. Loopback only; bounded by request count.
  */
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+export const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-async function startChild(
+/** A bench server as a child process (with an IPC channel: the memory bench asks it for its memory). */
+export async function startChild(
   file: string,
   env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
 ): Promise<{ url: string; apiKey?: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", file], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", file], {
     env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: "SILENT" },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   const [line] = (await Promise.race([
     once(child.stdout as NodeJS.ReadableStream, "data"),
@@ -51,7 +53,9 @@ export async function runProxyOverheadBench(
   const concurrency = opts.concurrency ?? 8;
   const upstream = await startChild(here("./servers/upstream.ts"));
   const proxy = await startChild(here("./servers/bare-proxy.ts"), { UPSTREAM_URL: upstream.url });
-  const gateway = await startChild(here("./servers/gateway.ts"));
+  // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the gateway process under the load
+  const gatewayArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const gateway = await startChild(here("./servers/gateway.ts"), {}, gatewayArgs);
   const targets: Record<Scenario, { origin: string; path: string; headers: Record<string, string> }> = {
     direct: { origin: upstream.url, path: "/v1/chat/completions", headers: {} },
     "bare proxy": { origin: proxy.url, path: "/v1/chat/completions", headers: {} },

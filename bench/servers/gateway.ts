@@ -14,3 +14,8 @@ const runtime = await startLocalRuntime({
 });
 const { apiKey } = await createStarterKey(runtime.cores.admin, runtime.adminKey.key);
 process.stdout.write(`${JSON.stringify({ url: runtime.url, apiKey })}\n`);
+// The memory bench asks for this process's memory over IPC; SIGTERM exits cleanly (so `--cpu-prof` is written).
+process.on("message", (msg) => {
+  if (msg === "memory") process.send?.({ memory: process.memoryUsage() });
+});
+process.on("SIGTERM", () => process.exit(0));
