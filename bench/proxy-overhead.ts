@@ -131,10 +131,14 @@ export function printOverhead(rows: readonly OverheadRow[], concurrency: number)
     const proxyAdded = proxy.p50 - direct.p50;
     const gwAdded = gw.p50 - direct.p50;
     console.log(
+      `${mode}: gateway/bare-proxy throughput ${(gw.rps / proxy.rps).toFixed(2)}x (goal >= 0.8 at 50 connections)`,
+    );
+    console.log(
       `${mode}: gateway adds p50 ${f(gwAdded)} ms, p99 ${f(gw.p99 - direct.p99)} ms; bare proxy adds p50 ${f(proxyAdded)} ms; ` +
-        `gateway/bare-proxy overhead ratio ${(gwAdded / proxyAdded).toFixed(2)}x` +
+        `gateway/bare-proxy overhead ratio ${(gwAdded / proxyAdded).toFixed(2)}x; ` +
+        `gateway adds ${f(gwAdded - proxyAdded)} ms over the bare proxy (goal <= 0.05 unloaded)` +
         (mode === "stream"
-          ? `; added TTFB p50 ${f(gw.ttfbP50 - direct.ttfbP50)} ms (bare proxy ${f(proxy.ttfbP50 - direct.ttfbP50)} ms)`
+          ? `; added TTFB p50 ${f(gw.ttfbP50 - direct.ttfbP50)} ms (goal <= 0.5; bare proxy ${f(proxy.ttfbP50 - direct.ttfbP50)} ms)`
           : ""),
     );
   }

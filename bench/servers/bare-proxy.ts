@@ -32,6 +32,7 @@ server.listen(0, "127.0.0.1", () => {
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
 });
 process.on("message", (msg) => {
-  if (msg === "memory") process.send?.({ memory: process.memoryUsage() });
+  if (msg === "gc") (globalThis as { gc?: () => void }).gc?.(); // with --expose-gc
+  if (msg === "memory" || msg === "gc") process.send?.({ memory: process.memoryUsage() });
 });
 process.on("SIGTERM", () => process.exit(0));

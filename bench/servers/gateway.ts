@@ -16,6 +16,7 @@ const { apiKey } = await createStarterKey(runtime.cores.admin, runtime.adminKey.
 process.stdout.write(`${JSON.stringify({ url: runtime.url, apiKey })}\n`);
 // The memory bench asks for this process's memory over IPC; SIGTERM exits cleanly (so `--cpu-prof` is written).
 process.on("message", (msg) => {
-  if (msg === "memory") process.send?.({ memory: process.memoryUsage() });
+  if (msg === "gc") (globalThis as { gc?: () => void }).gc?.(); // with --expose-gc
+  if (msg === "memory" || msg === "gc") process.send?.({ memory: process.memoryUsage() });
 });
 process.on("SIGTERM", () => process.exit(0));
