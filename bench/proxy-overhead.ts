@@ -30,6 +30,19 @@ export async function startChild(
 
 type Scenario = "direct" | "bare proxy" | "gateway";
 
+/** CPU time (user + system, microseconds) a bench server has used so far, asked over IPC. */
+export function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no cpu answer")), 5_000);
+    child.once("message", (msg) => {
+      clearTimeout(timer);
+      const { cpu } = msg as { cpu: NodeJS.CpuUsage };
+      resolve(cpu.user + cpu.system);
+    });
+    child.send("memory");
+  });
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
@@ -43,6 +56,8 @@ export interface OverheadRow {
   readonly p99: number;
   readonly ttfbP50: number;
   readonly ttfbP99: number;
+  /** The proxy process's CPU time per request (user + system, us); steadier than req/s on a shared machine. */
+  readonly cpuUs: number;
 }
 
 export async function runProxyOverheadBench(
@@ -78,9 +93,16 @@ export async function runProxyOverheadBench(
         ...(mode === "stream" ? { stream: true } : {}),
       });
       const results: Record<Scenario, LoadResult[]> = { direct: [], "bare proxy": [], gateway: [] };
+      const cpu: Record<Scenario, number[]> = { direct: [], "bare proxy": [], gateway: [] };
+      const processOf: Record<Scenario, ChildProcess> = {
+        direct: upstream.child,
+        "bare proxy": proxy.child,
+        gateway: gateway.child,
+      };
       for (let round = 0; round < rounds; round++) {
         for (const scenario of Object.keys(targets) as Scenario[]) {
           const t = targets[scenario];
+          const cpuBefore = await cpuOf(processOf[scenario]);
           const res = await runLoad({
             origin: t.origin,
             path: t.path,
@@ -92,6 +114,8 @@ export async function runProxyOverheadBench(
           });
           if (res.errors > 0) throw new Error(`${scenario} ${mode}: ${res.errors} failed requests`);
           results[scenario].push(res);
+          // warm-up requests included: the CPU a process spent on all the round's requests
+          cpu[scenario].push(((await cpuOf(processOf[scenario])) - cpuBefore) / (requests + (round === 0 ? 500 : 100)));
         }
       }
       for (const scenario of Object.keys(results) as Scenario[]) {
@@ -104,6 +128,7 @@ export async function runProxyOverheadBench(
           p99: median(r.map((x) => x.p99)),
           ttfbP50: median(r.map((x) => x.ttfbP50)),
           ttfbP99: median(r.map((x) => x.ttfbP99)),
+          cpuUs: median(cpu[scenario]),
         });
       }
     }
@@ -116,11 +141,11 @@ export async function runProxyOverheadBench(
 export function printOverhead(rows: readonly OverheadRow[], concurrency: number): void {
   const f = (n: number) => n.toFixed(3);
   console.log(`\n## Proxy overhead (concurrency ${concurrency}, loopback, median of rounds)`);
-  console.log("| mode | scenario | req/s | p50 ms | p99 ms | TTFB p50 ms | TTFB p99 ms |");
-  console.log("|---|---|---:|---:|---:|---:|---:|");
+  console.log("| mode | scenario | req/s | p50 ms | p99 ms | TTFB p50 ms | TTFB p99 ms | server CPU us/req |");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
     console.log(
-      `| ${r.mode} | ${r.scenario} | ${r.rps.toFixed(0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ttfbP50)} | ${f(r.ttfbP99)} |`,
+      `| ${r.mode} | ${r.scenario} | ${r.rps.toFixed(0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ttfbP50)} | ${f(r.ttfbP99)} | ${r.cpuUs.toFixed(0)} |`,
     );
   }
   for (const mode of ["json", "stream"] as const) {
@@ -131,7 +156,8 @@ export function printOverhead(rows: readonly OverheadRow[], concurrency: number)
     const proxyAdded = proxy.p50 - direct.p50;
     const gwAdded = gw.p50 - direct.p50;
     console.log(
-      `${mode}: gateway/bare-proxy throughput ${(gw.rps / proxy.rps).toFixed(2)}x (goal >= 0.8 at 50 connections)`,
+      `${mode}: gateway/bare-proxy throughput ${(gw.rps / proxy.rps).toFixed(2)}x (goal >= 0.8 at 50 connections); ` +
+        `CPU per request ${(proxy.cpuUs / gw.cpuUs).toFixed(2)}x of the bare proxy's (the throughput ratio on a saturated core)`,
     );
     console.log(
       `${mode}: gateway adds p50 ${f(gwAdded)} ms, p99 ${f(gw.p99 - direct.p99)} ms; bare proxy adds p50 ${f(proxyAdded)} ms; ` +

@@ -33,6 +33,6 @@ server.listen(0, "127.0.0.1", () => {
 });
 process.on("message", (msg) => {
   if (msg === "gc") (globalThis as { gc?: () => void }).gc?.(); // with --expose-gc
-  if (msg === "memory" || msg === "gc") process.send?.({ memory: process.memoryUsage() });
+  if (msg === "memory" || msg === "gc") process.send?.({ memory: process.memoryUsage(), cpu: process.cpuUsage() });
 });
 process.on("SIGTERM", () => process.exit(0));

@@ -56,3 +56,7 @@ server.listen(0, "127.0.0.1", () => {
   const { port } = server.address() as AddressInfo;
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
 });
+process.on("message", (msg) => {
+  if (msg === "memory") process.send?.({ memory: process.memoryUsage(), cpu: process.cpuUsage() });
+});
+process.on("SIGTERM", () => process.exit(0));
