@@ -100,6 +100,11 @@ function toHeaders(raw: IncomingMessage["headers"]): Record<string, string> {
  */
 function pipeBody(body: Readable, res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    if (res.destroyed) {
+      body.destroy(); // the client left while the answer was being prepared: no "close" is coming
+      resolve();
+      return;
+    }
     function onClose(): void {
       if (!res.writableFinished) body.destroy(); // client went away
       resolve();
