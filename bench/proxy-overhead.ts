@@ -8,15 +8,17 @@ import { type LoadResult, runLoad } from "./load";
  * floor) and through the gateway, at fixed concurrency. Rounds are interleaved so drift hits every scenario alike;
  * the median round is reported. Loopback only; bounded by request count.
  */
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+export const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-async function startChild(
+/** A bench server as a child process (with an IPC channel: the memory bench asks it for its memory). */
+export async function startChild(
   file: string,
   env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
 ): Promise<{ url: string; apiKey?: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", file], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", file], {
     env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: "SILENT" },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   const [line] = (await Promise.race([
     once(child.stdout as NodeJS.ReadableStream, "data"),
@@ -27,6 +29,19 @@ async function startChild(
 }
 
 type Scenario = "direct" | "bare proxy" | "gateway";
+
+/** CPU time (user + system, microseconds) a bench server has used so far, asked over IPC. */
+export function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no cpu answer")), 5_000);
+    child.once("message", (msg) => {
+      clearTimeout(timer);
+      const { cpu } = msg as { cpu: NodeJS.CpuUsage };
+      resolve(cpu.user + cpu.system);
+    });
+    child.send("memory");
+  });
+}
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -41,6 +56,8 @@ export interface OverheadRow {
   readonly p99: number;
   readonly ttfbP50: number;
   readonly ttfbP99: number;
+  /** The proxy process's CPU time per request (user + system, us); steadier than req/s on a shared machine. */
+  readonly cpuUs: number;
 }
 
 export async function runProxyOverheadBench(
@@ -51,7 +68,9 @@ export async function runProxyOverheadBench(
   const concurrency = opts.concurrency ?? 8;
   const upstream = await startChild(here("./servers/upstream.ts"));
   const proxy = await startChild(here("./servers/bare-proxy.ts"), { UPSTREAM_URL: upstream.url });
-  const gateway = await startChild(here("./servers/gateway.ts"));
+  // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the gateway process under the load
+  const gatewayArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const gateway = await startChild(here("./servers/gateway.ts"), {}, gatewayArgs);
   const targets: Record<Scenario, { origin: string; path: string; headers: Record<string, string> }> = {
     direct: { origin: upstream.url, path: "/v1/chat/completions", headers: {} },
     "bare proxy": { origin: proxy.url, path: "/v1/chat/completions", headers: {} },
@@ -74,9 +93,16 @@ export async function runProxyOverheadBench(
         ...(mode === "stream" ? { stream: true } : {}),
       });
       const results: Record<Scenario, LoadResult[]> = { direct: [], "bare proxy": [], gateway: [] };
+      const cpu: Record<Scenario, number[]> = { direct: [], "bare proxy": [], gateway: [] };
+      const processOf: Record<Scenario, ChildProcess> = {
+        direct: upstream.child,
+        "bare proxy": proxy.child,
+        gateway: gateway.child,
+      };
       for (let round = 0; round < rounds; round++) {
         for (const scenario of Object.keys(targets) as Scenario[]) {
           const t = targets[scenario];
+          const cpuBefore = await cpuOf(processOf[scenario]);
           const res = await runLoad({
             origin: t.origin,
             path: t.path,
@@ -88,6 +114,8 @@ export async function runProxyOverheadBench(
           });
           if (res.errors > 0) throw new Error(`${scenario} ${mode}: ${res.errors} failed requests`);
           results[scenario].push(res);
+          // warm-up requests included: the CPU a process spent on all the round's requests
+          cpu[scenario].push(((await cpuOf(processOf[scenario])) - cpuBefore) / (requests + (round === 0 ? 500 : 100)));
         }
       }
       for (const scenario of Object.keys(results) as Scenario[]) {
@@ -100,6 +128,7 @@ export async function runProxyOverheadBench(
           p99: median(r.map((x) => x.p99)),
           ttfbP50: median(r.map((x) => x.ttfbP50)),
           ttfbP99: median(r.map((x) => x.ttfbP99)),
+          cpuUs: median(cpu[scenario]),
         });
       }
     }
@@ -112,11 +141,11 @@ export async function runProxyOverheadBench(
 export function printOverhead(rows: readonly OverheadRow[], concurrency: number): void {
   const f = (n: number) => n.toFixed(3);
   console.log(`\n## Proxy overhead (concurrency ${concurrency}, loopback, median of rounds)`);
-  console.log("| mode | scenario | req/s | p50 ms | p99 ms | TTFB p50 ms | TTFB p99 ms |");
-  console.log("|---|---|---:|---:|---:|---:|---:|");
+  console.log("| mode | scenario | req/s | p50 ms | p99 ms | TTFB p50 ms | TTFB p99 ms | server CPU us/req |");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
     console.log(
-      `| ${r.mode} | ${r.scenario} | ${r.rps.toFixed(0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ttfbP50)} | ${f(r.ttfbP99)} |`,
+      `| ${r.mode} | ${r.scenario} | ${r.rps.toFixed(0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.ttfbP50)} | ${f(r.ttfbP99)} | ${r.cpuUs.toFixed(0)} |`,
     );
   }
   for (const mode of ["json", "stream"] as const) {
@@ -127,10 +156,15 @@ export function printOverhead(rows: readonly OverheadRow[], concurrency: number)
     const proxyAdded = proxy.p50 - direct.p50;
     const gwAdded = gw.p50 - direct.p50;
     console.log(
+      `${mode}: gateway/bare-proxy throughput ${(gw.rps / proxy.rps).toFixed(2)}x (goal >= 0.8 at 50 connections); ` +
+        `CPU per request ${(proxy.cpuUs / gw.cpuUs).toFixed(2)}x of the bare proxy's (the throughput ratio on a saturated core)`,
+    );
+    console.log(
       `${mode}: gateway adds p50 ${f(gwAdded)} ms, p99 ${f(gw.p99 - direct.p99)} ms; bare proxy adds p50 ${f(proxyAdded)} ms; ` +
-        `gateway/bare-proxy overhead ratio ${(gwAdded / proxyAdded).toFixed(2)}x` +
+        `gateway/bare-proxy overhead ratio ${(gwAdded / proxyAdded).toFixed(2)}x; ` +
+        `gateway adds ${f(gwAdded - proxyAdded)} ms over the bare proxy (goal <= 0.05 unloaded)` +
         (mode === "stream"
-          ? `; added TTFB p50 ${f(gw.ttfbP50 - direct.ttfbP50)} ms (bare proxy ${f(proxy.ttfbP50 - direct.ttfbP50)} ms)`
+          ? `; added TTFB p50 ${f(gw.ttfbP50 - direct.ttfbP50)} ms (goal <= 0.5; bare proxy ${f(proxy.ttfbP50 - direct.ttfbP50)} ms)`
           : ""),
     );
   }

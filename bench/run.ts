@@ -5,6 +5,7 @@ import { runCoreCpuBench } from "./core-cpu";
 import { runGuardrailsBench } from "./guardrails";
 import { runLambdaRuntimeBench } from "./lambda-runtime";
 import { runLimitsBench } from "./limits";
+import { runMemoryBench } from "./memory";
 import { runProviderBench } from "./providers";
 import { printOverhead, runProxyOverheadBench } from "./proxy-overhead";
 import { runRoutingBench } from "./routing";
@@ -14,12 +15,13 @@ import { runRoutingBench } from "./routing";
  * bench-results/latest.json (not committed).
  *   BENCH_QUICK=1            smaller proxy pass
  *   BENCH_ONLY=proxy,analytics  run only these sections
- *   BENCH_CONCURRENCY=1,8    closed-loop concurrency levels for the proxy section
+ *   BENCH_CONCURRENCY=1,50   closed-loop concurrency levels for the proxy section
+ *   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof"  node flags for the gateway process (profiling)
  */
 const quick = process.env.BENCH_QUICK === "1";
 const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
 const wanted = (name: string) => !only || only.includes(name);
-const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,8").split(",").map(Number);
+const concurrencies = (process.env.BENCH_CONCURRENCY ?? "1,50").split(",").map(Number);
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 
 function printTable(title: string, figures: Record<string, number>, goals?: Record<string, string>): void {
@@ -46,6 +48,11 @@ if (wanted("proxy")) {
 type Goals = (figures: Record<string, number>) => Record<string, string>;
 const sections: [string, string, () => Promise<Record<string, number>>, Goals?][] = [
   ["core", "Gateway core CPU per request, in process (no network)", runCoreCpuBench],
+  [
+    "memory",
+    "Memory: local runtime idle and under 256 slow streams (20 events over 8 s), bare proxy alongside",
+    () => runMemoryBench(quick ? { streams: 128, streamMs: 4000, churnRequests: 3000 } : {}),
+  ],
   ["routing", "Routing: 2-target fallback config vs single target (happy path)", runRoutingBench],
   [
     "guardrails",

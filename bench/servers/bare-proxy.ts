@@ -31,3 +31,8 @@ server.listen(0, "127.0.0.1", () => {
   const { port } = server.address() as AddressInfo;
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
 });
+process.on("message", (msg) => {
+  if (msg === "gc") (globalThis as { gc?: () => void }).gc?.(); // with --expose-gc
+  if (msg === "memory" || msg === "gc") process.send?.({ memory: process.memoryUsage(), cpu: process.cpuUsage() });
+});
+process.on("SIGTERM", () => process.exit(0));

@@ -14,3 +14,9 @@ const runtime = await startLocalRuntime({
 });
 const { apiKey } = await createStarterKey(runtime.cores.admin, runtime.adminKey.key);
 process.stdout.write(`${JSON.stringify({ url: runtime.url, apiKey })}\n`);
+// The memory bench asks for this process's memory over IPC; SIGTERM exits cleanly (so `--cpu-prof` is written).
+process.on("message", (msg) => {
+  if (msg === "gc") (globalThis as { gc?: () => void }).gc?.(); // with --expose-gc
+  if (msg === "memory" || msg === "gc") process.send?.({ memory: process.memoryUsage(), cpu: process.cpuUsage() });
+});
+process.on("SIGTERM", () => process.exit(0));

@@ -18,18 +18,36 @@ const completion = JSON.stringify({
 const chunk = (content: string) =>
   `data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
 const STREAM_EVENTS = Array.from({ length: 20 }, (_, i) => chunk(`tok${i} `));
+/** A body naming this model is streamed slowly: its 20 events spread over `SLOW_STREAM_MS` (the memory bench). */
+const SLOW_MODEL = Buffer.from('"model":"bench-slow"');
+const slowSpacingMs = Number(process.env.SLOW_STREAM_MS ?? 8000) / STREAM_EVENTS.length;
+
+function writeSlowly(res: import("node:http").ServerResponse, next = 0): void {
+  if (res.destroyed) return;
+  if (next === STREAM_EVENTS.length) {
+    res.end("data: [DONE]\n\n");
+    return;
+  }
+  res.write(STREAM_EVENTS[next]);
+  setTimeout(() => writeSlowly(res, next + 1), slowSpacingMs);
+}
 
 const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   const parts: Buffer[] = [];
   req.on("data", (d: Buffer) => parts.push(d));
   req.on("end", () => {
-    const stream = Buffer.concat(parts).includes('"stream":true');
+    const body = Buffer.concat(parts);
+    const stream = body.includes('"stream":true');
     if (!stream) {
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(completion) });
       res.end(completion);
       return;
     }
     res.writeHead(200, { "content-type": "text/event-stream" });
+    if (body.includes(SLOW_MODEL)) {
+      writeSlowly(res);
+      return;
+    }
     for (const e of STREAM_EVENTS) res.write(e);
     res.end("data: [DONE]\n\n");
   });
@@ -38,3 +56,7 @@ server.listen(0, "127.0.0.1", () => {
   const { port } = server.address() as AddressInfo;
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
 });
+process.on("message", (msg) => {
+  if (msg === "memory") process.send?.({ memory: process.memoryUsage(), cpu: process.cpuUsage() });
+});
+process.on("SIGTERM", () => process.exit(0));

@@ -91,6 +91,27 @@ describe("redaction of well-known key shapes inside JSON bodies", () => {
     );
   });
 
+  it("redacts a field named by each secret word in any case, alone in a body (the field pattern's pre-check)", () => {
+    const names = [
+      "api_key",
+      "API-KEY",
+      "apikey",
+      "x-portkey-api-key",
+      "authorization",
+      "Password",
+      "PASSWD",
+      "client_secret",
+      "access_token",
+      "refresh-token",
+      "private_key",
+      "AWS_SECRET_ACCESS_KEY",
+    ];
+    for (const name of names) {
+      const text = `data: {"${name}":"hunter2-value","delta":{"content":"hi"}}\n\n`;
+      expect(redactSecrets(text), name).toBe(`data: {"${name}":"${REDACTED}","delta":{"content":"hi"}}\n\n`);
+    }
+  });
+
   it("leaves ordinary words that share a prefix alone", () => {
     const text = JSON.stringify({
       content: "risk-management-framework-overview, task-1234567890abcdefgh, ask-the-expert-session-notes",
