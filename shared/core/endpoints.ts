@@ -119,6 +119,20 @@ const CHAT_MESSAGE: BodyRules = {
   },
 };
 
+/** A row without a body (a list or a read, `GET`/`DELETE`): a JSON answer, nothing cached or guarded, no tokens. */
+function bodiless<const P extends `/v1/${string}`, const M extends "GET" | "DELETE">(path: P, method: M) {
+  return {
+    path,
+    method,
+    body: "none",
+    answer: "json",
+    stream: false,
+    cacheable: false,
+    guarded: false,
+    estimate: { prompt: undefined, completion: false },
+  } as const;
+}
+
 const TABLE = {
   chat: {
     path: "/v1/chat/completions",
@@ -217,26 +231,8 @@ const TABLE = {
     estimate: { prompt: "input", completion: false },
     validate: { required: ["input"], fields: { input: TEXT_OR_LIST } },
   },
-  models: {
-    path: "/v1/models",
-    method: "GET",
-    body: "none",
-    answer: "json",
-    stream: false,
-    cacheable: false,
-    guarded: false,
-    estimate: { prompt: undefined, completion: true },
-  },
-  model: {
-    path: "/v1/models/{model}",
-    method: "GET",
-    body: "none",
-    answer: "json",
-    stream: false,
-    cacheable: false,
-    guarded: false,
-    estimate: { prompt: undefined, completion: true },
-  },
+  models: bodiless("/v1/models", "GET"),
+  model: bodiless("/v1/models/{model}", "GET"),
   rerank: {
     path: "/v1/rerank",
     method: "POST",
@@ -280,39 +276,9 @@ const TABLE = {
     },
     openAI: false,
   },
-  responses_get: {
-    path: "/v1/responses/{id}",
-    method: "GET",
-    body: "none",
-    answer: "json",
-    stream: false,
-    cacheable: false,
-    guarded: false,
-    estimate: { prompt: undefined, completion: false },
-    openAI: false,
-  },
-  responses_delete: {
-    path: "/v1/responses/{id}",
-    method: "DELETE",
-    body: "none",
-    answer: "json",
-    stream: false,
-    cacheable: false,
-    guarded: false,
-    estimate: { prompt: undefined, completion: false },
-    openAI: false,
-  },
-  responses_input_items: {
-    path: "/v1/responses/{id}/input_items",
-    method: "GET",
-    body: "none",
-    answer: "json",
-    stream: false,
-    cacheable: false,
-    guarded: false,
-    estimate: { prompt: undefined, completion: false },
-    openAI: false,
-  },
+  responses_get: { ...bodiless("/v1/responses/{id}", "GET"), openAI: false },
+  responses_delete: { ...bodiless("/v1/responses/{id}", "DELETE"), openAI: false },
+  responses_input_items: { ...bodiless("/v1/responses/{id}/input_items", "GET"), openAI: false },
   // Anthropic's Messages API: native on anthropic, through the chat layer elsewhere (ADR 0030). Streamed answers
   // stay out of the cache (its collector and replay speak chat completions); JSON answers are cached.
   messages: {

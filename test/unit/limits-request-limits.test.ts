@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ENDPOINT_ROWS } from "../../shared/core/endpoints";
 import { PriceUnknownError } from "../../shared/limits/budget-errors";
 import type { LimitedOwner } from "../../shared/limits/limit-types";
 import {
@@ -68,6 +69,20 @@ function worstCasePromptTokens(messages: readonly { role: string; content: strin
   }
   return tokens;
 }
+
+describe("a request without a body reserves nothing", () => {
+  it.each(
+    ENDPOINT_ROWS.filter((row) => row.body === "none").map((row) => ({ row, path: `${row.method} ${row.path}` })),
+  )(
+    "$path: no tokens reserved (a spent budget does not refuse reading the model list, a response or a file)",
+    ({ row }) => {
+      // Act
+      const estimate = estimateRequest(row.endpoint, {}, DEFAULT_COMPLETION_CAP);
+      // Assess
+      expect(estimate.promptTokens + estimate.completionTokens).toBe(0);
+    },
+  );
+});
 
 describe("the estimate is an upper bound of what a provider reports (ADR 0026)", () => {
   it("is at least one token per UTF-8 byte plus OpenAI's per-message and priming tokens, for any text", () => {
