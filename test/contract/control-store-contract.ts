@@ -352,12 +352,13 @@ export function runControlStoreContract(options: ControlStoreContractOptions): v
 
       // Act
       const v2 = await store.replaceGuardrail({ ...v1, actionsJson: '{"deny":true}' }, 1);
-      const stale = store.replaceGuardrail({ ...v1, name: "stale" }, 1);
+      // (awaited at once: a rejection left pending while another call runs is an unhandled rejection)
+      const stale = await store.replaceGuardrail({ ...v1, name: "stale" }, 1).catch((err: unknown) => err);
       const listed = await store.listGuardrails(ws.id, { limit: 10 });
 
       // Assess
       expect(v2.version).toBe(2);
-      await expect(stale).rejects.toBeInstanceOf(ConflictError);
+      expect(stale).toBeInstanceOf(ConflictError);
       expect((await store.getGuardrail(ws.id, "pg-secrets"))?.actionsJson).toBe('{"deny":true}');
       expect((await store.getGuardrailVersion(ws.id, "pg-secrets", 1))?.actionsJson).toBe("{}");
       expect(listed.items.map((g) => [g.slug, g.version])).toEqual([["pg-secrets", 2]]);
