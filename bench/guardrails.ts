@@ -3,9 +3,9 @@ import { pathToFileURL } from "node:url";
 import { createGatewayCore } from "../shared/gateway/core";
 import { createGuardrails } from "../shared/guardrails/guardrails";
 import { createHostGuard } from "../shared/http/host-guard";
-import type { CoreHandler, CoreRequest } from "../shared/http/types";
-import type { UpstreamTransport } from "../shared/http/upstream";
+import type { CoreHandler } from "../shared/http/types";
 import { defaultProviderRegistry } from "../shared/providers/registry";
+import { chatRequest, percentile, stubTransport } from "./in-process";
 
 /**
  * What guardrails cost on the hot path: the same single-target config with and without a before-request hook of
@@ -19,46 +19,13 @@ const PROMPT =
   "the usual method. I would also like to know whether express shipping is available for the next order, and " +
   "what the return policy says about opened items. Thanks in advance for your help with this.";
 const BODY = Buffer.from(JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: PROMPT }] }));
-const CANNED = Buffer.from(
-  JSON.stringify({
-    id: "chatcmpl-bench",
-    object: "chat.completion",
-    created: 0,
-    model: "gpt-4o-mini",
-    choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
-    usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 },
-  }),
-);
-
-function request(headers: Record<string, string>): CoreRequest {
-  return {
-    method: "POST",
-    path: "/v1/chat/completions",
-    query: new URLSearchParams(),
-    headers: { "content-type": "application/json", ...headers },
-    body: BODY,
-    signal: new AbortController().signal,
-  };
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
-}
-
-function stubTransport(): UpstreamTransport {
-  return {
-    send: async () => ({ status: 200, headers: { "content-type": "application/json" }, body: Readable.from([CANNED]) }),
-    close: async () => undefined,
-  };
-}
-
 async function measure(core: CoreHandler, plain: Record<string, string>, guarded: Record<string, string>, n: number) {
   const a: number[] = [];
   const b: number[] = [];
   for (let i = 0; i < n * 2; i++) {
     const bucket = i % 2 === 0 ? a : b;
     const started = performance.now();
-    const res = await core(request(i % 2 === 0 ? plain : guarded));
+    const res = await core(chatRequest(BODY, i % 2 === 0 ? plain : guarded));
     if (res.body instanceof Readable) for await (const _ of res.body);
     const elapsed = performance.now() - started;
     if (res.status !== 200) throw new Error(`bench request failed with ${res.status}`);

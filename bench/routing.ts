@@ -2,10 +2,11 @@ import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { createGatewayCore } from "../shared/gateway/core";
 import { createHostGuard } from "../shared/http/host-guard";
-import type { CoreHandler, CoreRequest } from "../shared/http/types";
-import { createUndiciTransport, type UpstreamTransport } from "../shared/http/upstream";
+import type { CoreHandler } from "../shared/http/types";
+import { createUndiciTransport } from "../shared/http/upstream";
 import { defaultProviderRegistry } from "../shared/providers/registry";
 import { startOpenAIFake } from "../test/fakes/openai-fake";
+import { chatRequest, percentile, stubTransport } from "./in-process";
 
 /**
  * What a routing config costs on the happy path: a 2-target fallback config vs. a single header-named target,
@@ -16,33 +17,6 @@ import { startOpenAIFake } from "../test/fakes/openai-fake";
 const BODY = Buffer.from(
   JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hello bench" }] }),
 );
-const CANNED = Buffer.from(
-  JSON.stringify({
-    id: "chatcmpl-bench",
-    object: "chat.completion",
-    created: 0,
-    model: "gpt-4o-mini",
-    choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
-    usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 },
-  }),
-);
-
-function request(headers: Record<string, string>): CoreRequest {
-  return {
-    method: "POST",
-    path: "/v1/chat/completions",
-    query: new URLSearchParams(),
-    headers: { "content-type": "application/json", ...headers },
-    body: BODY,
-    signal: new AbortController().signal,
-  };
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.floor(p * sorted.length));
-  return sorted[index] ?? Number.NaN;
-}
-
 async function measure(core: CoreHandler, a: Record<string, string>, b: Record<string, string>, iterations: number) {
   const single: number[] = [];
   const fallback: number[] = [];
@@ -51,7 +25,7 @@ async function measure(core: CoreHandler, a: Record<string, string>, b: Record<s
     const which = i % 2;
     const bucket = which === 0 ? single : fallback;
     const started = performance.now();
-    const res = await core(request(shapes[which] as Record<string, string>));
+    const res = await core(chatRequest(BODY, shapes[which] as Record<string, string>));
     if (res.body instanceof Readable) for await (const _ of res.body);
     const elapsed = performance.now() - started;
     if (res.status !== 200) throw new Error(`bench request failed with ${res.status}`);
@@ -66,13 +40,6 @@ async function measure(core: CoreHandler, a: Record<string, string>, b: Record<s
     fallbackP99: percentile(fallback, 0.99),
     addedP50: percentile(fallback, 0.5) - percentile(single, 0.5),
     addedP99: percentile(fallback, 0.99) - percentile(single, 0.99),
-  };
-}
-
-function stubTransport(): UpstreamTransport {
-  return {
-    send: async () => ({ status: 200, headers: { "content-type": "application/json" }, body: Readable.from([CANNED]) }),
-    close: async () => undefined,
   };
 }
 
