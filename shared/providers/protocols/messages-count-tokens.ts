@@ -3,9 +3,10 @@ import { messagesToChat } from "./messages-to-chat";
 
 /**
  * The gateway's estimate for `POST /v1/messages/count_tokens` on providers other than Anthropic (which counts
- * them itself): the rule of the budget estimate (shared/limits/pricing.ts `estimateRequest`), over everything the
- * model reads: 1 token per 3 UTF-8 bytes of text (system, messages, tool results, tool names, descriptions and
- * schemas), 4 per message, 1,500 per image. It errs high: real tokenizers average about 4 bytes per token.
+ * them itself), over everything the model reads: 1 token per 3 UTF-8 bytes of text (system, messages, tool
+ * results, tool names, descriptions and schemas), 4 per message, 1,500 per image. It errs high (real tokenizers
+ * average about 4 bytes per token) but not as far as the budget's upper bound (`estimateRequest`, 1 token per
+ * byte), which would make a client such as Claude Code compact its context about four times too early.
  */
 const BYTES_PER_TOKEN = 3;
 const PER_MESSAGE_TOKENS = 4;
