@@ -8,13 +8,13 @@ import {
   isTemplated,
   upstreamPath,
 } from "../../shared/core/endpoints";
-import { GatewayError } from "../../shared/core/errors";
 import { OPENAI_FAMILY } from "../../shared/providers/openai-family";
 import { LOCAL_ANSWERS } from "../../shared/providers/protocols/local-answers";
 import { VIA_CHAT } from "../../shared/providers/protocols/via-chat";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import type { ProviderAdapter, ProviderTarget, TransformContext } from "../../shared/providers/types";
 import { samplePath } from "../support/endpoint-paths";
+import { thrown } from "../support/thrown";
 
 /**
  * One suite against every provider of the default registry and every row of the endpoint table: a provider serves
@@ -98,16 +98,6 @@ function ctxFor(provider: ProviderAdapter, row: EndpointRow, extra: Record<strin
 }
 
 /** A templated row's path with every `{name}` filled in (what a client sends). */
-
-function thrown(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error("expected a GatewayError");
-}
 
 /** The chat layer serves `GET`/`DELETE` of stored responses from the gateway's store only: no upstream request. */
 function builds({ provider, row }: { provider: ProviderAdapter; row: EndpointRow }): boolean {

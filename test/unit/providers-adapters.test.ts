@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BadRequestError, GatewayError } from "../../shared/core/errors";
+import { BadRequestError } from "../../shared/core/errors";
 import { anthropicAdapter } from "../../shared/providers/anthropic";
 import { AnthropicStreamTranslator } from "../../shared/providers/anthropic-stream";
 import { azureOpenAIAdapter } from "../../shared/providers/azure-openai";
@@ -11,6 +11,7 @@ import { MistralStreamTranslator } from "../../shared/providers/mistral-stream";
 import { readProviderOptions } from "../../shared/providers/provider-options";
 import type { ProviderTarget, TransformContext } from "../../shared/providers/types";
 import { bedrockExceptionFrame } from "../fakes/bedrock-fake";
+import { thrown } from "../support/thrown";
 
 function ctx(
   body: Record<string, unknown>,
@@ -28,16 +29,6 @@ function ctx(
 
 function bodyOf(req: { body?: string | Buffer }): Record<string, unknown> {
   return JSON.parse(String(req.body)) as Record<string, unknown>;
-}
-
-function thrown(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error("expected a GatewayError");
 }
 
 const hello = { model: "m", messages: [{ role: "user", content: "hi" }] };

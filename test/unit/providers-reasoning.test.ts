@@ -1,7 +1,6 @@
 import { fromUtf8 } from "@smithy/util-utf8";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../shared/core/errors";
 import { anthropicAdapter } from "../../shared/providers/anthropic";
 import { bedrockAdapter } from "../../shared/providers/bedrock";
 import { EVENT_STREAM_CODEC } from "../../shared/providers/bedrock-stream";
@@ -11,6 +10,7 @@ import type { ProviderTarget, TransformContext } from "../../shared/providers/ty
 import { converseStreamFrames } from "../fakes/bedrock-fake";
 import { googleStreamFrames } from "../fakes/google-fake";
 import type { ScriptedReply } from "../fakes/scripted-reply";
+import { thrown } from "../support/thrown";
 
 function ctx(body: Record<string, unknown>, target: Partial<ProviderTarget> = {}): TransformContext {
   return {
@@ -24,16 +24,6 @@ function ctx(body: Record<string, unknown>, target: Partial<ProviderTarget> = {}
 
 function bodyOf(req: { body?: string | Buffer }): Record<string, unknown> {
   return JSON.parse(String(req.body)) as Record<string, unknown>;
-}
-
-function thrown(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error("expected a GatewayError");
 }
 
 const hello = { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "hi" }] };

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../shared/core/errors";
 import { chatToResponse } from "../../shared/providers/protocols/responses-answer";
 import { responsesToChat } from "../../shared/providers/protocols/responses-request";
 import {
@@ -12,21 +11,12 @@ import { ResponsesPassThrough } from "../../shared/providers/responses-pass-thro
 import { SsePassThrough } from "../../shared/providers/sse-usage-scanner";
 import type { TransformContext } from "../../shared/providers/types";
 import { expectDocumentedEvents } from "../support/responses-events";
+import { thrown } from "../support/thrown";
 
 type Json = Record<string, unknown>;
 
 function ctx(body: Json): TransformContext {
   return { endpoint: "responses", target: { provider: "groq" }, body, rawBody: Buffer.alloc(0), bodyChanged: false };
-}
-
-function thrown(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error("expected a GatewayError");
 }
 
 /** Parses Responses SSE text into its events (the `event:` line must name the data's type). */
