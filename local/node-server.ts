@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { PayloadTooLargeError, RequestBodyTimeoutError, renderError } from "../shared/core/errors";
 import { errorApiOfPath } from "../shared/gateway/endpoints";
-import type { CoreHandler, CoreRequest, CoreResponse } from "../shared/http/types";
+import { type CoreHandler, type CoreRequest, type CoreResponse, isDirectBody } from "../shared/http/types";
 
 export interface NodeServerOptions {
   readonly host: string;
@@ -96,7 +96,8 @@ function toHeaders(raw: IncomingMessage["headers"]): Record<string, string> {
 /**
  * A stream body piped to the client with what `stream.pipeline` would do here, minus its per-call AbortController
  * and the DOMException its end builds (a measurable share of a stream's CPU): the client leaving destroys the body
- * (which aborts the upstream call), a failing body destroys the response. Resolves once the response closed.
+ * (which aborts the upstream call), a failing body destroys the response. Resolves once the response closed. A
+ * body that can write itself into the response (`DirectBody`, the gateway's streams) does, without a pipe.
  */
 function pipeBody(body: Readable, res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -114,7 +115,8 @@ function pipeBody(body: Readable, res: ServerResponse): Promise<void> {
     }
     res.once("close", onClose);
     body.on("error", onError);
-    body.pipe(res);
+    if (isDirectBody(body)) body.writeTo(res);
+    else body.pipe(res);
   });
 }
 

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { type ErrorApi, type ErrorBody, streamErrorEvent, UpstreamUnavailableError } from "../core/errors";
+import type { BodySink, DirectBody } from "../http/types";
 import type { StreamTranslator } from "../providers/types";
 
 export interface StreamEnd {
@@ -22,6 +23,8 @@ export interface StreamFilter {
 
 /** The status logged for a stream a filter ended with an error (a guardrail deny). */
 const FILTER_DENY_STATUS = 446;
+/** Output held for a reader not there yet before the upstream is paused (a Readable's default high-water mark). */
+const PENDING_HIGH_WATER = 16 * 1024;
 
 export interface TranslatedStreamOptions {
   readonly upstream: Readable;
@@ -59,7 +62,7 @@ function streamError(message: string, code: string, type = "gateway_upstream_err
  *   SSE error event, never a silent cut. Destroying the stream (client disconnect) aborts the upstream call.
  * Only output for the client counts as progress: bytes that never form an event keep no stream alive.
  */
-export class TranslatedStream extends Readable {
+export class TranslatedStream extends Readable implements DirectBody {
   /** The translator's first output (or its error event), or null when the upstream ended before any. */
   readonly firstOutput: Promise<Buffer | string | null>;
   private resolveFirst!: (head: Buffer | string | null) => void;
@@ -77,6 +80,19 @@ export class TranslatedStream extends Readable {
   private deadlineTimer: NodeJS.Timeout | undefined;
   /** Upstream bytes since the last output for the client. */
   private withoutOutput = 0;
+  /** Upstream chunks of this turn, not translated yet (`receive`). */
+  private input: Buffer[] = [];
+  /**
+   * Who takes the output: not known yet (it waits in `pending`), a Readable reader (`push`), or a sink the adapter
+   * gave `writeTo` (written straight into the response, without the Readable's buffering and ticks).
+   */
+  private mode: "undecided" | "readable" | "direct" = "undecided";
+  private sink: BodySink | undefined;
+  private awaitingDrain = false;
+  private pending: (Buffer | string)[] = [];
+  private pendingBytes = 0;
+  /** The output is complete (or failed): the end is passed on once a reader is there. */
+  private outputEnded = false;
 
   constructor(private readonly opts: TranslatedStreamOptions) {
     super();
@@ -85,13 +101,15 @@ export class TranslatedStream extends Readable {
       this.rejectFirst = reject;
     });
     const { upstream } = opts;
-    upstream.on("data", (chunk: Buffer) => this.onChunk(chunk));
+    upstream.on("data", (chunk: Buffer) => this.receive(chunk));
     upstream.once("end", () => {
+      this.takeInput();
       this.upstreamEnded = true;
       if (this.start_) this.finishFromUpstream();
       else if (this.head === null) this.resolveFirst(null);
     });
     upstream.once("error", (err: Error) => {
+      this.takeInput();
       this.upstreamFailed = true;
       if (this.start_) this.failInterrupted();
       else if (this.head === null) this.rejectFirst(err);
@@ -116,6 +134,26 @@ export class TranslatedStream extends Readable {
     if (this.upstreamFailed) this.failInterrupted();
     else if (this.upstreamEnded) this.finishFromUpstream();
     return this;
+  }
+
+  /**
+   * Upstream chunks that arrive in one turn are taken together, at the end of it: an HTTP client hands over one
+   * chunk per chunked-encoding frame, and an upstream writes one frame per event, so a burst of 20 events read
+   * in one socket read would otherwise cost 20 translations, 20 captures and 20 response writes.
+   */
+  private receive(chunk: Buffer): void {
+    this.input.push(chunk);
+    if (this.input.length === 1) queueMicrotask(this.takeInputLater);
+  }
+
+  private readonly takeInputLater = (): void => this.takeInput();
+
+  private takeInput(): void {
+    const { input } = this;
+    if (input.length === 0) return;
+    this.input = [];
+    if (this.done) return; // the stream was failed or the client left meanwhile
+    this.onChunk(input.length === 1 ? (input[0] as Buffer) : Buffer.concat(input));
   }
 
   private onChunk(chunk: Buffer): void {
@@ -148,12 +186,53 @@ export class TranslatedStream extends Readable {
     this.fail(streamError(message, "stream_event_too_large"));
   }
 
+  /** Passes output on to whoever takes it; false: the taker is full, pause the upstream. */
   private send(chunk: Buffer | string): boolean {
     this.opts.onOutput?.(chunk);
-    return this.push(chunk);
+    if (this.mode === "direct") return this.writeToSink(chunk);
+    if (this.mode === "readable") return this.push(chunk);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    return this.pendingBytes < PENDING_HIGH_WATER;
+  }
+
+  /** No more output. */
+  private endOutput(): void {
+    this.outputEnded = true;
+    if (this.mode === "direct") (this.sink as BodySink).end();
+    else if (this.mode === "readable") this.push(null);
+  }
+
+  private writeToSink(chunk: Buffer | string): boolean {
+    if ((this.sink as BodySink).write(chunk)) return true;
+    if (!this.awaitingDrain) {
+      this.awaitingDrain = true;
+      (this.sink as BodySink).once("drain", () => {
+        this.awaitingDrain = false;
+        if (!this.done && this.start_) this.opts.upstream.resume();
+      });
+    }
+    return false;
+  }
+
+  writeTo(sink: BodySink): void {
+    if (this.mode !== "undecided") throw new Error("the stream already has a reader");
+    this.mode = "direct";
+    this.sink = sink;
+    let flowing = true;
+    for (const chunk of this.pending) flowing = this.writeToSink(chunk);
+    this.pending = [];
+    if (this.outputEnded) sink.end();
+    else if (flowing && !this.done && this.start_) this.opts.upstream.resume();
   }
 
   override _read(): void {
+    if (this.mode === "undecided") {
+      this.mode = "readable";
+      for (const chunk of this.pending) this.push(chunk);
+      this.pending = [];
+      if (this.outputEnded) this.push(null);
+    }
     if (!this.done && this.start_) this.opts.upstream.resume();
   }
 
@@ -221,7 +300,7 @@ export class TranslatedStream extends Readable {
     if (tail.length) this.send(tail);
     this.done = true;
     this.clearTimers();
-    this.push(null);
+    this.endOutput();
     this.start_?.onEnd({ reason: "complete" });
   }
 
@@ -232,7 +311,7 @@ export class TranslatedStream extends Readable {
     this.opts.upstream.destroy();
     const { translator } = this.opts;
     this.send(translator.errorEvent ? translator.errorEvent(error) : streamErrorEvent(error, this.opts.api));
-    this.push(null);
+    this.endOutput();
     this.start_?.onEnd(status === undefined ? { reason: "error", error } : { reason: "error", error, status });
   }
 }
