@@ -111,7 +111,11 @@ export async function runMemoryBench(
   const churnRequests = opts.churnRequests ?? 8000;
   const upstream = await startChild(here("./servers/upstream.ts"), { SLOW_STREAM_MS: String(streamMs) });
   const proxy = await startChild(here("./servers/bare-proxy.ts"), { UPSTREAM_URL: upstream.url });
-  const gateway = await startChild(here("./servers/gateway.ts"), {}, process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? []);
+  const gateway = await startChild(
+    here("./servers/gateway.ts"),
+    {},
+    process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [],
+  );
   const bareTarget: Target = { origin: proxy.url, headers: {} };
   const gwTarget: Target = {
     origin: gateway.url,
