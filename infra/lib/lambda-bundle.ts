@@ -52,24 +52,45 @@ export function lambdaEntry(name: FunctionName): string {
 }
 
 /**
- * undici carries its HTTP/1 parser (llhttp, WebAssembly) twice: with SIMD and without, the second tried only when
- * the first does not compile. Node 22 on Lambda (x86_64 and arm64) compiles the SIMD build, so the other is left
- * out (72 kB); should it ever be needed (`UNDICI_NO_WASM_SIMD=1`), the first connection fails saying why.
+ * Parts of undici the transport can never reach, left out of the bundle (ADR 0041). Each is replaced by a module
+ * that fails with `reason` if it ever is reached, so a change that needs one fails loudly at its first use.
  */
-export const NO_LLHTTP_WITHOUT_SIMD_MESSAGE =
-  "This bundle carries only the SIMD build of undici's HTTP parser (Node 22 on Lambda runs it); unset UNDICI_NO_WASM_SIMD.";
+export const UNDICI_PARTS_LEFT_OUT: readonly {
+  readonly file: RegExp;
+  readonly reason: string;
+  readonly exports?: string;
+}[] = [
+  {
+    // undici tries the SIMD build of its HTTP/1 parser (llhttp, WebAssembly) first and this one only when that does
+    // not compile; Node 22 on Lambda (x86_64 and arm64) compiles it. 72 kB.
+    file: /\/undici\/lib\/llhttp\/llhttp-wasm\.js$/,
+    reason:
+      "carries only the SIMD build of undici's HTTP parser (Node 22 on Lambda runs it); unset UNDICI_NO_WASM_SIMD",
+  },
+  {
+    // HTTP/2 runs only on a connection whose TLS handshake chose `h2`, offered only with `allowH2`, which the
+    // transport never sets. 10 kB, and `node:http2` is not loaded at import.
+    file: /\/undici\/lib\/dispatcher\/client-h2\.js$/,
+    reason: "speaks HTTP/1.1 upstream only (the transport never sets undici's allowH2)",
+    exports: "module.exports = function connectH2() { fail(); };",
+  },
+  {
+    // Body extraction for FormData and Blob bodies; upstream bodies are strings or Buffers (`UpstreamRequest`). 40 kB
+    // with the fetch helpers it requires.
+    file: /\/undici\/lib\/web\/fetch\/body\.js$/,
+    reason: "sends string and Buffer bodies only (no FormData or Blob: undici's fetch body helpers are left out)",
+  },
+];
 
-const oneLlhttpBuild: Plugin = {
-  name: "one-llhttp-build",
+const undiciPartsLeftOut: Plugin = {
+  name: "undici-parts-left-out",
   setup(b) {
-    b.onResolve({ filter: /(^|\/)llhttp\/llhttp-wasm\.js$/ }, (args) => ({
-      path: args.path,
-      namespace: "llhttp-without-simd",
-    }));
-    b.onLoad({ filter: /.*/, namespace: "llhttp-without-simd" }, () => ({
-      contents: `throw new Error(${JSON.stringify(NO_LLHTTP_WITHOUT_SIMD_MESSAGE)});`,
-      loader: "js",
-    }));
+    UNDICI_PARTS_LEFT_OUT.forEach((part, i) => {
+      b.onLoad({ filter: part.file }, () => {
+        const fail = `function fail() { throw new Error(${JSON.stringify(`This bundle ${part.reason}.`)}); }`;
+        return { contents: `${fail}\n${part.exports ?? "fail();"}`, loader: "js", resolveDir: `undici-part-${i}` };
+      });
+    });
   },
 };
 
@@ -101,7 +122,7 @@ export function lambdaEsbuildOptions(name: FunctionName): BuildOptions & { write
     external: [...LAMBDA_BUNDLING.externalModules],
     banner: { js: LAMBDA_BUNDLING.banner },
     mainFields: [...LAMBDA_BUNDLING.mainFields],
-    plugins: [oneLlhttpBuild],
+    plugins: [undiciPartsLeftOut],
     logLevel: "warning",
   };
 }
