@@ -88,6 +88,13 @@ describe("Lambda bundle contents", () => {
     expect(inputsOf(meta).some((p) => /node_modules\/@opentelemetry\/sdk-metrics\//.test(p))).toBe(true);
   });
 
+  it("loads the SigV4 signer with the first request to sign (Bedrock, STS), not at cold start", () => {
+    const meta = metafiles.get("gateway") as Metafile;
+    expect(
+      coldInputsOf(meta).filter((p) => /node_modules\/(@smithy\/signature-v4|@aws-crypto\/sha256-js)\//.test(p)),
+    ).toEqual([]);
+  });
+
   it("leaves the admin API, the analytics routes and Secrets Manager out of the gateway", () => {
     const meta = metafiles.get("gateway") as Metafile;
     expect(
