@@ -2,7 +2,7 @@ import * as z from "zod";
 import { InvalidConfigError } from "../core/config-error";
 import { BadRequestError, NotFoundError } from "../core/errors";
 import { withEngines } from "../core/lazy-engine";
-import { compileCheck } from "../guardrails/check-registry";
+import { compileCheck } from "../guardrails/checks-on-demand";
 import {
   type GuardrailActions,
   type GuardrailChecks,

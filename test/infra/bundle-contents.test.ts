@@ -73,10 +73,11 @@ describe("Lambda bundle contents", () => {
   });
 
   it.each(["gateway", "admin", "analytics"] as const)(
-    "%s loads the regex and JSON Schema engines with the first config that needs them, not at cold start",
+    "%s loads the guardrail checks and the regex and JSON Schema engines with the first config that needs them",
     (name) => {
       const meta = metafiles.get(name) as Metafile;
-      const engines = /(^|\/)node_modules\/(re2js|@cfworker\/json-schema)\//;
+      const engines =
+        /(^|\/)node_modules\/(re2js|@cfworker\/json-schema)\/|shared\/guardrails\/(check-registry|checks\/)/;
       expect(coldInputsOf(meta).filter((p) => engines.test(p))).toEqual([]);
       expect(inputsOf(meta).some((p) => /node_modules\/re2js\//.test(p))).toBe(true);
     },
