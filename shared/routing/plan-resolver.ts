@@ -1,9 +1,9 @@
+import { InvalidConfigError } from "../core/config-error";
 import { BadRequestError, GatewayError, InternalError } from "../core/errors";
 import { withEngines } from "../core/lazy-engine";
 import type { RawHook } from "../guardrails/hook-schema";
 import { type SavedGuardrails, savedGuardrailRefs } from "../guardrails/saved-guardrails";
-import { compileConfig } from "./compile";
-import { InvalidConfigError } from "./config-schema";
+import { configCompiler } from "./compiler-on-demand";
 import type { CompiledPlan } from "./plan";
 import { LruCache } from "./plan-cache";
 
@@ -181,7 +181,7 @@ export class PlanResolver {
 
   /** Compiles a config, loading the engines its patterns and schemas need on first use (ADR 0041). */
   private async compile(raw: unknown, savedGuardrails?: SavedGuardrails): Promise<CompiledPlan> {
-    const plan = await withEngines(() => compileConfig(raw, savedGuardrails));
+    const plan = await withEngines(() => configCompiler().compileConfig(raw, savedGuardrails));
     this.options.checkPlan?.(plan);
     return plan;
   }

@@ -83,6 +83,14 @@ describe("Lambda bundle contents", () => {
     },
   );
 
+  it("loads the config compiler with the first x-portkey-config, not at cold start", () => {
+    const meta = metafiles.get("gateway") as Metafile;
+    expect(
+      coldInputsOf(meta).filter((p) => /shared\/routing\/(compile|config-schema|conditions)\.ts$/.test(p)),
+    ).toEqual([]);
+    expect(inputsOf(meta).some((p) => p.endsWith("shared/routing/compile.ts"))).toBe(true);
+  });
+
   it("loads OpenTelemetry only when telemetry is configured, not at cold start", () => {
     const meta = metafiles.get("gateway") as Metafile;
     expect(coldInputsOf(meta).filter((p) => /node_modules\/@opentelemetry\//.test(p))).toEqual([]);
