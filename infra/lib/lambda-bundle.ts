@@ -85,10 +85,10 @@ export const UNDICI_PARTS_LEFT_OUT: readonly {
 const undiciPartsLeftOut: Plugin = {
   name: "undici-parts-left-out",
   setup(b) {
-    UNDICI_PARTS_LEFT_OUT.forEach((part, i) => {
+    UNDICI_PARTS_LEFT_OUT.forEach((part) => {
       b.onLoad({ filter: part.file }, () => {
         const fail = `function fail() { throw new Error(${JSON.stringify(`This bundle ${part.reason}.`)}); }`;
-        return { contents: `${fail}\n${part.exports ?? "fail();"}`, loader: "js", resolveDir: `undici-part-${i}` };
+        return { contents: `${fail}\n${part.exports ?? "fail();"}`, loader: "js" };
       });
     });
   },

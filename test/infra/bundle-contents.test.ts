@@ -72,6 +72,13 @@ describe("Lambda bundle contents", () => {
     expect(parsers.map((p) => p.replace(/^.*\/llhttp\//, ""))).toEqual(["llhttp_simd-wasm.js"]);
   });
 
+  it("leaves out undici's HTTP/2 client and its FormData/Blob body helpers (only a stub that throws remains)", () => {
+    const meta = metafiles.get("gateway") as Metafile;
+    const stubs = inputsOf(meta).filter((p) => /\/undici\/lib\/(dispatcher\/client-h2|web\/fetch\/body)\.js$/.test(p));
+    expect(stubs).toHaveLength(2);
+    expect(inputsOf(meta, 500).filter((p) => stubs.includes(p) || /\/undici\/lib\/web\//.test(p))).toEqual([]);
+  });
+
   it.each(["gateway", "admin", "analytics"] as const)(
     "%s loads the guardrail checks and the regex and JSON Schema engines with the first config that needs them",
     (name) => {
