@@ -2,7 +2,8 @@ import type { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import { ENDPOINTS } from "../core/endpoints";
 import { DeadlineExceededError, UpstreamError, UpstreamUnavailableError } from "../core/errors";
-import { AttemptAbort, AttemptTimeout, translateTransportError, type UpstreamTransport } from "../http/upstream";
+import { AbortSource, type AnySignal } from "../http/abort-source";
+import { AttemptTimeout, translateTransportError, type UpstreamTransport } from "../http/upstream";
 import type {
   ProviderAdapter,
   SideCalls,
@@ -22,7 +23,7 @@ export interface AttemptInput {
   readonly ctx: TransformContext;
   readonly transport: UpstreamTransport;
   /** The client's signal: aborting it aborts the upstream call. */
-  readonly clientSignal: AbortSignal;
+  readonly clientSignal: AnySignal;
   /** `traceparent` (and `tracestate`) for the upstream: built by shared/logging/trace-context.ts, never the client's raw value. */
   readonly traceHeaders?: Readonly<Record<string, string>>;
   /** Per-attempt limit until the whole answer (non-stream) or the first event the client is sent (stream). */
@@ -172,7 +173,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   // Every attempt has a timer (the request timeout, or the deadline when that comes first) and so a cancellation
   // of its own, which follows the client's.
   const byDeadline = left < input.timeoutMs;
-  const abort = new AttemptAbort();
+  const abort = new AbortSource();
   const onClientAbort = (): void => abort.abort(input.clientSignal.reason);
   if (input.clientSignal.aborted) onClientAbort();
   input.clientSignal.addEventListener("abort", onClientAbort, { once: true });
