@@ -33,7 +33,25 @@ const LF_LF = Buffer.from("\n\n");
 const CRLF_CRLF = Buffer.from("\r\n\r\n");
 const USAGE = Buffer.from('"usage":');
 const DONE = Buffer.from("[DONE]");
-const MODEL_RE = /"model"\s*:\s*"([^"]*)"/;
+const MODEL_RE = /^"model"\s*:\s*"([^"]*)"/;
+const MODEL_KEY = Buffer.from('"model"');
+/** Bytes decoded after a `"model"` key to read its value: a model id is far shorter. */
+const MODEL_WINDOW = 256;
+/** How far into a batch of events the model is looked for (it is in every chunk, near its start). */
+const MODEL_SEARCH_BYTES = 2048;
+
+/**
+ * The first `"model": "..."` in the first `MODEL_SEARCH_BYTES` of `events`. Only a small window after each key is
+ * decoded: decoding the whole prefix cost a 2 KB string per stream for a value of a few bytes.
+ */
+function modelIn(events: Buffer): string | undefined {
+  const end = Math.min(events.length, MODEL_SEARCH_BYTES);
+  for (let at = events.indexOf(MODEL_KEY); at !== -1 && at < end; at = events.indexOf(MODEL_KEY, at + 1)) {
+    const m = MODEL_RE.exec(events.toString("utf8", at, Math.min(events.length, at + MODEL_WINDOW)));
+    if (m) return m[1];
+  }
+  return undefined;
+}
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -181,10 +199,7 @@ export class SsePassThrough implements StreamTranslator {
   }
 
   private scan(events: Buffer): void {
-    if (this.model === undefined) {
-      const m = MODEL_RE.exec(events.toString("utf8", 0, Math.min(events.length, 2048)));
-      if (m) this.model = m[1];
-    }
+    if (this.model === undefined) this.model = modelIn(events);
     if (!this.finished && hasDoneEvent(events)) this.finished = true;
     if (!hasUsageObject(events)) return;
     for (const line of events.toString("utf8").split("\n")) {
