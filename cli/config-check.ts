@@ -8,7 +8,7 @@ import { UsageError } from "./errors";
  * before any request. Saved guardrails it names by id live on the server: locally they stand as empty hooks, and
  * the server checks that they exist when the config is saved.
  */
-export function validateConfigLocally(config: unknown): void {
+export async function validateConfigLocally(config: unknown): Promise<void> {
   let refs: string[];
   try {
     refs = savedGuardrailRefs(config);
@@ -17,7 +17,7 @@ export function validateConfigLocally(config: unknown): void {
     throw err;
   }
   const saved = new Map(refs.map((id) => [id, savedGuardrailHook(id, [], {})]));
-  const result = validateRoutingConfig(config, saved);
+  const result = await validateRoutingConfig(config, saved);
   if (!result.ok) {
     const message = result.message.startsWith("Invalid config") ? result.message : `Invalid config: ${result.message}`;
     throw new UsageError(message);

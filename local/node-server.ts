@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { PayloadTooLargeError, RequestBodyTimeoutError, renderError } from "../shared/core/errors";
 import { errorApiOfPath } from "../shared/gateway/endpoints";
+import { AbortSource } from "../shared/http/abort-source";
 import { type CoreHandler, type CoreRequest, type CoreResponse, isDirectBody } from "../shared/http/types";
 
 export interface NodeServerOptions {
@@ -135,9 +136,9 @@ export function startNodeServer(options: NodeServerOptions): Promise<RunningServ
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const { admitBody } = options;
   const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, (req, res) => {
-    const controller = new AbortController();
+    const clientGone = new AbortSource(); // no AbortSignal built per request (see AbortSource)
     res.once("close", () => {
-      if (!res.writableFinished) controller.abort(new Error("client disconnected"));
+      if (!res.writableFinished) clientGone.abort(new Error("client disconnected"));
     });
     const url = req.url ?? "/";
     const q = url.indexOf("?");
@@ -154,7 +155,7 @@ export function startNodeServer(options: NodeServerOptions): Promise<RunningServ
           query: new URLSearchParams(q === -1 ? "" : url.slice(q + 1)),
           headers,
           body,
-          signal: controller.signal,
+          signal: clientGone,
           sourceIp: req.socket.remoteAddress,
         };
         return options.route(path)(coreReq);

@@ -119,7 +119,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     maxBodyBytes: options.maxRequestBodyBytes,
     bodyTimeoutMs: options.requestBodyTimeoutMs,
     // every endpoint that takes a body wants a key: an upload without a valid one is refused before it is read
-    admitBody: (headers) => controlPlane.authenticator.identify(headers),
+    admitBody: (headers) => controlPlane.authenticator.admit(headers),
   });
   // The gateway's own listeners are never an upstream, whatever the allowlist admits (it admits loopback here).
   hostGuard.denyOwn({ port: Number(new URL(server.url).port) });

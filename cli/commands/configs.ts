@@ -14,7 +14,7 @@ const FILE = ["--file <path>", "the Gateway Config as JSON or YAML (`-`: stdin)"
 async function configFrom(path: unknown, stdin: NodeJS.ReadableStream): Promise<unknown> {
   if (path === undefined) throw new UsageError("--file <path> is required: the config as JSON or YAML.");
   const config = await readDocument(String(path), stdin);
-  validateConfigLocally(config);
+  await validateConfigLocally(config);
   return config;
 }
 

@@ -1,11 +1,11 @@
-import type { Duration } from "aws-cdk-lib";
+import { cpSync } from "node:fs";
+import { join } from "node:path";
+import { AssetHashType, DockerImage, type Duration } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import type { ICommandHooks } from "aws-cdk-lib/aws-lambda-nodejs";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { type FunctionName, LAMBDA_BUNDLING, lambdaEntry, REPO_ROOT, runtimeEnvironment } from "./lambda-bundle";
+import { BUNDLE_FILE, buildLambdaBundleSync, type FunctionName, REPO_ROOT, runtimeEnvironment } from "./lambda-bundle";
 
 export type { FunctionName } from "./lambda-bundle";
 
@@ -34,11 +34,13 @@ export interface NodeFunctionProps {
 
 /**
  * One of the three Lambda functions: `functions/<name>/handler.ts` (export `handler`), Node 22 on arm64, bundled
- * by the local esbuild (no Docker) with the settings in `lambda-bundle.ts` (minified ESM, source maps shipped but not loaded), its
- * own role (no managed policies) and its own log group with retention.
+ * by the local esbuild (no Docker) with the settings in `lambda-bundle.ts` (minified ESM split into `index.mjs` and
+ * chunks loaded on demand, source maps shipped but not loaded), its own role (no managed policies) and its own log
+ * group with retention. Bundling runs at synth, like `NodejsFunction`'s, and is skipped the same way
+ * (`aws:cdk:bundling-stacks`); the asset is hashed by its output.
  */
 export class NodeFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -52,12 +54,17 @@ export class NodeFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.fn = new NodejsFunction(this, "Function", {
+    this.fn = new lambda.Function(this, "Function", {
       description: props.description,
-      entry: lambdaEntry(props.name),
-      handler: "handler",
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      code: lambda.Code.fromAsset(`${REPO_ROOT}functions/${props.name}`, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // never used: the local build below always succeeds or throws (no Docker)
+          image: DockerImage.fromRegistry("dummy"),
+          local: { tryBundle: (outputDir) => bundleInto(outputDir, props) },
+        },
+      }),
+      handler: `${BUNDLE_FILE.replace(/\.mjs$/, "")}.handler`,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
@@ -67,27 +74,14 @@ export class NodeFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { ...props.environment, ...runtimeEnvironment(props.name) },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: LAMBDA_BUNDLING.target,
-        minify: LAMBDA_BUNDLING.minify,
-        sourceMap: LAMBDA_BUNDLING.sourceMap,
-        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
-        mainFields: [...LAMBDA_BUNDLING.mainFields],
-        banner: LAMBDA_BUNDLING.banner,
-        externalModules: [...LAMBDA_BUNDLING.externalModules],
-        ...(props.extraDirectory === undefined ? {} : { commandHooks: copyInto(props.extraDirectory) }),
-      },
     });
   }
 }
 
-/** Bundling hooks that copy a built directory into the function's bundle after esbuild ran. */
-function copyInto(dir: ExtraDirectory): ICommandHooks {
-  return {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (_inputDir, outputDir) => [`cp -R "${dir.build()}" "${outputDir}/${dir.name}"`],
-  };
+/** The function's bundle, and its extra directory next to `index.mjs` (the analytics function's dashboard). */
+function bundleInto(outputDir: string, props: NodeFunctionProps): boolean {
+  buildLambdaBundleSync(props.name, outputDir);
+  const extra = props.extraDirectory;
+  if (extra !== undefined) cpSync(extra.build(), join(outputDir, extra.name), { recursive: true });
+  return true;
 }

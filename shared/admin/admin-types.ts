@@ -13,7 +13,10 @@ import type { ControlStore } from "../store/control-store";
  * `savedGuardrails`: the saved guardrails of the config's workspace that it names (absent ones are left out).
  */
 export type ConfigValidationResult = { ok: true } | { ok: false; message: string; path: string };
-export type ConfigValidator = (value: unknown, savedGuardrails?: SavedGuardrails) => ConfigValidationResult;
+export type ConfigValidator = (
+  value: unknown,
+  savedGuardrails?: SavedGuardrails,
+) => ConfigValidationResult | Promise<ConfigValidationResult>;
 
 /** Minimal default: a config must be a JSON object. The routing module supplies the real schema. */
 export function validateConfigIsObject(value: unknown): ConfigValidationResult {

@@ -62,7 +62,7 @@ export function presentConfig(config: SavedConfig, workspace: Workspace | undefi
  * stored text is exactly what passed validation.
  */
 async function validated(ctx: RouteContext, workspaceId: string, value: unknown): Promise<string> {
-  const result = ctx.deps.validateConfig(value, await guardrailsNamedBy(ctx, workspaceId, value));
+  const result = await ctx.deps.validateConfig(value, await guardrailsNamedBy(ctx, workspaceId, value));
   if (!result.ok) {
     // The routing validator names paths from the body's `config` field (`config.targets[0]`) and says "Invalid config".
     const path = result.path.replace(/^\$?\.?/, "");

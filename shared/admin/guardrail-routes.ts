@@ -1,7 +1,8 @@
 import * as z from "zod";
 import { InvalidConfigError } from "../core/config-error";
 import { BadRequestError, NotFoundError } from "../core/errors";
-import { compileCheck } from "../guardrails/check-registry";
+import { withEngines } from "../core/lazy-engine";
+import { compileCheck } from "../guardrails/checks-on-demand";
 import {
   type GuardrailActions,
   type GuardrailChecks,
@@ -66,16 +67,16 @@ export function presentGuardrail(guardrail: SavedGuardrail): Record<string, unkn
 }
 
 /** The checks as the gateway would compile them (ids and parameters); a bad one is a 400 naming its path. */
-function checkedJson(checks: GuardrailChecks): string {
-  checks.forEach((check, i) => {
+async function checkedJson(checks: GuardrailChecks): Promise<string> {
+  for (const [i, check] of checks.entries()) {
     try {
-      compileCheck(check.id, check.parameters, `checks[${i}]`);
+      await withEngines(() => compileCheck(check.id, check.parameters, `checks[${i}]`));
     } catch (err) {
       if (!(err instanceof InvalidConfigError)) throw err;
       const message = err.message.replace(/^Invalid config: /, "Invalid guardrail: ");
       throw new BadRequestError(message, { param: err.param ?? "checks", code: "invalid_guardrail" });
     }
-  });
+  }
   const json = JSON.stringify(checks);
   if (Buffer.byteLength(json) > MAX_GUARDRAIL_BYTES) {
     throw new BadRequestError(`checks exceed ${MAX_GUARDRAIL_BYTES} bytes.`, { param: "checks" });
@@ -99,7 +100,7 @@ function changed(ctx: RouteContext, guardrail: SavedGuardrail): void {
 export async function createGuardrail(ctx: RouteContext<z.output<typeof createSchema>>): Promise<CoreResponse> {
   const body = ctx.body;
   const workspaceId = await targetWorkspace(ctx.principal, body.workspace_id, ctx.deps.store);
-  const checksJson = checkedJson(body.checks);
+  const checksJson = await checkedJson(body.checks);
   const now = ctx.now();
   const saved = await ctx.deps.store.createGuardrail({
     workspaceId,
@@ -146,7 +147,7 @@ export async function updateGuardrail(ctx: RouteContext<z.output<typeof updateSc
       ...current,
       name: body.name ?? current.name,
       status: body.status ?? current.status,
-      checksJson: body.checks === undefined ? current.checksJson : checkedJson(body.checks),
+      checksJson: body.checks === undefined ? current.checksJson : await checkedJson(body.checks),
       actionsJson: body.actions === undefined ? current.actionsJson : JSON.stringify(body.actions),
     },
     version,

@@ -64,6 +64,11 @@ export class GatewayAuthenticator implements Authenticator {
   /** Scoped by the key id (the lookup's "workspace"), keyed by the HMAC of the whole key. */
   private readonly cache: CachedLookup<PresentedKey, CacheEntry>;
   private readonly now: () => number;
+  /**
+   * Requests identified by `admit` before their body was read, until their `authenticate` takes the answer (once).
+   * Held weakly by the request's headers object: a request refused or dropped before that leaves nothing behind.
+   */
+  private readonly admitted = new WeakMap<object, Promise<Principal>>();
 
   constructor(private readonly options: GatewayAuthenticatorOptions) {
     this.now = options.now ?? Date.now;
@@ -79,11 +84,24 @@ export class GatewayAuthenticator implements Authenticator {
   }
 
   async authenticate(req: CredentialCarrier, requiredScope: Scope): Promise<Principal> {
-    const principal = await this.identify(req.headers);
+    const admitted = this.admitted.get(req.headers);
+    if (admitted !== undefined) this.admitted.delete(req.headers);
+    const principal = await (admitted ?? this.identify(req.headers));
     if (!principal.scopes.has(requiredScope)) {
       throw new PermissionError(`This API key does not have the '${requiredScope}' scope.`, { code: "missing_scope" });
     }
     return principal;
+  }
+
+  /**
+   * Identifies a request on its headers before its body is read (the local server's check of an upload); that
+   * request's `authenticate` then takes this answer instead of identifying it again (one key HMAC and cache lookup
+   * per request, not two). The request is authenticated as of its headers' arrival, as a stream is for its length.
+   */
+  admit(headers: Readonly<Record<string, string>>): Promise<Principal> {
+    const identified = this.identify(headers);
+    this.admitted.set(headers, identified);
+    return identified;
   }
 
   /** Who the caller is, without a scope check. */

@@ -1,3 +1,5 @@
+import type { AnySignal } from "../http/abort-source";
+
 /**
  * Coalesces concurrent identical cache misses inside one process: the first caller for a key (the leader) runs
  * the upstream call; callers arriving while it runs (followers) wait for the leader's result instead of calling
@@ -31,7 +33,7 @@ export class Coalescer<V> {
     call: () => Promise<T>,
     share: (result: T) => V | undefined,
     fromShared: (value: V) => T,
-    signal?: AbortSignal,
+    signal?: AnySignal,
   ): Promise<Coalesced<T>> {
     const pending = this.inFlight.get(key);
     if (pending) {
@@ -78,7 +80,7 @@ export class Coalescer<V> {
   }
 
   /** Waits for the running leader of `key`, if any: its shareable value, or undefined (run your own call). */
-  async follow(key: string, signal?: AbortSignal): Promise<V | undefined> {
+  async follow(key: string, signal?: AnySignal): Promise<V | undefined> {
     const pending = this.inFlight.get(key);
     return pending ? abortable(pending, signal) : undefined;
   }
@@ -92,7 +94,7 @@ function safeShare<T, V>(share: (result: T) => V | undefined, value: T): V | und
   }
 }
 
-function abortable<V>(promise: Promise<V>, signal: AbortSignal | undefined): Promise<V> {
+function abortable<V>(promise: Promise<V>, signal: AnySignal | undefined): Promise<V> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<V>((resolve, reject) => {

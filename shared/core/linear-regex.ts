@@ -1,5 +1,6 @@
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
 import { InvalidConfigError } from "./config-error";
+import { lazyEngine } from "./lazy-engine";
 
 /**
  * Regular expressions that config authors write (`$regex` in conditional routing, `default.regexMatch`, JSON Schema
@@ -11,9 +12,13 @@ import { InvalidConfigError } from "./config-error";
  * Linear is not free: matching costs about (text length x compiled size). So a pattern compiles to at most
  * `MAX_REGEX_PROGRAM` instructions, and runs over at most `REGEX_WORK_LIMIT / size` characters (`maxInput`):
  * 100,000 characters for a 40-instruction pattern, a few tens of milliseconds in the worst case.
+ *
+ * The engine (150 kB) loads with the first pattern compiled, not at cold start (`withEngines`, ADR 0041).
  */
 export const MAX_REGEX_PROGRAM = 1_000;
 export const REGEX_WORK_LIMIT = 4_000_000;
+
+const re2 = lazyEngine("regular expression", () => import("re2js").then((m) => m.RE2JS));
 
 export interface RegexMatch {
   readonly text: string;
@@ -72,13 +77,14 @@ export function compileLinearRegex(pattern: string, at: string, flags: RegexFlag
       at,
     );
   }
+  const Engine = re2.get();
   let re: RE2JS;
   try {
     const mask =
-      (flags.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0) |
-      (flags.dotAll ? RE2JS.DOTALL : 0) |
-      (flags.multiline ? RE2JS.MULTILINE : 0);
-    re = RE2JS.compile(RE2JS.translateRegExp(pattern), mask);
+      (flags.ignoreCase ? Engine.CASE_INSENSITIVE : 0) |
+      (flags.dotAll ? Engine.DOTALL : 0) |
+      (flags.multiline ? Engine.MULTILINE : 0);
+    re = Engine.compile(Engine.translateRegExp(pattern), mask);
   } catch (err) {
     throw new InvalidConfigError(`${at}: not a valid regular expression (${(err as Error).message})`, at);
   }

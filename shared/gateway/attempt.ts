@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import { ENDPOINTS } from "../core/endpoints";
 import { DeadlineExceededError, UpstreamError, UpstreamUnavailableError } from "../core/errors";
+import { AbortSource, type AnySignal } from "../http/abort-source";
 import { AttemptTimeout, translateTransportError, type UpstreamTransport } from "../http/upstream";
 import type {
   ProviderAdapter,
@@ -22,7 +23,7 @@ export interface AttemptInput {
   readonly ctx: TransformContext;
   readonly transport: UpstreamTransport;
   /** The client's signal: aborting it aborts the upstream call. */
-  readonly clientSignal: AbortSignal;
+  readonly clientSignal: AnySignal;
   /** `traceparent` (and `tracestate`) for the upstream: built by shared/logging/trace-context.ts, never the client's raw value. */
   readonly traceHeaders?: Readonly<Record<string, string>>;
   /** Per-attempt limit until the whole answer (non-stream) or the first event the client is sent (stream). */
@@ -169,16 +170,15 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   if (left <= 0) throw new DeadlineExceededError();
   const maxBodyBytes = input.maxBodyBytes ?? DEFAULT_GATEWAY_BOUNDS.maxUpstreamBodyBytes;
   const maxEventBytes = input.maxEventBytes ?? DEFAULT_GATEWAY_BOUNDS.maxStreamEventBytes;
-  // Every attempt has a timer (the request timeout, or the deadline when that comes first) and so a signal of
-  // its own, which follows the client's.
+  // Every attempt has a timer (the request timeout, or the deadline when that comes first) and so a cancellation
+  // of its own, which follows the client's.
   const byDeadline = left < input.timeoutMs;
-  const controller = new AbortController();
-  const signal = controller.signal;
-  const onClientAbort = (): void => controller.abort(input.clientSignal.reason);
+  const abort = new AbortSource();
+  const onClientAbort = (): void => abort.abort(input.clientSignal.reason);
   if (input.clientSignal.aborted) onClientAbort();
   input.clientSignal.addEventListener("abort", onClientAbort, { once: true });
   const timer = setTimeout(
-    () => controller.abort(byDeadline ? new DeadlineExceededError() : new AttemptTimeout(input.timeoutMs)),
+    () => abort.abort(byDeadline ? new DeadlineExceededError() : new AttemptTimeout(input.timeoutMs)),
     byDeadline ? left : input.timeoutMs,
   );
   const release = (): void => {
@@ -193,10 +193,10 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       return { kind: "json", status: 200, headers: {}, response: local, latencyMs: performance.now() - started };
     }
     let upstreamReq = adapter.toRequest(ctx);
-    if (adapter.sign) upstreamReq = await adapter.sign(upstreamReq, ctx, sideCalls(transport, signal));
+    if (adapter.sign) upstreamReq = await adapter.sign(upstreamReq, ctx, sideCalls(transport, abort.signal));
     if (input.traceHeaders)
       upstreamReq = { ...upstreamReq, headers: { ...upstreamReq.headers, ...input.traceHeaders } };
-    const res = await transport.send(upstreamReq, signal);
+    const res = await transport.send(upstreamReq, abort);
     const headers = passedHeaders(res.headers);
     const dropped = upstreamReq.droppedParams;
     if (dropped?.length) headers["x-portkey-dropped-params"] = dropped.join(", ");
@@ -214,7 +214,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         latencyMs: performance.now() - started,
         stream: new ByteStream({
           upstream: res.body,
-          abortUpstream: (reason) => controller.abort(reason),
+          abortUpstream: (reason) => abort.abort(reason),
           idleTimeoutMs: input.streamIdleTimeoutMs,
           deadlineInMs: input.deadline === undefined ? undefined : input.deadline - Date.now(),
           onEnd: (end) => input.onBytesEnd?.(end, attempt),
@@ -229,7 +229,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
           code: "upstream_incomplete_body",
         });
       }
-      if (adapter.followUp) raw = await adapter.followUp(raw, upstreamReq, ctx, sideCalls(transport, signal));
+      if (adapter.followUp) raw = await adapter.followUp(raw, upstreamReq, ctx, sideCalls(transport, abort.signal));
       release();
       const response = adapter.fromResponse(res.status, raw, ctx);
       return { kind: "json", status: res.status, headers, response, latencyMs: performance.now() - started };
@@ -238,8 +238,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     const stream = new TranslatedStream({
       upstream: res.body,
       translator,
-      // the stream destroys the upstream body itself; the attempt's controller is told too
-      abortUpstream: (reason) => controller.abort(reason),
+      // the stream destroys the upstream body itself; the attempt's cancellation is told too
+      abortUpstream: (reason) => abort.abort(reason),
       idleTimeoutMs: input.streamIdleTimeoutMs,
       maxEventBytes,
       onOutput: input.onStreamOutput,
@@ -276,8 +276,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     return attempt;
   } catch (err) {
     release();
-    const translated = translateTransportError(err, signal);
-    if (!controller.signal.aborted) controller.abort(translated);
+    const translated = translateTransportError(err, abort);
+    if (!abort.aborted) abort.abort(translated);
     throw translated;
   }
 }

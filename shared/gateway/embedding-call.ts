@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { EmbeddingMemo } from "../cache/semantic/embedding-memo";
 import type { Embed } from "../cache/semantic/semantic-cache";
 import { BadRequestError, UpstreamUnavailableError } from "../core/errors";
+import type { AnySignal } from "../http/abort-source";
 import type { UpstreamTransport } from "../http/upstream";
 import { virtualKeyHostOverride } from "../providers/provider-options";
 import type { ProviderRegistry } from "../providers/registry";
@@ -22,7 +23,7 @@ export interface EmbeddingCallContext {
   /** The caller's workspace virtual keys (undefined without a control plane). */
   readonly virtualKeys: VirtualKeyResolver | undefined;
   /** The client's signal: a client that goes away cancels the embedding call too. */
-  readonly signal: AbortSignal;
+  readonly signal: AnySignal;
 }
 
 /** An embedding call sits in front of the answer: it gets a short limit of its own. */

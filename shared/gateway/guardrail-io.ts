@@ -1,5 +1,6 @@
 import { BadRequestError, UpstreamUnavailableError } from "../core/errors";
 import type { GuardrailIO, ModerationResult, ModerationTarget } from "../guardrails/types";
+import { abortSignalOf } from "../http/abort-source";
 import type { HostGuard } from "../http/host-guard";
 import type { UpstreamTransport } from "../http/upstream";
 import { virtualKeyHostOverride } from "../providers/provider-options";
@@ -32,7 +33,7 @@ export function guardrailIO(deps: GuardrailIODeps, run: RequestRun): GuardrailIO
   return {
     async postJson(url, body, headers, timeoutMs) {
       const checked = hostGuard.checkUrl(url);
-      const signal = AbortSignal.any([run.req.signal, AbortSignal.timeout(timeoutMs)]);
+      const signal = AbortSignal.any([abortSignalOf(run.req.signal), AbortSignal.timeout(timeoutMs)]);
       const answer = await sideCalls(transport, signal).send(
         {
           url: checked.toString(),

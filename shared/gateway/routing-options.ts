@@ -1,3 +1,4 @@
+import type { AnySignal } from "../http/abort-source";
 import { abortableSleep, DEFAULT_RETRY_TIMING, type RetryTiming } from "../routing/backoff";
 import type { RouteOutcome } from "../routing/executor";
 
@@ -7,7 +8,7 @@ export interface RoutingOptions {
   /** Uniform in [0, 1): loadbalance draws and backoff jitter. */
   readonly random: () => number;
   /** Waits between retries; resolves false when the client went away. */
-  readonly sleep: (ms: number, signal: AbortSignal) => Promise<boolean>;
+  readonly sleep: (ms: number, signal: AnySignal) => Promise<boolean>;
   /** Compiled plans kept per process (inline configs by header string, saved configs by id + version). */
   readonly planCacheSize: number;
 }

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { configPath, InvalidConfigError } from "../core/config-error";
-import { compileCheck } from "./check-registry";
+import { compileCheck } from "./checks-on-demand";
 import { type HookEntry, hookListSchema, hookOutcomeSchema, type RawHook } from "./hook-schema";
 import { referencedHook, type SavedGuardrails } from "./saved-guardrails";
 import type { CompiledCheck, CompiledHook, CompiledHooks } from "./types";

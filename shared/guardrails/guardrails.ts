@@ -1,4 +1,5 @@
 import type { ErrorBody } from "../core/errors";
+import { EngineNotLoadedError, withEngines } from "../core/lazy-engine";
 import type { GuardrailRecord } from "../logging/record";
 import type { Endpoint, TranslatedResponse } from "../providers/types";
 import { compiledHooksOf } from "./compile-hooks";
@@ -200,6 +201,18 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
   };
 }
 
+/**
+ * `compiledHooksOf`; a list compiled here for the first time may need an engine that loads on first use (ADR 0041).
+ */
+function hooksOf(hooks: readonly unknown[]): CompiledHooks | undefined | Promise<CompiledHooks | undefined> {
+  try {
+    return compiledHooksOf(hooks);
+  } catch (err) {
+    if (err instanceof EngineNotLoadedError) return withEngines(() => compiledHooksOf(hooks));
+    throw err;
+  }
+}
+
 /** Builds the guardrails dependency of the gateway core. Stateless: hooks are compiled with their config. */
 export function createGuardrails(): Guardrails {
   return {
@@ -212,8 +225,8 @@ export function createGuardrails(): Guardrails {
         records,
         async before(leaf, endpoint, body, provider) {
           if (!GUARDED_ENDPOINTS.has(endpoint)) return undefined;
-          const beforeHooks = compiledHooksOf(leaf.beforeRequestHooks);
-          const afterHooks = compiledHooksOf(leaf.afterRequestHooks);
+          const beforeHooks = leaf.beforeRequestHooks?.length ? await hooksOf(leaf.beforeRequestHooks) : undefined;
+          const afterHooks = leaf.afterRequestHooks?.length ? await hooksOf(leaf.afterRequestHooks) : undefined;
           if (!beforeHooks && !afterHooks) return undefined;
           let before = beforeByLeaf.get(leaf);
           if (!before) {

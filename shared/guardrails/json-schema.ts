@@ -1,5 +1,6 @@
-import { format, type OutputUnit, type Schema, Validator } from "@cfworker/json-schema";
+import type { OutputUnit, Schema, Validator } from "@cfworker/json-schema";
 import { InvalidConfigError } from "../core/config-error";
+import { EngineNotLoadedError, lazyEngine } from "../core/lazy-engine";
 import { compileLinearRegex } from "../core/linear-regex";
 
 /**
@@ -11,6 +12,8 @@ import { compileLinearRegex } from "../core/linear-regex";
  * is moved to a `format` that runs it on RE2 (shared/core/linear-regex.ts; refused when it is not RE2-compatible).
  * `patternProperties` (property names matched on the backtracking engine inside the library) is refused: use
  * `propertyNames` with a `pattern`.
+ *
+ * The library loads with the first schema compiled, not at cold start (`withEngines`, ADR 0041).
  */
 export interface SchemaIssue {
   readonly path: string;
@@ -18,6 +21,8 @@ export interface SchemaIssue {
 }
 
 export type JsonValidator = (value: unknown) => readonly SchemaIssue[];
+
+const cfworker = lazyEngine("JSON Schema", () => import("@cfworker/json-schema"));
 
 /** Formats that run a config's pattern on RE2, by pattern text (shared by every schema that uses the pattern). */
 const LINEAR_FORMAT_PREFIX = "gateway-linear-pattern:";
@@ -27,7 +32,7 @@ function linearFormat(pattern: string, at: string): string {
   const name = `${LINEAR_FORMAT_PREFIX}${pattern}`;
   if (!registered.has(name)) {
     const regex = compileLinearRegex(pattern, at);
-    format[name] = (value: string) => value.length <= regex.maxInput && regex.test(value);
+    cfworker.get().format[name] = (value: string) => value.length <= regex.maxInput && regex.test(value);
     registered.add(name);
   }
   return name;
@@ -77,11 +82,12 @@ export function compileJsonSchema(schema: unknown, at: string): JsonValidator {
   if (typeof schema !== "boolean" && (typeof schema !== "object" || schema === null || Array.isArray(schema))) {
     throw new InvalidConfigError(`${at}: must be a JSON Schema (an object or a boolean)`, at);
   }
+  const engine = cfworker.get();
   let validator: Validator;
   try {
-    validator = new Validator(linearized(schema, at) as Schema | boolean, "2020-12", false);
+    validator = new engine.Validator(linearized(schema, at) as Schema | boolean, "2020-12", false);
   } catch (err) {
-    if (err instanceof InvalidConfigError) throw err;
+    if (err instanceof InvalidConfigError || err instanceof EngineNotLoadedError) throw err;
     throw new InvalidConfigError(`${at}: not a valid JSON Schema (${(err as Error).message})`, at);
   }
   return (value) => {

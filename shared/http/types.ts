@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { AnySignal } from "./abort-source";
 
 /**
  * The runtime-neutral HTTP shapes every function core speaks. Adapters (Lambda event processors, the local
@@ -13,8 +14,11 @@ export interface CoreRequest {
   /** Header names are lower-case; repeated headers are joined with ", ". */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
-  /** Aborted when the client goes away; cores pass it to upstream calls. */
-  readonly signal: AbortSignal;
+  /**
+   * Aborted when the client goes away; cores pass it to upstream calls. The local server gives an AbortSource (no
+   * AbortSignal built per request); `abortSignalOf` makes a real one where one is needed.
+   */
+  readonly signal: AnySignal;
   /** Client address, when the adapter knows it. */
   readonly sourceIp?: string;
   /**

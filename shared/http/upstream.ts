@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { BadRequestError, GatewayError, UpstreamTimeoutError, UpstreamUnavailableError } from "../core/errors";
+import type { AnySignal } from "./abort-source";
 import type { HostGuard } from "./host-guard";
 import type { UpstreamRequest } from "./types";
 import { Agent, request, errors as undiciErrors } from "./undici-parts";
@@ -11,9 +12,12 @@ export interface UpstreamResponse {
   readonly body: Readable;
 }
 
+/** What cancels an upstream request: an AbortSignal, or an attempt's cheaper `AbortSource`. */
+export type UpstreamSignal = AnySignal;
+
 /** Port: the one place upstream HTTP happens. */
 export interface UpstreamTransport {
-  send(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse>;
+  send(req: UpstreamRequest, signal: UpstreamSignal): Promise<UpstreamResponse>;
   close(): Promise<void>;
 }
 
@@ -54,7 +58,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Ups
   });
 
   const guard = options.guard;
-  async function send(upstreamReq: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+  async function send(upstreamReq: UpstreamRequest, signal: UpstreamSignal): Promise<UpstreamResponse> {
     try {
       const req = guard ? guard.admit(upstreamReq) : upstreamReq;
       const res = await request(req.url, {
@@ -74,7 +78,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Ups
 }
 
 /** Maps a transport failure to the gateway error a client should see. Client aborts pass through unchanged. */
-export function translateTransportError(err: unknown, signal: AbortSignal): unknown {
+export function translateTransportError(err: unknown, signal: UpstreamSignal): unknown {
   if (err instanceof GatewayError) return err;
   if (signal.aborted) {
     const reason: unknown = signal.reason;

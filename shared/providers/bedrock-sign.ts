@@ -1,5 +1,3 @@
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { optionalEnv } from "../core/env";
 import { BadRequestError } from "../core/errors";
 import type { UpstreamRequest } from "./types";
@@ -39,13 +37,27 @@ export function resolveAwsCredentials(
   return { accessKeyId, secretAccessKey, sessionToken: optionalEnv("AWS_SESSION_TOKEN", env) };
 }
 
-/** Signs an upstream request with SigV4 (service `bedrock`). No I/O: credentials are already resolved. */
+/** The SigV4 signer and its hash (35 kB), loaded with the first request to sign, not at cold start (ADR 0041). */
+let signerParts: Promise<[typeof import("@smithy/signature-v4"), typeof import("@aws-crypto/sha256-js")]> | undefined;
+
+function loadSigner(): Promise<[typeof import("@smithy/signature-v4"), typeof import("@aws-crypto/sha256-js")]> {
+  signerParts ??= Promise.all([import("@smithy/signature-v4"), import("@aws-crypto/sha256-js")]).catch(
+    (err: unknown) => {
+      signerParts = undefined; // the next request tries again
+      throw err;
+    },
+  );
+  return signerParts;
+}
+
+/** Signs an upstream request with SigV4 (service `bedrock`). No network I/O: credentials are already resolved. */
 export async function signSigV4(
   req: UpstreamRequest,
   credentials: AwsCredentials,
   region: string,
   service = "bedrock",
 ): Promise<UpstreamRequest> {
+  const [{ SignatureV4 }, { Sha256 }] = await loadSigner();
   const url = new URL(req.url);
   const signer = new SignatureV4({ service, region, credentials, sha256: Sha256 });
   const query: Record<string, string> = {};

@@ -76,6 +76,26 @@ function wantsInjectedUsage(ctx: TransformContext): boolean {
   );
 }
 
+/** `,"stream_options":{"include_usage":true}}`: what closes a client's body that named no stream options. */
+const INCLUDE_USAGE_TAIL = Buffer.from(',"stream_options":{"include_usage":true}}');
+
+/**
+ * The body with `stream_options.include_usage: true`. A body sent as the client wrote it with no `stream_options`
+ * gets the option spliced in before its closing brace (a copy of its bytes, not a re-serialisation of a
+ * conversation that may be megabytes long); any other body is serialised with the option set.
+ */
+function withIncludedUsage(ctx: TransformContext): string | Buffer {
+  const raw = ctx.rawBody;
+  if (!ctx.bodyChanged && ctx.body.stream_options === undefined) {
+    let end = raw.length - 1;
+    while (end > 0 && (raw[end] === 0x20 || raw[end] === 0x0a || raw[end] === 0x0d || raw[end] === 0x09)) end--;
+    // the parse step read it as an object with `stream: true`, so it closes with `}` after at least one member
+    if (raw[end] === 0x7d) return Buffer.concat([raw.subarray(0, end), INCLUDE_USAGE_TAIL]);
+  }
+  const streamOptions = (ctx.body.stream_options ?? {}) as Record<string, unknown>;
+  return JSON.stringify({ ...ctx.body, stream_options: { ...streamOptions, include_usage: true } });
+}
+
 /** A JSON answer as it came, its `usage` and `model` read; a non-JSON one (text, srt, vtt transcriptions) as text. */
 function jsonAnswer(_status: number, body: Buffer): TranslatedResponse {
   let usage: TranslatedResponse["usage"];
@@ -167,11 +187,7 @@ export function openAICompatible(options: OpenAICompatibleOptions): ProviderAdap
         const { body, dropped } = rewrite(ctx);
         return { url, method, headers, body: JSON.stringify(body), droppedParams: dropped };
       }
-      if (injectUsage && wantsInjectedUsage(ctx)) {
-        const streamOptions = (ctx.body.stream_options ?? {}) as Record<string, unknown>;
-        const body = { ...ctx.body, stream_options: { ...streamOptions, include_usage: true } };
-        return { url, method, headers, body: JSON.stringify(body) };
-      }
+      if (injectUsage && wantsInjectedUsage(ctx)) return { url, method, headers, body: withIncludedUsage(ctx) };
       return { url, method, headers, body: ctx.bodyChanged ? JSON.stringify(ctx.body) : ctx.rawBody };
     };
   }

@@ -1,3 +1,5 @@
+import type { AnySignal } from "../http/abort-source";
+
 /**
  * Retry waits: exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"),
  * overridden by the upstream's own `retry-after-ms` / `Retry-After` (seconds or an HTTP date). Every wait is
@@ -58,7 +60,7 @@ export function nextRetryDelay(
 }
 
 /** A wait that ends early (resolving false) when the signal aborts. */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<boolean> {
+export function abortableSleep(ms: number, signal: AnySignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   if (ms <= 0) return Promise.resolve(true);
   return new Promise((resolve) => {

@@ -1,4 +1,5 @@
 import { BadRequestError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from "../core/errors";
+import type { AnySignal } from "../http/abort-source";
 import { nextRetryDelay, type RetryTiming } from "./backoff";
 import type { RouteContext } from "./conditions";
 import type { CompiledPlan, LeafNode, PlanNode, StrategyNode } from "./plan";
@@ -9,12 +10,12 @@ export interface ExecutorOptions<T> {
   readonly runLeaf: (leaf: LeafNode, retryIndex: number) => Promise<T>;
   readonly route: RouteContext;
   /** The client's signal: once aborted, no further attempt starts and waits end at once. */
-  readonly signal: AbortSignal;
+  readonly signal: AnySignal;
   readonly timing: RetryTiming;
   /** Uniform in [0, 1). */
   readonly random: () => number;
   /** Resolves true after `ms`, or false as soon as the signal aborts. */
-  readonly sleep: (ms: number, signal: AbortSignal) => Promise<boolean>;
+  readonly sleep: (ms: number, signal: AnySignal) => Promise<boolean>;
 }
 
 export interface RouteSuccess<T> {

@@ -1,8 +1,9 @@
+import { InvalidConfigError } from "../core/config-error";
 import { BadRequestError, GatewayError, InternalError } from "../core/errors";
+import { withEngines } from "../core/lazy-engine";
 import type { RawHook } from "../guardrails/hook-schema";
 import { type SavedGuardrails, savedGuardrailRefs } from "../guardrails/saved-guardrails";
-import { compileConfig } from "./compile";
-import { InvalidConfigError } from "./config-schema";
+import { configCompiler } from "./compiler-on-demand";
 import type { CompiledPlan } from "./plan";
 import { LruCache } from "./plan-cache";
 
@@ -100,7 +101,7 @@ export class PlanResolver {
       this.referencing.set(header, { raw, refs });
       return this.compileWithGuardrails(header, raw, refs, workspaceId);
     }
-    const plan = this.compile(raw);
+    const plan = await this.compile(raw);
     this.inline.set(header, plan);
     return plan;
   }
@@ -133,7 +134,7 @@ export class PlanResolver {
     });
     const cached = this.withGuardrails.get(key);
     if (cached) return cached;
-    const plan = this.compile(raw, saved);
+    const plan = await this.compile(raw, saved);
     this.withGuardrails.set(key, plan);
     return plan;
   }
@@ -172,14 +173,15 @@ export class PlanResolver {
       this.fromSaved.add(plan);
       return plan;
     }
-    const plan = this.compile(saved.raw);
+    const plan = await this.compile(saved.raw);
     this.saved.set(key, plan);
     this.fromSaved.add(plan);
     return plan;
   }
 
-  private compile(raw: unknown, savedGuardrails?: SavedGuardrails): CompiledPlan {
-    const plan = compileConfig(raw, savedGuardrails);
+  /** Compiles a config, loading the engines its patterns and schemas need on first use (ADR 0041). */
+  private async compile(raw: unknown, savedGuardrails?: SavedGuardrails): Promise<CompiledPlan> {
+    const plan = await withEngines(() => configCompiler().compileConfig(raw, savedGuardrails));
     this.options.checkPlan?.(plan);
     return plan;
   }

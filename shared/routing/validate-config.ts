@@ -1,14 +1,15 @@
+import { InvalidConfigError } from "../core/config-error";
+import { withEngines } from "../core/lazy-engine";
 import type { SavedGuardrails } from "../guardrails/saved-guardrails";
-import { compileConfig } from "./compile";
-import { InvalidConfigError } from "./config-schema";
+import { configCompiler } from "./compiler-on-demand";
 
 /** The admin API's config validator: a saved config must compile exactly as the gateway would compile it. */
-export function validateRoutingConfig(
+export async function validateRoutingConfig(
   value: unknown,
   savedGuardrails?: SavedGuardrails,
-): { ok: true } | { ok: false; message: string; path: string } {
+): Promise<{ ok: true } | { ok: false; message: string; path: string }> {
   try {
-    compileConfig(value, savedGuardrails);
+    await withEngines(() => configCompiler().compileConfig(value, savedGuardrails));
     return { ok: true };
   } catch (err) {
     if (err instanceof InvalidConfigError) return { ok: false, message: err.message, path: err.param ?? "config" };

@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fakeEmbedding, type OpenAIFake, startOpenAIFake } from "../fakes/openai-fake";
@@ -184,5 +186,41 @@ describe("openai SDK through the local gateway (OpenAI pass-through)", () => {
     while (fake.abortedResponses === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(fake.abortedResponses).toBe(1);
     expect(seen).toBe(2);
+  });
+
+  it("aborts the upstream call when the client disconnects before the first byte (JSON and stream)", async () => {
+    // Prepare: an upstream that takes the request and never answers; it notes when the gateway drops the call
+    const held: IncomingMessage[] = [];
+    const dropped: string[] = [];
+    const silent = createServer((req) => {
+      held.push(req);
+      req.resume();
+      req.socket.once("close", () => dropped.push(String(req.url)));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const host = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1`;
+    try {
+      for (const stream of [false, true]) {
+        const controller = new AbortController();
+        const call = client.chat.completions.create(
+          { model: "gpt-4o-mini", messages: [{ role: "user", content: "hello" }], stream },
+          { signal: controller.signal, headers: { "x-portkey-custom-host": host } },
+        );
+        call.catch(() => undefined); // the SDK rejects with its abort error
+        const seen = held.length;
+        const until = Date.now() + 2_000;
+        while (held.length === seen && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+        // Act: the client walks away while the upstream is still thinking
+        controller.abort();
+        // Assess: the gateway closes its upstream call at once (request_timeout would be minutes away)
+        const deadline = Date.now() + 1_000;
+        while (dropped.length <= seen && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        expect(held.length).toBe(seen + 1);
+        expect(dropped).toHaveLength(seen + 1);
+      }
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

@@ -1,10 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Match, type Template } from "aws-cdk-lib/assertions";
-import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ESM_REQUIRE_BANNER, lambdaEsbuildOptions } from "../../infra/lib/lambda-bundle";
+import { BUNDLE_FILE, buildLambdaBundle, CHUNK_DIR, ESM_REQUIRE_BANNER } from "../../infra/lib/lambda-bundle";
 import { ROUTES } from "../../infra/lib/routes";
 import {
   DEFAULT_GATEWAY_BOUNDS,
@@ -202,15 +201,22 @@ describe("Lambda functions", () => {
     expect(JSON.stringify(variables.GATEWAY_SELF_HOSTS)).toContain(".execute-api.");
   });
 
-  it("bundles each handler with the local esbuild into minified ESM with a require shim and a source map", () => {
+  it("bundles each handler with the local esbuild into minified ESM chunks with a require shim and source maps", () => {
     for (const id of Object.values(functionIds)) {
       const assetDir = assetDirOf(id);
 
-      const code = readFileSync(join(assetDir, "index.mjs"), "utf8");
+      const code = readFileSync(join(assetDir, BUNDLE_FILE), "utf8");
       expect(code.startsWith(`${ESM_REQUIRE_BANNER}\n`)).toBe(true);
       // Minified export names may contain `$` (e.g. `export{$1 as handler}`).
       expect(code).toMatch(/export\s*\{\s*[\w$]+ as handler\s*\}/);
-      expect(readFileSync(join(assetDir, "index.mjs.map"), "utf8")).toContain('"mappings"');
+      expect(readFileSync(join(assetDir, `${BUNDLE_FILE}.map`), "utf8")).toContain('"mappings"');
+      // every chunk is ESM with its own require shim (CommonJS dependencies live in chunks too) and its map
+      const chunks = readdirSync(join(assetDir, CHUNK_DIR)).filter((f) => f.endsWith(".mjs"));
+      expect(chunks.length).toBeGreaterThan(0);
+      for (const chunk of chunks) {
+        expect(readFileSync(join(assetDir, CHUNK_DIR, chunk), "utf8").startsWith(`${ESM_REQUIRE_BANNER}\n`)).toBe(true);
+        expect(existsSync(join(assetDir, CHUNK_DIR, `${chunk}.map`))).toBe(true);
+      }
     }
   });
 
@@ -222,16 +228,18 @@ describe("Lambda functions", () => {
     expect(existsSync(join(assetDirOf(functionIds.gateway), "dashboard"))).toBe(false);
   });
 
-  it("deploys the same gateway bundle that the tests and the bench build with lambdaEsbuildOptions", async () => {
+  it("deploys the same gateway bundle that the tests and the bench build with buildLambdaBundle", async () => {
     // Prepare
     const outdir = mkdtempSync(join(tmpdir(), "gateway-esbuild-"));
     try {
       // Act
-      await build(lambdaEsbuildOptions("gateway", outdir));
+      await buildLambdaBundle("gateway", outdir);
 
-      // Assess: byte for byte, so the Lambda runtime test runs what a deploy ships
-      const built = readFileSync(join(outdir, "index.mjs"), "utf8");
-      expect(built === readFileSync(join(assetDirOf(functionIds.gateway), "index.mjs"), "utf8")).toBe(true);
+      // Assess: every file, byte for byte, so the Lambda runtime test runs what a deploy ships
+      const built = filesIn(outdir);
+      const deployed = filesIn(assetDirOf(functionIds.gateway));
+      expect([...deployed.keys()].sort()).toEqual([...built.keys()].sort());
+      for (const [path, content] of built) expect(content.equals(deployed.get(path) as Buffer), path).toBe(true);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
@@ -263,6 +271,12 @@ describe("Lambda functions", () => {
     }
   });
 });
+
+/** Every file under `dir` by its relative path. */
+function filesIn(dir: string): Map<string, Buffer> {
+  const paths = readdirSync(dir, { recursive: true, encoding: "utf8" });
+  return new Map(paths.filter((p) => statSync(join(dir, p)).isFile()).map((p) => [p, readFileSync(join(dir, p))]));
+}
 
 /** The directory the synthesized function's code asset was bundled into. */
 function assetDirOf(functionId: string): string {

@@ -1,21 +1,18 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { build, type Metafile } from "esbuild";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FunctionName, lambdaEsbuildOptions } from "../../infra/lib/lambda-bundle";
+import { beforeAll, describe, expect, it } from "vitest";
+import { coldLoadedOutputs, type FunctionName, lambdaEsbuildOptions } from "../../infra/lib/lambda-bundle";
 
 /**
- * What a cold start loads (ADR 0039): the bundles as the stack builds them, read from esbuild's metafile. Sizes are
- * reported by `npm run bench` (cold-start section); this checks the cuts stay made: one zod locale, undici's
- * request path without its entry (fetch, WebSocket, mocks), no admin API in the gateway, and the AWS clients the
- * first request does not need loaded only on demand.
+ * What a cold start loads (ADR 0039, 0041): the bundles as the stack builds them, read from esbuild's metafile.
+ * Sizes are reported by `npm run bench` (cold-start section); this checks the cuts stay made: one zod locale,
+ * undici's request path without its entry (fetch, WebSocket, mocks) and with one build of its parser, no admin API
+ * in the gateway, the AWS clients the first request does not need loaded only on demand, and the code only some
+ * requests need (OpenTelemetry, the guardrails' engines) in chunks outside what `index.mjs` loads.
  */
-const outdir = mkdtempSync(join(tmpdir(), "bundle-contents-"));
 const metafiles = new Map<FunctionName, Metafile>();
 
 async function metafileOf(name: FunctionName): Promise<Metafile> {
-  const result = await build({ ...lambdaEsbuildOptions(name, join(outdir, name)), metafile: true, write: false });
+  const result = await build({ ...lambdaEsbuildOptions(name), metafile: true });
   return result.metafile;
 }
 
@@ -31,6 +28,15 @@ function inputsOf(meta: Metafile, minBytes = 0): string[] {
   );
 }
 
+/** The source files with code in `index.mjs` and the chunks it imports statically: what a cold start loads. */
+function coldInputsOf(meta: Metafile): string[] {
+  return coldLoadedOutputs(meta).flatMap((path) =>
+    Object.entries(meta.outputs[path]?.inputs ?? {})
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([input]) => input),
+  );
+}
+
 /** How the bundle's own code reaches an external package: static `import` or `import()`. */
 function importKindsOf(meta: Metafile, external: string): string[] {
   return Object.values(meta.inputs).flatMap((input) =>
@@ -42,7 +48,6 @@ describe("Lambda bundle contents", () => {
   beforeAll(async () => {
     for (const name of ["gateway", "admin", "analytics"] as const) metafiles.set(name, await metafileOf(name));
   });
-  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it.each(["gateway", "admin", "analytics"] as const)(
     "%s carries zod's English messages and no other locale",
@@ -59,6 +64,50 @@ describe("Lambda bundle contents", () => {
     expect(undici.some((p) => p.endsWith("/undici/lib/dispatcher/agent.js"))).toBe(true);
     expect(
       undici.filter((p) => /\/undici\/index\.js$|\/lib\/mock\/|\/lib\/web\/websocket\/|proxy-agent/.test(p)),
+    ).toEqual([]);
+  });
+
+  it("carries undici's HTTP parser once: the SIMD build, which Node 22 on Lambda runs", () => {
+    const parsers = inputsOf(metafiles.get("gateway") as Metafile, 1000).filter((p) => /\/llhttp\/llhttp/.test(p));
+    expect(parsers.map((p) => p.replace(/^.*\/llhttp\//, ""))).toEqual(["llhttp_simd-wasm.js"]);
+  });
+
+  it("leaves out undici's HTTP/2 client and its FormData/Blob body helpers (only a stub that throws remains)", () => {
+    const meta = metafiles.get("gateway") as Metafile;
+    const stubs = inputsOf(meta).filter((p) => /\/undici\/lib\/(dispatcher\/client-h2|web\/fetch\/body)\.js$/.test(p));
+    expect(stubs).toHaveLength(2);
+    expect(inputsOf(meta, 500).filter((p) => stubs.includes(p) || /\/undici\/lib\/web\//.test(p))).toEqual([]);
+  });
+
+  it.each(["gateway", "admin", "analytics"] as const)(
+    "%s loads the guardrail checks and the regex and JSON Schema engines with the first config that needs them",
+    (name) => {
+      const meta = metafiles.get(name) as Metafile;
+      const engines =
+        /(^|\/)node_modules\/(re2js|@cfworker\/json-schema)\/|shared\/guardrails\/(check-registry|checks\/)/;
+      expect(coldInputsOf(meta).filter((p) => engines.test(p))).toEqual([]);
+      expect(inputsOf(meta).some((p) => /node_modules\/re2js\//.test(p))).toBe(true);
+    },
+  );
+
+  it("loads the config compiler with the first x-portkey-config, not at cold start", () => {
+    const meta = metafiles.get("gateway") as Metafile;
+    expect(
+      coldInputsOf(meta).filter((p) => /shared\/routing\/(compile|config-schema|conditions)\.ts$/.test(p)),
+    ).toEqual([]);
+    expect(inputsOf(meta).some((p) => p.endsWith("shared/routing/compile.ts"))).toBe(true);
+  });
+
+  it("loads OpenTelemetry only when telemetry is configured, not at cold start", () => {
+    const meta = metafiles.get("gateway") as Metafile;
+    expect(coldInputsOf(meta).filter((p) => /node_modules\/@opentelemetry\//.test(p))).toEqual([]);
+    expect(inputsOf(meta).some((p) => /node_modules\/@opentelemetry\/sdk-metrics\//.test(p))).toBe(true);
+  });
+
+  it("loads the SigV4 signer with the first request to sign (Bedrock, STS), not at cold start", () => {
+    const meta = metafiles.get("gateway") as Metafile;
+    expect(
+      coldInputsOf(meta).filter((p) => /node_modules\/(@smithy\/signature-v4|@aws-crypto\/sha256-js)\//.test(p)),
     ).toEqual([]);
   });
 

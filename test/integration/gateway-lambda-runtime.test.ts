@@ -17,13 +17,26 @@ import { readNdjsonRows } from "../support/moto-s3";
 /**
  * The gateway bundle, built as the stack builds it, under AWS's Node.js runtime interface client on Node 22 (what
  * `nodejs22.x` runs), against a Runtime API emulator, with DynamoDB, KMS and Firehose on moto. What the emulator
- * receives is what API Gateway would: the streamed response with its prelude. One process serves three
- * invocations in a row (a streamed chat, a JSON chat, a 401), then is stopped.
+ * receives is what API Gateway would: the streamed response with its prelude. One process serves four
+ * invocations in a row (a streamed chat, a JSON chat, a 401, a chat denied by a regex guardrail, whose engine
+ * loads from a chunk at that request), then is stopped.
  */
 const EVENT_GAP_MS = 150;
 const WORDS = "one two three four";
 /** The fake answers "You said: <words>": a role event, one event per word, a finish event (then [DONE]). */
 const MIN_UPSTREAM_EVENTS = 1 + `You said: ${WORDS}`.split(" ").length + 1;
+
+/** A `before_request_hooks` config whose guardrail refuses any message with the word "three" (in WORDS). */
+const NO_THREES = {
+  before_request_hooks: [
+    {
+      id: "no-threes",
+      type: "guardrail",
+      deny: true,
+      checks: [{ id: "default.regexMatch", parameters: { rule: "\\bthree\\b", not: true } }],
+    },
+  ],
+};
 
 describe("the gateway bundle under AWS's Lambda runtime interface client (nodejs22.x)", () => {
   let fake: OpenAIFake;
@@ -34,9 +47,11 @@ describe("the gateway bundle under AWS's Lambda runtime interface client (nodejs
   let streamed: Invocation;
   let json: Invocation;
   let refused: Invocation;
+  let guarded: Invocation;
   let upstreamCallsBefore401: number;
+  let upstreamCallsBeforeGuardrail: number;
 
-  const chat = (traceId: string, body: Record<string, unknown>, withKey = true) =>
+  const chat = (traceId: string, body: Record<string, unknown>, withKey = true, config?: unknown) =>
     restApiEvent({
       method: "POST",
       path: "/v1/chat/completions",
@@ -46,6 +61,7 @@ describe("the gateway bundle under AWS's Lambda runtime interface client (nodejs
         "x-portkey-provider": "openai",
         "x-portkey-custom-host": fake.baseUrl,
         "x-portkey-trace-id": traceId,
+        ...(config === undefined ? {} : { "x-portkey-config": JSON.stringify(config) }),
       },
       body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: WORDS }], ...body }),
     });
@@ -63,12 +79,14 @@ describe("the gateway bundle under AWS's Lambda runtime interface client (nodejs
     ric = await startRic({ taskRoot: root, api, env: gatewayFunctionEnv(deployment) });
     await api.initialized;
 
-    // Act: three invocations in a row on the one process
+    // Act: four invocations in a row on the one process
     streamed = await api.invoke(chat("ric-stream", { stream: true }));
     json = await api.invoke(chat("ric-json", {}));
     upstreamCallsBefore401 = fake.requests.length;
     refused = await api.invoke(chat("ric-401", {}, false));
-    await api.nextRequested(4);
+    upstreamCallsBeforeGuardrail = fake.requests.length;
+    guarded = await api.invoke(chat("ric-guardrail", {}, true, NO_THREES));
+    await api.nextRequested(5);
   });
 
   afterAll(async () => {
@@ -141,9 +159,20 @@ describe("the gateway bundle under AWS's Lambda runtime interface client (nodejs
     expect(fake.requests.length).toBe(upstreamCallsBefore401);
   });
 
-  it("serves the three invocations on one process and ships each log row before asking for the next event", async () => {
+  it("loads the guardrail's regex engine at the first config that needs it, and denies with 446", () => {
+    // Prepare
+    const response = parseHttpIntegrationResponse(guarded);
+
+    // Assess: the engine is not part of the cold start (ADR 0041), yet the first request that names it works
+    expect(response.prelude.statusCode).toBe(446);
+    const body = JSON.parse(response.body.toString("utf8")) as { error: { code: string } };
+    expect(body.error.code).toBe("hooks_failed");
+    expect(fake.requests.length).toBe(upstreamCallsBeforeGuardrail);
+  });
+
+  it("serves the four invocations on one process and ships each log row before asking for the next event", async () => {
     // Assess: init (first /next), then one /next after each invocation; the process never restarted
-    expect(api.nextRequests).toHaveLength(4);
+    expect(api.nextRequests).toHaveLength(5);
     // Firehose puts happen inside the invocation (a frozen environment would hold them otherwise)
     const rows = await readNdjsonRows(LOG_BUCKET, "logs/");
     const statusOf = (traceId: string) => rows.filter((r) => r.trace_id === traceId).map((r) => r.status);

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
-import { BUNDLE_FILE, type FunctionName, LAMBDA_BUNDLING, lambdaEsbuildOptions } from "../../infra/lib/lambda-bundle";
+import type { Metafile } from "esbuild";
+import { BUNDLE_FILE, buildLambdaBundle, type FunctionName, LAMBDA_BUNDLING } from "../../infra/lib/lambda-bundle";
 import type { RuntimeApiEmulator } from "./lambda-runtime-api";
 
 /**
@@ -29,11 +29,15 @@ async function newTaskRoot(): Promise<TaskRoot> {
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+export interface BundledTaskRoot extends TaskRoot {
+  /** esbuild's account of the build: what each output file holds and imports. */
+  readonly metafile: Metafile;
+}
+
 /** A task root with `functions/<name>/handler.ts` bundled exactly as the stack bundles it. */
-export async function bundledTaskRoot(name: FunctionName): Promise<TaskRoot> {
+export async function bundledTaskRoot(name: FunctionName): Promise<BundledTaskRoot> {
   const root = await newTaskRoot();
-  await build(lambdaEsbuildOptions(name, root.dir));
-  return root;
+  return { ...root, metafile: await buildLambdaBundle(name, root.dir) };
 }
 
 /** A task root whose `index.mjs` is `source` (the bench's floor handler). */

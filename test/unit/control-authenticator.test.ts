@@ -123,6 +123,43 @@ describe("GatewayAuthenticator", () => {
     expect(store.apiKeyReads).toBe(1);
   });
 
+  it("identifies a request admitted on its headers once: its authenticate takes that answer, scope still checked", async () => {
+    // Prepare
+    const key = await issueKey(["completions"]);
+    const req = request({ "x-portkey-api-key": key });
+    let hashes = 0;
+    const hash = hasher.hash.bind(hasher);
+    hasher.hash = (value) => {
+      hashes++;
+      return hash(value);
+    };
+    // Act
+    const admitted = await auth.admit(req.headers);
+    const principal = await auth.authenticate(req, "completions");
+    const hashesForOneRequest = hashes;
+    const wrongScope = auth.authenticate(request({ "x-portkey-api-key": key }), "admin");
+    await auth.admit(req.headers);
+    const admittedWrongScope = auth.authenticate(req, "admin");
+    // Assess: one HMAC for the admitted request; the admission is no pass for a scope the key lacks
+    expect(principal).toBe(admitted);
+    expect(hashesForOneRequest).toBe(1);
+    await expect(wrongScope).rejects.toBeInstanceOf(PermissionError);
+    await expect(admittedWrongScope).rejects.toBeInstanceOf(PermissionError);
+  });
+
+  it("lets an admission serve one authenticate only: the next request with the same headers is identified again", async () => {
+    // Prepare
+    const key = await issueKey(["completions"]);
+    const req = request({ "x-portkey-api-key": key });
+    await auth.admit(req.headers);
+    const principal = await auth.authenticate(req, "completions");
+    await store.deleteApiKey(principal.apiKeyId);
+    // Act
+    auth.forgetApiKey(principal.apiKeyId);
+    // Assess
+    await expect(auth.authenticate(req, "completions")).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
   it("keeps honouring a revoked key until the 30 s TTL passes, then refuses it", async () => {
     // Prepare
     const key = await issueKey(["completions"]);

@@ -1,12 +1,16 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { GatewayError } from "../../shared/core/errors";
+import { loadEngines } from "../../shared/core/lazy-engine";
 import { REGEX_WORK_LIMIT } from "../../shared/core/linear-regex";
 import { compileCheck } from "../../shared/guardrails/check-registry";
 import { countCharacters, countSentences, countWords } from "../../shared/guardrails/checks/count-checks";
 import { extractJson } from "../../shared/guardrails/checks/json-checks";
 import { codeFormats, findUrls, isValidUrl } from "../../shared/guardrails/checks/url-code-checks";
 import type { CheckInput, CheckOutcome, CompiledCheck, HookPhase } from "../../shared/guardrails/types";
+
+// The regex and JSON Schema engines load on first use (ADR 0041); these tests compile synchronously.
+beforeAll(loadEngines);
 
 /** What a check sees for one text (no network, a fresh placeholder map). */
 function inputOf(text: string, request: Record<string, unknown> = {}, phase: HookPhase = "before_request"): CheckInput {

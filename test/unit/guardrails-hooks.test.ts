@@ -1,6 +1,7 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { GatewayError, renderError } from "../../shared/core/errors";
+import { loadEngines } from "../../shared/core/lazy-engine";
 import { compiledHooksOf } from "../../shared/guardrails/compile-hooks";
 import { GuardrailDeniedError } from "../../shared/guardrails/guardrail-error";
 import { createGuardrails } from "../../shared/guardrails/guardrails";
@@ -8,6 +9,9 @@ import { withHookResults } from "../../shared/guardrails/hook-results-body";
 import type { HookResults } from "../../shared/guardrails/types";
 import { compileConfig } from "../../shared/routing/compile";
 import type { LeafNode } from "../../shared/routing/plan";
+
+// The regex and JSON Schema engines load on first use (ADR 0041); these tests compile synchronously.
+beforeAll(loadEngines);
 
 const NO_SECRETS = {
   id: "no-secrets",

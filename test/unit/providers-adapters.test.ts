@@ -8,6 +8,7 @@ import { BedrockStreamTranslator } from "../../shared/providers/bedrock-stream";
 import { googleAdapter } from "../../shared/providers/google";
 import { mistralAdapter, mistralToolCallId } from "../../shared/providers/mistral-ai";
 import { MistralStreamTranslator } from "../../shared/providers/mistral-stream";
+import { openAICompatible } from "../../shared/providers/openai-compatible";
 import { readProviderOptions } from "../../shared/providers/provider-options";
 import type { ProviderTarget, TransformContext } from "../../shared/providers/types";
 import { bedrockExceptionFrame } from "../fakes/bedrock-fake";
@@ -279,6 +280,43 @@ describe("mistral-ai", () => {
     const without = new MistralStreamTranslator(false).push(Buffer.from(last));
     expect(without).not.toContain("usage");
     expect(without).toContain("data: [DONE]");
+  });
+});
+
+describe("an OpenAI-compatible provider that honours stream_options.include_usage", () => {
+  const adapter = openAICompatible({ id: "usage-x", baseUrl: "https://api.usage-x.test/v1", streamUsage: true });
+  const streamed = (raw: string, changed: Record<string, unknown> | undefined = undefined): TransformContext => ({
+    ...ctx(changed ?? (JSON.parse(raw) as Record<string, unknown>)),
+    rawBody: Buffer.from(raw),
+    bodyChanged: changed !== undefined,
+  });
+
+  it("adds include_usage to the client's own bytes when it named no stream options (nothing else rewritten)", () => {
+    // Prepare: escapes, number forms and key order a re-serialisation would change
+    const raw = '{"stream":true, "model":"m","messages":[{"role":"user","content":"caf\\u00e9"}],"temperature":1.0}\n ';
+    // Act
+    const req = adapter.toRequest(streamed(raw));
+    // Assess
+    expect(String(req.body)).toBe(
+      '{"stream":true, "model":"m","messages":[{"role":"user","content":"caf\\u00e9"}],"temperature":1.0,"stream_options":{"include_usage":true}}',
+    );
+  });
+
+  it("sets include_usage in stream options the client gave (false, null, other fields) and in a changed body", () => {
+    // Act
+    const off = bodyOf(
+      adapter.toRequest(streamed('{"stream":true,"model":"m","stream_options":{"include_usage":false}}')),
+    );
+    const empty = bodyOf(adapter.toRequest(streamed('{"stream":true,"model":"m","stream_options":null}')));
+    const other = bodyOf(adapter.toRequest(streamed('{"stream":true,"model":"m","stream_options":{"x":1}}')));
+    const changed = bodyOf(
+      adapter.toRequest(streamed('{"stream":true,"model":"@vk/m"}', { stream: true, model: "m" })),
+    );
+    // Assess
+    expect(off.stream_options).toEqual({ include_usage: true });
+    expect(empty.stream_options).toEqual({ include_usage: true });
+    expect(other.stream_options).toEqual({ x: 1, include_usage: true });
+    expect(changed).toEqual({ stream: true, model: "m", stream_options: { include_usage: true } });
   });
 });
 

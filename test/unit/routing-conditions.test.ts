@@ -1,6 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadEngines } from "../../shared/core/lazy-engine";
 import { REGEX_WORK_LIMIT } from "../../shared/core/linear-regex";
 import { compileQuery, type RouteContext } from "../../shared/routing/conditions";
+
+// The regex and JSON Schema engines load on first use (ADR 0041); these tests compile synchronously.
+beforeAll(loadEngines);
 
 const ctx: RouteContext = {
   metadata: { tier: "pro", region: "eu-west-1", score: "42" },

@@ -1,7 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { GatewayError } from "../../shared/core/errors";
+import { loadEngines } from "../../shared/core/lazy-engine";
 import { compileConfig } from "../../shared/routing/compile";
 import type { LeafNode, StrategyNode } from "../../shared/routing/plan";
+
+// The regex and JSON Schema engines load on first use (ADR 0041); these tests compile synchronously.
+beforeAll(loadEngines);
 
 /** A `strategy.conditions` entry. */
 function branch(query: Record<string, unknown>, target: string): Record<string, unknown> {

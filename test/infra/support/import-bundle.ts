@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const REPO_NODE_MODULES = fileURLToPath(new URL("../../../node_modules/", import.meta.url));
@@ -31,8 +31,9 @@ export interface BundleImport {
 /**
  * Imports a bundled `index.mjs` in a fresh `node` process with exactly `environment` (plus AWS_REGION),
  * the way the Lambda runtime loads it at cold start: a bare `require` without the banner, a missing env var or a
- * missing module fails here. The bundle is copied next to a `node_modules/@aws-sdk` link to the repository's
- * copy, standing in for the SDK the runtime provides (CDK leaves `@aws-sdk/*` external); nothing else resolves.
+ * missing module or chunk fails here. The bundle's directory (`index.mjs`, its chunks) is copied next to a
+ * `node_modules/@aws-sdk` link to the repository's copy, standing in for the SDK the runtime provides (the bundle
+ * leaves `@aws-sdk/*` external); nothing else resolves.
  */
 export async function importBundleInNode(
   bundlePath: string,
@@ -40,7 +41,7 @@ export async function importBundleInNode(
 ): Promise<BundleImport> {
   const dir = mkdtempSync(join(tmpdir(), "gateway-bundle-"));
   try {
-    for (const file of [bundlePath, `${bundlePath}.map`]) copyFileSync(file, join(dir, basename(file)));
+    cpSync(dirname(bundlePath), dir, { recursive: true });
     mkdirSync(join(dir, "node_modules"));
     symlinkSync(join(REPO_NODE_MODULES, "@aws-sdk"), join(dir, "node_modules", "@aws-sdk"), "dir");
     const entry = pathToFileURL(join(dir, basename(bundlePath))).href;
