@@ -16,7 +16,7 @@ export async function startChild(
   env: Record<string, string> = {},
   nodeArgs: readonly string[] = [],
 ): Promise<{ url: string; apiKey?: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", file], {
+  const child = spawn(process.env.BENCH_NODE ?? process.execPath, [...nodeArgs, "--import", "tsx", file], {
     env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: "SILENT" },
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });

