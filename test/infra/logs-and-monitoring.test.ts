@@ -23,7 +23,7 @@ beforeAll(() => {
 });
 
 describe("Firehose delivery stream", () => {
-  it("converts records to Parquet under request-logs/dt=YYYY-MM-DD/ every 300 s or 128 MiB", () => {
+  it("converts records to Parquet under request-logs/dt=YYYY-MM-DD/ every 60 s or 128 MiB", () => {
     template.hasResourceProperties("AWS::KinesisFirehose::DeliveryStream", {
       DeliveryStreamEncryptionConfigurationInput: { KeyType: "AWS_OWNED_CMK" },
       ExtendedS3DestinationConfiguration: Match.objectLike({
@@ -32,7 +32,7 @@ describe("Firehose delivery stream", () => {
         ErrorOutputPrefix: "errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/",
         FileExtension: ".parquet",
         // Parquet conversion needs >= 64 MiB; S3-level compression must stay off (Snappy is inside the files).
-        BufferingHints: { IntervalInSeconds: 300, SizeInMBs: 128 },
+        BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 128 },
         CompressionFormat: Match.absent(),
       }),
     });
