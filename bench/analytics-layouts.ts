@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { duckDbColumnSpec, duckDbDialect, type SqlDialect } from "../shared/analytics/dialect";
+import { duckDbColumnSpec, duckDbDialect, duckDbParquetSource, type SqlDialect } from "../shared/analytics/dialect";
 import { parseAnalyticsFilters } from "../shared/analytics/filters";
 import { logSearchQuery } from "../shared/analytics/log-queries";
 import { groupQuery, summaryQuery, timeSeriesQuery } from "../shared/analytics/query-builder";
@@ -119,7 +119,7 @@ async function measureLayout(
   const source =
     format === "json-gzip"
       ? `read_json('${dir}/*/*.json.gz', format = 'newline_delimited', hive_partitioning = true, ignore_errors = true, columns = ${duckDbColumnSpec()})`
-      : `read_parquet('${dir}/*/*.parquet', hive_partitioning = true)`;
+      : duckDbParquetSource(dir);
   const chunks = format === "json-gzip" ? undefined : await parquetChunkBytes(connection, `${dir}/*/*.parquet`);
   let bodyBytes = 0;
   for (const perFile of chunks?.values() ?? []) {
