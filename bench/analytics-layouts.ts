@@ -171,9 +171,14 @@ export async function runLayoutBench(
 ): Promise<{ figures: Record<string, number>; references: Record<string, string> }> {
   const figures: Record<string, number> = {};
   const references: Record<string, string> = {};
-  const instance = await DuckDBInstance.create(":memory:", { threads: String(options.threads ?? 2) });
-  const connection = await instance.connect();
   const root = mkdtempSync(join(tmpdir(), "analytics-layouts-"));
+  // A shared machine: at 10M rows DuckDB would take 10 GB; past 4 GB it spills to the bench's own directory.
+  const instance = await DuckDBInstance.create(":memory:", {
+    threads: String(options.threads ?? 2),
+    memory_limit: "4GB",
+    temp_directory: join(root, "spill"),
+  });
+  const connection = await instance.connect();
   let jsonAt: { records: number; result: Awaited<ReturnType<typeof measureLayout>> } | undefined;
   try {
     for (const records of options.records) {
