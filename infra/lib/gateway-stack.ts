@@ -60,6 +60,7 @@ export class GatewayStack extends Stack {
       accessLogBucket: pipeline.accessLogBucket,
       bytesScannedCutoffPerQuery: options.athenaBytesScannedCutoff,
     });
+    pipeline.deliverAs(analytics.table);
 
     const allowlist = options.customHostAllowlist.length > 0 ? options.customHostAllowlist.join(",") : undefined;
     const gateway = new NodeFunction(this, "Gateway", {

@@ -4,11 +4,31 @@ import * as glue from "aws-cdk-lib/aws-glue";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import { LOG_GLUE_COLUMNS, LOG_PARTITION_COLUMN } from "../../shared/logging/glue-columns";
-import { LOG_PREFIX } from "./log-pipeline";
+import {
+  LEGACY_JSON_LOG_S3_PREFIX,
+  LOG_GLUE_COLUMNS,
+  LOG_PARTITION_COLUMN,
+  LOG_S3_PREFIX,
+} from "../../shared/logging/glue-columns";
 import { createSecureBucket } from "./secure-bucket";
 
 export const LOG_TABLE_NAME = "request_logs";
+/** GZIP JSON lines written before the switch to Parquet (ADR 0040): queryable, and the source of a backfill. */
+export const LEGACY_JSON_LOG_TABLE_NAME = "request_logs_json";
+
+/** Partition projection over `<location>dt=YYYY-MM-DD/`: no crawler, no MSCK REPAIR, no partitions to add. */
+function projectedDayPartitions(location: string): Record<string, string> {
+  const dt = LOG_PARTITION_COLUMN.name;
+  return {
+    "projection.enabled": "true",
+    [`projection.${dt}.type`]: "date",
+    [`projection.${dt}.format`]: "yyyy-MM-dd",
+    [`projection.${dt}.range`]: "2025-01-01,NOW",
+    [`projection.${dt}.interval`]: "1",
+    [`projection.${dt}.interval.unit`]: "DAYS",
+    "storage.location.template": `${location}${dt}=\${${dt}}/`,
+  };
+}
 
 export interface LogAnalyticsProps {
   readonly logBucket: s3.IBucket;
@@ -17,12 +37,14 @@ export interface LogAnalyticsProps {
 }
 
 /**
- * Glue table over `s3://<log bucket>/logs/` (JSON SerDe, `dt` partition projected, so no crawler and no
- * MSCK REPAIR) and an Athena workgroup that forces its own encrypted result location and a scan cutoff.
+ * Glue table over `s3://<log bucket>/request-logs/` (Parquet, `dt` partition projected, so no crawler and no
+ * MSCK REPAIR), the legacy JSON table over `logs/`, and an Athena workgroup that forces its own encrypted result location and a scan cutoff.
  */
 export class LogAnalytics extends Construct {
   readonly databaseName: string;
   readonly tableName = LOG_TABLE_NAME;
+  /** The Parquet request-log table; the delivery stream converts records with its schema. */
+  readonly table: glue.CfnTable;
   readonly workgroupName: string;
   readonly resultsBucket: s3.Bucket;
   private readonly logBucket: s3.IBucket;
@@ -40,8 +62,10 @@ export class LogAnalytics extends Construct {
       databaseInput: { name: this.databaseName, description: "AI gateway request logs" },
     });
 
-    const location = `s3://${props.logBucket.bucketName}/${LOG_PREFIX}`;
-    const table = new glue.CfnTable(this, "Table", {
+    // The table Firehose converts records with (its schema) and Athena reads: Parquet, one column per entry of the
+    // column table, so a query reads only the columns it names.
+    const location = `s3://${props.logBucket.bucketName}/${LOG_S3_PREFIX}`;
+    this.table = new glue.CfnTable(this, "Table", {
       catalogId: Aws.ACCOUNT_ID,
       databaseName: this.databaseName,
       tableInput: {
@@ -49,19 +73,39 @@ export class LogAnalytics extends Construct {
         tableType: "EXTERNAL_TABLE",
         parameters: {
           EXTERNAL: "TRUE",
-          classification: "json",
-          compressionType: "gzip",
-          "projection.enabled": "true",
-          [`projection.${LOG_PARTITION_COLUMN.name}.type`]: "date",
-          [`projection.${LOG_PARTITION_COLUMN.name}.format`]: "yyyy-MM-dd",
-          [`projection.${LOG_PARTITION_COLUMN.name}.range`]: "2025-01-01,NOW",
-          [`projection.${LOG_PARTITION_COLUMN.name}.interval`]: "1",
-          [`projection.${LOG_PARTITION_COLUMN.name}.interval.unit`]: "DAYS",
-          "storage.location.template": `${location}${LOG_PARTITION_COLUMN.name}=\${${LOG_PARTITION_COLUMN.name}}/`,
+          classification: "parquet",
+          "parquet.compression": "SNAPPY",
+          ...projectedDayPartitions(location),
         },
         partitionKeys: [toGlueColumn(LOG_PARTITION_COLUMN)],
         storageDescriptor: {
           location,
+          columns: LOG_GLUE_COLUMNS.map(toGlueColumn),
+          inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+          outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+          serdeInfo: { serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" },
+        },
+      },
+    });
+    this.table.addResourceDependency(database);
+
+    const legacyLocation = `s3://${props.logBucket.bucketName}/${LEGACY_JSON_LOG_S3_PREFIX}`;
+    const legacy = new glue.CfnTable(this, "LegacyJsonTable", {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: LEGACY_JSON_LOG_TABLE_NAME,
+        description: "Request logs written as GZIP JSON lines before the switch to Parquet; remove once expired",
+        tableType: "EXTERNAL_TABLE",
+        parameters: {
+          EXTERNAL: "TRUE",
+          classification: "json",
+          compressionType: "gzip",
+          ...projectedDayPartitions(legacyLocation),
+        },
+        partitionKeys: [toGlueColumn(LOG_PARTITION_COLUMN)],
+        storageDescriptor: {
+          location: legacyLocation,
           columns: LOG_GLUE_COLUMNS.map(toGlueColumn),
           inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
           outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
@@ -74,7 +118,7 @@ export class LogAnalytics extends Construct {
         },
       },
     });
-    table.addResourceDependency(database);
+    legacy.addResourceDependency(database);
 
     this.resultsBucket = createSecureBucket(this, "ResultsBucket", {
       serverAccessLogsBucket: props.accessLogBucket,
@@ -137,13 +181,13 @@ export class LogAnalytics extends Construct {
       new iam.PolicyStatement({
         sid: "ReadRequestLogObjects",
         actions: ["s3:GetObject"],
-        resources: [this.logBucket.arnForObjects(`${LOG_PREFIX}*`)],
+        resources: [this.logBucket.arnForObjects(`${LOG_S3_PREFIX}*`)],
       }),
       new iam.PolicyStatement({
         sid: "ListRequestLogPrefix",
         actions: ["s3:ListBucket"],
         resources: [this.logBucket.bucketArn],
-        conditions: { StringLike: { "s3:prefix": [`${LOG_PREFIX}*`] } },
+        conditions: { StringLike: { "s3:prefix": [`${LOG_S3_PREFIX}*`] } },
       }),
       new iam.PolicyStatement({
         sid: "LocateBuckets",

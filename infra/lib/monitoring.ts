@@ -60,6 +60,16 @@ export class Monitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       alarmDescription: "Firehose failed to deliver request logs to S3",
     });
+    this.addAlarm(
+      "LogFormatConversion",
+      logPipeline.metric("FailedConversion.Records", { statistic: cloudwatch.Stats.SUM, period: PERIOD }),
+      {
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        alarmDescription:
+          "Firehose could not convert request logs to Parquet (schema mismatch); they are under errors/ in the log bucket",
+      },
+    );
 
     if (props.alarmEmail !== undefined) {
       this.alarmTopic = new sns.Topic(this, "AlarmTopic", { enforceSSL: true, displayName: "AI gateway alarms" });

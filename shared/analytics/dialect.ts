@@ -96,6 +96,15 @@ export function duckDbFilesSource(dataDir: string): string {
   return `read_json(${sqlString(glob)}, format = 'newline_delimited', hive_partitioning = true, ignore_errors = true, columns = ${duckDbColumnSpec()})`;
 }
 
+/**
+ * `read_parquet` over `<dir>/dt=*\/*.parquet`, the layout Firehose writes in AWS (ADR 0040): the bench and the
+ * layout test query it with the same builder. Parquet carries its own types (the Glue ones, by column name).
+ */
+export function duckDbParquetSource(dir: string): string {
+  const glob = `${dir.replace(/\/+$/, "")}/*/*.parquet`;
+  return `read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true)`;
+}
+
 /** DuckDB over a source expression: the files directly, or a table the engine materialised from them. */
 export function duckDbDialect(source: string): SqlDialect {
   return {

@@ -1,3 +1,4 @@
+import { timeOfUuidV7 } from "../logging/ids";
 import type { SqlDialect } from "./dialect";
 import type { AnalyticsFilters } from "./filters";
 import { Conditions, partitionRange, type QueryScope, requestConditions, type SqlQuery } from "./where";
@@ -108,9 +109,11 @@ LIMIT 100`;
   return { sql, params: where.params };
 }
 
-/** The latest version of one feedback row (for updates). */
+/** The latest version of one feedback row (for updates); a v7 id prunes the partitions before its day. */
 export function feedbackByIdQuery(dialect: SqlDialect, scope: QueryScope, feedbackId: string): SqlQuery {
   const where = new Conditions().inScope(scope).add("kind = 'feedback'").add("id = ?", feedbackId);
+  const created = timeOfUuidV7(feedbackId);
+  if (created !== null) where.add("dt >= ?", new Date(created).toISOString().slice(0, 10));
   const sql = `SELECT id, workspace_id, trace_id, ts, feedback_value, feedback_weight, ${dialect.toJson("metadata")} AS metadata_json
 FROM ${dialect.source}
 WHERE ${where.toSql()}

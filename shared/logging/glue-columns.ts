@@ -18,8 +18,22 @@ export const LOG_GLUE_COLUMNS: readonly GlueColumn[] = LOG_COLUMNS.map((c) => ({
   comment: c.description,
 }));
 
-/** Partition column (projected, `logs/dt=YYYY-MM-DD/`, Firehose arrival date in UTC). */
+/** Partition column (projected, `request-logs/dt=YYYY-MM-DD/`, Firehose arrival date in UTC). */
 export const LOG_PARTITION_COLUMN: GlueColumn = { name: "dt", type: "string" };
 
-/** S3 key prefix of the table (Firehose `Prefix` is `logs/dt=!{timestamp:yyyy-MM-dd}/`). */
-export const LOG_S3_PREFIX = "logs/";
+/**
+ * S3 key prefix of the request-log table: Parquet (Snappy) files that Firehose converts from the JSON records with
+ * this table's schema, under `dt=YYYY-MM-DD/` (ADR 0040).
+ */
+export const LOG_S3_PREFIX = "request-logs/";
+
+/** Where GZIP JSON lines went before ADR 0040; a read-only legacy table keeps them queryable until they expire. */
+export const LEGACY_JSON_LOG_S3_PREFIX = "logs/";
+
+/**
+ * Columns only the log-detail query reads (one row, by id): the bodies, up to 32 KiB each, most of a record's
+ * bytes. Parquet is columnar, so the aggregate and search queries, which never name them, never read them.
+ */
+export const DETAIL_ONLY_COLUMNS: readonly string[] = LOG_COLUMNS.filter((c) => c.detailOnly === true).map(
+  (c) => c.name,
+);

@@ -39,6 +39,8 @@ export interface LogColumn<
   readonly rows: readonly R[];
   /** Added after rows of this version were first written: older rows lack it, readers take null. */
   readonly additive?: Additive;
+  /** Large and read only by the log-detail query (one row by id): never named by aggregates or search (ADR 0040). */
+  readonly detailOnly?: true;
   /** Where the value comes from. */
   readonly filled: string;
   readonly description: string;
@@ -426,6 +428,7 @@ export const LOG_COLUMNS = [
     glue: "string",
     nullable: true,
     rows: REQUEST,
+    detailOnly: true,
     filled: "request (redacted, capped)",
     description: "first 32 KiB of the request body; null when body logging is off",
   }),
@@ -435,6 +438,7 @@ export const LOG_COLUMNS = [
     glue: "string",
     nullable: true,
     rows: REQUEST,
+    detailOnly: true,
     filled: "response (redacted, capped)",
     description: "first 32 KiB of the answer (streams: the SSE the client got); null when body logging is off",
   }),

@@ -13,31 +13,66 @@ import {
 let template: Template;
 let logBucketId: string;
 let resultsBucketId: string;
+let tableId: string;
 
 beforeAll(() => {
   template = synthGatewayStack({ bundle: false }).template;
   logBucketId = logicalIdOf(template, "AWS::S3::Bucket", "LogPipelineLogBucket");
   resultsBucketId = logicalIdOf(template, "AWS::S3::Bucket", "LogAnalyticsResultsBucket");
+  tableId = logicalIdOf(template, "AWS::Glue::Table", "LogAnalyticsTable");
 });
 
 describe("Firehose delivery stream", () => {
-  it("writes gzipped records to logs/dt=YYYY-MM-DD/ of the log bucket every 60 s or 5 MiB", () => {
+  it("converts records to Parquet under request-logs/dt=YYYY-MM-DD/ every 60 s or 128 MiB", () => {
     template.hasResourceProperties("AWS::KinesisFirehose::DeliveryStream", {
       DeliveryStreamEncryptionConfigurationInput: { KeyType: "AWS_OWNED_CMK" },
       ExtendedS3DestinationConfiguration: Match.objectLike({
         BucketARN: { "Fn::GetAtt": [logBucketId, "Arn"] },
-        Prefix: "logs/dt=!{timestamp:yyyy-MM-dd}/",
+        Prefix: "request-logs/dt=!{timestamp:yyyy-MM-dd}/",
         ErrorOutputPrefix: "errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/",
-        CompressionFormat: "GZIP",
-        BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 5 },
+        FileExtension: ".parquet",
+        // Parquet conversion needs >= 64 MiB; S3-level compression must stay off (Snappy is inside the files).
+        BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 128 },
+        CompressionFormat: Match.absent(),
       }),
     });
+  });
+
+  it("reads the JSON records with the OpenX SerDe and writes Snappy Parquet with the Glue table's schema", () => {
+    const stream = Object.values(template.findResources("AWS::KinesisFirehose::DeliveryStream"))[0] as CfnResource;
+    const destination = stream.Properties.ExtendedS3DestinationConfiguration as Record<string, unknown>;
+
+    expect(destination.DataFormatConversionConfiguration).toEqual({
+      Enabled: true,
+      InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
+      OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: "SNAPPY" } } },
+      SchemaConfiguration: {
+        CatalogId: { Ref: "AWS::AccountId" },
+        DatabaseName: "testgateway_logs",
+        TableName: { Ref: tableId },
+        Region: { Ref: "AWS::Region" },
+        VersionId: "LATEST",
+        RoleARN: expect.anything(),
+      },
+    });
+  });
+
+  it("lets Firehose read the schema of that table only", () => {
+    const stream = Object.values(template.findResources("AWS::KinesisFirehose::DeliveryStream"))[0] as CfnResource;
+    const role = (stream.Properties.ExtendedS3DestinationConfiguration as { RoleARN: { "Fn::GetAtt": string[] } })
+      .RoleARN["Fn::GetAtt"][0] as string;
+    const glue = statementsOfRole(template, role).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith("glue:GetTable")),
+    );
+
+    expect(glue.flatMap(actionsOf).sort()).toEqual(["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"]);
+    expect(JSON.stringify(glue[0]?.Resource)).toContain(`":table/testgateway_logs/",{"Ref":"${tableId}"}`);
   });
 });
 
 describe("Glue table", () => {
   it("has exactly the columns of the logging schema and the dt partition", () => {
-    const table = Object.values(template.findResources("AWS::Glue::Table"))[0] as CfnResource;
+    const table = template.toJSON().Resources[tableId] as CfnResource;
     const input = table.Properties.TableInput as {
       StorageDescriptor: { Columns: { Name: string; Type: string; Comment?: string }[] };
       PartitionKeys: { Name: string; Type: string }[];
@@ -49,22 +84,44 @@ describe("Glue table", () => {
     expect(input.PartitionKeys).toEqual([{ Name: LOG_PARTITION_COLUMN.name, Type: LOG_PARTITION_COLUMN.type }]);
   });
 
-  it("reads JSON lines under s3://<log bucket>/logs/ with dt projected by day since 2025-01-01", () => {
-    const logsLocation = { "Fn::Join": ["", ["s3://", { Ref: logBucketId }, "/logs/"]] };
+  it("reads Parquet under s3://<log bucket>/request-logs/ with dt projected by day since 2025-01-01", () => {
     template.hasResourceProperties("AWS::Glue::Table", {
       TableInput: Match.objectLike({
+        Name: "request_logs",
         Parameters: Match.objectLike({
+          classification: "parquet",
           "projection.enabled": "true",
           "projection.dt.type": "date",
           "projection.dt.format": "yyyy-MM-dd",
           "projection.dt.range": "2025-01-01,NOW",
           "projection.dt.interval": "1",
           "projection.dt.interval.unit": "DAYS",
+          "storage.location.template": {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's projection placeholder, not JavaScript
+            "Fn::Join": ["", ["s3://", { Ref: logBucketId }, "/request-logs/dt=${dt}/"]],
+          },
+        }),
+        StorageDescriptor: Match.objectLike({
+          Location: { "Fn::Join": ["", ["s3://", { Ref: logBucketId }, "/request-logs/"]] },
+          InputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+          SerdeInfo: { SerializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" },
+        }),
+      }),
+    });
+  });
+
+  it("keeps the GZIP JSON written before Parquet readable as request_logs_json over logs/", () => {
+    template.resourceCountIs("AWS::Glue::Table", 2);
+    template.hasResourceProperties("AWS::Glue::Table", {
+      TableInput: Match.objectLike({
+        Name: "request_logs_json",
+        Parameters: Match.objectLike({
+          classification: "json",
           // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's projection placeholder, not JavaScript
           "storage.location.template": { "Fn::Join": ["", ["s3://", { Ref: logBucketId }, "/logs/dt=${dt}/"]] },
         }),
         StorageDescriptor: Match.objectLike({
-          Location: logsLocation,
+          Location: { "Fn::Join": ["", ["s3://", { Ref: logBucketId }, "/logs/"]] },
           SerdeInfo: Match.objectLike({ SerializationLibrary: "org.openx.data.jsonserde.JsonSerDe" }),
         }),
       }),
@@ -102,7 +159,8 @@ describe("Athena workgroup", () => {
     ]);
     expect(JSON.stringify(glue[0]?.Resource)).toContain(":table/testgateway_logs/request_logs");
     expect(logReads.flatMap(actionsOf).sort()).toEqual(["s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket"]);
-    expect(JSON.stringify(logReads)).toContain("/logs/*");
+    expect(JSON.stringify(logReads)).toContain("/request-logs/*");
+    expect(JSON.stringify(logReads)).not.toContain('"/logs/*');
     expect(logReads.flatMap(actionsOf)).not.toContain("s3:PutObject");
   });
 });
@@ -179,7 +237,7 @@ describe("log groups", () => {
 });
 
 describe("monitoring", () => {
-  it("alarms on the API 5xx rate, Lambda errors and throttles, and failed log delivery", () => {
+  it("alarms on the API 5xx rate, Lambda errors and throttles, and failed log delivery or conversion", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")) as CfnResource[];
     const byMetric = (name: string) => alarms.filter((a) => a.Properties.MetricName === name);
 
@@ -201,6 +259,16 @@ describe("monitoring", () => {
         Properties: expect.objectContaining({ ComparisonOperator: "LessThanThreshold", Threshold: 1 }),
       }),
     ]);
+    expect(byMetric("FailedConversion.Records")).toEqual([
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          Statistic: "Sum",
+          ComparisonOperator: "GreaterThanOrEqualToThreshold",
+          Threshold: 1,
+          Dimensions: [{ Name: "DeliveryStreamName", Value: "TestGateway-request-logs" }],
+        }),
+      }),
+    ]);
     template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
     template.resourceCountIs("AWS::SNS::Topic", 0);
   });
@@ -211,7 +279,7 @@ describe("monitoring", () => {
     const alarms = Object.values(withEmail.findResources("AWS::CloudWatch::Alarm")) as CfnResource[];
 
     withEmail.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
-    expect(alarms.length).toBe(8);
+    expect(alarms.length).toBe(9);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     }

@@ -2,11 +2,26 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { athenaDialect } from "../../shared/analytics/dialect";
 import { parseAnalyticsFilters } from "../../shared/analytics/filters";
-import { logDetailQuery, logSearchQuery } from "../../shared/analytics/log-queries";
-import { groupQuery, summaryQuery, timeSeriesQuery } from "../../shared/analytics/query-builder";
+import {
+  feedbackByIdQuery,
+  feedbackForTraceQuery,
+  logDetailQuery,
+  logSearchQuery,
+} from "../../shared/analytics/log-queries";
+import {
+  feedbackSeriesQuery,
+  type GroupDimension,
+  groupQuery,
+  type SeriesMetric,
+  statusCodeSeriesQuery,
+  summaryQuery,
+  timeSeriesQuery,
+} from "../../shared/analytics/query-builder";
 import type { SqlQuery } from "../../shared/analytics/where";
 import { toExecutionParameter } from "../../shared/aws/athena-engine";
 import { BadRequestError } from "../../shared/core/errors";
+import { DETAIL_ONLY_COLUMNS } from "../../shared/logging/glue-columns";
+import { uuidV7 } from "../../shared/logging/ids";
 
 const dialect = athenaDialect({ database: "gateway_logs", table: "requests" });
 const scope = { workspaceId: "ws-123" };
@@ -36,6 +51,63 @@ describe("Athena dialect SQL", () => {
       "2026-10-02T12:00:00.000Z",
     ]);
     expect(placeholders(q.sql)).toBe(q.params.length);
+  });
+
+  it("gives every aggregate and search query the dt range of its time range, and none reads a body", () => {
+    // Prepare: Athena prunes partitions only on a predicate over the partition column itself
+    const filters = parseAnalyticsFilters(
+      new URLSearchParams({ ...RANGE, weighted_feedback_min: "1", metadata: '{"team":"a"}' }),
+      { now: 0 },
+    );
+    const metrics: SeriesMetric[] = ["requests", "errors", "cost", "latency", "tokens", "cache", "users", "rescued"];
+    const dimensions: GroupDimension[] = [
+      "model",
+      "provider",
+      "user",
+      "api_key",
+      "config",
+      "prompt",
+      "virtual_key",
+      "status_code",
+      "workspace",
+      "metadata",
+    ];
+    // Act
+    const queries: SqlQuery[] = [
+      timeSeriesQuery(dialect, scope, filters, "hour", metrics),
+      summaryQuery(dialect, scope, filters, metrics),
+      statusCodeSeriesQuery(dialect, scope, filters, "day", true),
+      feedbackSeriesQuery(dialect, scope, filters, "day"),
+      logSearchQuery(dialect, scope, filters, 50, { ts: "2026-10-01T01:00:00.000Z", id: "x" }),
+      ...dimensions.map((d) => groupQuery(dialect, scope, filters, d, { size: 20, current: 1 }, "team")),
+    ];
+    // Assess
+    expect(DETAIL_ONLY_COLUMNS).toEqual(["request_body", "response_body"]);
+    for (const q of queries) {
+      const where = q.sql.slice(q.sql.indexOf("WHERE"));
+      const dtAt = placeholders(where.slice(0, where.indexOf("dt BETWEEN ? AND ?")));
+      expect(where).toContain("dt BETWEEN ? AND ?");
+      // one day wider than ts at the top: Firehose files a row under its arrival day
+      expect(q.params.slice(-placeholders(where)).slice(dtAt, dtAt + 2)).toEqual(["2026-10-01", "2026-10-03"]);
+      for (const column of DETAIL_ONLY_COLUMNS) expect(q.sql).not.toMatch(new RegExp(`\\b${column}\\b`));
+    }
+    // the feedback filter's subquery prunes too (from the first day on: feedback may come later)
+    expect(queries[0]?.sql).toMatch(/kind = 'feedback' AND dt >= \? AND feedback_value/);
+  });
+
+  it("derives the partitions of a point lookup from its UUIDv7 id; only log detail reads the bodies", () => {
+    const id = uuidV7(Date.parse("2026-10-05T23:59:00.000Z"));
+    const detail = logDetailQuery(dialect, scope, id, Date.parse("2026-10-05T23:59:00.000Z"));
+    const feedback = feedbackByIdQuery(dialect, scope, id);
+    const trace = feedbackForTraceQuery(dialect, scope, "t-1", "2026-10-05T23:59:00.000Z");
+
+    expect(detail.sql).toContain("dt BETWEEN ? AND ?");
+    expect(detail.params).toEqual(["ws-123", id, "2026-10-05", "2026-10-06"]);
+    expect(detail.sql).toMatch(/\brequest_body\b.*\bresponse_body\b/s);
+    expect(feedback.sql).toContain("dt >= ?");
+    expect(feedback.params).toEqual(["ws-123", id, "2026-10-05"]);
+    expect(feedbackByIdQuery(dialect, scope, "not-a-v7-id").sql).not.toContain("dt");
+    expect(trace.params).toEqual(["ws-123", "t-1", "2026-10-05"]);
   });
 
   it("puts every placeholder in the WHERE clause (Athena's rule)", () => {
