@@ -23,8 +23,6 @@ export interface StreamFilter {
 
 /** The status logged for a stream a filter ended with an error (a guardrail deny). */
 const FILTER_DENY_STATUS = 446;
-/** Output held for a reader not there yet before the upstream is paused (a Readable's default high-water mark). */
-const PENDING_HIGH_WATER = 16 * 1024;
 
 export interface TranslatedStreamOptions {
   readonly upstream: Readable;
@@ -193,7 +191,7 @@ export class TranslatedStream extends Readable implements DirectBody {
     if (this.mode === "readable") return this.push(chunk);
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    return this.pendingBytes < PENDING_HIGH_WATER;
+    return this.pendingBytes < this.readableHighWaterMark; // held for a reader not there yet, as a Readable would
   }
 
   /** No more output. */

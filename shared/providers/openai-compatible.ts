@@ -3,7 +3,7 @@ import { AuthenticationError, BadRequestError, type ErrorBody } from "../core/er
 import { customHostBase } from "./adapter-kit";
 import { defineProvider, type EndpointTransforms } from "./define-provider";
 import { toOpenAIErrorBody } from "./openai-errors";
-import { readOpenAIUsage, SsePassThrough } from "./sse-usage-scanner";
+import { readOpenAIUsage, SsePassThrough, USAGE_KEY } from "./sse-usage-scanner";
 import type { Endpoint, ProviderAdapter, TransformContext, TranslatedResponse, UpstreamRequest } from "./types";
 
 /** The default: every endpoint of OpenAI's API (a row with `openAI: false` only when listed). */
@@ -96,12 +96,10 @@ function withIncludedUsage(ctx: TransformContext): string | Buffer {
   return JSON.stringify({ ...ctx.body, stream_options: { ...streamOptions, include_usage: true } });
 }
 
-/** A JSON answer as it came, its `usage` and `model` read; a non-JSON one (text, srt, vtt transcriptions) as text. */
 /** Answers from this size on are read from their tail first (`readTail`); smaller ones are parsed whole. */
 const TAIL_READ_FROM_BYTES = 64 * 1024;
 /** Most bytes a tail may have: the keys read from it are short. */
 const TAIL_MAX_BYTES = 16 * 1024;
-const USAGE_KEY = Buffer.from('"usage":');
 const MODEL_KEY = Buffer.from('"model":');
 
 /**
@@ -125,6 +123,7 @@ function readTail(body: Buffer): { usage?: unknown; model?: unknown } | undefine
   }
 }
 
+/** A JSON answer as it came, its `usage` and `model` read; a non-JSON one (text, srt, vtt transcriptions) as text. */
 function jsonAnswer(_status: number, body: Buffer): TranslatedResponse {
   let usage: TranslatedResponse["usage"];
   let model: string | undefined;

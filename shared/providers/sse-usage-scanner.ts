@@ -31,7 +31,8 @@ function detail(obj: unknown, key: string): unknown {
 const EMPTY = Buffer.alloc(0);
 const LF_LF = Buffer.from("\n\n");
 const CRLF_CRLF = Buffer.from("\r\n\r\n");
-const USAGE = Buffer.from('"usage":');
+/** The key of a `usage` member, as it appears in a JSON answer or event. */
+export const USAGE_KEY = Buffer.from('"usage":');
 const DONE = Buffer.from("[DONE]");
 const MODEL_RE = /^"model"\s*:\s*"([^"]*)"/;
 const MODEL_KEY = Buffer.from('"model"');
@@ -45,8 +46,9 @@ const MODEL_SEARCH_BYTES = 2048;
  * decoded: decoding the whole prefix cost a 2 KB string per stream for a value of a few bytes.
  */
 function modelIn(events: Buffer): string | undefined {
-  const end = Math.min(events.length, MODEL_SEARCH_BYTES);
-  for (let at = events.indexOf(MODEL_KEY); at !== -1 && at < end; at = events.indexOf(MODEL_KEY, at + 1)) {
+  // keys are searched for in the head only; a value may run past it
+  const head = events.subarray(0, MODEL_SEARCH_BYTES + MODEL_KEY.length);
+  for (let at = head.indexOf(MODEL_KEY); at !== -1; at = head.indexOf(MODEL_KEY, at + 1)) {
     const m = MODEL_RE.exec(events.toString("utf8", at, Math.min(events.length, at + MODEL_WINDOW)));
     if (m) return m[1];
   }
@@ -111,12 +113,12 @@ export function hasDoneEvent(events: Buffer): boolean {
  * `"usage":null`; only the final one has numbers, and only that one is worth parsing.
  */
 function hasUsageObject(buf: Buffer): boolean {
-  let at = buf.indexOf(USAGE);
+  let at = buf.indexOf(USAGE_KEY);
   while (at !== -1) {
-    let i = at + USAGE.length;
+    let i = at + USAGE_KEY.length;
     while (buf[i] === 0x20) i++;
     if (buf[i] === 0x7b) return true;
-    at = buf.indexOf(USAGE, i);
+    at = buf.indexOf(USAGE_KEY, i);
   }
   return false;
 }
