@@ -24,14 +24,59 @@ interface PartitionFile {
   bytes: number;
 }
 
+/** A partition's lines waiting for the next flush: UTF-8 in chunk buffers (outside the JS heap), not row objects. */
+interface PendingLines {
+  readonly chunks: Buffer[];
+  /** The chunk being filled and how much of it is used. */
+  current: Buffer;
+  used: number;
+  lines: number;
+}
+
+/** Pending lines go into buffers of this size; a longer line gets a buffer of its own size. */
+const CHUNK_BYTES = 64 * 1024;
+
 /** `dt` partition of a row: the UTC date of its `ts` (request start). */
 export function partitionOf(row: LogRow): string {
   return row.ts.slice(0, 10);
 }
 
+function newPending(): PendingLines {
+  return { chunks: [], current: Buffer.allocUnsafe(CHUNK_BYTES), used: 0, lines: 0 };
+}
+
+/** Appends one NDJSON line's UTF-8 bytes to the partition's pending buffers. */
+function appendLine(pending: PendingLines, line: string): void {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a line that surely fits skips measuring its byte length.
+  if (pending.current.length - pending.used < line.length * 3) {
+    const bytes = Buffer.byteLength(line);
+    if (pending.current.length - pending.used < bytes) {
+      if (pending.used > 0) pending.chunks.push(pending.current.subarray(0, pending.used));
+      pending.current = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+      pending.used = 0;
+    }
+  }
+  pending.used += pending.current.write(line, pending.used);
+  pending.lines += 1;
+}
+
+function takeBytes(pending: PendingLines): Buffer {
+  if (pending.used > 0) pending.chunks.push(pending.current.subarray(0, pending.used));
+  return pending.chunks.length === 1 ? (pending.chunks[0] as Buffer) : Buffer.concat(pending.chunks);
+}
+
+/** The rows behind pending bytes, for the undelivered report only (a failed write: rare, so parsed back then). */
+function rowsOf(bytes: Buffer): LogRow[] {
+  const rows: LogRow[] = [];
+  for (const line of bytes.toString("utf8").split("\n")) if (line !== "") rows.push(JSON.parse(line) as LogRow);
+  return rows;
+}
+
 /**
  * The local runtime's sink: same NDJSON lines as Firehose writes to S3, same `logs/dt=YYYY-MM-DD/` layout, so DuckDB
- * reads them with the same query builder. Appends are asynchronous and batched (timer, row count, close), and
+ * reads them with the same query builder. Each row becomes its line when it is enqueued (the row object dies young;
+ * the bytes wait outside the JS heap, so a busy second of rows is neither copied by the young-generation collector
+ * nor promoted to the old one: ADR 0042); appends are asynchronous and batched (timer, row count, close), and
  * serialised through one promise chain so lines from concurrent flushes never interleave.
  */
 export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
@@ -41,7 +86,8 @@ export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
   const logsDir = join(options.dataDir, "logs");
   const files = new Map<string, PartitionFile>();
   const madeDirs = new Set<string>();
-  let queue: LogRow[] = [];
+  let pending = new Map<string, PendingLines>();
+  let queued = 0;
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
 
@@ -53,7 +99,7 @@ export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
     }
   }
 
-  async function writePartition(dt: string, rows: LogRow[]): Promise<void> {
+  async function writePartition(dt: string, bytes: Buffer): Promise<void> {
     const dir = join(logsDir, `dt=${dt}`);
     try {
       if (!madeDirs.has(dir)) {
@@ -69,32 +115,24 @@ export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
         file.seq += 1;
         file.bytes = 0;
       }
-      let text = "";
-      for (const row of rows) text += toNdjsonLine(row);
-      await appendFile(join(dir, `${stem}-${file.seq}.ndjson`), text, { mode: 0o600 });
-      file.bytes += Buffer.byteLength(text);
+      await appendFile(join(dir, `${stem}-${file.seq}.ndjson`), bytes, { mode: 0o600 });
+      file.bytes += bytes.length;
     } catch (err) {
-      report({ rows, reason: `writing ${dir} failed`, cause: err });
+      report({ rows: rowsOf(bytes), reason: `writing ${dir} failed`, cause: err });
     }
   }
 
-  async function write(rows: LogRow[]): Promise<void> {
-    const byPartition = new Map<string, LogRow[]>();
-    for (const row of rows) {
-      const dt = partitionOf(row);
-      const list = byPartition.get(dt);
-      if (list) list.push(row);
-      else byPartition.set(dt, [row]);
-    }
-    for (const [dt, list] of byPartition) await writePartition(dt, list);
+  async function write(batch: Map<string, PendingLines>): Promise<void> {
+    for (const [dt, lines] of batch) await writePartition(dt, takeBytes(lines));
   }
 
   function startFlush(): Promise<void> {
-    if (queue.length === 0) return chain;
-    const rows = queue;
-    queue = [];
+    if (queued === 0) return chain;
+    const batch = pending;
+    pending = new Map();
+    queued = 0;
     chain = chain.then(function writeQueued() {
-      return write(rows);
+      return write(batch);
     });
     return chain;
   }
@@ -108,8 +146,15 @@ export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
         report({ rows: [row], reason: "sink is closed" });
         return;
       }
-      queue.push(row);
-      if (queue.length >= flushRows) void startFlush();
+      const dt = partitionOf(row);
+      let lines = pending.get(dt);
+      if (lines === undefined) {
+        lines = newPending();
+        pending.set(dt, lines);
+      }
+      appendLine(lines, toNdjsonLine(row));
+      queued += 1;
+      if (queued >= flushRows) void startFlush();
     },
     flush: function flushToFile() {
       return startFlush();
