@@ -3,7 +3,8 @@ import { once } from "node:events";
 import { pathToFileURL } from "node:url";
 import { Pool } from "undici";
 import { runLoad } from "./load";
-import { here, startChild } from "./proxy-overhead";
+import { startChild } from "./proxy-overhead";
+import { benchServerFile } from "./servers/bundle";
 
 /**
  * Issue 16 item 4: resident memory of the gateway's local runtime idle and under two loads, next to the bare
@@ -109,10 +110,10 @@ export async function runMemoryBench(
   const streams = opts.streams ?? 256;
   const streamMs = opts.streamMs ?? 8000;
   const churnRequests = opts.churnRequests ?? 8000;
-  const upstream = await startChild(here("./servers/upstream.ts"), { SLOW_STREAM_MS: String(streamMs) });
-  const proxy = await startChild(here("./servers/bare-proxy.ts"), { UPSTREAM_URL: upstream.url });
+  const upstream = await startChild(await benchServerFile("upstream"), { SLOW_STREAM_MS: String(streamMs) });
+  const proxy = await startChild(await benchServerFile("bare-proxy"), { UPSTREAM_URL: upstream.url });
   const gateway = await startChild(
-    here("./servers/gateway.ts"),
+    await benchServerFile("gateway"),
     {},
     process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [],
   );

@@ -1,22 +1,25 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { type LoadResult, runLoad } from "./load";
+import { benchServerFile, bundledServers } from "./servers/bundle";
 
 /**
  * Issue 2's benchmark: the same fast upstream reached directly, through a bare Node pass-through proxy (our
  * floor) and through the gateway, at fixed concurrency. Rounds are interleaved so drift hits every scenario alike;
  * the median round is reported. Loopback only; bounded by request count.
  */
-export const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-/** A bench server as a child process (with an IPC channel: the memory bench asks it for its memory). */
+/**
+ * A bench server as a child process (with an IPC channel: the memory bench asks it for its memory): a bundle
+ * (`benchServerFile`) runs on plain node, a `.ts` source under tsx.
+ */
 export async function startChild(
   file: string,
   env: Record<string, string> = {},
   nodeArgs: readonly string[] = [],
 ): Promise<{ url: string; apiKey?: string; child: ChildProcess }> {
-  const child = spawn(process.env.BENCH_NODE ?? process.execPath, [...nodeArgs, "--import", "tsx", file], {
+  const loader = file.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn(process.env.BENCH_NODE ?? process.execPath, [...nodeArgs, ...loader, file], {
     env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: "SILENT" },
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
@@ -66,11 +69,11 @@ export async function runProxyOverheadBench(
   const requests = opts.requests ?? 3000;
   const rounds = opts.rounds ?? 3;
   const concurrency = opts.concurrency ?? 8;
-  const upstream = await startChild(here("./servers/upstream.ts"));
-  const proxy = await startChild(here("./servers/bare-proxy.ts"), { UPSTREAM_URL: upstream.url });
+  const upstream = await startChild(await benchServerFile("upstream"));
+  const proxy = await startChild(await benchServerFile("bare-proxy"), { UPSTREAM_URL: upstream.url });
   // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the gateway process under the load
   const gatewayArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  const gateway = await startChild(here("./servers/gateway.ts"), {}, gatewayArgs);
+  const gateway = await startChild(await benchServerFile("gateway"), {}, gatewayArgs);
   const targets: Record<Scenario, { origin: string; path: string; headers: Record<string, string> }> = {
     direct: { origin: upstream.url, path: "/v1/chat/completions", headers: {} },
     "bare proxy": { origin: proxy.url, path: "/v1/chat/completions", headers: {} },
@@ -140,7 +143,8 @@ export async function runProxyOverheadBench(
 
 export function printOverhead(rows: readonly OverheadRow[], concurrency: number): void {
   const f = (n: number) => n.toFixed(3);
-  console.log(`\n## Proxy overhead (concurrency ${concurrency}, loopback, median of rounds)`);
+  const servers = bundledServers ? "servers bundled by esbuild, as deployed" : "servers under tsx (BENCH_TSX=1)";
+  console.log(`\n## Proxy overhead (concurrency ${concurrency}, loopback, ${servers}, median of rounds)`);
   console.log("| mode | scenario | req/s | p50 ms | p99 ms | TTFB p50 ms | TTFB p99 ms | server CPU us/req |");
   console.log("|---|---|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
