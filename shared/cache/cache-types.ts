@@ -1,4 +1,5 @@
-import * as z from "zod";
+import type { z } from "zod";
+import type { CacheConfigSchema } from "./cache-config-schema";
 
 /** Values of `x-portkey-cache-status`, as Portkey writes them. */
 export type CacheStatus = "HIT" | "SEMANTIC HIT" | "MISS" | "SEMANTIC MISS" | "REFRESH" | "DISABLED";
@@ -8,12 +9,7 @@ export const DEFAULT_CACHE_MAX_AGE_S = 7 * 86_400;
 export const MAX_CACHE_MAX_AGE_S = 90 * 86_400;
 export const DEFAULT_SIMILARITY_THRESHOLD = 0.95;
 
-/** `cache` in a Gateway Config (Portkey's shape, plus `similarity_threshold` for semantic mode). */
-export const CacheConfigSchema = z.object({
-  mode: z.enum(["simple", "semantic"]),
-  max_age: z.number().int().positive().max(MAX_CACHE_MAX_AGE_S).default(DEFAULT_CACHE_MAX_AGE_S),
-  similarity_threshold: z.number().min(0).max(1).default(DEFAULT_SIMILARITY_THRESHOLD),
-});
+/** `cache` in a Gateway Config, its defaults applied (schema: `cache-config-schema.ts`, not on the request path). */
 export type CacheConfig = z.infer<typeof CacheConfigSchema>;
 
 /** A cached non-error answer: the OpenAI JSON body and which target produced it. */

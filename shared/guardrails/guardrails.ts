@@ -1,8 +1,7 @@
 import type { ErrorBody } from "../core/errors";
-import { EngineNotLoadedError, withEngines } from "../core/lazy-engine";
+import { EngineNotLoadedError, lazyEngine, withEngines } from "../core/lazy-engine";
 import type { GuardrailRecord } from "../logging/record";
 import type { Endpoint, TranslatedResponse } from "../providers/types";
-import { compiledHooksOf } from "./compile-hooks";
 import { evaluateHooks, type PhaseOutcome, type PhaseSubject } from "./evaluate";
 import { GUARDRAIL_FLAG_STATUS, GuardrailDeniedError } from "./guardrail-error";
 import { withHookResults } from "./hook-results-body";
@@ -202,13 +201,20 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
 }
 
 /**
+ * The hook compiler (`compile-hooks.ts`: the hook schemas, saved-guardrail references), loaded with the first
+ * target that has hooks, not at cold start (ADR 0044); a config's hooks were compiled with it already.
+ */
+const hookCompiler = lazyEngine("hook compiler", () => import("./compile-hooks"));
+
+/**
  * `compiledHooksOf`; a list compiled here for the first time may need an engine that loads on first use (ADR 0041).
  */
 function hooksOf(hooks: readonly unknown[]): CompiledHooks | undefined | Promise<CompiledHooks | undefined> {
+  const compiledHooksOf = () => hookCompiler.get().compiledHooksOf(hooks);
   try {
-    return compiledHooksOf(hooks);
+    return compiledHooksOf();
   } catch (err) {
-    if (err instanceof EngineNotLoadedError) return withEngines(() => compiledHooksOf(hooks));
+    if (err instanceof EngineNotLoadedError) return withEngines(compiledHooksOf);
     throw err;
   }
 }
