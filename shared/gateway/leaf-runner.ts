@@ -45,7 +45,7 @@ export async function runLeaf(run: RequestRun, planLeaf: LeafNode, shared: LeafS
   const target = h.apiOptions ? { ...resolved, options: { ...resolved.options, ...h.apiOptions } } : resolved;
   run.target = target;
   run.noteCredentials(target);
-  const adapter = deps.providers.get(target.provider);
+  const adapter = await deps.providers.load(target.provider); // its module on first use (ADR 0044)
   adapter.requireEndpoint(endpoint); // 400 unsupported_endpoint
   const overrides = leaf.overrideParams;
   const body = prompted?.body ?? run.body;

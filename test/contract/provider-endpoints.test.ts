@@ -22,7 +22,8 @@ import { thrown } from "../support/thrown";
  * provider or a new row is covered without touching this file.
  */
 const registry = defaultProviderRegistry();
-const providers = registry.ids().map((id) => registry.get(id));
+// (the translated providers' modules load on demand, ADR 0044: loaded here through the registry as a request would)
+const providers = await Promise.all(registry.ids().map((id) => registry.load(id)));
 const openAIFamily = new Set(OPENAI_FAMILY.map((p) => p.id).concat("azure-openai"));
 
 /** What a provider needs besides a key to build any request (Azure's URL parts, Bedrock's region, Ollama's host). */

@@ -150,7 +150,10 @@ export function createResponsesStep(deps: ResponsesStepDeps): RequestStep {
     await store.put(workspaceOf(run), { response, input: storedInput(run.body.input, made.id) });
   }
 
-  /** The response to store, when the chat layer made it (a native provider keeps its own state). */
+  /**
+   * The response to store, when the chat layer made it (a native provider keeps its own state). The target's
+   * provider is loaded: the attempt that made the outcome loaded it.
+   */
   function madeByChatLayer(run: RequestRun): MadeResponse | undefined {
     const outcome = run.outcome;
     const target = run.target;
