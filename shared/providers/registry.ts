@@ -1,5 +1,5 @@
-import { BadRequestError, GatewayError } from "../core/errors";
-import { type LazyEngine, lazyEngine } from "../core/lazy-engine";
+import { BadRequestError } from "../core/errors";
+import { type LazyEngine, lazyEngine, OnDemandLoadError } from "../core/lazy-engine";
 import { azureAiAdapter } from "./azure-ai";
 import { azureOpenAIAdapter } from "./azure-openai";
 import { mistralAdapter } from "./mistral-ai";
@@ -26,13 +26,9 @@ export function providerOnDemand(id: string, importAdapter: () => Promise<Provid
 }
 
 /** A provider's module failed to load (a broken deployment, or a passing fault): nothing was sent upstream. */
-export class ProviderLoadError extends GatewayError {
+export class ProviderLoadError extends OnDemandLoadError {
   constructor(id: string, cause: unknown) {
-    super(500, "gateway_internal_error", `The gateway could not load provider "${id}"; nothing was sent upstream.`, {
-      code: "provider_unavailable",
-      cause,
-    });
-    (this as { expose: boolean }).expose = true;
+    super(`provider "${id}"`, "provider_unavailable", cause);
   }
 }
 
