@@ -2,11 +2,10 @@ import type { ErrorBody } from "../core/errors";
 import { EngineNotLoadedError, lazyEngine, withEngines } from "../core/lazy-engine";
 import type { GuardrailRecord } from "../logging/record";
 import type { Endpoint, TranslatedResponse } from "../providers/types";
-import { evaluateHooks, type PhaseOutcome, type PhaseSubject } from "./evaluate";
+import type { PhaseOutcome, PhaseSubject } from "./evaluate";
 import { GUARDRAIL_FLAG_STATUS, GuardrailDeniedError } from "./guardrail-error";
-import { withHookResults } from "./hook-results-body";
 import { GUARDED_ENDPOINTS } from "./hook-text";
-import { createStreamGuardFilter, type StreamGuardFilter } from "./stream-guard";
+import type { StreamGuardFilter } from "./stream-guard";
 import type { CompiledHooks, GuardrailIO, HookResults, StreamRedactor } from "./types";
 
 /**
@@ -133,7 +132,7 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
     if (afterHooks && answer.status === 200) {
       const json = parseObject(answer.response.body);
       if (json) {
-        after = await evaluateHooks(afterHooks, subject({ response: json }));
+        after = await hookCode.get().evaluateHooks(afterHooks, subject({ response: json }));
         records.push(...after.records);
       }
     }
@@ -141,7 +140,7 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
     if (after.denied) throw new GuardrailDeniedError(hookResults);
     const answerBody = after.transformed ? JSON.stringify(after.transformed) : answer.response.body;
     if (hookResults.before_request_hooks.length === 0 && hookResults.after_request_hooks.length === 0) return answer;
-    const withResults = withHookResults(answerBody, hookResults);
+    const withResults = hookCode.get().withHookResults(answerBody, hookResults);
     const flagged = (before.failed || after.failed) && answer.status === 200;
     return {
       ...answer,
@@ -152,7 +151,7 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
 
   function judgeStream(): (text: string) => Promise<ErrorBody | undefined> {
     return async (text) => {
-      const after = await evaluateHooks(afterHooks as CompiledHooks, subject({ streamedText: text }));
+      const after = await hookCode.get().evaluateHooks(afterHooks as CompiledHooks, subject({ streamedText: text }));
       records.push(...after.records);
       if (!after.denied) return undefined;
       return new GuardrailDeniedError({
@@ -164,12 +163,9 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
 
   function streamFilter(): StreamGuardFilter | undefined {
     if (!afterHooks) return undefined;
-    return createStreamGuardFilter(
-      endpoint === "completions",
-      streamRedactors(afterHooks),
-      placeholders,
-      judgeStream(),
-    );
+    return hookCode
+      .get()
+      .createStreamGuardFilter(endpoint === "completions", streamRedactors(afterHooks), placeholders, judgeStream());
   }
 
   /** A cached answer replayed as events: judged like a stream, but before any byte is sent (a deny is a 446). */
@@ -201,16 +197,25 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
 }
 
 /**
- * The hook compiler (`compile-hooks.ts`: the hook schemas, saved-guardrail references), loaded with the first
- * target that has hooks, not at cold start (ADR 0044); a config's hooks were compiled with it already.
+ * The hooks' code (`compile-hooks.ts`: the hook schemas, saved-guardrail references; the evaluation, the stream
+ * filter, `hook_results`), loaded with the first target that has hooks, not at cold start (ADR 0044). Everything
+ * below that runs hooks runs after `hooksOf` returned some.
  */
-const hookCompiler = lazyEngine("hook compiler", () => import("./compile-hooks"));
+const hookCode = lazyEngine("guardrail hooks", async () => {
+  const [compiler, evaluate, streamGuard, results] = await Promise.all([
+    import("./compile-hooks"),
+    import("./evaluate"),
+    import("./stream-guard"),
+    import("./hook-results-body"),
+  ]);
+  return { ...compiler, ...evaluate, ...streamGuard, ...results };
+});
 
 /**
  * `compiledHooksOf`; a list compiled here for the first time may need an engine that loads on first use (ADR 0041).
  */
 function hooksOf(hooks: readonly unknown[]): CompiledHooks | undefined | Promise<CompiledHooks | undefined> {
-  const compiledHooksOf = () => hookCompiler.get().compiledHooksOf(hooks);
+  const compiledHooksOf = () => hookCode.get().compiledHooksOf(hooks);
   try {
     return compiledHooksOf();
   } catch (err) {
@@ -237,7 +242,7 @@ export function createGuardrails(): Guardrails {
           let before = beforeByLeaf.get(leaf);
           if (!before) {
             before = beforeHooks
-              ? await evaluateHooks(beforeHooks, {
+              ? await hookCode.get().evaluateHooks(beforeHooks, {
                   phase: "before_request",
                   endpoint,
                   provider,
