@@ -1,10 +1,10 @@
+import { endpointsWhere } from "../core/endpoints";
 import type { ErrorBody } from "../core/errors";
 import { EngineNotLoadedError, lazyEngine, withEngines } from "../core/lazy-engine";
 import type { GuardrailRecord } from "../logging/record";
 import type { Endpoint, TranslatedResponse } from "../providers/types";
 import type { PhaseOutcome, PhaseSubject } from "./evaluate";
 import { GUARDRAIL_FLAG_STATUS, GuardrailDeniedError } from "./guardrail-error";
-import { GUARDED_ENDPOINTS } from "./hook-text";
 import type { StreamGuardFilter } from "./stream-guard";
 import type { CompiledHooks, GuardrailIO, HookResults, StreamRedactor } from "./types";
 
@@ -195,6 +195,12 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
     streamFilter,
   };
 }
+
+/**
+ * Endpoints whose hooks run: the endpoint table's `guarded` (as Portkey: chat and text completions, and Responses).
+ * Here, not with the hooks' text extraction (`hook-text.ts`), which loads with the first hooks (ADR 0044).
+ */
+const GUARDED_ENDPOINTS: ReadonlySet<Endpoint> = endpointsWhere((row) => row.guarded);
 
 /**
  * The hooks' code (`compile-hooks.ts`: the hook schemas, saved-guardrail references; the evaluation, the stream
