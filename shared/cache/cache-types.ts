@@ -1,6 +1,3 @@
-import type { z } from "zod";
-import type { CacheConfigSchema } from "./cache-config-schema";
-
 /** Values of `x-portkey-cache-status`, as Portkey writes them. */
 export type CacheStatus = "HIT" | "SEMANTIC HIT" | "MISS" | "SEMANTIC MISS" | "REFRESH" | "DISABLED";
 
@@ -9,8 +6,12 @@ export const DEFAULT_CACHE_MAX_AGE_S = 7 * 86_400;
 export const MAX_CACHE_MAX_AGE_S = 90 * 86_400;
 export const DEFAULT_SIMILARITY_THRESHOLD = 0.95;
 
-/** `cache` in a Gateway Config, its defaults applied (schema: `cache-config-schema.ts`, not on the request path). */
-export type CacheConfig = z.infer<typeof CacheConfigSchema>;
+/** `cache` in a Gateway Config, its defaults applied (`cacheConfigOf`; the same as `CacheConfigSchema`'s output). */
+export interface CacheConfig {
+  mode: "simple" | "semantic";
+  max_age: number;
+  similarity_threshold: number;
+}
 
 /** A cached non-error answer: the OpenAI JSON body and which target produced it. */
 export interface CachedResponse {
