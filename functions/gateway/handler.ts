@@ -1,5 +1,4 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createAwsLookups } from "../../shared/aws/aws-lookups";
 import { createDynamoGuards } from "../../shared/aws/dynamo-guards";
@@ -30,7 +29,9 @@ const logSink = withRequestMetrics(
     onUndelivered: (failure) =>
       logger.error("request log rows not delivered to Firehose", { reason: failure.reason, rows: failure.rows.length }),
   }),
-  new Metrics({ namespace: "AiGateway", serviceName: "gateway" }),
+  // Powertools Metrics loads with the first flush, after the first answer (ADR 0044)
+  async () =>
+    new (await import("@aws-lambda-powertools/metrics")).Metrics({ namespace: "AiGateway", serviceName: "gateway" }),
 );
 // OpenTelemetry only when OTEL_EXPORTER_OTLP_* is set; its SDK is imported after the first answer (ADR 0035).
 const otel = telemetrySettings();

@@ -8,10 +8,8 @@ import {
   type GuardrailChecks,
   guardrailActionsSchema,
   guardrailChecksSchema,
-  type SavedGuardrails,
-  savedGuardrailHook,
-  savedGuardrailRefs,
-} from "../guardrails/saved-guardrails";
+} from "../guardrails/saved-guardrail-schemas";
+import { type SavedGuardrails, savedGuardrailHook, savedGuardrailRefs } from "../guardrails/saved-guardrails";
 import { type CoreResponse, jsonResponse } from "../http/types";
 import type { SavedGuardrail } from "../store/types";
 import type { RouteContext } from "./admin-types";

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { RateLimitRuleSchema, UsageLimitSchema } from "../limits/limit-types";
+import { RateLimitRuleSchema, UsageLimitSchema } from "../limits/limit-schemas";
 
 /**
  * `usage_limits` / `rate_limits` of workspaces, API keys and virtual keys: stored as sent, but only when they parse

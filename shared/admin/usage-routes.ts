@@ -1,6 +1,7 @@
 import { GatewayError } from "../core/errors";
 import { type CoreResponse, jsonResponse } from "../http/types";
-import { type LimitOwnerKind, UsageLimitsSchema } from "../limits/limit-types";
+import { UsageLimitsSchema } from "../limits/limit-schemas";
+import type { LimitOwnerKind } from "../limits/limit-types";
 import type { RouteContext } from "./admin-types";
 import { visibleKey } from "./api-key-routes";
 import { visibleVirtualKey } from "./virtual-key-routes";

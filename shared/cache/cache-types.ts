@@ -1,5 +1,3 @@
-import * as z from "zod";
-
 /** Values of `x-portkey-cache-status`, as Portkey writes them. */
 export type CacheStatus = "HIT" | "SEMANTIC HIT" | "MISS" | "SEMANTIC MISS" | "REFRESH" | "DISABLED";
 
@@ -8,13 +6,12 @@ export const DEFAULT_CACHE_MAX_AGE_S = 7 * 86_400;
 export const MAX_CACHE_MAX_AGE_S = 90 * 86_400;
 export const DEFAULT_SIMILARITY_THRESHOLD = 0.95;
 
-/** `cache` in a Gateway Config (Portkey's shape, plus `similarity_threshold` for semantic mode). */
-export const CacheConfigSchema = z.object({
-  mode: z.enum(["simple", "semantic"]),
-  max_age: z.number().int().positive().max(MAX_CACHE_MAX_AGE_S).default(DEFAULT_CACHE_MAX_AGE_S),
-  similarity_threshold: z.number().min(0).max(1).default(DEFAULT_SIMILARITY_THRESHOLD),
-});
-export type CacheConfig = z.infer<typeof CacheConfigSchema>;
+/** `cache` in a Gateway Config, its defaults applied (`cacheConfigOf`; the same as `CacheConfigSchema`'s output). */
+export interface CacheConfig {
+  mode: "simple" | "semantic";
+  max_age: number;
+  similarity_threshold: number;
+}
 
 /** A cached non-error answer: the OpenAI JSON body and which target produced it. */
 export interface CachedResponse {

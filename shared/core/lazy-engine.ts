@@ -1,3 +1,5 @@
+import { GatewayError } from "./errors";
+
 /**
  * Libraries that only some configs need (the guardrails' regex and JSON Schema engines: 170 kB of the gateway's
  * bundle), loaded by the first compile that needs one instead of at cold start (ADR 0041). Config compilers stay
@@ -12,6 +14,20 @@ export class EngineNotLoadedError extends Error {
   ) {
     super(`The ${engine} engine is not loaded yet (compile through withEngines)`);
     this.name = "EngineNotLoadedError";
+  }
+}
+
+/**
+ * Code loaded on demand failed to load (a broken deployment, or a passing fault) before anything was sent
+ * upstream: a 500 saying what, tried again by the next request (ADR 0044).
+ */
+export class OnDemandLoadError extends GatewayError {
+  constructor(what: string, code: string, cause: unknown) {
+    super(500, "gateway_internal_error", `The gateway could not load ${what}; nothing was sent upstream.`, {
+      code,
+      cause,
+    });
+    (this as { expose: boolean }).expose = true;
   }
 }
 

@@ -83,7 +83,7 @@ export async function embedText(
   ctx: EmbeddingCallContext,
 ): Promise<number[]> {
   const target = await targetOf(settings, ctx);
-  const adapter = ctx.providers.get(target.provider);
+  const adapter = await ctx.providers.load(target.provider);
   adapter.requireEndpoint("embeddings"); // 400 unsupported_endpoint: the lookup becomes a plain MISS
   const body = { model: settings.model, input: text };
   const transform: TransformContext = {

@@ -56,7 +56,7 @@ export function guardrailIO(deps: GuardrailIODeps, run: RequestRun): GuardrailIO
     async moderate(settings, input, checkPath) {
       const target = await moderationTarget(settings, run);
       run.noteCredentials(target);
-      const adapter = providers.get(target.provider);
+      const adapter = await providers.load(target.provider);
       adapter.requireEndpoint("moderations");
       const body = settings.model ? { model: settings.model, input } : { input };
       const ctx: TransformContext = {

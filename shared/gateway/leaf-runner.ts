@@ -1,6 +1,7 @@
 import { BadRequestError, type ErrorBody, GatewayError } from "../core/errors";
 import type { AttemptSummary } from "../logging/request-summary";
 import { newSpanId, upstreamTraceHeaders } from "../logging/trace-context";
+import { loadChatLayer } from "../providers/protocols/via-chat";
 import type { TransformContext } from "../providers/types";
 import type { LeafNode } from "../routing/plan";
 import { type CachedAttemptResult, runAttempt } from "./attempt";
@@ -45,8 +46,10 @@ export async function runLeaf(run: RequestRun, planLeaf: LeafNode, shared: LeafS
   const target = h.apiOptions ? { ...resolved, options: { ...resolved.options, ...h.apiOptions } } : resolved;
   run.target = target;
   run.noteCredentials(target);
-  const adapter = deps.providers.get(target.provider);
+  const adapter = await deps.providers.load(target.provider); // its module on first use (ADR 0044)
   adapter.requireEndpoint(endpoint); // 400 unsupported_endpoint
+  const chatLayer = loadChatLayer(endpoint); // the Responses/Messages translation, with its first request
+  if (chatLayer) await chatLayer;
   const overrides = leaf.overrideParams;
   const body = prompted?.body ?? run.body;
   const ctx: TransformContext = {

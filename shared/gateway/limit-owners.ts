@@ -1,12 +1,7 @@
 import { BadRequestError } from "../core/errors";
+import { EngineNotLoadedError, lazyEngine, withEngines } from "../core/lazy-engine";
 import type { Principal } from "../core/principal";
-import {
-  type LimitedOwner,
-  type RateLimitRule,
-  RateLimitsSchema,
-  type UsageLimit,
-  UsageLimitsSchema,
-} from "../limits/limit-types";
+import type { LimitedOwner, RateLimitRule, UsageLimit } from "../limits/limit-types";
 import type { CompiledPlan, LeafNode } from "../routing/plan";
 import type { PortkeyHeaders } from "./portkey-headers";
 import type { WorkspaceLookups } from "./workspace-resolution";
@@ -14,20 +9,26 @@ import type { WorkspaceLookups } from "./workspace-resolution";
 /**
  * Whose budgets and rate limits a request counts against: the workspace, the API key, and every virtual key the request may
  * use (the header's or `@slug` model's, and each config target's). Stored limits are parsed once per stored
- * object (the control plane's caches hand out the same object until its TTL), never per request.
+ * object (the control plane's caches hand out the same object until its TTL), never per request. The schemas (zod)
+ * load with the first stored limit a process parses, not at cold start (ADR 0044).
  */
+const limitSchemas = lazyEngine("limit schemas", () => import("../limits/limit-schemas"));
+
 type Parser<T> = {
   safeParse(raw: unknown): { success: true; data: readonly T[] } | { success: false };
 };
 
 /** Parses stored limits once per stored object; an invalid stored value is a clear 400, never a silent pass. */
-function parsedOnce<T>(field: string, schema: Parser<T>): (raw: unknown, where: string) => readonly T[] | undefined {
+function parsedOnce<T>(
+  field: string,
+  schemaOf: () => Parser<T>,
+): (raw: unknown, where: string) => readonly T[] | undefined {
   const memo = new WeakMap<object, readonly T[]>();
   return (raw, where) => {
     if (raw === undefined || raw === null || typeof raw !== "object") return undefined;
     let parsed = memo.get(raw);
     if (!parsed) {
-      const result = schema.safeParse(raw);
+      const result = schemaOf().safeParse(raw);
       if (!result.success)
         throw new BadRequestError(`The ${field} of ${where} are invalid; fix them in the admin API.`);
       parsed = result.data;
@@ -37,8 +38,19 @@ function parsedOnce<T>(field: string, schema: Parser<T>): (raw: unknown, where: 
   };
 }
 
-const usageOf = parsedOnce<UsageLimit>("usage_limits", UsageLimitsSchema);
-const rateOf = parsedOnce<RateLimitRule>("rate_limits", RateLimitsSchema);
+const usageOf = parsedOnce<UsageLimit>("usage_limits", () => limitSchemas.get().UsageLimitsSchema);
+const rateOf = parsedOnce<RateLimitRule>("rate_limits", () => limitSchemas.get().RateLimitsSchema);
+
+/** The owners `build` finds, loading the limit schemas first if it meets a stored limit before they are loaded. */
+async function ownersWithLimits(build: () => (LimitedOwner | undefined)[]): Promise<LimitedOwner[]> {
+  const found = (): LimitedOwner[] => build().filter((o): o is LimitedOwner => o !== undefined);
+  try {
+    return found(); // no stored limit, or the schemas already loaded: no await
+  } catch (err) {
+    if (!(err instanceof EngineNotLoadedError)) throw err;
+    return withEngines(found);
+  }
+}
 
 function owner(
   base: Omit<LimitedOwner, "usageLimits" | "rateLimits">,
@@ -63,31 +75,28 @@ export async function limitOwners(
   slugs: ReadonlySet<string>,
   lookups: WorkspaceLookups | undefined,
 ): Promise<OwnedKeys> {
-  const owners: LimitedOwner[] = [];
   const providerOf = new Map<string, string>();
-  if (!principal) return { owners, providerOf };
+  if (!principal) return { owners: [], providerOf };
   const ws = principal.workspaceId;
-  const workspaceOwner = owner(
-    { workspaceId: ws, kind: "workspace", id: ws },
-    principal.workspaceUsageLimits,
-    principal.workspaceRateLimits,
-  );
-  if (workspaceOwner) owners.push(workspaceOwner);
-  const keyOwner = owner(
-    { workspaceId: ws, kind: "api_key", id: principal.apiKeyId },
-    principal.usageLimits,
-    principal.rateLimits,
-  );
-  if (keyOwner) owners.push(keyOwner);
+  const owners = await ownersWithLimits(() => [
+    owner(
+      { workspaceId: ws, kind: "workspace", id: ws },
+      principal.workspaceUsageLimits,
+      principal.workspaceRateLimits,
+    ),
+    owner({ workspaceId: ws, kind: "api_key", id: principal.apiKeyId }, principal.usageLimits, principal.rateLimits),
+  ]);
   if (lookups && slugs.size) {
     const resolved = await Promise.all(
       [...slugs].map(async (slug) => [slug, await lookups.virtualKeys.resolve(ws, slug)] as const),
     );
-    for (const [slug, key] of resolved) {
-      providerOf.set(slug, key.provider);
-      const vkOwner = owner({ workspaceId: ws, kind: "virtual_key", id: slug }, key.usageLimits, key.rateLimits);
-      if (vkOwner) owners.push(vkOwner);
-    }
+    for (const [slug, key] of resolved) providerOf.set(slug, key.provider);
+    const vkOwners = await ownersWithLimits(() =>
+      resolved.map(([slug, key]) =>
+        owner({ workspaceId: ws, kind: "virtual_key", id: slug }, key.usageLimits, key.rateLimits),
+      ),
+    );
+    owners.push(...vkOwners);
   }
   return { owners, providerOf };
 }

@@ -1,6 +1,7 @@
 import { BadRequestError } from "../core/errors";
+import { lazyEngine } from "../core/lazy-engine";
 import type { RawHook } from "../guardrails/hook-schema";
-import { guardrailActionsSchema, guardrailChecksSchema, savedGuardrailHook } from "../guardrails/saved-guardrails";
+import { savedGuardrailHook } from "../guardrails/saved-guardrails";
 import type { HostGuard } from "../http/host-guard";
 import { readProviderOptions, virtualKeyHostOverride } from "../providers/provider-options";
 import type { ProviderTarget } from "../providers/types";
@@ -65,6 +66,12 @@ export function configSourceFor(lookups: WorkspaceLookups): ConfigSource {
 
 type StoredGuardrail = { readonly revision: string; readonly checks: unknown; readonly actions: unknown };
 
+/** The saved guardrails' schemas (zod), loaded with the first one a process reads, not at cold start (ADR 0044). */
+const savedGuardrailSchemas = lazyEngine(
+  "saved guardrail schemas",
+  () => import("../guardrails/saved-guardrail-schemas"),
+);
+
 /**
  * Saved guardrails for the plan resolver: the stored checks and actions as the hook a config reference names.
  * Each stored object (the same one while the lookup caches it) is turned into its hook once.
@@ -80,6 +87,7 @@ export function guardrailSourceFor(lookups: WorkspaceLookups): GuardrailSource |
       let resolved = hooks.get(found);
       if (resolved === undefined) {
         // Validated when saved; parsed again so the hook's type is checked, not assumed.
+        const { guardrailActionsSchema, guardrailChecksSchema } = await savedGuardrailSchemas.load();
         const checks = guardrailChecksSchema.parse(found.checks);
         const actions = guardrailActionsSchema.parse(found.actions);
         resolved = { revision: found.revision, hook: savedGuardrailHook(slug, checks, actions) };

@@ -1,13 +1,11 @@
+import { endpointsWhere } from "../core/endpoints";
 import type { ErrorBody } from "../core/errors";
-import { EngineNotLoadedError, withEngines } from "../core/lazy-engine";
+import { EngineNotLoadedError, lazyEngine, withEngines } from "../core/lazy-engine";
 import type { GuardrailRecord } from "../logging/record";
 import type { Endpoint, TranslatedResponse } from "../providers/types";
-import { compiledHooksOf } from "./compile-hooks";
-import { evaluateHooks, type PhaseOutcome, type PhaseSubject } from "./evaluate";
+import type { PhaseOutcome, PhaseSubject } from "./evaluate";
 import { GUARDRAIL_FLAG_STATUS, GuardrailDeniedError } from "./guardrail-error";
-import { withHookResults } from "./hook-results-body";
-import { GUARDED_ENDPOINTS } from "./hook-text";
-import { createStreamGuardFilter, type StreamGuardFilter } from "./stream-guard";
+import type { StreamGuardFilter } from "./stream-guard";
 import type { CompiledHooks, GuardrailIO, HookResults, StreamRedactor } from "./types";
 
 /**
@@ -134,7 +132,7 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
     if (afterHooks && answer.status === 200) {
       const json = parseObject(answer.response.body);
       if (json) {
-        after = await evaluateHooks(afterHooks, subject({ response: json }));
+        after = await hookCode.get().evaluateHooks(afterHooks, subject({ response: json }));
         records.push(...after.records);
       }
     }
@@ -142,7 +140,7 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
     if (after.denied) throw new GuardrailDeniedError(hookResults);
     const answerBody = after.transformed ? JSON.stringify(after.transformed) : answer.response.body;
     if (hookResults.before_request_hooks.length === 0 && hookResults.after_request_hooks.length === 0) return answer;
-    const withResults = withHookResults(answerBody, hookResults);
+    const withResults = hookCode.get().withHookResults(answerBody, hookResults);
     const flagged = (before.failed || after.failed) && answer.status === 200;
     return {
       ...answer,
@@ -153,7 +151,7 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
 
   function judgeStream(): (text: string) => Promise<ErrorBody | undefined> {
     return async (text) => {
-      const after = await evaluateHooks(afterHooks as CompiledHooks, subject({ streamedText: text }));
+      const after = await hookCode.get().evaluateHooks(afterHooks as CompiledHooks, subject({ streamedText: text }));
       records.push(...after.records);
       if (!after.denied) return undefined;
       return new GuardrailDeniedError({
@@ -165,12 +163,9 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
 
   function streamFilter(): StreamGuardFilter | undefined {
     if (!afterHooks) return undefined;
-    return createStreamGuardFilter(
-      endpoint === "completions",
-      streamRedactors(afterHooks),
-      placeholders,
-      judgeStream(),
-    );
+    return hookCode
+      .get()
+      .createStreamGuardFilter(endpoint === "completions", streamRedactors(afterHooks), placeholders, judgeStream());
   }
 
   /** A cached answer replayed as events: judged like a stream, but before any byte is sent (a deny is a 446). */
@@ -202,13 +197,35 @@ function createLeafGuard(input: LeafGuardInput): LeafGuard {
 }
 
 /**
+ * Endpoints whose hooks run: the endpoint table's `guarded` (as Portkey: chat and text completions, and Responses).
+ * Here, not with the hooks' text extraction (`hook-text.ts`), which loads with the first hooks (ADR 0044).
+ */
+const GUARDED_ENDPOINTS: ReadonlySet<Endpoint> = endpointsWhere((row) => row.guarded);
+
+/**
+ * The hooks' code (`compile-hooks.ts`: the hook schemas, saved-guardrail references; the evaluation, the stream
+ * filter, `hook_results`), loaded with the first target that has hooks, not at cold start (ADR 0044). Everything
+ * below that runs hooks runs after `hooksOf` returned some.
+ */
+const hookCode = lazyEngine("guardrail hooks", async () => {
+  const [compiler, evaluate, streamGuard, results] = await Promise.all([
+    import("./compile-hooks"),
+    import("./evaluate"),
+    import("./stream-guard"),
+    import("./hook-results-body"),
+  ]);
+  return { ...compiler, ...evaluate, ...streamGuard, ...results };
+});
+
+/**
  * `compiledHooksOf`; a list compiled here for the first time may need an engine that loads on first use (ADR 0041).
  */
 function hooksOf(hooks: readonly unknown[]): CompiledHooks | undefined | Promise<CompiledHooks | undefined> {
+  const compiledHooksOf = () => hookCode.get().compiledHooksOf(hooks);
   try {
-    return compiledHooksOf(hooks);
+    return compiledHooksOf();
   } catch (err) {
-    if (err instanceof EngineNotLoadedError) return withEngines(() => compiledHooksOf(hooks));
+    if (err instanceof EngineNotLoadedError) return withEngines(compiledHooksOf);
     throw err;
   }
 }
@@ -231,7 +248,7 @@ export function createGuardrails(): Guardrails {
           let before = beforeByLeaf.get(leaf);
           if (!before) {
             before = beforeHooks
-              ? await evaluateHooks(beforeHooks, {
+              ? await hookCode.get().evaluateHooks(beforeHooks, {
                   phase: "before_request",
                   endpoint,
                   provider,

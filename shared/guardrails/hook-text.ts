@@ -1,7 +1,4 @@
-import { type Endpoint, endpointsWhere } from "../core/endpoints";
-
-/** Endpoints whose hooks run: the endpoint table's `guarded` (as Portkey: chat and text completions, and Responses). */
-export const GUARDED_ENDPOINTS: ReadonlySet<Endpoint> = endpointsWhere((row) => row.guarded);
+import type { Endpoint } from "../core/endpoints";
 
 /** A message content as text: a string, or the `text` of its parts joined by newlines (as Portkey's getText). */
 function contentText(content: unknown): string {

@@ -1,24 +1,15 @@
-import * as z from "zod";
 import { InvalidConfigError } from "../core/config-error";
-import { hookActionFields, hookCheckSchema, type RawHook } from "./hook-schema";
+import type { RawHook } from "./hook-schema";
+import type { GuardrailActions, GuardrailChecks } from "./saved-guardrail-schemas";
 
 /**
  * Saved guardrails (Portkey's `/v1/guardrails`): a hook's checks and actions stored once per workspace and named
  * from configs by id, `before_request_hooks: [{"id": "pg-..."}]` or `input_guardrails: ["pg-..."]`. A config is
  * compiled with the saved guardrails it names already read (`SavedGuardrails`), so compiling stays pure and
- * synchronous; a reference missing from that map is a 400 naming its config path, never skipped.
+ * synchronous; a reference missing from that map is a 400 naming its config path, never skipped. Their schemas are
+ * in `saved-guardrail-schemas.ts`, loaded with the first saved guardrail read (ADR 0044).
  */
-
-/** `checks` of a saved guardrail: the check objects an inline hook has. */
-export const guardrailChecksSchema = z
-  .array(hookCheckSchema, { error: "must be an array of checks" })
-  .min(1, "must list at least one check");
-
-/** `actions` of a saved guardrail: Portkey's `{deny, async, on_success, on_fail}`. */
-export const guardrailActionsSchema = z.strictObject(hookActionFields, { error: "must be an object" });
-
-export type GuardrailChecks = z.infer<typeof guardrailChecksSchema>;
-export type GuardrailActions = z.infer<typeof guardrailActionsSchema>;
+export type { GuardrailActions, GuardrailChecks } from "./saved-guardrail-schemas";
 
 /** The saved guardrails a config names, read from its workspace: id (slug) -> the hook it stands for. */
 export type SavedGuardrails = ReadonlyMap<string, RawHook>;

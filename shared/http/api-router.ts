@@ -1,4 +1,4 @@
-import * as z from "zod";
+import type * as z from "zod";
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from "../core/errors";
 import { MAX_JSON_DEPTH, nestedDeeperThan } from "../core/json-depth";
 import type { RouteInput, RouteShape } from "./api-route";
@@ -149,7 +149,8 @@ export function parseJsonBody<S extends z.ZodType>(body: Buffer, schema: S): z.o
       throw new BadRequestError("Request body must be valid JSON.", { code: "invalid_json" });
     }
   }
-  if (schema instanceof z.ZodObject && (typeof value !== "object" || value === null || Array.isArray(value))) {
+  // (the schema's kind, not `instanceof z.ZodObject`: the gateway's router then loads no zod at cold start, ADR 0044)
+  if (schema.def.type === "object" && (typeof value !== "object" || value === null || Array.isArray(value))) {
     throw new BadRequestError("Request body must be a JSON object.", { code: "invalid_json" });
   }
   if (nestedDeeperThan(value)) {

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { USAGE_ANOMALIES } from "../limits/usage-bounds";
+import { LOG_SCHEMA_VERSION } from "./schema-version";
 
 /**
  * The request-log table, declared once. Every other view derives from `LOG_COLUMNS`: the record types and the
@@ -7,10 +8,10 @@ import { USAGE_ANOMALIES } from "../limits/usage-bounds";
  * and the DuckDB column spec) and the field table of docs/observability.md (`log-columns-doc.ts`). The order here
  * is the Glue column order.
  *
- * Versioning: additive changes (a new nullable column, marked `additive`) keep `LOG_SCHEMA_VERSION`; renames,
- * removals or changed meanings bump it, and readers must handle every version still inside the retention window.
+ * Versioning (`schema-version.ts`): additive changes (a new nullable column, marked `additive`) keep
+ * `LOG_SCHEMA_VERSION`; renames, removals or changed meanings bump it.
  */
-export const LOG_SCHEMA_VERSION = 1;
+export { LOG_SCHEMA_VERSION };
 
 /** `request` rows come from the gateway; `feedback` rows from `POST /v1/feedback` (same table, see ADR 0007). */
 export const RECORD_KINDS = ["request", "feedback"] as const;

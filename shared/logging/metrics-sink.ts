@@ -1,14 +1,30 @@
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { LogSink } from "./log-sink";
-import { publishRequestMetrics } from "./metrics";
 import type { LogRow, RequestLogRecord } from "./record";
+
+type Publish = (record: RequestLogRecord) => void;
 
 /**
  * A log sink that also turns each request record into CloudWatch EMF metrics - at flush time, after the response
- * has gone out, so the EMF lines never sit on the hot path.
+ * has gone out, so the EMF lines never sit on the hot path. `metrics` may be a loader: Powertools Metrics and the
+ * publisher then load with the first flush that has records, not at cold start (ADR 0044); a failed load is tried
+ * again by the next flush, and the rows are flushed either way.
  */
-export function withRequestMetrics(sink: LogSink, metrics: Metrics): LogSink {
+export function withRequestMetrics(sink: LogSink, metrics: Metrics | (() => Promise<Metrics>)): LogSink {
   let pending: RequestLogRecord[] = [];
+  let publisher: Promise<Publish> | undefined;
+  function loadPublisher(): Promise<Publish> {
+    publisher ??= Promise.all([typeof metrics === "function" ? metrics() : metrics, import("./metrics")]).then(
+      ([loaded, code]): Publish =>
+        (record) =>
+          code.publishRequestMetrics(loaded, record),
+      (err: unknown) => {
+        publisher = undefined;
+        throw err;
+      },
+    );
+    return publisher;
+  }
   return {
     enqueue(row: LogRow): void {
       sink.enqueue(row);
@@ -17,8 +33,14 @@ export function withRequestMetrics(sink: LogSink, metrics: Metrics): LogSink {
     async flush(): Promise<void> {
       const records = pending;
       pending = [];
-      for (const record of records) publishRequestMetrics(metrics, record);
-      await sink.flush();
+      try {
+        if (records.length) {
+          const publish = await loadPublisher();
+          for (const record of records) publish(record);
+        }
+      } finally {
+        await sink.flush();
+      }
     },
     async close(): Promise<void> {
       await this.flush();

@@ -8,7 +8,8 @@ import type { feedbackRecordSchema, requestLogRecordSchema } from "./record-sche
  * NDJSON files under the data directory. The types are the outputs of the schemas derived from the column table
  * (`log-columns.ts`), so a column is declared once.
  */
-export { LOG_SCHEMA_VERSION, type RecordKind } from "./log-columns";
+export type { RecordKind } from "./log-columns";
+export { LOG_SCHEMA_VERSION } from "./schema-version";
 
 export type CacheStatus = (typeof CACHE_STATUSES)[number];
 

@@ -1,4 +1,5 @@
 import { BadRequestError } from "../core/errors";
+import { splitPartialName } from "./prompt-reference";
 import { MAX_PARTIAL_DEPTH, type PartialTemplates, partialNotFound } from "./render";
 import { parseTemplate, partialNames, type TemplateNode } from "./template-parser";
 
@@ -20,11 +21,7 @@ export interface CompiledPartial {
 
 export type PartialLoader = (name: string) => Promise<CompiledPartial | undefined>;
 
-/** `<id>` or `<id>@<n>`, as templates name partials (`PARTIAL_REFERENCE`). */
-export function splitPartialName(name: string): { readonly slug: string; readonly version?: number } {
-  const at = name.indexOf("@");
-  return at === -1 ? { slug: name } : { slug: name.slice(0, at), version: Number(name.slice(at + 1)) };
-}
+export { splitPartialName };
 
 /** Parses a partial's text (a syntax error is a 400 with line and column). */
 export function compilePartial(template: string): CompiledPartial {

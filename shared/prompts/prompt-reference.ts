@@ -62,3 +62,9 @@ export function labelsOf(head: {
 }): Record<string, number> {
   return { [PRODUCTION_LABEL]: head.publishedVersion, ...head.labels };
 }
+
+/** `<id>` or `<id>@<n>`, as templates name partials (`PARTIAL_REFERENCE`). */
+export function splitPartialName(name: string): { readonly slug: string; readonly version?: number } {
+  const at = name.indexOf("@");
+  return at === -1 ? { slug: name } : { slug: name.slice(0, at), version: Number(name.slice(at + 1)) };
+}

@@ -1,10 +1,17 @@
+import { lazyEngine } from "../core/lazy-engine";
 import { CachedLookup, LOOKUP_POLICIES, type LookupPolicy } from "../store/cached-lookup";
 import type { ControlStore } from "../store/control-store";
 import type { PromptContent, SavedPrompt } from "../store/types";
-import { type CompiledPartial, compilePartial, resolvePartials, splitPartialName } from "./partials";
-import { parsePromptReference, pickVersion, promptNotFound } from "./prompt-reference";
-import { type CompiledPromptContent, compilePromptContent } from "./prompt-template";
+import type { CompiledPartial } from "./partials";
+import { parsePromptReference, pickVersion, promptNotFound, splitPartialName } from "./prompt-reference";
+import type { CompiledPromptContent } from "./prompt-template";
 import type { PartialTemplates } from "./render";
+
+/** The template parser and renderer, loaded with the first prompt a process compiles, not at cold start (ADR 0044). */
+const templates = lazyEngine("prompt templates", async () => {
+  const [partials, content] = await Promise.all([import("./partials"), import("./prompt-template")]);
+  return { ...partials, ...content };
+});
 
 /** A prompt version ready to render: looked up in the caller's workspace, compiled once. */
 export interface ResolvedPrompt {
@@ -79,7 +86,9 @@ export class PromptResolver implements PromptSource {
     const partials =
       compiled.partials.length === 0
         ? NO_PARTIALS
-        : await resolvePartials(compiled.partials, (name) => this.partials.get(workspaceId, name));
+        : await (await templates.load()).resolvePartials(compiled.partials, (name) =>
+            this.partials.get(workspaceId, name),
+          );
     return { workspaceId, slug, promptVersion, compiled, partials };
   }
 
@@ -110,7 +119,7 @@ export class PromptResolver implements PromptSource {
       promptVersion === head.promptVersion
         ? head
         : await this.options.store.getPromptVersion(workspaceId, head.slug, promptVersion);
-    return content === undefined ? undefined : compilePromptContent(content);
+    return content === undefined ? undefined : (await templates.load()).compilePromptContent(content);
   }
 }
 
@@ -123,6 +132,7 @@ export async function loadPartial(
   name: string,
 ): Promise<CompiledPartial | undefined> {
   const { slug, version } = splitPartialName(name);
+  const { compilePartial } = await templates.load();
   const head = await store.getPartial(workspaceId, slug);
   if (head === undefined || head.status !== "active") return undefined;
   const wanted = version ?? head.publishedVersion;

@@ -10,7 +10,7 @@ import {
 } from "../../shared/core/endpoints";
 import { OPENAI_FAMILY } from "../../shared/providers/openai-family";
 import { LOCAL_ANSWERS } from "../../shared/providers/protocols/local-answers";
-import { VIA_CHAT } from "../../shared/providers/protocols/via-chat";
+import { loadChatLayer, VIA_CHAT } from "../../shared/providers/protocols/via-chat";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import type { ProviderAdapter, ProviderTarget, TransformContext } from "../../shared/providers/types";
 import { samplePath } from "../support/endpoint-paths";
@@ -22,7 +22,10 @@ import { thrown } from "../support/thrown";
  * provider or a new row is covered without touching this file.
  */
 const registry = defaultProviderRegistry();
-const providers = registry.ids().map((id) => registry.get(id));
+// (the translated providers' modules load on demand, ADR 0044: loaded here through the registry as a request would)
+const providers = await Promise.all(registry.ids().map((id) => registry.load(id)));
+// (and the chat layer's code, which the attempt loads before calling a provider for one of its endpoints)
+await Promise.all(ENDPOINT_ROWS.map((row) => loadChatLayer(row.endpoint)));
 const openAIFamily = new Set(OPENAI_FAMILY.map((p) => p.id).concat("azure-openai"));
 
 /** What a provider needs besides a key to build any request (Azure's URL parts, Bedrock's region, Ollama's host). */

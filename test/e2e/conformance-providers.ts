@@ -338,6 +338,8 @@ const OPENAI_WIRE_QUIRKS: readonly OpenAIWireQuirks[] = [
   },
 ];
 
+// (their default base URLs are read from the adapters: ModelsLab's module loads on demand, ADR 0044)
+await Promise.all(OPENAI_WIRE_QUIRKS.map((q) => REGISTRY.load(q.id)));
 export const OPENAI_WIRE_CASES: readonly ProviderCase[] = OPENAI_WIRE_QUIRKS.map(openAIWireCase);
 
 /** " (skipped: reason)" for a capability the provider lacks, "" otherwise: test names carry the reason. */

@@ -98,6 +98,29 @@ describe("Lambda bundle contents", () => {
     expect(inputsOf(meta).some((p) => p.endsWith("shared/routing/compile.ts"))).toBe(true);
   });
 
+  it("starts the gateway without zod: its schemas load with the first config, stored limit or saved guardrail", () => {
+    const meta = metafiles.get("gateway") as Metafile;
+    expect(coldInputsOf(meta).filter((p) => /node_modules\/zod\//.test(p))).toEqual([]);
+    expect(inputsOf(meta).some((p) => /node_modules\/zod\//.test(p))).toBe(true);
+  });
+
+  it("loads a translated provider's module with its first request; the OpenAI family at cold start", () => {
+    const meta = metafiles.get("gateway") as Metafile;
+    const onDemand =
+      /shared\/providers\/(anthropic|google|bedrock|cohere|stability-ai|vertex-ai|voyage|jina|modelslab)[-.]/;
+    expect(coldInputsOf(meta).filter((p) => onDemand.test(p))).toEqual([]);
+    expect(coldInputsOf(meta).some((p) => p.endsWith("shared/providers/openai-compatible.ts"))).toBe(true);
+    expect(inputsOf(meta).some((p) => p.endsWith("shared/providers/anthropic.ts"))).toBe(true);
+  });
+
+  it("loads the Responses and Messages translation, prompt templates, hooks and metrics with their first use", () => {
+    const meta = metafiles.get("gateway") as Metafile;
+    const onDemand =
+      /shared\/providers\/protocols\/(responses|messages)-|shared\/prompts\/(template-parser|render|partials|prompt-template)\.ts$|shared\/guardrails\/(compile-hooks|evaluate|stream-guard|hook-text)\.ts$|@aws-lambda-powertools\/metrics\//;
+    expect(coldInputsOf(meta).filter((p) => onDemand.test(p))).toEqual([]);
+    expect(inputsOf(meta).filter((p) => onDemand.test(p)).length).toBeGreaterThan(10);
+  });
+
   it("loads OpenTelemetry only when telemetry is configured, not at cold start", () => {
     const meta = metafiles.get("gateway") as Metafile;
     expect(coldInputsOf(meta).filter((p) => /node_modules\/@opentelemetry\//.test(p))).toEqual([]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DynamoCacheStore } from "../../shared/aws/dynamo-cache-store";
 import { DynamoWindowCounter } from "../../shared/aws/dynamo-rate-limiter";
 import { DynamoSemanticIndex } from "../../shared/aws/dynamo-semantic-index";
-import { CacheConfigSchema } from "../../shared/cache/cache-types";
+import { CacheConfigSchema } from "../../shared/cache/cache-config-schema";
 import { ResponseCache } from "../../shared/cache/response-cache";
 import { DEFAULT_LSH, RandomHyperplaneLsh } from "../../shared/cache/semantic/lsh";
 import { SemanticCache } from "../../shared/cache/semantic/semantic-cache";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { CacheConfigSchema } from "../../shared/cache/cache-config-schema";
 import { type CacheKeyInput, cacheKey, canonicalJson } from "../../shared/cache/cache-key";
-import { CacheConfigSchema } from "../../shared/cache/cache-types";
 import { MemoryCacheStore } from "../../shared/cache/memory-cache-store";
 import { isCacheMiss, ResponseCache } from "../../shared/cache/response-cache";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { CacheConfigSchema } from "../../shared/cache/cache-config-schema";
 import type { CacheKeyInput } from "../../shared/cache/cache-key";
-import { CacheConfigSchema, type CacheStatus } from "../../shared/cache/cache-types";
+import type { CacheStatus } from "../../shared/cache/cache-types";
 import { Coalescer } from "../../shared/cache/coalescer";
 import { MemoryCacheStore } from "../../shared/cache/memory-cache-store";
 import { isCacheHit, isCacheMiss, ResponseCache } from "../../shared/cache/response-cache";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { CacheConfigSchema } from "../../shared/cache/cache-config-schema";
 import type { CacheKeyInput } from "../../shared/cache/cache-key";
-import { CacheConfigSchema } from "../../shared/cache/cache-types";
 import { MemoryCacheStore } from "../../shared/cache/memory-cache-store";
 import { ResponseCache } from "../../shared/cache/response-cache";
 import { cosineSimilarity, DEFAULT_LSH, RandomHyperplaneLsh } from "../../shared/cache/semantic/lsh";

@@ -44,6 +44,35 @@ describe("withRequestMetrics", () => {
     expect(emf[1]).toMatchObject({ Errors: 1, ServerErrors: 1 });
   });
 
+  it("loads the metrics with the first flush that has records; a failed load is tried again, rows flush anyway", async () => {
+    // Prepare: a loader that fails once (as the first flush's import could), then builds the metrics
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    let loads = 0;
+    const inner = createMemorySink();
+    const sink = withRequestMetrics(inner, async () => {
+      loads += 1;
+      if (loads === 1) throw new Error("chunk not found");
+      return new Metrics({ namespace: "AiGateway", serviceName: "gateway" });
+    });
+    const record = (id: string) =>
+      toRecord(requestSummary({ traceId: id, workspaceId: "ws-1", apiKeyId: "k-1", provider: "openai" }), { id });
+
+    // Act + Assess
+    await sink.flush();
+    expect(loads).toBe(0); // nothing to publish: nothing loaded
+    sink.enqueue(record("r-1"));
+    await expect(sink.flush()).rejects.toThrow("chunk not found");
+    expect(inner.rows).toHaveLength(1);
+    sink.enqueue(record("r-2"));
+    await sink.flush();
+    expect(loads).toBe(2);
+    expect(lines.filter((l) => l.includes('"_aws"'))).toHaveLength(1);
+  });
+
   it("bounds the model dimension: models outside the price table are `other`, known ones their table id", async () => {
     // Prepare
     const lines: string[] = [];

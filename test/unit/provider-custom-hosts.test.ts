@@ -223,6 +223,7 @@ const ROWS: readonly Row[] = [
 ];
 
 const registry = defaultProviderRegistry();
+await Promise.all(registry.ids().map((id) => registry.load(id))); // the modules loaded on demand (ADR 0044)
 
 function ctxOf(row: Row, customHost: string | undefined): TransformContext {
   const body = row.body ?? CHAT;

@@ -1,16 +1,6 @@
 import { BadRequestError } from "../../core/errors";
+import { EngineNotLoadedError, lazyEngine } from "../../core/lazy-engine";
 import type { CoreResponse } from "../../http/types";
-import { EXPANDED_FROM, inputItems } from "../../providers/protocols/responses-request";
-import {
-  conversationOf,
-  hasItemReference,
-  inputItemsPage,
-  readInputItemsQuery,
-  referencedResponses,
-  resolveItemReferences,
-  storedInput,
-} from "../../providers/protocols/responses-state";
-import { ResponsesFromChatStream } from "../../providers/protocols/responses-stream";
 import type { ProviderRegistry } from "../../providers/registry";
 import type { ResponseStore, StoredLookup, StoredResponse } from "../../store/response-store";
 import type { CachedAttemptResult } from "../attempt";
@@ -33,6 +23,20 @@ interface MadeResponse {
   readonly response?: Json;
   readonly body?: string | Buffer;
 }
+
+/**
+ * The Responses API's state and translation code (`protocols/responses-*.ts`), loaded with the first Responses
+ * request, not at cold start (ADR 0044).
+ */
+const responsesCode = lazyEngine("Responses state", async () => {
+  const [request, state, stream] = await Promise.all([
+    import("../../providers/protocols/responses-request"),
+    import("../../providers/protocols/responses-state"),
+    import("../../providers/protocols/responses-stream"),
+  ]);
+  return { ...request, ...state, ...stream };
+});
+type ResponsesCode = Awaited<ReturnType<typeof responsesCode.load>>;
 
 const LEADING_ID = /^\{"id":"(resp_[0-9a-f]{48})"/;
 /** At most this many stored responses are read to resolve one request's `item_reference` items. */
@@ -87,6 +91,7 @@ export function createResponsesStep(deps: ResponsesStepDeps): RequestStep {
   }
 
   async function continueConversation(run: RequestRun, id: string): Promise<undefined> {
+    const { conversationOf, inputItems, EXPANDED_FROM } = responsesCode.get();
     const found = await lookUp(run, id);
     if (found === undefined) return undefined;
     if (!isStored(found)) throw notStored(id, found.tooLarge, "previous_response_id");
@@ -99,6 +104,7 @@ export function createResponsesStep(deps: ResponsesStepDeps): RequestStep {
 
   /** Replaces `item_reference` items with the items of this workspace's stored responses they name. */
   async function resolveReferences(run: RequestRun): Promise<void> {
+    const { conversationOf, inputItems, referencedResponses, resolveItemReferences } = responsesCode.get();
     const items = inputItems(run.body.input);
     const ids = referencedResponses(items);
     if (ids.length === 0) return;
@@ -134,6 +140,7 @@ export function createResponsesStep(deps: ResponsesStepDeps): RequestStep {
         await store.delete(workspace, id);
         return json({ id, object: "response", deleted: true });
       case "responses_input_items": {
+        const { inputItemsPage, readInputItemsQuery } = responsesCode.get();
         const query = readInputItemsQuery(run.req.query);
         if (!isStored(found)) throw notStored(id, found.tooLarge, null);
         return json(inputItemsPage(found.input, query));
@@ -147,16 +154,21 @@ export function createResponsesStep(deps: ResponsesStepDeps): RequestStep {
   /** After the answer: the response (parsed here, off the answer's path) and its input. */
   async function storeAnswer(run: RequestRun, made: MadeResponse): Promise<void> {
     const response = made.response ?? (JSON.parse(String(made.body)) as Json);
-    await store.put(workspaceOf(run), { response, input: storedInput(run.body.input, made.id) });
+    const input = responsesCode.get().storedInput(run.body.input, made.id);
+    await store.put(workspaceOf(run), { response, input });
   }
 
-  /** The response to store, when the chat layer made it (a native provider keeps its own state). */
+  /**
+   * The response to store, when the chat layer made it (a native provider keeps its own state). The target's
+   * provider is loaded: the attempt that made the outcome loaded it.
+   */
   function madeByChatLayer(run: RequestRun): MadeResponse | undefined {
     const outcome = run.outcome;
     const target = run.target;
     if (!outcome?.ok || !target || !providers.get(target.provider).viaChat.has("responses")) return undefined;
     const result: CachedAttemptResult = outcome.value;
     if (result.kind === "stream") {
+      const { ResponsesFromChatStream } = responsesCode.get(); // loaded by this request's `before`
       const response = result.translator instanceof ResponsesFromChatStream ? result.translator.completed : undefined;
       return typeof response?.id === "string" ? { id: response.id, response } : undefined;
     }
@@ -167,23 +179,36 @@ export function createResponsesStep(deps: ResponsesStepDeps): RequestStep {
     return id === undefined ? undefined : { id, body };
   }
 
+  function respond(run: RequestRun, code = responsesCode.get()): Promise<CoreResponse | undefined> | undefined {
+    switch (run.route?.endpoint) {
+      case "responses": {
+        const previous = run.body.previous_response_id;
+        const references = code.hasItemReference(run.body.input);
+        return typeof previous === "string" || references ? expandInput(run, previous, references) : undefined;
+      }
+      case "responses_get":
+      case "responses_delete":
+      case "responses_input_items":
+        return serveStored(run);
+      default:
+        return undefined;
+    }
+  }
+
   return {
     name: "responses",
 
     before(run: RequestRun): Promise<CoreResponse | undefined> | undefined {
-      switch (run.route?.endpoint) {
-        case "responses": {
-          const previous = run.body.previous_response_id;
-          const references = hasItemReference(run.body.input);
-          return typeof previous === "string" || references ? expandInput(run, previous, references) : undefined;
-        }
-        case "responses_get":
-        case "responses_delete":
-        case "responses_input_items":
-          return serveStored(run);
-        default:
-          return undefined;
+      const endpoint = run.route?.endpoint;
+      if (!endpoint?.startsWith("responses")) return undefined;
+      let code: ResponsesCode;
+      try {
+        code = responsesCode.get();
+      } catch (err) {
+        if (!(err instanceof EngineNotLoadedError)) throw err;
+        return responsesCode.load().then(() => respond(run));
       }
+      return respond(run, code);
     },
 
     finish(run: RequestRun, end: RequestEnd): void {

@@ -1,6 +1,6 @@
 import type { Endpoint } from "../../core/endpoints";
 import type { TransformContext, TranslatedResponse } from "../types";
-import { countTokensEstimate } from "./messages-count-tokens";
+import { messagesLayer } from "./via-chat";
 
 /** An answer the gateway makes itself, without an upstream call. Pure. */
 export type LocalAnswer = (ctx: TransformContext) => TranslatedResponse;
@@ -10,5 +10,6 @@ export type LocalAnswer = (ctx: TransformContext) => TranslatedResponse;
  * endpoints through the chat layer): Anthropic's token count is an estimate elsewhere (ADR 0030).
  */
 export const LOCAL_ANSWERS: Readonly<Partial<Record<Endpoint, LocalAnswer>>> = {
-  messages_count_tokens: countTokensEstimate,
+  // (the estimate loads with the Messages translation, `loadChatLayer`)
+  messages_count_tokens: (ctx) => messagesLayer().countTokensEstimate(ctx),
 };

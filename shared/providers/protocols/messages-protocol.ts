@@ -4,6 +4,8 @@ import { messageFromChat } from "./messages-from-chat";
 import { MessagesStreamTranslator } from "./messages-stream";
 import { messagesToChat } from "./messages-to-chat";
 
+export { countTokensEstimate } from "./messages-count-tokens";
+
 /**
  * Anthropic's Messages API (`POST /v1/messages`) through the chat layer, for every chat provider that does not
  * serve it natively (anthropic does; ADR 0030, docs/anthropic-messages.md).

@@ -1,4 +1,3 @@
-import type { Endpoint } from "../../core/endpoints";
 import { NotFoundError } from "../../core/errors";
 import type { ChatProtocol } from "./chat-protocol";
 import { chatToResponse } from "./responses-answer";
@@ -17,18 +16,10 @@ export const RESPONSES_PROTOCOL: ChatProtocol = {
  * answers for the ids it holds before any provider is asked (the responses step), so an id that reaches a provider
  * here is one this workspace does not have: OpenAI's 404.
  */
-const NOT_STORED: ChatProtocol = {
+export const NOT_STORED: ChatProtocol = {
   toChat() {
     throw new NotFoundError("No response with this id was found in this workspace.", { param: "response_id" });
   },
   fromChat: (chat) => chat,
   streamFromChat: (chat) => chat,
-};
-
-/** The Responses endpoints every chat provider serves unless it declares them (registered in via-chat.ts). */
-export const RESPONSES_VIA_CHAT: Readonly<Partial<Record<Endpoint, ChatProtocol>>> = {
-  responses: RESPONSES_PROTOCOL,
-  responses_get: NOT_STORED,
-  responses_delete: NOT_STORED,
-  responses_input_items: NOT_STORED,
 };
