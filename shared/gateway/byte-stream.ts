@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import type { UpstreamBodyStream } from "../http/upstream-body";
 
 export interface ByteStreamEnd {
   /** "complete": the upstream ended cleanly; "error": it failed, stalled or hit the deadline; "client_abort". */
@@ -10,7 +11,7 @@ export interface ByteStreamEnd {
 }
 
 export interface ByteStreamOptions {
-  readonly upstream: Readable;
+  readonly upstream: UpstreamBodyStream;
   /** Abort the upstream request (client went away, a stall, the deadline). */
   readonly abortUpstream: (reason: unknown) => void;
   /** Milliseconds without a byte from the upstream after which the body is cut. */

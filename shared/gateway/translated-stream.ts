@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { type ErrorApi, type ErrorBody, streamErrorEvent, UpstreamUnavailableError } from "../core/errors";
 import type { BodySink, DirectBody } from "../http/types";
+import type { UpstreamBodyStream } from "../http/upstream-body";
 import type { StreamTranslator } from "../providers/types";
 
 export interface StreamEnd {
@@ -25,7 +26,7 @@ export interface StreamFilter {
 const FILTER_DENY_STATUS = 446;
 
 export interface TranslatedStreamOptions {
-  readonly upstream: Readable;
+  readonly upstream: UpstreamBodyStream;
   readonly translator: StreamTranslator;
   /** Abort the upstream request (client went away, or a timeout). */
   readonly abortUpstream: (reason: unknown) => void;

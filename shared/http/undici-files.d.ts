@@ -1,20 +1,11 @@
 /**
- * Types for the four undici files the transport imports directly (`undici-parts.ts`). undici's entry requires all
- * of undici (fetch, WebSocket, mocks, proxies, caches); these paths are the request API, the pooled Agent, the
- * connector and the error classes, with the types undici publishes for them.
+ * Types for the three undici files the transport imports directly (`undici-parts.ts`). undici's entry requires all
+ * of undici (fetch, WebSocket, mocks, proxies, caches); these paths are the pooled Agent, the connector and the
+ * error classes, with the types undici publishes for them.
  */
 declare module "undici/lib/dispatcher/agent.js" {
   import { Agent } from "undici";
   export default Agent;
-}
-
-declare module "undici/lib/api/api-request.js" {
-  import type { Dispatcher } from "undici";
-  /** `Dispatcher.prototype.request`: called with the dispatcher as `this`. */
-  export default function request(
-    this: Dispatcher,
-    options: Dispatcher.RequestOptions,
-  ): Promise<Dispatcher.ResponseData>;
 }
 
 declare module "undici/lib/core/connect.js" {

@@ -1,15 +1,16 @@
-import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
 import { BadRequestError, GatewayError, UpstreamTimeoutError, UpstreamUnavailableError } from "../core/errors";
 import type { AnySignal } from "./abort-source";
 import type { HostGuard } from "./host-guard";
 import type { UpstreamRequest } from "./types";
-import { Agent, request, errors as undiciErrors } from "./undici-parts";
+import { Agent, errors as undiciErrors } from "./undici-parts";
+import { UpstreamBody, type UpstreamBodyStream } from "./upstream-body";
 
 /** A response whose body has not been read yet. The caller must consume or destroy `body`. */
 export interface UpstreamResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: Readable;
+  readonly body: UpstreamBodyStream;
 }
 
 /** What cancels an upstream request: an AbortSignal, or an attempt's cheaper `AbortSource`. */
@@ -58,23 +59,103 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Ups
   });
 
   const guard = options.guard;
-  async function send(upstreamReq: UpstreamRequest, signal: UpstreamSignal): Promise<UpstreamResponse> {
+  function send(upstreamReq: UpstreamRequest, signal: UpstreamSignal): Promise<UpstreamResponse> {
+    let dispatched: Promise<UpstreamResponse>;
     try {
       const req = guard ? guard.admit(upstreamReq) : upstreamReq;
-      const res = await request(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        signal,
-        dispatcher: agent,
+      const url = new URL(req.url);
+      if (url.protocol !== "http:" && url.protocol !== "https:") {
+        throw new undiciErrors.InvalidArgumentError(
+          "Invalid URL protocol: the URL must start with `http:` or `https:`.",
+        );
+      }
+      dispatched = new Promise((resolve, reject) => {
+        if (signal.aborted) {
+          reject(signal.reason ?? new undiciErrors.RequestAbortedError());
+          return;
+        }
+        agent.dispatch(
+          {
+            origin: url.origin,
+            path: url.search ? `${url.pathname}${url.search}` : url.pathname,
+            method: req.method,
+            headers: req.headers,
+            body: req.body,
+          },
+          new ResponseHandler(signal, resolve, reject),
+        );
       });
-      return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {
-      throw translateTransportError(err, signal);
+      return Promise.reject(translateTransportError(err, signal));
     }
+    return dispatched.catch((err: unknown) => {
+      throw translateTransportError(err, signal);
+    });
   }
 
   return { send, close: () => agent.close() };
+}
+
+/**
+ * One request's undici dispatch handler (ADR 0045): resolves with the status, headers and an `UpstreamBody` at the
+ * response's start, feeds the body, and ties the request to its abort signal (before the answer: the request is
+ * aborted and the promise rejects with the signal's reason; after: the body is destroyed with it, as undici's
+ * `request()` does).
+ */
+class ResponseHandler implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private body: UpstreamBody | undefined;
+  private settled = false;
+  private readonly onAbort = (): void => {
+    const reason = (this.signal.reason as Error | undefined) ?? new undiciErrors.RequestAbortedError();
+    if (this.body) this.body.destroy(reason);
+    else this.controller?.abort(reason);
+  };
+
+  constructor(
+    private readonly signal: UpstreamSignal,
+    private readonly resolve: (res: UpstreamResponse) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    signal.addEventListener("abort", this.onAbort);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.signal.aborted) this.onAbort();
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200 || this.settled) return; // 1xx: informational, the answer follows
+    this.settled = true;
+    this.body = new UpstreamBody(controller, this.stopListening);
+    this.resolve({ status: statusCode, headers, body: this.body });
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.body?.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.body?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.body) this.body.fail(err);
+    else if (!this.settled) {
+      this.settled = true;
+      this.stopListening();
+      this.reject(err);
+    }
+  }
+
+  private readonly stopListening = (): void => {
+    this.signal.removeEventListener("abort", this.onAbort);
+  };
 }
 
 /** Maps a transport failure to the gateway error a client should see. Client aborts pass through unchanged. */

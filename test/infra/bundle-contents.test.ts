@@ -58,13 +58,15 @@ describe("Lambda bundle contents", () => {
     },
   );
 
-  it("takes undici's Agent and request API without undici's entry (fetch, WebSocket, mocks, proxies)", () => {
+  it("takes undici's Agent without undici's entry (fetch, WebSocket, mocks, proxies) or its request API", () => {
     // (paths are relative to the working directory: `node_modules/...`, or `../x/node_modules/...` through a link)
     const undici = inputsOf(metafiles.get("gateway") as Metafile).filter((p) => /(^|\/)node_modules\/undici\//.test(p));
     expect(undici.some((p) => p.endsWith("/undici/lib/dispatcher/agent.js"))).toBe(true);
     expect(
       undici.filter((p) => /\/undici\/index\.js$|\/lib\/mock\/|\/lib\/web\/websocket\/|proxy-agent/.test(p)),
     ).toEqual([]);
+    // the transport dispatches with its own handler (ADR 0045): no request() wrapper, no BodyReadable
+    expect(undici.filter((p) => /\/undici\/lib\/api\//.test(p))).toEqual([]);
   });
 
   it("carries undici's HTTP parser once: the SIMD build, which Node 22 on Lambda runs", () => {
