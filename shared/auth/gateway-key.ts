@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqual } from "node:crypto";
 
 /**
  * Gateway API key format: `pk-gw-<id>.<secret>`, where `id` is 16 hex chars (public, the key's id) and `secret` is
@@ -52,17 +52,21 @@ export function maskGatewayKey(displayPrefix: string): string {
 
 /** HMAC-SHA256 with a server-side pepper; comparisons are constant-time over equal-length digests. */
 export class KeyHasher {
-  constructor(private readonly pepper: Buffer) {
+  /** The pepper as a KeyObject once: `createHmac` with raw bytes imports them as a key on every call. */
+  private readonly key: KeyObject;
+
+  constructor(pepper: Buffer) {
     if (pepper.length < 32) throw new Error("The API-key pepper must be at least 32 bytes.");
+    this.key = createSecretKey(pepper);
   }
 
   hash(key: string): string {
-    return createHmac("sha256", this.pepper).update(key, "utf8").digest("hex");
+    return createHmac("sha256", this.key).update(key, "utf8").digest("hex");
   }
 
   matches(key: string, storedHash: string): boolean {
     const expected = Buffer.from(storedHash, "hex");
-    const actual = createHmac("sha256", this.pepper).update(key, "utf8").digest();
+    const actual = createHmac("sha256", this.key).update(key, "utf8").digest();
     return expected.length === actual.length && timingSafeEqual(expected, actual);
   }
 }

@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import type { LogSink, UndeliveredHandler } from "./log-sink";
 import { toNdjsonLine } from "./log-sink";
@@ -60,15 +60,18 @@ function appendLine(pending: PendingLines, line: string): void {
   pending.lines += 1;
 }
 
-function takeBytes(pending: PendingLines): Buffer {
+/** The partition's pending bytes, as written: full chunks and the filled part of the current one (no copy). */
+function takeChunks(pending: PendingLines): Buffer[] {
   if (pending.used > 0) pending.chunks.push(pending.current.subarray(0, pending.used));
-  return pending.chunks.length === 1 ? (pending.chunks[0] as Buffer) : Buffer.concat(pending.chunks);
+  return pending.chunks;
 }
 
 /** The rows behind pending bytes, for the undelivered report only (a failed write: rare, so parsed back then). */
-function rowsOf(bytes: Buffer): LogRow[] {
+function rowsOf(chunks: readonly Buffer[]): LogRow[] {
   const rows: LogRow[] = [];
-  for (const line of bytes.toString("utf8").split("\n")) if (line !== "") rows.push(JSON.parse(line) as LogRow);
+  for (const line of Buffer.concat(chunks).toString("utf8").split("\n")) {
+    if (line !== "") rows.push(JSON.parse(line) as LogRow);
+  }
   return rows;
 }
 
@@ -99,8 +102,9 @@ export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
     }
   }
 
-  async function writePartition(dt: string, bytes: Buffer): Promise<void> {
+  async function writePartition(dt: string, chunks: readonly Buffer[]): Promise<void> {
     const dir = join(logsDir, `dt=${dt}`);
+    let written = 0;
     try {
       if (!madeDirs.has(dir)) {
         await mkdir(dir, { recursive: true, mode: 0o700 }); // bodies are private to the gateway's user
@@ -115,15 +119,24 @@ export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
         file.seq += 1;
         file.bytes = 0;
       }
-      await appendFile(join(dir, `${stem}-${file.seq}.ndjson`), bytes, { mode: 0o600 });
-      file.bytes += bytes.length;
+      // each chunk appended whole (FileHandle.appendFile writes until done), in order, one open file
+      const handle = await open(join(dir, `${stem}-${file.seq}.ndjson`), "a", 0o600);
+      try {
+        for (const chunk of chunks) {
+          await handle.appendFile(chunk);
+          file.bytes += chunk.length;
+          written += 1;
+        }
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
-      report({ rows: rowsOf(bytes), reason: `writing ${dir} failed`, cause: err });
+      report({ rows: rowsOf(chunks.slice(written)), reason: `writing ${dir} failed`, cause: err });
     }
   }
 
   async function write(batch: Map<string, PendingLines>): Promise<void> {
-    for (const [dt, lines] of batch) await writePartition(dt, takeBytes(lines));
+    for (const [dt, lines] of batch) await writePartition(dt, takeChunks(lines));
   }
 
   function startFlush(): Promise<void> {
