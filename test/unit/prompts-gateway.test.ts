@@ -1,4 +1,3 @@
-import { Readable } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
 import { PermissionError } from "../../shared/core/errors";
 import type { Authenticator, Principal, Scope } from "../../shared/core/principal";
@@ -7,8 +6,7 @@ import { RequestRun } from "../../shared/gateway/request-run";
 import { createPromptsStep } from "../../shared/gateway/steps/prompts-step";
 import type { WorkspaceLookups } from "../../shared/gateway/workspace-resolution";
 import { createHostGuard } from "../../shared/http/host-guard";
-import type { CoreRequest, UpstreamRequest } from "../../shared/http/types";
-import type { UpstreamTransport } from "../../shared/http/upstream";
+import type { CoreRequest } from "../../shared/http/types";
 import type { RequestSummary } from "../../shared/logging/request-summary";
 import { PromptResolver } from "../../shared/prompts/prompt-resolver";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
@@ -16,6 +14,7 @@ import { MemoryControlStore } from "../../shared/store/memory-control-store";
 import type { SavedPrompt } from "../../shared/store/types";
 import { promptFixture } from "../contract/control-store-contract";
 import { coreRequest } from "../support/core-http";
+import { recordingTransport } from "../support/recording-transport";
 
 const WS = "ws-prompts";
 
@@ -33,24 +32,6 @@ function fakeAuthenticator(workspaceId = WS): Authenticator & { scopes: Scope[] 
       if (scope !== "completions") throw new PermissionError("wrong scope");
       return principal(workspaceId);
     },
-  };
-}
-
-/** An upstream that records what it is sent and answers one chat completion. */
-function recordingTransport(): UpstreamTransport & { sent: UpstreamRequest[] } {
-  const sent: UpstreamRequest[] = [];
-  return {
-    sent,
-    async send(req) {
-      sent.push(req);
-      const answer = { id: "c", object: "chat.completion", model: "gpt-4o-mini", choices: [] };
-      return {
-        status: 200,
-        headers: { "content-type": "application/json" },
-        body: Readable.from([Buffer.from(JSON.stringify(answer))]),
-      };
-    },
-    close: async () => undefined,
   };
 }
 

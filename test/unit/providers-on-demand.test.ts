@@ -1,9 +1,6 @@
-import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createGatewayCore } from "../../shared/gateway/core";
 import { createHostGuard } from "../../shared/http/host-guard";
-import type { UpstreamRequest } from "../../shared/http/types";
-import type { UpstreamTransport } from "../../shared/http/upstream";
 import { openAICompatible } from "../../shared/providers/openai-compatible";
 import {
   defaultProviderRegistry,
@@ -12,6 +9,7 @@ import {
   providerOnDemand,
 } from "../../shared/providers/registry";
 import { bodyText, coreRequest } from "../support/core-http";
+import { recordingTransport } from "../support/recording-transport";
 
 /**
  * Providers on demand (ADR 0044): the registry knows every provider's id at cold start and loads a provider's
@@ -19,26 +17,8 @@ import { bodyText, coreRequest } from "../support/core-http";
  * OpenAI's error shape with nothing sent upstream, and the next request tries again.
  */
 
-/** An upstream that records what it is sent and answers every request with a chat completion. */
-function recordingTransport(): UpstreamTransport & { sent: UpstreamRequest[] } {
-  const sent: UpstreamRequest[] = [];
-  return {
-    sent,
-    async send(req) {
-      sent.push(req);
-      const answer = { id: "c", object: "chat.completion", model: "m", choices: [] };
-      return {
-        status: 200,
-        headers: { "content-type": "application/json" },
-        body: Readable.from([Buffer.from(JSON.stringify(answer))]),
-      };
-    },
-    close: async () => undefined,
-  };
-}
-
 async function chat(registry: ProviderRegistry, provider: string) {
-  const transport = recordingTransport();
+  const transport = recordingTransport("m");
   const handler = createGatewayCore({
     providers: registry,
     transport,

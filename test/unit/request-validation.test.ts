@@ -1,36 +1,16 @@
-import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ENDPOINT_ROWS } from "../../shared/core/endpoints";
 import { createGatewayCore } from "../../shared/gateway/core";
 import { createHostGuard } from "../../shared/http/host-guard";
-import type { UpstreamRequest } from "../../shared/http/types";
-import type { UpstreamTransport } from "../../shared/http/upstream";
 import { defaultProviderRegistry } from "../../shared/providers/registry";
 import { bodyText, coreRequest } from "../support/core-http";
+import { recordingTransport } from "../support/recording-transport";
 
 /**
  * Request validation (the endpoint table's `validate` rules, checked by the parse step): a body that breaks them
  * is a 400 `invalid_request_error` naming the `param`, worded as OpenAI words it, and nothing reaches the
  * upstream. Fields no rule declares pass through untouched.
  */
-
-/** An upstream that records what it is sent and answers every request with a chat completion. */
-function recordingTransport(): UpstreamTransport & { sent: UpstreamRequest[] } {
-  const sent: UpstreamRequest[] = [];
-  return {
-    sent,
-    async send(req) {
-      sent.push(req);
-      const answer = { id: "c", object: "chat.completion", model: "gpt-4o-mini", choices: [] };
-      return {
-        status: 200,
-        headers: { "content-type": "application/json" },
-        body: Readable.from([Buffer.from(JSON.stringify(answer))]),
-      };
-    },
-    close: async () => undefined,
-  };
-}
 
 function setup() {
   const transport = recordingTransport();

@@ -48,6 +48,27 @@ function collect(body: NodeJS.EventEmitter): Promise<string> {
   });
 }
 
+/** Writes `total` chunks as fast as the socket takes them (waiting for `drain`), then ends; counts into `progress`. */
+function writeChunks(
+  res: ServerResponse,
+  chunk: Buffer,
+  total: number,
+  progress: { written: number; backedUp: boolean },
+): void {
+  const writeMore = (): void => {
+    while (progress.written < total) {
+      progress.written++;
+      if (!res.write(chunk)) {
+        progress.backedUp = true;
+        res.once("drain", writeMore);
+        return;
+      }
+    }
+    res.end();
+  };
+  writeMore();
+}
+
 describe("upstream transport (undici dispatch handler)", () => {
   it("answers with status, lower-case headers and the whole body, read by events or by async iteration", async () => {
     route = (_req, res) => {
@@ -70,30 +91,18 @@ describe("upstream transport (undici dispatch handler)", () => {
 
   it("holds the upstream while the reader is paused: the server's writes back up, then all bytes arrive", async () => {
     const chunk = Buffer.alloc(64 * 1024, "x");
-    let backedUp = false;
-    let written = 0;
+    const progress = { written: 0, backedUp: false };
     const total = 64; // 4 MiB: far more than the socket buffers and the body's high-water mark hold
     route = (_req, res) => {
       res.writeHead(200, { "content-type": "application/octet-stream" });
-      const writeMore = (): void => {
-        while (written < total) {
-          written++;
-          if (!res.write(chunk)) {
-            backedUp = true;
-            res.once("drain", writeMore);
-            return;
-          }
-        }
-        res.end();
-      };
-      writeMore();
+      writeChunks(res, chunk, total, progress);
     };
     transport = createUndiciTransport();
     const res = await transport.send(post(), new AbortSource());
     res.body.pause();
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(backedUp).toBe(true);
-    expect(written).toBeLessThan(total);
+    expect(progress.backedUp).toBe(true);
+    expect(progress.written).toBeLessThan(total);
     let received = 0;
     const ended = new Promise<void>((resolve, reject) => {
       res.body.on("data", (c: Buffer) => {
@@ -108,28 +117,17 @@ describe("upstream transport (undici dispatch handler)", () => {
   });
 
   it("keeps no more than about its high-water mark buffered for a reader that has not started", async () => {
-    let written = 0;
+    const progress = { written: 0, backedUp: false };
     route = (_req, res) => {
       res.writeHead(200);
-      const chunk = Buffer.alloc(16 * 1024, "y");
-      const writeMore = (): void => {
-        while (written < 256) {
-          written++;
-          if (!res.write(chunk)) {
-            res.once("drain", writeMore);
-            return;
-          }
-        }
-        res.end();
-      };
-      writeMore();
+      writeChunks(res, Buffer.alloc(16 * 1024, "y"), 256, progress);
     };
     transport = createUndiciTransport();
     const res = await transport.send(post(), new AbortSource());
     await new Promise((resolve) => setTimeout(resolve, 200));
     // the server stopped early: what it wrote is bounded by socket buffers plus the body's own high-water mark
-    expect(written * 16 * 1024).toBeLessThan(UPSTREAM_BODY_HIGH_WATER_MARK + 8 * 1024 * 1024);
-    expect(written).toBeLessThan(256);
+    expect(progress.written * 16 * 1024).toBeLessThan(UPSTREAM_BODY_HIGH_WATER_MARK + 8 * 1024 * 1024);
+    expect(progress.written).toBeLessThan(256);
     res.body.destroy();
   });
 
