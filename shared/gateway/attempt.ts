@@ -127,19 +127,33 @@ function readAll(
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
     body.on("data", (chunk: Buffer) => {
+      if (settled) return;
       size += chunk.length;
       if (size > maxBytes) {
+        settled = true;
         body.destroy();
         reject(tooLarge(maxBytes));
         return;
       }
       chunks.push(chunk);
     });
-    body.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    body.once("error", reject);
-    // destroyed without an error (by its owner) and without an end: no answer will come
-    body.once("close", () => reject(new UpstreamUnavailableError("The upstream body was closed before its end.")));
+    body.once("end", () => {
+      settled = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
+    body.once("error", (err) => {
+      settled = true;
+      reject(err);
+    });
+    // destroyed without an error (by its owner) and without an end: no answer will come. `close` also follows every
+    // `end`: the error is built only when nothing settled the read (an Error captures a stack: ~3% of a JSON request)
+    body.once("close", () => {
+      if (settled) return;
+      settled = true;
+      reject(new UpstreamUnavailableError("The upstream body was closed before its end."));
+    });
   });
 }
 
