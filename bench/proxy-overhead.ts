@@ -63,30 +63,29 @@ export interface OverheadRow {
   readonly cpuUs: number;
 }
 
+/** A bench process of each proxy, fresh for one round. */
+async function startProxies(upstreamUrl: string) {
+  const proxy = await startChild(await benchServerFile("bare-proxy"), { UPSTREAM_URL: upstreamUrl });
+  // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the gateway process under the load
+  const gatewayArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const gateway = await startChild(await benchServerFile("gateway"), {}, gatewayArgs);
+  return { proxy, gateway };
+}
+
+/**
+ * Each round starts the bare proxy and the gateway afresh: two processes running the same code on this machine
+ * differ by up to ~20% in CPU per request for their whole life (where the scheduler puts them, what V8 decides
+ * early), so one process of each would turn that luck into the ratio. Scenarios run in a rotated order per round
+ * (the one after another one ran measured faster), each warmed up before its CPU is read; medians of the rounds.
+ */
 export async function runProxyOverheadBench(
   opts: { requests?: number; rounds?: number; concurrency?: number } = {},
 ): Promise<OverheadRow[]> {
   const requests = opts.requests ?? 3000;
   const rounds = opts.rounds ?? 3;
   const concurrency = opts.concurrency ?? 8;
+  const warmup = 500;
   const upstream = await startChild(await benchServerFile("upstream"));
-  const proxy = await startChild(await benchServerFile("bare-proxy"), { UPSTREAM_URL: upstream.url });
-  // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the gateway process under the load
-  const gatewayArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  const gateway = await startChild(await benchServerFile("gateway"), {}, gatewayArgs);
-  const targets: Record<Scenario, { origin: string; path: string; headers: Record<string, string> }> = {
-    direct: { origin: upstream.url, path: "/v1/chat/completions", headers: {} },
-    "bare proxy": { origin: proxy.url, path: "/v1/chat/completions", headers: {} },
-    gateway: {
-      origin: gateway.url,
-      path: "/v1/chat/completions",
-      headers: {
-        "x-portkey-api-key": gateway.apiKey ?? "",
-        "x-portkey-provider": "openai",
-        "x-portkey-custom-host": `${upstream.url}/v1`,
-      },
-    },
-  };
   const rows: OverheadRow[] = [];
   try {
     for (const mode of ["json", "stream"] as const) {
@@ -97,28 +96,44 @@ export async function runProxyOverheadBench(
       });
       const results: Record<Scenario, LoadResult[]> = { direct: [], "bare proxy": [], gateway: [] };
       const cpu: Record<Scenario, number[]> = { direct: [], "bare proxy": [], gateway: [] };
-      const processOf: Record<Scenario, ChildProcess> = {
-        direct: upstream.child,
-        "bare proxy": proxy.child,
-        gateway: gateway.child,
-      };
       for (let round = 0; round < rounds; round++) {
-        for (const scenario of Object.keys(targets) as Scenario[]) {
-          const t = targets[scenario];
-          const cpuBefore = await cpuOf(processOf[scenario]);
-          const res = await runLoad({
-            origin: t.origin,
-            path: t.path,
-            headers: { "content-type": "application/json", authorization: "Bearer sk-bench", ...t.headers },
-            body,
-            concurrency,
-            requests,
-            warmup: round === 0 ? 500 : 100,
-          });
-          if (res.errors > 0) throw new Error(`${scenario} ${mode}: ${res.errors} failed requests`);
-          results[scenario].push(res);
-          // warm-up requests included: the CPU a process spent on all the round's requests
-          cpu[scenario].push(((await cpuOf(processOf[scenario])) - cpuBefore) / (requests + (round === 0 ? 500 : 100)));
+        const { proxy, gateway } = await startProxies(upstream.url);
+        try {
+          const targets: Record<Scenario, { origin: string; headers: Record<string, string>; child: ChildProcess }> = {
+            direct: { origin: upstream.url, headers: {}, child: upstream.child },
+            "bare proxy": { origin: proxy.url, headers: {}, child: proxy.child },
+            gateway: {
+              origin: gateway.url,
+              headers: {
+                "x-portkey-api-key": gateway.apiKey ?? "",
+                "x-portkey-provider": "openai",
+                "x-portkey-custom-host": `${upstream.url}/v1`,
+              },
+              child: gateway.child,
+            },
+          };
+          const order = Object.keys(targets) as Scenario[];
+          for (const scenario of [...order.slice(round % 3), ...order.slice(0, round % 3)]) {
+            const t = targets[scenario];
+            const load = (count: number) =>
+              runLoad({
+                origin: t.origin,
+                path: "/v1/chat/completions",
+                headers: { "content-type": "application/json", authorization: "Bearer sk-bench", ...t.headers },
+                body,
+                concurrency,
+                requests: count,
+                warmup: 0,
+              });
+            await load(warmup);
+            const cpuBefore = await cpuOf(t.child);
+            const res = await load(requests);
+            if (res.errors > 0) throw new Error(`${scenario} ${mode}: ${res.errors} failed requests`);
+            results[scenario].push(res);
+            cpu[scenario].push(((await cpuOf(t.child)) - cpuBefore) / requests);
+          }
+        } finally {
+          for (const c of [proxy, gateway]) c.child.kill();
         }
       }
       for (const scenario of Object.keys(results) as Scenario[]) {
@@ -136,7 +151,7 @@ export async function runProxyOverheadBench(
       }
     }
   } finally {
-    for (const c of [upstream, proxy, gateway]) c.child.kill();
+    upstream.child.kill();
   }
   return rows;
 }
@@ -144,7 +159,9 @@ export async function runProxyOverheadBench(
 export function printOverhead(rows: readonly OverheadRow[], concurrency: number): void {
   const f = (n: number) => n.toFixed(3);
   const servers = bundledServers ? "servers bundled by esbuild, as deployed" : "servers under tsx (BENCH_TSX=1)";
-  console.log(`\n## Proxy overhead (concurrency ${concurrency}, loopback, ${servers}, median of rounds)`);
+  console.log(
+    `\n## Proxy overhead (concurrency ${concurrency}, loopback, ${servers}, median of rounds, fresh server processes each round)`,
+  );
   console.log("| mode | scenario | req/s | p50 ms | p99 ms | TTFB p50 ms | TTFB p99 ms | server CPU us/req |");
   console.log("|---|---|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {

@@ -45,7 +45,7 @@ function printTable(title: string, figures: Record<string, number>, goals?: Reco
 
 if (wanted("proxy")) {
   for (const concurrency of concurrencies) {
-    const overhead = await runProxyOverheadBench({ requests: quick ? 1000 : 3000, rounds: quick ? 1 : 3, concurrency });
+    const overhead = await runProxyOverheadBench({ requests: quick ? 1000 : 3000, rounds: quick ? 1 : 5, concurrency });
     printOverhead(overhead, concurrency);
     results[`proxyOverhead_c${concurrency}`] = overhead;
   }
