@@ -78,10 +78,15 @@ export class UpstreamBody extends EventEmitter implements UpstreamBodyStream {
 
   // ---- read by the gateway ----
 
+  /** A `data` listener starts the flow unless the reader paused, as on a Readable (`once` goes through `on`). */
   override on(event: string | symbol, listener: (...args: never[]) => void): this {
     super.on(event, listener as (...args: unknown[]) => void);
     if (event === "data" && this.flowing !== false) this.resume();
     return this;
+  }
+
+  override addListener(event: string | symbol, listener: (...args: never[]) => void): this {
+    return this.on(event, listener);
   }
 
   pause(): this {
