@@ -20,9 +20,9 @@ export const UPSTREAM_BODY_HIGH_WATER_MARK = 64 * 1024;
 /**
  * An upstream response body fed by undici's dispatch handler (ADR 0045): the events and methods of a Readable the
  * gateway uses (`data`, `end`, `error`, `close`, `pause`, `resume`, `destroy`, async iteration), without a Readable's
- * machinery or undici's `request()` wrapper around it (an AsyncResource, a BodyReadable, its consume logic), which
- * cost a pass-through about as much CPU as the rest of undici. Same timing as a Readable where readers notice it:
- * a chunk reaches a flowing reader at once, `end` and `error` come on the next tick; pausing pauses the socket.
+ * machinery or undici's `request()` wrapper around it (an AsyncResource, a BodyReadable, its consume logic): ~3 us
+ * of CPU a request and 11 kB of the cold bundle. Same timing as a Readable where readers notice it: a chunk reaches
+ * a flowing reader at once, `end` and `error` come on the next tick; pausing pauses the socket.
  */
 export class UpstreamBody extends EventEmitter implements UpstreamBodyStream {
   private readonly queue: Buffer[] = [];
@@ -31,7 +31,7 @@ export class UpstreamBody extends EventEmitter implements UpstreamBodyStream {
   private flowing: boolean | null = null;
   /** undici delivered the whole body. */
   private complete = false;
-  /** Nothing more goes out: `end` emitted (or scheduled), destroyed, or failed. */
+  /** Nothing more goes out: `end` emitted (or the iterator done), destroyed, or failed. */
   private finished = false;
   private failure: Error | undefined;
   private drainScheduled = false;
@@ -65,7 +65,7 @@ export class UpstreamBody extends EventEmitter implements UpstreamBodyStream {
   end(): void {
     if (this.finished || this.complete) return;
     this.complete = true;
-    if (this.flowing === true && this.queue.length === 0 && !this.drainScheduled) this.scheduleEnd();
+    if (this.flowing === true && this.queue.length === 0) this.scheduleDrain(); // `end` on the next tick
     this.wake();
   }
 
@@ -99,12 +99,8 @@ export class UpstreamBody extends EventEmitter implements UpstreamBodyStream {
 
   resume(): this {
     this.flowing = true;
-    if (this.queue.length > 0 || this.complete) {
-      if (!this.drainScheduled) {
-        this.drainScheduled = true;
-        process.nextTick(() => this.drain());
-      }
-    } else if (!this.finished) {
+    if (this.queue.length > 0 || this.complete) this.scheduleDrain();
+    else if (!this.finished) {
       this.controller.resume();
     }
     return this;
@@ -158,7 +154,9 @@ export class UpstreamBody extends EventEmitter implements UpstreamBodyStream {
     else if (this.queuedBytes < UPSTREAM_BODY_HIGH_WATER_MARK) this.controller.resume();
   }
 
-  private scheduleEnd(): void {
+  /** Queued chunks (then `end`, once complete) go out on the next tick, as a Readable resumes. */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
     this.drainScheduled = true;
     process.nextTick(() => this.drain());
   }

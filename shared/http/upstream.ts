@@ -105,7 +105,6 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Ups
 class ResponseHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private body: UpstreamBody | undefined;
-  private settled = false;
   private readonly onAbort = (): void => {
     const reason = (this.signal.reason as Error | undefined) ?? new undiciErrors.RequestAbortedError();
     if (this.body) this.body.destroy(reason);
@@ -130,8 +129,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
-    if (statusCode < 200 || this.settled) return; // 1xx: informational, the answer follows
-    this.settled = true;
+    if (statusCode < 200 || this.body) return; // 1xx: informational, the answer follows
     this.body = new UpstreamBody(controller, this.stopListening);
     this.resolve({ status: statusCode, headers, body: this.body });
   }
@@ -146,8 +144,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
     if (this.body) this.body.fail(err);
-    else if (!this.settled) {
-      this.settled = true;
+    else {
       this.stopListening();
       this.reject(err);
     }

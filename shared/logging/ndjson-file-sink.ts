@@ -30,7 +30,6 @@ interface PendingLines {
   /** The chunk being filled and how much of it is used. */
   current: Buffer;
   used: number;
-  lines: number;
 }
 
 /** Pending lines go into buffers of this size; a longer line gets a buffer of its own size. */
@@ -42,7 +41,7 @@ export function partitionOf(row: LogRow): string {
 }
 
 function newPending(): PendingLines {
-  return { chunks: [], current: Buffer.allocUnsafe(CHUNK_BYTES), used: 0, lines: 0 };
+  return { chunks: [], current: Buffer.allocUnsafe(CHUNK_BYTES), used: 0 };
 }
 
 /** Appends one NDJSON line's UTF-8 bytes to the partition's pending buffers. */
@@ -57,7 +56,6 @@ function appendLine(pending: PendingLines, line: string): void {
     }
   }
   pending.used += pending.current.write(line, pending.used);
-  pending.lines += 1;
 }
 
 /** The partition's pending bytes, as written: full chunks and the filled part of the current one (no copy). */
