@@ -7,7 +7,7 @@ import { parseAnalyticsFilters } from "../shared/analytics/filters";
 import { logSearchQuery } from "../shared/analytics/log-queries";
 import { groupQuery, type SeriesMetric, timeSeriesQuery } from "../shared/analytics/query-builder";
 import { createLoggingObserver } from "../shared/gateway/log-observer";
-import { createMemorySink, toNdjsonLine } from "../shared/logging/log-sink";
+import { createMemorySink, toNdjsonBytes } from "../shared/logging/log-sink";
 import type { LogRow } from "../shared/logging/record";
 import { generateLogRecords, writeLogFiles } from "../test/unit/analytics-log-generator";
 import { layoutBenchOptionsFromEnv, runLayoutBench } from "./analytics-layouts";
@@ -80,7 +80,7 @@ export function hotPathMicros(): { build: number; serialise: number } {
   const build = ((performance.now() - t0) * 1000) / iterations;
   const t1 = performance.now();
   let bytes = 0;
-  for (const row of sample) bytes += toNdjsonLine(row).length;
+  for (const row of sample) bytes += toNdjsonBytes(row).length;
   const serialise = ((performance.now() - t1) * 1000) / sample.length;
   if (bytes === 0) throw new Error("nothing serialised");
   return { build, serialise };

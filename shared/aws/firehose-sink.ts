@@ -1,6 +1,6 @@
 import type { FirehoseClient, FirehoseClientConfig } from "@aws-sdk/client-firehose";
 import type { LogSink, UndeliveredHandler } from "../logging/log-sink";
-import { toNdjsonLine } from "../logging/log-sink";
+import { toNdjsonBytes } from "../logging/log-sink";
 import type { LogRow } from "../logging/record";
 
 /** Firehose PutRecordBatch limits. */
@@ -162,7 +162,7 @@ export function createFirehoseSink(options: FirehoseSinkOptions): LogSink {
     const entries: Entry[] = [];
     const oversized: LogRow[] = [];
     for (const row of rows) {
-      const data = Buffer.from(toNdjsonLine(row));
+      const data = toNdjsonBytes(row);
       if (data.byteLength > FIREHOSE_MAX_RECORD_BYTES) oversized.push(row);
       else entries.push({ row, data });
     }

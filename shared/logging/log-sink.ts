@@ -38,7 +38,17 @@ export function createMemorySink(): MemorySink {
   };
 }
 
-/** Serialises a row as one NDJSON line (newline-terminated), the format both Firehose/S3 and local files use. */
-export function toNdjsonLine(row: LogRow): string {
-  return `${JSON.stringify(row)}\n`;
+/**
+ * A row's NDJSON line (newline-terminated), the format both Firehose/S3 and local files use, as UTF-8 bytes. The
+ * JSON text and the newline are written separately: `json + "\n"` is a new two-part string that the encoder copies
+ * whole first.
+ */
+export function toNdjsonBytes(row: LogRow): Buffer {
+  const json = JSON.stringify(row);
+  const bytes = Buffer.allocUnsafe(Buffer.byteLength(json) + 1);
+  const end = bytes.write(json);
+  bytes[end] = NEWLINE;
+  return bytes;
 }
+
+const NEWLINE = 0x0a;

@@ -1,7 +1,6 @@
 import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import type { LogSink, UndeliveredHandler } from "./log-sink";
-import { toNdjsonLine } from "./log-sink";
 import type { LogRow } from "./record";
 
 export interface NdjsonFileSinkOptions {
@@ -34,28 +33,54 @@ interface PendingLines {
 
 /** Pending lines go into buffers of this size; a longer line gets a buffer of its own size. */
 const CHUNK_BYTES = 64 * 1024;
+/** Written chunk buffers kept for reuse (up to 1 MiB) instead of a fresh 64 KiB allocation per chunk. */
+const SPARE_CHUNKS = 16;
+
+/** Chunk buffers, reused once their bytes are written (the line that needs more than a chunk gets its own buffer). */
+class ChunkPool {
+  private readonly spare: Buffer[] = [];
+
+  take(bytes: number): Buffer {
+    return bytes <= CHUNK_BYTES ? (this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(bytes);
+  }
+
+  /** Gives back the buffers behind written chunks (each a view from offset 0 of a chunk-sized buffer of ours). */
+  release(chunks: readonly Buffer[]): void {
+    for (const chunk of chunks) {
+      if (this.spare.length >= SPARE_CHUNKS) return;
+      if (chunk.byteOffset === 0 && chunk.buffer.byteLength === CHUNK_BYTES) this.spare.push(Buffer.from(chunk.buffer));
+    }
+  }
+}
 
 /** `dt` partition of a row: the UTC date of its `ts` (request start). */
 export function partitionOf(row: LogRow): string {
   return row.ts.slice(0, 10);
 }
 
-function newPending(): PendingLines {
-  return { chunks: [], current: Buffer.allocUnsafe(CHUNK_BYTES), used: 0 };
+function newPending(pool: ChunkPool): PendingLines {
+  return { chunks: [], current: pool.take(CHUNK_BYTES), used: 0 };
 }
 
-/** Appends one NDJSON line's UTF-8 bytes to the partition's pending buffers. */
-function appendLine(pending: PendingLines, line: string): void {
+const NEWLINE = 0x0a;
+
+/**
+ * Appends a row's NDJSON line (its JSON text, then a newline byte) to the partition's pending buffers. The newline
+ * is written as a byte, not appended to the text: `json + "\n"` is a new two-part string that the encoder copies
+ * whole first (in a loop, ~20 vs ~15 us for a 5.4 KB stream row with its `JSON.stringify`).
+ */
+function appendLine(pending: PendingLines, json: string, pool: ChunkPool): void {
   // UTF-8 takes at most 3 bytes per UTF-16 unit: a line that surely fits skips measuring its byte length.
-  if (pending.current.length - pending.used < line.length * 3) {
-    const bytes = Buffer.byteLength(line);
+  if (pending.current.length - pending.used < json.length * 3 + 1) {
+    const bytes = Buffer.byteLength(json) + 1;
     if (pending.current.length - pending.used < bytes) {
       if (pending.used > 0) pending.chunks.push(pending.current.subarray(0, pending.used));
-      pending.current = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+      pending.current = pool.take(bytes);
       pending.used = 0;
     }
   }
-  pending.used += pending.current.write(line, pending.used);
+  pending.used += pending.current.write(json, pending.used);
+  pending.current[pending.used++] = NEWLINE;
 }
 
 /** The partition's pending bytes, as written: full chunks and the filled part of the current one (no copy). */
@@ -87,6 +112,7 @@ export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
   const logsDir = join(options.dataDir, "logs");
   const files = new Map<string, PartitionFile>();
   const madeDirs = new Set<string>();
+  const pool = new ChunkPool();
   let pending = new Map<string, PendingLines>();
   let queued = 0;
   let chain: Promise<void> = Promise.resolve();
@@ -131,6 +157,7 @@ export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
     } catch (err) {
       report({ rows: rowsOf(chunks.slice(written)), reason: `writing ${dir} failed`, cause: err });
     }
+    pool.release(chunks);
   }
 
   async function write(batch: Map<string, PendingLines>): Promise<void> {
@@ -160,10 +187,10 @@ export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
       const dt = partitionOf(row);
       let lines = pending.get(dt);
       if (lines === undefined) {
-        lines = newPending();
+        lines = newPending(pool);
         pending.set(dt, lines);
       }
-      appendLine(lines, toNdjsonLine(row));
+      appendLine(lines, JSON.stringify(row), pool);
       queued += 1;
       if (queued >= flushRows) void startFlush();
     },

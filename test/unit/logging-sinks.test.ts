@@ -140,6 +140,35 @@ describe("NDJSON file sink", () => {
     }
   });
 
+  it("writes every line whole and in order across flushes that overlap new rows (chunk buffers are reused)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "ndjson-sink-"));
+    try {
+      const sink = createNdjsonFileSink({ dataDir, onUndelivered: () => {}, flushRows: 40 });
+      // ~2 KB rows: each flush writes several 64 KiB chunks, and rows keep arriving while it does
+      const input = rows(400, 2000).map((row, i) =>
+        i === 123 ? { ...row, response_body: `é€😀${"x".repeat(100_000)}` } : { ...row, metadata: { n: `ü${i}` } },
+      );
+      const flushes: Promise<void>[] = [];
+      for (const [i, row] of input.entries()) {
+        sink.enqueue(row);
+        if (i % 25 === 0) flushes.push(sink.flush());
+        if (i % 7 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(flushes);
+      await sink.close();
+      // one file per day (far below the rotation size): its lines, in order, are exactly the rows' JSON
+      for (const day of readdirSync(join(dataDir, "logs"))) {
+        const files = readdirSync(join(dataDir, "logs", day));
+        expect(files).toHaveLength(1);
+        const text = readFileSync(join(dataDir, "logs", day, files[0] as string), "utf8");
+        const expected = input.filter((r) => `dt=${r.ts.slice(0, 10)}` === day).map((r) => JSON.stringify(r));
+        expect(text).toBe(`${expected.join("\n")}\n`);
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it("reports rows it cannot write instead of dropping them", async () => {
     // Prepare: the "data directory" is a regular file, so creating logs/ under it fails.
     const dir = mkdtempSync(join(tmpdir(), "ndjson-sink-"));
