@@ -84,7 +84,7 @@ export async function runProxyOverheadBench(
   const requests = opts.requests ?? 3000;
   const rounds = opts.rounds ?? 3;
   const concurrency = opts.concurrency ?? 8;
-  const warmup = 500;
+  const warmup = Number(process.env.BENCH_WARMUP ?? 500);
   const upstream = await startChild(await benchServerFile("upstream"));
   const rows: OverheadRow[] = [];
   try {
