@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,24 @@ import { UPSTREAM_BODY_HIGH_WATER_MARK } from "../../shared/http/upstream-body";
  * as errors, never a hang).
  */
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The most a paused reader's connection can hold in flight: the kernel's largest TCP receive buffer (auto-tuned
+ * up to `tcp_rmem`'s maximum, 32 MiB on some machines) plus the largest send buffer, plus the body's own
+ * high-water mark. A response larger than twice this cannot all be written while the reader is paused.
+ */
+function inFlightBound(): number {
+  const max = (file: string, fallback: number): number => {
+    try {
+      return Number(readFileSync(file, "utf8").trim().split(/\s+/).at(-1)) || fallback;
+    } catch {
+      return fallback; // not Linux: generous defaults
+    }
+  };
+  const rmem = max("/proc/sys/net/ipv4/tcp_rmem", 32 * 1024 * 1024);
+  const wmem = max("/proc/sys/net/ipv4/tcp_wmem", 32 * 1024 * 1024);
+  return rmem + wmem + UPSTREAM_BODY_HIGH_WATER_MARK;
+}
 let route: Route = (_req, res) => res.end("ok");
 let server: Server;
 let origin: string;
@@ -90,9 +109,10 @@ describe("upstream transport (undici dispatch handler)", () => {
   });
 
   it("holds the upstream while the reader is paused: the server's writes back up, then all bytes arrive", async () => {
-    const chunk = Buffer.alloc(64 * 1024, "x");
+    const chunk = Buffer.alloc(256 * 1024, "x");
     const progress = { written: 0, backedUp: false };
-    const total = 64; // 4 MiB: far more than the socket buffers and the body's high-water mark hold
+    // twice what the socket buffers and the body's high-water mark can hold
+    const total = Math.ceil((2 * inFlightBound()) / chunk.length);
     route = (_req, res) => {
       res.writeHead(200, { "content-type": "application/octet-stream" });
       writeChunks(res, chunk, total, progress);
@@ -118,16 +138,19 @@ describe("upstream transport (undici dispatch handler)", () => {
 
   it("keeps no more than about its high-water mark buffered for a reader that has not started", async () => {
     const progress = { written: 0, backedUp: false };
+    const chunk = Buffer.alloc(256 * 1024, "y");
+    const total = Math.ceil((2 * inFlightBound()) / chunk.length);
     route = (_req, res) => {
       res.writeHead(200);
-      writeChunks(res, Buffer.alloc(16 * 1024, "y"), 256, progress);
+      writeChunks(res, chunk, total, progress);
     };
     transport = createUndiciTransport();
     const res = await transport.send(post(), new AbortSource());
     await new Promise((resolve) => setTimeout(resolve, 200));
     // the server stopped early: what it wrote is bounded by socket buffers plus the body's own high-water mark
-    expect(progress.written * 16 * 1024).toBeLessThan(UPSTREAM_BODY_HIGH_WATER_MARK + 8 * 1024 * 1024);
-    expect(progress.written).toBeLessThan(256);
+    expect(progress.backedUp).toBe(true);
+    expect(progress.written * chunk.length).toBeLessThanOrEqual(inFlightBound() + chunk.length);
+    expect(progress.written).toBeLessThan(total);
     res.body.destroy();
   });
 
