@@ -8,7 +8,7 @@ import { benchServerFile } from "./servers/bundle";
 
 /**
  * Issue 16 item 4: resident memory of the gateway's local runtime idle and under two loads, next to the bare
- * proxy's under the same loads: `streams` slow streams at once (20 events each spread over `streamMs`: what each
+ * proxy's under the same loads: `streams` slow streams at once (22 events each spread over `streamMs`: what each
  * open stream holds), then `streams` connections sending fast 20-event streams back to back (`churnRequests` in
  * all: what the allocation rate does to the heap). RSS is sampled from the server process itself (IPC) every
  * 100 ms; the peak is reported. Loopback only, bounded by stream count, length and request count.

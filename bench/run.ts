@@ -61,7 +61,7 @@ const sections: [string, string, () => Promise<Record<string, number>>, Goals?][
   ["core", "Gateway core CPU per request, in process (no network)", runCoreCpuBench],
   [
     "memory",
-    "Memory: local runtime idle and under 256 slow streams (20 events over 8 s), bare proxy alongside",
+    "Memory: local runtime idle and under 256 slow streams (22 events over 8 s), bare proxy alongside",
     () => runMemoryBench(quick ? { streams: 128, streamMs: 4000, churnRequests: 3000 } : {}),
   ],
   ["routing", "Routing: 2-target fallback config vs single target (happy path)", runRoutingBench],

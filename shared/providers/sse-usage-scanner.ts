@@ -108,37 +108,66 @@ export function hasDoneEvent(events: Buffer): boolean {
   return false;
 }
 
+/** Positions of each `"usage":` in `buf` that is followed by an object (in order). */
+function usageObjectsIn(buf: Buffer): number[] {
+  const found: number[] = [];
+  let at = buf.indexOf(USAGE_KEY);
+  while (at !== -1) {
+    let i = at + USAGE_KEY.length;
+    while (buf[i] === 0x20) i++;
+    if (buf[i] === 0x7b) found.push(at);
+    at = buf.indexOf(USAGE_KEY, i);
+  }
+  return found;
+}
+
 /**
  * True when some `"usage":` in `buf` is followed by an object. With `include_usage`, every OpenAI chunk carries
  * `"usage":null`; only the final one has numbers, and only that one is worth parsing.
  */
 function hasUsageObject(buf: Buffer): boolean {
-  let at = buf.indexOf(USAGE_KEY);
-  while (at !== -1) {
-    let i = at + USAGE_KEY.length;
-    while (buf[i] === 0x20) i++;
-    if (buf[i] === 0x7b) return true;
-    at = buf.indexOf(USAGE_KEY, i);
-  }
-  return false;
+  return usageObjectsIn(buf).length > 0;
 }
 
-/** Removes events whose data is a usage-only chunk (`"choices":[]` with a usage object). Rare: once per stream. */
+/** The event around `at`: from just past the blank line before it (or 0) to just past the one after it (or the end). */
+function eventAround(events: Buffer, at: number): { start: number; end: number } {
+  const lf = events.lastIndexOf(LF_LF, at);
+  const crlf = events.lastIndexOf(CRLF_CRLF, at);
+  const start = Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4);
+  const nextLf = events.indexOf(LF_LF, at);
+  const nextCrlf = events.indexOf(CRLF_CRLF, at);
+  const end = Math.min(nextLf === -1 ? events.length : nextLf + 2, nextCrlf === -1 ? events.length : nextCrlf + 4);
+  return { start, end };
+}
+
+/**
+ * Removes events whose data is a usage-only chunk (`"choices":[]` with a usage object). Once per stream: only the
+ * events around a usage object are decoded and parsed; the rest of the turn's bytes are kept as they are.
+ */
 function withoutUsageOnlyEvents(events: Buffer): Buffer {
-  const kept = events
-    .toString("utf8")
-    .split(/(?<=\n\n)/)
-    .filter((event) => {
-      const data = /^data:\s?(.*)$/m.exec(event)?.[1];
-      if (!data?.includes('"usage"')) return true;
-      try {
-        const parsed = JSON.parse(data) as { choices?: unknown[]; usage?: unknown };
-        return !(Array.isArray(parsed.choices) && parsed.choices.length === 0 && parsed.usage);
-      } catch {
-        return true;
-      }
-    });
-  return Buffer.from(kept.join(""));
+  const kept: Buffer[] = [];
+  let copied = 0;
+  let lookedTo = 0;
+  for (const at of usageObjectsIn(events)) {
+    if (at < lookedTo) continue; // inside an event already looked at
+    const { start, end } = eventAround(events, at);
+    lookedTo = end;
+    const data = /^data:\s?(.*)$/m.exec(events.toString("utf8", start, end))?.[1];
+    let usageOnly = false;
+    try {
+      const parsed = JSON.parse(data ?? "") as { choices?: unknown[]; usage?: unknown };
+      usageOnly = Array.isArray(parsed.choices) && parsed.choices.length === 0 && Boolean(parsed.usage);
+    } catch {
+      // not a JSON event: kept as it came
+    }
+    if (usageOnly) {
+      kept.push(events.subarray(copied, start));
+      copied = end;
+    }
+  }
+  if (copied === 0) return events;
+  kept.push(events.subarray(copied));
+  return Buffer.concat(kept);
 }
 
 /**
@@ -203,11 +232,17 @@ export class SsePassThrough implements StreamTranslator {
   private scan(events: Buffer): void {
     if (this.model === undefined) this.model = modelIn(events);
     if (!this.finished && hasDoneEvent(events)) this.finished = true;
-    if (!hasUsageObject(events)) return;
-    for (const line of events.toString("utf8").split("\n")) {
-      if (!line.startsWith("data:") || !line.includes('"usage"')) continue;
+    // only the lines holding a usage object are decoded and parsed (once per stream), not the whole turn
+    let parsedTo = -1;
+    for (const at of usageObjectsIn(events)) {
+      if (at < parsedTo) continue; // on a line already parsed
+      const lineStart = events.lastIndexOf(LF, at) + 1;
+      let lineEnd = events.indexOf(LF, at);
+      if (lineEnd === -1) lineEnd = events.length;
+      parsedTo = lineEnd;
+      if (events.toString("latin1", lineStart, lineStart + 5) !== "data:") continue;
       try {
-        const event = JSON.parse(line.slice(5)) as { usage?: unknown };
+        const event = JSON.parse(events.toString("utf8", lineStart + 5, lineEnd)) as { usage?: unknown };
         const usage = readOpenAIUsage(event.usage);
         if (usage) this.usage = usage;
       } catch {

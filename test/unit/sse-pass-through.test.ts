@@ -115,4 +115,53 @@ describe("SsePassThrough with stripUsageChunk (usage the gateway asked for, the 
       }),
     );
   });
+
+  it("removes only usage-only events, keeps every other byte in order (usage on a text event, CRLF, several per turn)", () => {
+    const base = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
+    const usage = { prompt_tokens: 2, completion_tokens: 5, total_tokens: 7 };
+    const kinds = ["text", "textNullUsage", "textWithUsage", "usageOnly", "comment"] as const;
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...kinds), { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (picked, crlf, rawCuts) => {
+          // Prepare: events of each kind, knowing which ones the client must not get
+          const eol = crlf ? "\r\n" : "\n";
+          const events = picked.map((kind, i) => {
+            const text = { ...base, choices: [{ index: 0, delta: { content: `w${i}` }, finish_reason: null }] };
+            const data =
+              kind === "text"
+                ? text
+                : kind === "textNullUsage"
+                  ? { ...text, usage: null }
+                  : kind === "textWithUsage"
+                    ? { ...text, usage }
+                    : kind === "usageOnly"
+                      ? { ...base, choices: [], usage }
+                      : undefined;
+            const body = data === undefined ? `: keep-alive ${i}` : `data: ${JSON.stringify(data)}`;
+            return { kind, text: `${body}${eol}${eol}` };
+          });
+          const done = `data: [DONE]${eol}${eol}`;
+          const bytes = Buffer.from(events.map((e) => e.text).join("") + done);
+          const cuts = [...new Set(rawCuts.map((c) => c % bytes.length))].sort((a, b) => a - b);
+          const translator = new SsePassThrough({ stripUsageChunk: true });
+          // Act
+          const out = feed(translator, bytes, cuts).toString("utf8");
+          // Assess
+          const expected = `${events
+            .filter((e) => e.kind !== "usageOnly")
+            .map((e) => e.text)
+            .join("")}${done}`;
+          expect(out).toBe(expected);
+          if (picked.includes("usageOnly") || picked.includes("textWithUsage")) {
+            expect(translator.usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 5 });
+          } else {
+            expect(translator.usage).toBeUndefined();
+          }
+        },
+      ),
+    );
+  });
 });
