@@ -47,8 +47,9 @@ export function toNdjsonBytes(row: LogRow): Buffer {
   const json = JSON.stringify(row);
   const bytes = Buffer.allocUnsafe(Buffer.byteLength(json) + 1);
   const end = bytes.write(json);
-  bytes[end] = NEWLINE;
+  bytes[end] = NDJSON_NEWLINE;
   return bytes;
 }
 
-const NEWLINE = 0x0a;
+/** The byte that ends each NDJSON line, written after a row's JSON text (not appended to it). */
+export const NDJSON_NEWLINE = 0x0a;

@@ -1,6 +1,6 @@
 import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
-import type { LogSink, UndeliveredHandler } from "./log-sink";
+import { type LogSink, NDJSON_NEWLINE, type UndeliveredHandler } from "./log-sink";
 import type { LogRow } from "./record";
 
 export interface NdjsonFileSinkOptions {
@@ -62,8 +62,6 @@ function newPending(pool: ChunkPool): PendingLines {
   return { chunks: [], current: pool.take(CHUNK_BYTES), used: 0 };
 }
 
-const NEWLINE = 0x0a;
-
 /**
  * Appends a row's NDJSON line (its JSON text, then a newline byte) to the partition's pending buffers. The newline
  * is written as a byte, not appended to the text: `json + "\n"` is a new two-part string that the encoder copies
@@ -80,7 +78,7 @@ function appendLine(pending: PendingLines, json: string, pool: ChunkPool): void 
     }
   }
   pending.used += pending.current.write(json, pending.used);
-  pending.current[pending.used++] = NEWLINE;
+  pending.current[pending.used++] = NDJSON_NEWLINE;
 }
 
 /** The partition's pending bytes, as written: full chunks and the filled part of the current one (no copy). */

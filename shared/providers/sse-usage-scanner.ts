@@ -108,32 +108,30 @@ export function hasDoneEvent(events: Buffer): boolean {
   return false;
 }
 
-/** Positions of each `"usage":` in `buf` that is followed by an object (in order). */
-function usageObjectsIn(buf: Buffer): number[] {
-  const found: number[] = [];
+const NONE: readonly number[] = [];
+
+/**
+ * Positions of each `"usage":` in `buf` that is followed by an object (in order). With `include_usage`, every
+ * OpenAI chunk carries `"usage":null`; only the final one has numbers, and only that one is worth parsing.
+ */
+function usageObjectsIn(buf: Buffer): readonly number[] {
+  let found: number[] | undefined;
   let at = buf.indexOf(USAGE_KEY);
   while (at !== -1) {
     let i = at + USAGE_KEY.length;
     while (buf[i] === 0x20) i++;
-    if (buf[i] === 0x7b) found.push(at);
+    if (buf[i] === 0x7b) {
+      found ??= [];
+      found.push(at);
+    }
     at = buf.indexOf(USAGE_KEY, i);
   }
-  return found;
-}
-
-/**
- * True when some `"usage":` in `buf` is followed by an object. With `include_usage`, every OpenAI chunk carries
- * `"usage":null`; only the final one has numbers, and only that one is worth parsing.
- */
-function hasUsageObject(buf: Buffer): boolean {
-  return usageObjectsIn(buf).length > 0;
+  return found ?? NONE;
 }
 
 /** The event around `at`: from just past the blank line before it (or 0) to just past the one after it (or the end). */
 function eventAround(events: Buffer, at: number): { start: number; end: number } {
-  const lf = events.lastIndexOf(LF_LF, at);
-  const crlf = events.lastIndexOf(CRLF_CRLF, at);
-  const start = Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 4);
+  const start = lastEventBoundary(events.subarray(0, at));
   const nextLf = events.indexOf(LF_LF, at);
   const nextCrlf = events.indexOf(CRLF_CRLF, at);
   const end = Math.min(nextLf === -1 ? events.length : nextLf + 2, nextCrlf === -1 ? events.length : nextCrlf + 4);
@@ -144,11 +142,11 @@ function eventAround(events: Buffer, at: number): { start: number; end: number }
  * Removes events whose data is a usage-only chunk (`"choices":[]` with a usage object). Once per stream: only the
  * events around a usage object are decoded and parsed; the rest of the turn's bytes are kept as they are.
  */
-function withoutUsageOnlyEvents(events: Buffer): Buffer {
+function withoutUsageOnlyEvents(events: Buffer, usageAt: readonly number[]): Buffer {
   const kept: Buffer[] = [];
   let copied = 0;
   let lookedTo = 0;
-  for (const at of usageObjectsIn(events)) {
+  for (const at of usageAt) {
     if (at < lookedTo) continue; // inside an event already looked at
     const { start, end } = eventAround(events, at);
     lookedTo = end;
@@ -210,8 +208,10 @@ export class SsePassThrough implements StreamTranslator {
     }
     if (boundary < buf.length) this.hold(buf.subarray(boundary));
     const events = boundary === buf.length ? buf : buf.subarray(0, boundary);
-    this.scan(events);
-    return this.stripUsageChunk && hasUsageObject(events) ? withoutUsageOnlyEvents(events) : events;
+    // the usage objects are found once: read by `scan`, and the usage-only event among them removed when asked
+    const usageAt = usageObjectsIn(events);
+    this.scan(events, usageAt);
+    return this.stripUsageChunk && usageAt.length > 0 ? withoutUsageOnlyEvents(events, usageAt) : events;
   }
 
   /** The upstream ended: forward whatever is left (a final event without its blank line). */
@@ -219,7 +219,7 @@ export class SsePassThrough implements StreamTranslator {
     const rest = this.carry.length === 1 ? (this.carry[0] as Buffer) : Buffer.concat(this.carry);
     this.carry = [];
     this.carryTail = EMPTY;
-    if (rest.length) this.scan(rest);
+    if (rest.length) this.scan(rest, usageObjectsIn(rest));
     return rest;
   }
 
@@ -229,12 +229,13 @@ export class SsePassThrough implements StreamTranslator {
       piece.length >= 3 ? piece.subarray(piece.length - 3) : Buffer.concat([this.carryTail, piece]).subarray(-3);
   }
 
-  private scan(events: Buffer): void {
+  /** Reads the model, the `[DONE]` event and the usage (from the lines at `usageAt`, see `usageObjectsIn`). */
+  private scan(events: Buffer, usageAt: readonly number[]): void {
     if (this.model === undefined) this.model = modelIn(events);
     if (!this.finished && hasDoneEvent(events)) this.finished = true;
     // only the lines holding a usage object are decoded and parsed (once per stream), not the whole turn
     let parsedTo = -1;
-    for (const at of usageObjectsIn(events)) {
+    for (const at of usageAt) {
       if (at < parsedTo) continue; // on a line already parsed
       const lineStart = events.lastIndexOf(LF, at) + 1;
       let lineEnd = events.indexOf(LF, at);
