@@ -118,7 +118,7 @@ export async function runLeaf(run: RequestRun, planLeaf: LeafNode, shared: LeafS
             modelServed: translator.model,
             ttftMs: streamed.ttftMs,
             clientAborted: end.reason === "client_abort",
-            responseBody: run.streamedText(),
+            responseBody: run.streamedBody(),
           });
         },
         onBytesEnd: (end, passed) => {

@@ -159,8 +159,13 @@ export class RequestRun {
     this.streamedBytes += chunk.length;
   }
 
-  streamedText(): string | undefined {
-    return this.streamed.length ? this.streamed.join("") : undefined;
+  /** What the client was streamed (capped): its bytes as they were sent, or text when some part was written as text. */
+  streamedBody(): Buffer | string | undefined {
+    const { streamed } = this;
+    if (streamed.length === 0) return undefined;
+    for (const chunk of streamed) if (typeof chunk === "string") return streamed.join("");
+    // a copy: the log row may keep these bytes past the request (a Firehose batch), the chunks are not ours
+    return Buffer.concat(streamed as Buffer[], this.streamedBytes);
   }
 
   /**

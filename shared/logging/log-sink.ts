@@ -1,3 +1,4 @@
+import { ndjsonLine } from "./ndjson-line";
 import type { LogRow } from "./record";
 
 /** Rows a sink gave up on, handed to the owner's error callback (never dropped silently). */
@@ -39,17 +40,12 @@ export function createMemorySink(): MemorySink {
 }
 
 /**
- * A row's NDJSON line (newline-terminated), the format both Firehose/S3 and local files use, as UTF-8 bytes. The
- * JSON text and the newline are written separately: `json + "\n"` is a new two-part string that the encoder copies
- * whole first.
+ * A row's NDJSON line (newline-terminated), the format both Firehose/S3 and local files use, as UTF-8 bytes
+ * (`ndjson-line.ts`: bodies escaped from their bytes when known).
  */
 export function toNdjsonBytes(row: LogRow): Buffer {
-  const json = JSON.stringify(row);
-  const bytes = Buffer.allocUnsafe(Buffer.byteLength(json) + 1);
-  const end = bytes.write(json);
-  bytes[end] = NDJSON_NEWLINE;
+  const { json, tail } = ndjsonLine(row);
+  const bytes = Buffer.allocUnsafe(Buffer.byteLength(json) + tail.length);
+  tail.copy(bytes, bytes.write(json));
   return bytes;
 }
-
-/** The byte that ends each NDJSON line, written after a row's JSON text (not appended to it). */
-export const NDJSON_NEWLINE = 0x0a;

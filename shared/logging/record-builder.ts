@@ -1,5 +1,6 @@
 import { microsToUsd } from "../limits/pricing";
 import { type CostInput, computeCost } from "../pricing/cost";
+import { type BodyBytes, bodyBytesOf, keepBodyBytes } from "./ndjson-line";
 import { type CacheStatus, LOG_SCHEMA_VERSION, type RequestLogRecord } from "./record";
 import { type Redactor, redactSecrets } from "./redact";
 import type { BudgetSummary, RequestSummary } from "./request-summary";
@@ -49,6 +50,8 @@ const NO_SECRETS: readonly string[] = [];
 interface CappedBody {
   readonly text: string | null;
   readonly truncated: boolean;
+  /** The bytes `text` was decoded from, when they are exactly its UTF-8 (`ndjson-line.ts`). */
+  readonly bytes?: BodyBytes;
 }
 
 const NO_BODY: CappedBody = { text: null, truncated: false };
@@ -60,23 +63,21 @@ function capBody(
   secrets: readonly string[],
 ): CappedBody {
   if (raw === undefined) return NO_BODY;
-  let source: string;
-  let truncated = false;
   // Fast path: a short string cannot exceed the byte cap (UTF-8 is at most 3 bytes per UTF-16 unit).
-  if (typeof raw === "string" && raw.length * 3 <= limit) {
-    source = raw;
-  } else {
-    const buf = typeof raw === "string" ? Buffer.from(raw) : raw;
-    const keep = limit + REDACTION_SLACK_BYTES;
-    source = (buf.length > keep ? buf.subarray(0, keep) : buf).toString("utf8");
-    truncated = buf.length > limit;
+  if (typeof raw === "string" && raw.length * 3 <= limit) return capText(redact(raw, secrets), limit, false);
+  const buf = typeof raw === "string" ? Buffer.from(raw) : raw;
+  const keep = limit + REDACTION_SLACK_BYTES;
+  const source = (buf.length > keep ? buf.subarray(0, keep) : buf).toString("utf8");
+  const text = redact(source, secrets);
+  // bytes that came whole, and that redaction left as they were, are written to the log as they came
+  if (buf === raw && buf.length <= limit && text.length <= limit) {
+    return { text, truncated: false, bytes: bodyBytesOf(buf, source, text) };
   }
-  let text = redact(source, secrets);
-  if (text.length > limit) {
-    text = text.slice(0, limit);
-    truncated = true;
-  }
-  return { text, truncated };
+  return capText(text, limit, buf.length > limit);
+}
+
+function capText(text: string, limit: number, truncated: boolean): CappedBody {
+  return text.length <= limit ? { text, truncated } : { text: text.slice(0, limit), truncated: true };
 }
 
 type BudgetColumns = Pick<
@@ -173,7 +174,7 @@ export function toRecord(
   const cleanOrNull = (text: string | null | undefined): string | null => (text == null ? null : clean(text));
   const metadata: Record<string, string> = {};
   for (const [key, value] of Object.entries(summary.metadata)) metadata[key] = clean(value);
-  return {
+  const row: RequestLogRecord = {
     schema_version: LOG_SCHEMA_VERSION,
     kind: "request",
     id: identity.id,
@@ -232,6 +233,7 @@ export function toRecord(
     prompt_id: cleanOrNull(summary.promptId),
     prompt_version: summary.promptVersion ?? null,
   };
+  return keepBodyBytes(row, requestBody.bytes, responseBody.bytes);
 }
 
 /**
