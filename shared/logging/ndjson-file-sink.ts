@@ -1,7 +1,7 @@
 import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import type { LogSink, UndeliveredHandler } from "./log-sink";
-import { type NdjsonLine, ndjsonLine } from "./ndjson-line";
+import { type LineParts, lineBytes, lineParts, writeLineInPlace } from "./ndjson-line";
 import type { LogRow } from "./record";
 
 export interface NdjsonFileSinkOptions {
@@ -68,12 +68,17 @@ function newPending(pool: ChunkPool): PendingLines {
 }
 
 /**
- * Appends a row's NDJSON line to the partition's pending buffers: its JSON text encoded in place, then its tail bytes
- * (the newline, or the bodies escaped from their bytes: `ndjson-line.ts`). The text is never joined to the newline:
- * `json + "\n"` is a new two-part string that the encoder copies whole first.
+ * Appends a row's NDJSON line to the partition's pending buffers: written in place when it surely fits the current
+ * chunk, else as its JSON text encoded in place and its tail bytes copied after (`ndjson-line.ts`). The text is
+ * never joined to the newline: `json + "\n"` is a new two-part string that the encoder copies whole first.
  */
-function appendLine(pending: PendingLines, line: NdjsonLine, pool: ChunkPool): void {
-  const { json, tail } = line;
+function appendLine(pending: PendingLines, parts: LineParts, pool: ChunkPool): void {
+  const end = writeLineInPlace(parts, pending.current, pending.used);
+  if (end !== -1) {
+    pending.used = end;
+    return;
+  }
+  const { json, tail } = lineBytes(parts);
   // UTF-8 takes at most 3 bytes per UTF-16 unit: a line that surely fits skips measuring its byte length.
   if (pending.current.length - pending.used < json.length * 3 + tail.length) {
     const bytes = Buffer.byteLength(json) + tail.length;
@@ -194,7 +199,7 @@ export function createNdjsonFileSink(options: NdjsonFileSinkOptions): LogSink {
         lines = newPending(pool);
         pending.set(dt, lines);
       }
-      appendLine(lines, ndjsonLine(row), pool);
+      appendLine(lines, lineParts(row), pool);
       queued += 1;
       if (queued >= flushRows) void startFlush();
     },

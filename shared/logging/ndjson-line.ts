@@ -60,18 +60,22 @@ SHORT_ESCAPE[0x0d] = 0x72;
 SHORT_ESCAPE[0x22] = 0x22;
 SHORT_ESCAPE[0x5c] = 0x5c;
 const HEX_DIGIT = Buffer.from("0123456789abcdef", "latin1");
-/** An escaped byte takes at most 6 bytes (`\u00XX`). */
+/** An escaped byte takes at most 6 bytes (`\u00XX`); all but control characters other than \b\t\n\f\r take 2. */
 const MAX_ESCAPED_BYTES_PER_BYTE = 6;
+const USUAL_ESCAPED_BYTES_PER_BYTE = 2;
 
 /**
  * Writes valid UTF-8 `src` as a JSON string (quotes included) into `dst` at `at`; returns the end. The output is
  * byte for byte what encoding `JSON.stringify(src.toString())` gives (a valid UTF-8 text has no lone surrogate, the
- * only other thing `JSON.stringify` escapes). `dst` must have `2 + 6 * src.length` bytes free.
+ * only other thing `JSON.stringify` escapes). The caller makes room for `2 + 2 * src.length` bytes before `limit`
+ * (every byte but a rare control character takes at most 2); a control character written as `\u00XX` that would
+ * not leave that much for the rest returns -1 instead (the bytes written so far are garbage).
  */
-export function writeJsonString(src: Uint8Array, dst: Buffer, at: number): number {
+export function writeJsonString(src: Uint8Array, dst: Buffer, at: number, limit: number = dst.length): number {
   let out = at;
   dst[out++] = 0x22;
-  for (let i = 0; i < src.length; i++) {
+  const n = src.length;
+  for (let i = 0; i < n; i++) {
     const b = src[i] as number;
     if (MUST_ESCAPE[b] === 0) {
       dst[out++] = b;
@@ -82,6 +86,8 @@ export function writeJsonString(src: Uint8Array, dst: Buffer, at: number): numbe
     if (short !== 0) {
       dst[out++] = short;
     } else {
+      // \ already written; u00XX, then at most 2 bytes for each byte left and the closing quote
+      if (out + 5 + 2 * (n - 1 - i) + 1 > limit) return -1;
       dst[out++] = 0x75;
       dst[out++] = 0x30;
       dst[out++] = 0x30;
@@ -104,12 +110,26 @@ export interface NdjsonLine {
   readonly tail: Buffer;
 }
 
+/** A body as the line writes it: bytes to escape, JSON text already escaped, or null. */
+type BodySource = Uint8Array | string | null;
+
+/** A row's line, not yet written: its JSON text and, for a request row with body bytes, the bodies to append. */
+export interface LineParts {
+  /** The row's JSON text, or (`withBodies`) all of it but the bodies and the closing brace. */
+  readonly json: string;
+  readonly withBodies: boolean;
+  readonly request: BodySource;
+  readonly response: BodySource;
+}
+
 /** The byte that ends each NDJSON line. */
 export const NDJSON_NEWLINE = 0x0a;
 const NEWLINE_ONLY = Buffer.from([NDJSON_NEWLINE]);
 const REQUEST_BODY_KEY = Buffer.from(',"request_body":');
 const RESPONSE_BODY_KEY = Buffer.from(',"response_body":');
 const NULL = Buffer.from("null");
+/** `}` and the newline. */
+const LINE_END_BYTES = 2;
 /** Tails up to this size reuse one buffer; a larger one (a body cap raised far past the default) gets its own. */
 const SCRATCH_KEEP_BYTES = 1024 * 1024;
 let scratch = Buffer.allocUnsafe(64 * 1024);
@@ -117,31 +137,39 @@ let scratch = Buffer.allocUnsafe(64 * 1024);
 type BodyField = "request_body" | "response_body";
 
 /** The bytes to write for one body field: its known bytes, else its text (null stays null). */
-function bodySource(row: RequestLogRecord, field: BodyField, known: BodyBytes | undefined): Uint8Array | string | null {
+function bodySource(row: RequestLogRecord, field: BodyField, known: BodyBytes | undefined): BodySource {
   const text = row[field];
   // a row copied or changed since it was built has no bytes for its current text: the text is written
   if (known !== undefined && text === known.text) return known.bytes;
   return text === null ? null : JSON.stringify(text);
 }
 
-function sourceBound(source: Uint8Array | string | null): number {
+function sourceBound(source: BodySource, bytesPerByte: number): number {
   if (source === null) return NULL.length;
-  return typeof source === "string" ? source.length * 3 : 2 + MAX_ESCAPED_BYTES_PER_BYTE * source.length;
+  return typeof source === "string" ? source.length * 3 : 2 + bytesPerByte * source.length;
 }
 
-function writeBody(source: Uint8Array | string | null, dst: Buffer, at: number): number {
-  if (source === null) return at + NULL.copy(dst, at);
-  return typeof source === "string" ? at + dst.write(source, at) : writeJsonString(source, dst, at);
+function writeConstant(bytes: Buffer, dst: Buffer, at: number): number {
+  for (let i = 0; i < bytes.length; i++) dst[at + i] = bytes[i] as number;
+  return at + bytes.length;
+}
+
+/** Writes one body; -1 when a rare escape left too little room before `limit` (see `writeJsonString`). */
+function writeBody(source: BodySource, dst: Buffer, at: number, limit: number): number {
+  if (source === null) return writeConstant(NULL, dst, at);
+  return typeof source === "string" ? at + dst.write(source, at) : writeJsonString(source, dst, at, limit);
 }
 
 /**
- * The row's NDJSON line. A request row whose record builder kept body bytes is written as its other columns'
- * `JSON.stringify` followed by the two bodies escaped from their bytes (the body keys last); any other row is its
- * `JSON.stringify` and the newline. Either way the line parses to the same object.
+ * The row's line, not yet written. A request row whose record builder kept body bytes becomes its other columns'
+ * `JSON.stringify` and the two bodies to escape from their bytes (the body keys last); any other row is its
+ * `JSON.stringify`. Either way the line parses to the same object.
  */
-export function ndjsonLine(row: LogRow): NdjsonLine {
+export function lineParts(row: LogRow): LineParts {
   const known = (row as WithBodyBytes)[BODY_BYTES];
-  if (known === undefined || row.kind !== "request") return { json: JSON.stringify(row), tail: NEWLINE_ONLY };
+  if (known === undefined || row.kind !== "request") {
+    return { json: JSON.stringify(row), withBodies: false, request: null, response: null };
+  }
   const request = bodySource(row, "request_body", known.request);
   const response = bodySource(row, "response_body", known.response);
   // the other columns' JSON: the body keys left out (JSON.stringify skips undefined values) and put back after
@@ -156,14 +184,61 @@ export function ndjsonLine(row: LogRow): NdjsonLine {
     bodies.request_body = requestText;
     bodies.response_body = responseText;
   }
-  const bound = REQUEST_BODY_KEY.length + RESPONSE_BODY_KEY.length + sourceBound(request) + sourceBound(response) + 2;
+  return { json: json.slice(0, -1), withBodies: true, request, response };
+}
+
+/** Writes the bodies, `}` and the newline at `at`, within `limit`; -1 when a rare escape did not fit. */
+function writeBodies(parts: LineParts, dst: Buffer, at: number, limit: number, bytesPerByte: number): number {
+  const afterRequest = RESPONSE_BODY_KEY.length + sourceBound(parts.response, bytesPerByte) + LINE_END_BYTES;
+  let out = writeBody(parts.request, dst, writeConstant(REQUEST_BODY_KEY, dst, at), limit - afterRequest);
+  if (out === -1) return -1;
+  out = writeBody(parts.response, dst, writeConstant(RESPONSE_BODY_KEY, dst, out), limit - LINE_END_BYTES);
+  if (out === -1) return -1;
+  dst[out++] = 0x7d; // }
+  dst[out++] = NDJSON_NEWLINE;
+  return out;
+}
+
+/**
+ * Writes the line into `dst` at `at` when it surely fits before `dst.length` (counting 2 bytes for each body byte,
+ * as all but rare control characters take); returns its end, or -1 when it may not fit (nothing usable written).
+ * Writing in place spares copying the line from a scratch buffer.
+ */
+export function writeLineInPlace(parts: LineParts, dst: Buffer, at: number): number {
+  const { json, withBodies, request, response } = parts;
+  const tailBound = withBodies
+    ? REQUEST_BODY_KEY.length +
+      RESPONSE_BODY_KEY.length +
+      sourceBound(request, USUAL_ESCAPED_BYTES_PER_BYTE) +
+      sourceBound(response, USUAL_ESCAPED_BYTES_PER_BYTE) +
+      LINE_END_BYTES
+    : 1;
+  if (dst.length - at < json.length * 3 + tailBound) return -1;
+  const out = at + dst.write(json, at);
+  if (!withBodies) {
+    dst[out] = NDJSON_NEWLINE;
+    return out + 1;
+  }
+  return writeBodies(parts, dst, out, dst.length, USUAL_ESCAPED_BYTES_PER_BYTE);
+}
+
+/** The line as text and tail bytes (the tail in a buffer the next call overwrites). */
+export function lineBytes(parts: LineParts): NdjsonLine {
+  if (!parts.withBodies) return { json: parts.json, tail: NEWLINE_ONLY };
+  const bound =
+    REQUEST_BODY_KEY.length +
+    RESPONSE_BODY_KEY.length +
+    sourceBound(parts.request, MAX_ESCAPED_BYTES_PER_BYTE) +
+    sourceBound(parts.response, MAX_ESCAPED_BYTES_PER_BYTE) +
+    LINE_END_BYTES;
   const dst = bound <= scratch.length ? scratch : Buffer.allocUnsafe(bound);
   if (dst !== scratch && bound <= SCRATCH_KEEP_BYTES) scratch = dst;
-  let at = REQUEST_BODY_KEY.copy(dst, 0);
-  at = writeBody(request, dst, at);
-  at += RESPONSE_BODY_KEY.copy(dst, at);
-  at = writeBody(response, dst, at);
-  dst[at++] = 0x7d; // }
-  dst[at++] = NDJSON_NEWLINE;
-  return { json: json.slice(0, -1), tail: dst.subarray(0, at) };
+  // room for 6 bytes per body byte: no escape can run out of it
+  const end = writeBodies(parts, dst, 0, bound, MAX_ESCAPED_BYTES_PER_BYTE);
+  return { json: parts.json, tail: dst.subarray(0, end) };
+}
+
+/** The row's NDJSON line as text and tail bytes (`lineParts`, then `lineBytes`). */
+export function ndjsonLine(row: LogRow): NdjsonLine {
+  return lineBytes(lineParts(row));
 }

@@ -1,8 +1,12 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RequestRun } from "../../shared/gateway/request-run";
 import { toNdjsonBytes } from "../../shared/logging/log-sink";
-import { ndjsonLine, writeJsonString } from "../../shared/logging/ndjson-line";
+import { createNdjsonFileSink } from "../../shared/logging/ndjson-file-sink";
+import { lineParts, ndjsonLine, writeJsonString, writeLineInPlace } from "../../shared/logging/ndjson-line";
 import type { RequestLogRecord } from "../../shared/logging/record";
 import { DEFAULT_RECORD_OPTIONS, toRecord } from "../../shared/logging/record-builder";
 import { REDACTED } from "../../shared/logging/redact";
@@ -136,5 +140,56 @@ describe("NDJSON line of a request row (bodies escaped from their bytes)", () =>
     const row = record({ responseBody: run.streamedBody() });
     expect(row.response_body).toBe(event.toString());
     expect(written(row).parsed).toEqual(row);
+  });
+
+  it("writes a line in place only when it surely fits, and then byte for byte as the copied line", () => {
+    const controls = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 32));
+    for (const row of [
+      record({ responseBody: SSE, requestBody: Buffer.from('{"a":"\u0001"}') }),
+      record({ responseBody: controls }), // \u00XX escapes: 6 bytes for one
+      record({ responseBody: "text body" }),
+    ]) {
+      const expected = toNdjsonBytes(row);
+      let wrote = 0;
+      for (let size = 0; size < expected.length * 4; size += 7) {
+        const dst = Buffer.alloc(size + 5, 0xee);
+        const end = writeLineInPlace(lineParts(row), dst, 5);
+        if (end === -1) continue;
+        wrote += 1;
+        expect(dst.subarray(5, end).equals(expected)).toBe(true);
+      }
+      expect(wrote).toBeGreaterThan(0);
+    }
+  });
+
+  it("the file sink writes rows with any mix of bodies whole, across chunk boundaries, each line its row", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "ndjson-line-"));
+    try {
+      const sink = createNdjsonFileSink({ dataDir, onUndelivered: () => {}, flushRows: 10_000 });
+      const bodies = [
+        SSE,
+        Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 32)), // 6 bytes each: never fits the usual bound
+        Buffer.from("ok"),
+        Buffer.from("x".repeat(30_000)),
+        Buffer.concat([SSE, Buffer.from([0xff])]), // invalid UTF-8: the text path
+      ];
+      const input = Array.from({ length: 200 }, (_, i) =>
+        record({ responseBody: bodies[i % bodies.length], requestBody: Buffer.from(`{"n":${i}}`) }),
+      );
+      for (const row of input) sink.enqueue(row);
+      await sink.close();
+      const [day] = readdirSync(join(dataDir, "logs"));
+      const text = readdirSync(join(dataDir, "logs", `${day}`))
+        .map((file) => readFileSync(join(dataDir, "logs", `${day}`, file), "utf8"))
+        .join("");
+      expect(
+        text
+          .split("\n")
+          .slice(0, -1)
+          .map((line) => JSON.parse(line)),
+      ).toEqual(input);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
