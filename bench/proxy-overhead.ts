@@ -81,10 +81,11 @@ async function startProxies(upstreamUrl: string) {
 export async function runProxyOverheadBench(
   opts: { requests?: number; rounds?: number; concurrency?: number } = {},
 ): Promise<OverheadRow[]> {
-  const requests = opts.requests ?? 3000;
+  const requests = opts.requests ?? 5000;
   const rounds = opts.rounds ?? 3;
   const concurrency = opts.concurrency ?? 8;
-  const warmup = Number(process.env.BENCH_WARMUP ?? 500);
+  // V8 tiers up both servers' code over their first ~4000-5000 requests (docs/performance.md, "Warm-up")
+  const warmup = Number(process.env.BENCH_WARMUP ?? 5000);
   const upstream = await startChild(await benchServerFile("upstream"));
   const rows: OverheadRow[] = [];
   try {

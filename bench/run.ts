@@ -16,7 +16,8 @@ import { runRoutingBench } from "./routing";
  *   BENCH_QUICK=1            smaller proxy pass
  *   BENCH_ONLY=proxy,analytics  run only these sections
  *   BENCH_CONCURRENCY=1,50   closed-loop concurrency levels for the proxy section
- *   BENCH_REQUESTS=3000 BENCH_WARMUP=500  requests measured, and sent first unmeasured, per proxy scenario and round
+ *   BENCH_REQUESTS=5000 BENCH_WARMUP=5000  requests measured, and sent first unmeasured, per proxy scenario and round
+ *                            (both servers reach their steady speed after ~4000-5000 requests: docs/performance.md)
  *   BENCH_ANALYTICS_RECORDS=1000000,10000000  data-set sizes of the analytics layout comparison
  *   BENCH_ANALYTICS_JSON_MAX=1000000  largest size written as GZIP JSON (above: scaled from it, and said so)
  *   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof"  node flags for the gateway process (profiling)
@@ -47,7 +48,7 @@ function printTable(title: string, figures: Record<string, number>, goals?: Reco
 if (wanted("proxy")) {
   for (const concurrency of concurrencies) {
     const overhead = await runProxyOverheadBench({
-      requests: quick ? 1000 : Number(process.env.BENCH_REQUESTS ?? 3000),
+      requests: quick ? 1000 : Number(process.env.BENCH_REQUESTS ?? 5000),
       rounds: quick ? 1 : 5,
       concurrency,
     });
