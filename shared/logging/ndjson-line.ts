@@ -123,7 +123,7 @@ export interface LineParts {
 }
 
 /** The byte that ends each NDJSON line. */
-export const NDJSON_NEWLINE = 0x0a;
+const NDJSON_NEWLINE = 0x0a;
 const NEWLINE_ONLY = Buffer.from([NDJSON_NEWLINE]);
 const REQUEST_BODY_KEY = Buffer.from(',"request_body":');
 const RESPONSE_BODY_KEY = Buffer.from(',"response_body":');
