@@ -31,7 +31,8 @@ export async function startChild(
   return { url: ready.url, apiKey: ready.apiKey, child };
 }
 
-type Scenario = "direct" | "bare proxy" | "gateway";
+/** `gateway, bodies off`: the same gateway with `LOG_BODIES=false` (every request logged, without its bodies). */
+type Scenario = "direct" | "bare proxy" | "gateway" | "gateway, bodies off";
 
 /** CPU time (user + system, microseconds) a bench server has used so far, asked over IPC. */
 export function cpuOf(child: ChildProcess): Promise<number> {
@@ -69,7 +70,8 @@ async function startProxies(upstreamUrl: string) {
   // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the gateway process under the load
   const gatewayArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
   const gateway = await startChild(await benchServerFile("gateway"), {}, gatewayArgs);
-  return { proxy, gateway };
+  const gatewayNoBodies = await startChild(await benchServerFile("gateway"), { LOG_BODIES: "false" }, gatewayArgs);
+  return { proxy, gateway, gatewayNoBodies };
 }
 
 /**
@@ -95,26 +97,34 @@ export async function runProxyOverheadBench(
         messages: [{ role: "user", content: "Say hello to the benchmark." }],
         ...(mode === "stream" ? { stream: true } : {}),
       });
-      const results: Record<Scenario, LoadResult[]> = { direct: [], "bare proxy": [], gateway: [] };
-      const cpu: Record<Scenario, number[]> = { direct: [], "bare proxy": [], gateway: [] };
+      const results: Record<Scenario, LoadResult[]> = {
+        direct: [],
+        "bare proxy": [],
+        gateway: [],
+        "gateway, bodies off": [],
+      };
+      const cpu: Record<Scenario, number[]> = { direct: [], "bare proxy": [], gateway: [], "gateway, bodies off": [] };
       for (let round = 0; round < rounds; round++) {
-        const { proxy, gateway } = await startProxies(upstream.url);
+        const { proxy, gateway, gatewayNoBodies } = await startProxies(upstream.url);
+        const gatewayHeaders = (apiKey: string | undefined) => ({
+          "x-portkey-api-key": apiKey ?? "",
+          "x-portkey-provider": "openai",
+          "x-portkey-custom-host": `${upstream.url}/v1`,
+        });
         try {
           const targets: Record<Scenario, { origin: string; headers: Record<string, string>; child: ChildProcess }> = {
             direct: { origin: upstream.url, headers: {}, child: upstream.child },
             "bare proxy": { origin: proxy.url, headers: {}, child: proxy.child },
-            gateway: {
-              origin: gateway.url,
-              headers: {
-                "x-portkey-api-key": gateway.apiKey ?? "",
-                "x-portkey-provider": "openai",
-                "x-portkey-custom-host": `${upstream.url}/v1`,
-              },
-              child: gateway.child,
+            gateway: { origin: gateway.url, headers: gatewayHeaders(gateway.apiKey), child: gateway.child },
+            "gateway, bodies off": {
+              origin: gatewayNoBodies.url,
+              headers: gatewayHeaders(gatewayNoBodies.apiKey),
+              child: gatewayNoBodies.child,
             },
           };
           const order = Object.keys(targets) as Scenario[];
-          for (const scenario of [...order.slice(round % 3), ...order.slice(0, round % 3)]) {
+          const turn = round % order.length;
+          for (const scenario of [...order.slice(turn), ...order.slice(0, turn)]) {
             const t = targets[scenario];
             const load = (count: number) =>
               runLoad({
@@ -134,7 +144,7 @@ export async function runProxyOverheadBench(
             cpu[scenario].push(((await cpuOf(t.child)) - cpuBefore) / requests);
           }
         } finally {
-          for (const c of [proxy, gateway]) c.child.kill();
+          for (const c of [proxy, gateway, gatewayNoBodies]) c.child.kill();
         }
       }
       for (const scenario of Object.keys(results) as Scenario[]) {
@@ -175,11 +185,16 @@ export function printOverhead(rows: readonly OverheadRow[], concurrency: number)
     const direct = get("direct");
     const proxy = get("bare proxy");
     const gw = get("gateway");
+    const noBodies = get("gateway, bodies off");
     const proxyAdded = proxy.p50 - direct.p50;
     const gwAdded = gw.p50 - direct.p50;
     console.log(
       `${mode}: gateway/bare-proxy throughput ${(gw.rps / proxy.rps).toFixed(2)}x (goal >= 0.8 at 50 connections); ` +
         `CPU per request ${(proxy.cpuUs / gw.cpuUs).toFixed(2)}x of the bare proxy's (the throughput ratio on a saturated core)`,
+    );
+    console.log(
+      `${mode}: with LOG_BODIES=false (requests still logged, without bodies) ${(noBodies.rps / proxy.rps).toFixed(2)}x ` +
+        `the bare proxy's throughput, CPU ${(proxy.cpuUs / noBodies.cpuUs).toFixed(2)}x`,
     );
     console.log(
       `${mode}: gateway adds p50 ${f(gwAdded)} ms, p99 ${f(gw.p99 - direct.p99)} ms; bare proxy adds p50 ${f(proxyAdded)} ms; ` +
