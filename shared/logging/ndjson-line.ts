@@ -154,6 +154,17 @@ function writeConstant(bytes: Buffer, dst: Buffer, at: number): number {
   return at + bytes.length;
 }
 
+/** Room for the tail of a line with bodies (keys, bodies, `}` and the newline), counting `bytesPerByte` a body byte. */
+function tailBound(parts: LineParts, bytesPerByte: number): number {
+  return (
+    REQUEST_BODY_KEY.length +
+    RESPONSE_BODY_KEY.length +
+    sourceBound(parts.request, bytesPerByte) +
+    sourceBound(parts.response, bytesPerByte) +
+    LINE_END_BYTES
+  );
+}
+
 /** Writes one body; -1 when a rare escape left too little room before `limit` (see `writeJsonString`). */
 function writeBody(source: BodySource, dst: Buffer, at: number, limit: number): number {
   if (source === null) return writeConstant(NULL, dst, at);
@@ -205,15 +216,9 @@ function writeBodies(parts: LineParts, dst: Buffer, at: number, limit: number, b
  * Writing in place spares copying the line from a scratch buffer.
  */
 export function writeLineInPlace(parts: LineParts, dst: Buffer, at: number): number {
-  const { json, withBodies, request, response } = parts;
-  const tailBound = withBodies
-    ? REQUEST_BODY_KEY.length +
-      RESPONSE_BODY_KEY.length +
-      sourceBound(request, USUAL_ESCAPED_BYTES_PER_BYTE) +
-      sourceBound(response, USUAL_ESCAPED_BYTES_PER_BYTE) +
-      LINE_END_BYTES
-    : 1;
-  if (dst.length - at < json.length * 3 + tailBound) return -1;
+  const { json, withBodies } = parts;
+  const tail = withBodies ? tailBound(parts, USUAL_ESCAPED_BYTES_PER_BYTE) : NEWLINE_ONLY.length;
+  if (dst.length - at < json.length * 3 + tail) return -1;
   const out = at + dst.write(json, at);
   if (!withBodies) {
     dst[out] = NDJSON_NEWLINE;
@@ -225,12 +230,7 @@ export function writeLineInPlace(parts: LineParts, dst: Buffer, at: number): num
 /** The line as text and tail bytes (the tail in a buffer the next call overwrites). */
 export function lineBytes(parts: LineParts): NdjsonLine {
   if (!parts.withBodies) return { json: parts.json, tail: NEWLINE_ONLY };
-  const bound =
-    REQUEST_BODY_KEY.length +
-    RESPONSE_BODY_KEY.length +
-    sourceBound(parts.request, MAX_ESCAPED_BYTES_PER_BYTE) +
-    sourceBound(parts.response, MAX_ESCAPED_BYTES_PER_BYTE) +
-    LINE_END_BYTES;
+  const bound = tailBound(parts, MAX_ESCAPED_BYTES_PER_BYTE);
   const dst = bound <= scratch.length ? scratch : Buffer.allocUnsafe(bound);
   if (dst !== scratch && bound <= SCRATCH_KEEP_BYTES) scratch = dst;
   // room for 6 bytes per body byte: no escape can run out of it

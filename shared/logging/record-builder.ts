@@ -70,7 +70,7 @@ function capBody(
   const source = (buf.length > keep ? buf.subarray(0, keep) : buf).toString("utf8");
   const text = redact(source, secrets);
   // bytes that came whole, and that redaction left as they were, are written to the log as they came
-  if (buf === raw && buf.length <= limit && text.length <= limit) {
+  if (typeof raw !== "string" && buf.length <= limit && text.length <= limit) {
     return { text, truncated: false, bytes: bodyBytesOf(buf, source, text) };
   }
   return capText(text, limit, buf.length > limit);
